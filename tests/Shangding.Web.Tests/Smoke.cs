@@ -1,0 +1,1 @@
+namespace Shangding.Web.Tests; public class Smoke { [Fact] public void Builds() => 1.ShouldBe(1); }

@@ -1,0 +1,7 @@
+namespace Shangding.Core.Catalog;
+
+public enum SubjectKind
+{
+    Person,
+    Organisation,
+}

@@ -1,0 +1,121 @@
+using Shangding.Core.Catalog;
+
+namespace Shangding.Core.Data;
+
+/// <summary>A reporting unit (信用信息提供单位) as the database knows it; its definition comes from the catalogue.</summary>
+public sealed class Unit
+{
+    public required string Code { get; set; }
+    public required string NameZh { get; set; }
+    public required string NameEn { get; set; }
+
+    /// <summary>Connected by system integration: its reporting deadline is daily (003 §12(2)).</summary>
+    public bool ApiConnected { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A credit subject (信用主体). The identifier is never stored in clear: <see cref="IdCipher"/> holds it
+/// encrypted, <see cref="IdHash"/> is a keyed hash for look-up and <see cref="IdMasked"/> the masked form
+/// shown in every view that is not the subject's own.
+/// </summary>
+public sealed class Subject
+{
+    public long Id { get; set; }
+    public SubjectKind Kind { get; set; }
+
+    /// <summary>Certificate type code (e.g. <c>ResidentId</c>, <c>Passport</c>, <c>Uscc</c>).</summary>
+    public required string CertType { get; set; }
+
+    public required string IdHash { get; set; }
+    public required string IdCipher { get; set; }
+    public required string IdMasked { get; set; }
+    public required string Name { get; set; }
+    public DateOnly? BirthDate { get; set; }
+
+    /// <summary>'M' or 'F' where the identifier tells it.</summary>
+    public string? Sex { get; set; }
+
+    /// <summary>Set when a unit furnished this identifier with a different name; the name on file is kept.</summary>
+    public bool NameConflict { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public enum RecordStatus
+{
+    /// <summary>In force: counts, is shown and (by class) disclosed.</summary>
+    InForce,
+
+    /// <summary>Withdrawn by the furnishing unit or after a dispute.</summary>
+    Withdrawn,
+
+    /// <summary>Credit repair approved: no longer published or scored.</summary>
+    Repaired,
+
+    /// <summary>Past its publication or retention period.</summary>
+    Expired,
+}
+
+/// <summary>
+/// The current state of one credit record. Category-specific fields live in <see cref="FieldsJson"/>
+/// (jsonb on PostgreSQL, JSON text on SQLite), validated against the catalogue at intake.
+/// </summary>
+public sealed class CreditRecord
+{
+    public long Id { get; set; }
+    public long SubjectId { get; set; }
+    public required string UnitCode { get; set; }
+    public required string CategoryCode { get; set; }
+
+    /// <summary>The furnishing unit's own key for the record: re-sending it updates (003 §12(2)).</summary>
+    public required string RecordKey { get; set; }
+
+    /// <summary>Date of the act or of the decision.</summary>
+    public DateOnly? ActDate { get; set; }
+
+    public string? Severity { get; set; }
+    public RecordStatus Status { get; set; }
+    public required string FieldsJson { get; set; }
+
+    /// <summary>Hash of the normalised content, so re-sending the same record is recognised as unchanged.</summary>
+    public required string ContentHash { get; set; }
+
+    public DateOnly? PublicationEnd { get; set; }
+    public bool UnderDispute { get; set; }
+    public int Version { get; set; }
+    public long? BatchId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public enum RecordAction
+{
+    Created,
+    Updated,
+    Withdrawn,
+    Restored,
+    Repaired,
+    Expired,
+}
+
+/// <summary>One append-only change of a credit record: who, when, through which channel, before and after.</summary>
+public sealed class RecordChange
+{
+    public long Id { get; set; }
+    public long SubjectId { get; set; }
+    public long RecordId { get; set; }
+    public int Version { get; set; }
+    public RecordAction Action { get; set; }
+
+    /// <summary><c>api</c>, <c>batch</c>, <c>form</c>, <c>system</c>, <c>demo</c>…</summary>
+    public required string Channel { get; set; }
+
+    public long? BatchId { get; set; }
+    public required string Actor { get; set; }
+    public DateTime At { get; set; }
+    public string? BeforeJson { get; set; }
+    public string? AfterJson { get; set; }
+}

@@ -1,0 +1,107 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace Shangding.Core.Data;
+
+/// <summary>
+/// The platform's tables. The schema itself is created by the versioned SQL migrations under
+/// <c>Data/Migrations/{Sqlite,Postgres}</c>; this model maps onto it (snake_case names).
+/// </summary>
+public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> options) : DbContext(options)
+{
+    public DbSet<Unit> Units => Set<Unit>();
+    public DbSet<Subject> Subjects => Set<Subject>();
+    public DbSet<CreditRecord> Records => Set<CreditRecord>();
+    public DbSet<RecordChange> RecordChanges => Set<RecordChange>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        var isPostgres = Database.IsNpgsql();
+
+        modelBuilder.Entity<Unit>(e =>
+        {
+            e.ToTable("units");
+            e.HasKey(u => u.Code);
+        });
+
+        modelBuilder.Entity<Subject>(e =>
+        {
+            e.ToTable("subjects");
+            e.HasKey(s => s.Id);
+            e.Property(s => s.Kind).HasConversion<string>();
+            e.HasIndex(s => s.IdHash).IsUnique();
+        });
+
+        modelBuilder.Entity<CreditRecord>(e =>
+        {
+            e.ToTable("credit_records");
+            e.HasKey(r => r.Id);
+            e.Property(r => r.Status).HasConversion<string>();
+            e.Property(r => r.FieldsJson).HasColumnName("fields");
+            if (isPostgres)
+            {
+                e.Property(r => r.FieldsJson).HasColumnType("jsonb");
+            }
+
+            e.HasIndex(r => new { r.UnitCode, r.RecordKey }).IsUnique();
+            e.HasIndex(r => new { r.SubjectId, r.CategoryCode });
+        });
+
+        modelBuilder.Entity<RecordChange>(e =>
+        {
+            e.ToTable("record_changes");
+            e.HasKey(c => c.Id);
+            e.Property(c => c.Action).HasConversion<string>();
+            e.Property(c => c.BeforeJson).HasColumnName("before");
+            e.Property(c => c.AfterJson).HasColumnName("after");
+            if (isPostgres)
+            {
+                e.Property(c => c.BeforeJson).HasColumnType("jsonb");
+                e.Property(c => c.AfterJson).HasColumnType("jsonb");
+            }
+
+            e.HasIndex(c => new { c.SubjectId, c.RecordId });
+        });
+
+        ApplySnakeCase(modelBuilder);
+    }
+
+    private static void ApplySnakeCase(ModelBuilder modelBuilder)
+    {
+        foreach (IMutableEntityType entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                if (property.GetColumnName() == property.Name)
+                {
+                    property.SetColumnName(ToSnakeCase(property.Name));
+                }
+            }
+        }
+    }
+
+    internal static string ToSnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0)
+                {
+                    builder.Append('_');
+                }
+
+                builder.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,1 +1,0 @@
-namespace Shangding.Core;

@@ -1,0 +1,165 @@
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Testing;
+
+namespace Shangding.Data.Tests.Storage;
+
+public sealed class StorageTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [AllEngines]
+    public async Task Migrate_AppliesEveryMigrationOnce_AndIsIdempotent(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, migrate: false);
+        var migrator = new SchemaMigrator(db.Settings);
+        migrator.Available.ShouldNotBeEmpty();
+
+        var first = await migrator.MigrateAsync(Ct);
+        first.NewlyApplied.ShouldBe(migrator.Available.Select(m => m.Version));
+        var second = await migrator.MigrateAsync(Ct);
+        second.NewlyApplied.ShouldBeEmpty();
+        second.AlreadyApplied.ShouldBe(migrator.Available.Select(m => m.Version));
+        (await migrator.AppliedAsync(Ct)).ShouldBe(migrator.Available.Select(m => m.Version));
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task Record_RoundTripsEveryColumn_IncludingJsonFieldsAndDates(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var now = new DateTime(2026, 3, 1, 8, 30, 0, DateTimeKind.Utc);
+        long recordId;
+        await using (var context = db.NewContext())
+        {
+            context.Units.Add(new Unit { Code = "WATER", NameZh = "市自来水公司", NameEn = "Water Company", CreatedAt = now });
+            var subject = NewSubject("hash-1", now);
+            context.Subjects.Add(subject);
+            await context.SaveChangesAsync(Ct);
+
+            var record = new CreditRecord
+            {
+                SubjectId = subject.Id,
+                UnitCode = "WATER",
+                CategoryCode = "P-ARREARS-WATER",
+                RecordKey = "W-2026-0001",
+                ActDate = new DateOnly(2026, 2, 28),
+                Severity = "General",
+                Status = RecordStatus.InForce,
+                FieldsJson = """{"arrears_amount": 1234.5, "address": "郑州市金水区"}""",
+                ContentHash = "abc",
+                PublicationEnd = new DateOnly(2027, 2, 28),
+                UnderDispute = true,
+                Version = 1,
+                BatchId = 42,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            context.Records.Add(record);
+            await context.SaveChangesAsync(Ct);
+            recordId = record.Id;
+            context.RecordChanges.Add(new RecordChange
+            {
+                SubjectId = subject.Id,
+                RecordId = record.Id,
+                Version = 1,
+                Action = RecordAction.Created,
+                Channel = "batch",
+                BatchId = 42,
+                Actor = "unit:WATER",
+                At = now,
+                AfterJson = record.FieldsJson,
+            });
+            await context.SaveChangesAsync(Ct);
+        }
+
+        await using (var context = db.NewContext())
+        {
+            var stored = await context.Records.AsNoTracking().SingleAsync(r => r.Id == recordId, Ct);
+            stored.ActDate.ShouldBe(new DateOnly(2026, 2, 28));
+            stored.PublicationEnd.ShouldBe(new DateOnly(2027, 2, 28));
+            stored.Status.ShouldBe(RecordStatus.InForce);
+            stored.UnderDispute.ShouldBeTrue();
+            stored.FieldsJson.ShouldContain("郑州市金水区");
+            stored.CreatedAt.ShouldBe(now);
+
+            var change = await context.RecordChanges.AsNoTracking().SingleAsync(c => c.RecordId == recordId, Ct);
+            change.Action.ShouldBe(RecordAction.Created);
+            change.BeforeJson.ShouldBeNull();
+
+            var byDate = await context.Records.CountAsync(r => r.ActDate >= new DateOnly(2026, 1, 1) && r.Status == RecordStatus.InForce, Ct);
+            byDate.ShouldBe(1);
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task RecordKey_IsUniquePerUnit(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var now = DateTime.UtcNow;
+        await using var context = db.NewContext();
+        context.Units.Add(new Unit { Code = "GAS", NameZh = "市华润燃气", NameEn = "China Resources Gas", CreatedAt = now });
+        var subject = NewSubject("hash-2", now);
+        context.Subjects.Add(subject);
+        await context.SaveChangesAsync(Ct);
+
+        context.Records.Add(NewRecord(subject.Id, "GAS", "K1", now));
+        await context.SaveChangesAsync(Ct);
+        context.Records.Add(NewRecord(subject.Id, "GAS", "K1", now));
+        await Should.ThrowAsync<DbUpdateException>(() => context.SaveChangesAsync(Ct));
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task Subject_IdHashIsUnique_AndRecordsNeedAKnownUnit(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var now = DateTime.UtcNow;
+        await using (var context = db.NewContext())
+        {
+            context.Subjects.Add(NewSubject("same", now));
+            context.Subjects.Add(NewSubject("same", now));
+            await Should.ThrowAsync<DbUpdateException>(() => context.SaveChangesAsync(Ct));
+        }
+
+        await using (var context = db.NewContext())
+        {
+            var subject = NewSubject("other", now);
+            context.Subjects.Add(subject);
+            await context.SaveChangesAsync(Ct);
+            context.Records.Add(NewRecord(subject.Id, "NO-SUCH-UNIT", "K", now));
+            await Should.ThrowAsync<DbUpdateException>(() => context.SaveChangesAsync(Ct));
+        }
+    }
+
+    private static Subject NewSubject(string hash, DateTime now) => new()
+    {
+        Kind = SubjectKind.Person,
+        CertType = "ResidentId",
+        IdHash = hash,
+        IdCipher = "cipher",
+        IdMasked = "4101**********123X",
+        Name = "张三",
+        BirthDate = new DateOnly(1990, 1, 1),
+        Sex = "M",
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+
+    private static CreditRecord NewRecord(long subjectId, string unit, string key, DateTime now) => new()
+    {
+        SubjectId = subjectId,
+        UnitCode = unit,
+        CategoryCode = "P-ARREARS-GAS",
+        RecordKey = key,
+        Status = RecordStatus.InForce,
+        FieldsJson = "{}",
+        ContentHash = "h",
+        Version = 1,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+}

@@ -18,6 +18,10 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
 {
     public const string DefaultSqliteFile = "App_Data/shangding.db";
 
+    /// <summary>Reads the settings, placing a relative SQLite file under the platform home.</summary>
+    public static DatabaseSettings FromConfiguration(IConfiguration configuration, ShangdingPaths paths) =>
+        FromConfiguration(configuration, paths.Home);
+
     /// <summary>Reads the settings; a relative SQLite file is placed under <paramref name="contentRoot"/>.</summary>
     public static DatabaseSettings FromConfiguration(IConfiguration configuration, string contentRoot)
     {

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Shangding.Core.Calendar;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Core.Demo;
+using Shangding.Core.Subjects;
+
+namespace Shangding.Core;
+
+public static class ShangdingCoreServices
+{
+    public const string AllowGeneratedKeysSetting = "Security:AllowGeneratedDevelopmentKeys";
+
+    /// <summary>
+    /// Registers what web app and CLI share: paths, database, catalogue, working-day calendar,
+    /// identity protection and the clock. The catalogue and calendar are loaded here, so a bad
+    /// definition stops the program at start with the loader's message.
+    /// </summary>
+    public static IServiceCollection AddShangdingCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        var paths = ShangdingPaths.FromConfiguration(configuration);
+        var database = DatabaseSettings.FromConfiguration(configuration, paths);
+        services.AddSingleton(paths);
+        services.AddShangdingData(database);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => CatalogLoader.Load(paths.CatalogDirectory));
+        services.AddSingleton(_ => CalendarStore.LoadDirectory(paths.CalendarDirectory));
+        services.AddSingleton(_ => new IdentityProtector(LoadKeys(configuration, paths, database)));
+        services.AddSingleton<DemoDataSeeder>();
+        return services;
+    }
+
+    /// <summary>
+    /// Keys from configuration; where none are configured and generation is allowed (by default on
+    /// SQLite, the development engine), a development key pair is generated once under App_Data.
+    /// </summary>
+    public static IdentityProtectionKeys LoadKeys(IConfiguration configuration, ShangdingPaths paths, DatabaseSettings database)
+    {
+        var allow = configuration.GetValue<bool?>(AllowGeneratedKeysSetting) ?? database.Provider == DatabaseProvider.Sqlite;
+        return IdentityKeyStore.LoadOrCreate(configuration, Path.Combine(paths.DataDirectory, "dev-keys.json"), allow);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Shangding.Web.Localization;
+
+/// <summary>
+/// The words of the user interface in zh-CN (the default) and English, from
+/// <c>Resources/ui-text.json</c>: one entry per key, <c>["中文", "English"]</c>.
+/// A missing key shows as <c>[key]</c> and is caught by a test that scans every page.
+/// </summary>
+public sealed class UiText
+{
+    public const string Chinese = "zh-CN";
+    public const string English = "en";
+
+    private readonly Dictionary<string, string[]> _entries;
+
+    public UiText(Dictionary<string, string[]> entries)
+    {
+        foreach (var (key, value) in entries)
+        {
+            if (value.Length != 2 || value.Any(string.IsNullOrWhiteSpace))
+            {
+                throw new InvalidOperationException($"ui-text.json: '{key}' must have exactly a Chinese and an English text.");
+            }
+        }
+
+        _entries = entries;
+    }
+
+    public IReadOnlyCollection<string> Keys => _entries.Keys;
+
+    public static bool IsEnglish(CultureInfo culture) => culture.TwoLetterISOLanguageName == "en";
+
+    public static bool IsEnglish() => IsEnglish(CultureInfo.CurrentUICulture);
+
+    public string this[string key] => Get(key, CultureInfo.CurrentUICulture);
+
+    public string Get(string key, CultureInfo culture) =>
+        _entries.TryGetValue(key, out var texts) ? texts[IsEnglish(culture) ? 1 : 0] : $"[{key}]";
+
+    /// <summary>Formats the text of <paramref name="key"/> with arguments ({0}, {1}…).</summary>
+    public string Format(string key, params object[] args) =>
+        string.Format(CultureInfo.CurrentCulture, this[key], args);
+
+    /// <summary>Picks between a Chinese and an English value that come from data (catalogue names).</summary>
+    public static string Pick(string zh, string en) => IsEnglish() ? en : zh;
+
+    public static UiText Load(string file)
+    {
+        using var stream = File.OpenRead(file);
+        var entries = JsonSerializer.Deserialize<Dictionary<string, string[]>>(stream)
+            ?? throw new InvalidOperationException($"{file} is empty");
+        return new UiText(entries);
+    }
+}

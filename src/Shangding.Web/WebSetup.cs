@@ -1,0 +1,102 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc;
+using Shangding.Core;
+using Shangding.Core.Data;
+using Shangding.Core.Demo;
+using Shangding.Web.Api;
+using Shangding.Web.Localization;
+
+namespace Shangding.Web;
+
+public static class WebSetup
+{
+    public static void AddShangdingWeb(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddShangdingCore(builder.Configuration);
+        services.AddSingleton(UiText.Load(Path.Combine(builder.Environment.ContentRootPath, "Resources", "ui-text.json")));
+        services.AddRazorPages();
+        services.AddProblemDetails();
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Shangding API";
+            document.Info.Description = "Zhengzhou public credit information platform and Shangding score (商鼎分).";
+            return Task.CompletedTask;
+        }));
+        services.AddHealthChecks().AddDbContextCheck<ShangdingDbContext>("database");
+        services.Configure<RequestLocalizationOptions>(options =>
+        {
+            var cultures = new[] { new CultureInfo(UiText.Chinese), new CultureInfo(UiText.English) };
+            options.DefaultRequestCulture = new RequestCulture(UiText.Chinese);
+            options.SupportedCultures = cultures;
+            options.SupportedUICultures = cultures;
+            // Cookie (the switch in the header) first, then ?culture=, then the browser's Accept-Language.
+            options.RequestCultureProviders =
+            [
+                new CookieRequestCultureProvider(),
+                new QueryStringRequestCultureProvider(),
+                new AcceptLanguageHeaderRequestCultureProvider(),
+            ];
+        });
+    }
+
+    /// <summary>Applies migrations (<c>Database:MigrateOnStart</c>) and seeds demo data (<c>Demo:Seed</c>) into an empty database.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        var configuration = app.Configuration;
+        var logger = app.Logger;
+        var settings = app.Services.GetRequiredService<DatabaseSettings>();
+        if (configuration.GetValue<bool>("Database:MigrateOnStart"))
+        {
+            var report = await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();
+            logger.LogInformation("Database {Database}: {Applied} migration(s) applied, {Already} already in place",
+                settings.Describe(), report.NewlyApplied.Count, report.AlreadyApplied.Count);
+        }
+
+        if (configuration.GetValue<bool>("Demo:Seed"))
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var context = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            var persons = configuration.GetValue("Demo:Persons", 300);
+            var report = await scope.ServiceProvider.GetRequiredService<DemoDataSeeder>().SeedAsync(context, persons, seed: 20190418, app.Lifetime.ApplicationStopping);
+            if (report.Seeded)
+            {
+                logger.LogInformation("Demo data: {Persons} synthetic persons with {Records} records", report.Persons, report.Records);
+            }
+        }
+    }
+
+    public static void UseShangdingWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/Error");
+            app.UseHsts();
+        }
+
+        app.UseStatusCodePages();
+        app.UseRequestLocalization();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAntiforgery();
+
+        app.MapOpenApi();
+        app.MapHealthChecks("/health");
+        app.MapPost("/language", SetLanguage);
+        app.MapCatalogEndpoints();
+        app.MapRazorPages();
+    }
+
+    /// <summary>The language switch: remembers the choice in a cookie and goes back to the page.</summary>
+    private static IResult SetLanguage(HttpContext context, [FromForm] string culture, [FromForm] string? returnUrl)
+    {
+        var chosen = culture == UiText.English ? UiText.English : UiText.Chinese;
+        context.Response.Cookies.Append(
+            CookieRequestCultureProvider.DefaultCookieName,
+            CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(chosen)),
+            new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, HttpOnly = true, SameSite = SameSiteMode.Lax });
+        var target = !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/";
+        return TypedResults.LocalRedirect(target);
+    }
+}

@@ -167,7 +167,11 @@ internal static class CalendarJson
         DateOnly date = default;
         if (dateText is null)
         {
-            errors.Add($"{where}: \"date\" is missing");
+            if (!element.TryGetProperty("date", out var present) || present.ValueKind == JsonValueKind.Null)
+            {
+                errors.Add($"{where}: \"date\" is missing");
+            }
+
             ok = false;
         }
         else if (!TryParseDate(dateText, out date))
@@ -185,6 +189,9 @@ internal static class CalendarJson
                 break;
             case "workday":
                 kind = CalendarDayKind.Workday;
+                break;
+            case null when element.TryGetProperty("kind", out var present) && present.ValueKind != JsonValueKind.Null:
+                ok = false;
                 break;
             case null:
                 errors.Add($"{where}: \"kind\" is missing (\"holiday\" or \"workday\")");

@@ -178,32 +178,6 @@ public static partial class CalendarStore
         return new CalendarImportResult([.. toWrite.Select(y => y.Year)], warnings);
     }
 
-    /// <summary>
-    /// The calendar directory: <c>Calendar:Directory</c> when set (relative to
-    /// <paramref name="contentRoot"/>), else the nearest <c>catalog/calendar</c> in
-    /// <paramref name="contentRoot"/> or a parent (the repository when run from source),
-    /// else <c>&lt;contentRoot&gt;/catalog/calendar</c>.
-    /// </summary>
-    public static string ResolveDirectory(IConfiguration configuration, string contentRoot)
-    {
-        var configured = configuration[DirectoryKey];
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            return Path.GetFullPath(configured, Path.GetFullPath(contentRoot));
-        }
-
-        for (var dir = new DirectoryInfo(Path.GetFullPath(contentRoot)); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "catalog", "calendar");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return Path.Combine(Path.GetFullPath(contentRoot), "catalog", "calendar");
-    }
-
     private static (CalendarYear Year, List<string> Warnings) ReadFile(string path)
     {
         var fileName = Path.GetFileName(path);

@@ -264,23 +264,6 @@ public sealed class CalendarStoreTests : IDisposable
         File.Exists(Path.Combine(_dir.Path, "2027.json")).ShouldBeFalse();
     }
 
-    [Fact]
-    public void ResolveDirectory_UsesConfiguredPathRelativeToContentRoot()
-    {
-        var config = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { [CalendarStore.DirectoryKey] = "data/cal" })
-            .Build();
-        CalendarStore.ResolveDirectory(config, _dir.Path).ShouldBe(Path.Combine(_dir.Path, "data", "cal"));
-    }
-
-    [Fact]
-    public void ResolveDirectory_DefaultsToTheNearestCatalogCalendarAbove()
-    {
-        var catalog = Directory.CreateDirectory(Path.Combine(_dir.Path, "catalog", "calendar")).FullName;
-        var contentRoot = Directory.CreateDirectory(Path.Combine(_dir.Path, "src", "Shangding.Web")).FullName;
-        CalendarStore.ResolveDirectory(new ConfigurationBuilder().Build(), contentRoot).ShouldBe(catalog);
-    }
-
     private static MemoryStream Utf8(string text) => new(Encoding.UTF8.GetBytes(text));
 
     private const string HolidayCn2026Excerpt = """

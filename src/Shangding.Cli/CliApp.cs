@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Shangding.Cli.Commands;
+using Shangding.Core;
+
+namespace Shangding.Cli;
+
+/// <summary>
+/// What every command gets: the shared services (resolved lazily, so <c>catalog list</c> needs no
+/// database), the output writers and the JSON settings for <c>--json</c>.
+/// </summary>
+public sealed class CliContext(IServiceProvider services, TextWriter output, TextWriter error)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public IServiceProvider Services { get; } = services;
+    public TextWriter Out { get; } = output;
+    public TextWriter Error { get; } = error;
+
+    public T Get<T>()
+        where T : notnull => Services.GetRequiredService<T>();
+
+    public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, Json));
+}
+
+public static class CliApp
+{
+    /// <summary>
+    /// Runs the CLI. Configuration is read as the web app reads it: <c>appsettings.json</c> in the
+    /// current directory (optional), then environment variables (<c>Database__Provider</c>,
+    /// <c>ConnectionStrings__Shangding</c>…), then <paramref name="overrides"/> (tests).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
+            .Build();
+
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddShangdingCore(configuration);
+        await using var provider = services.BuildServiceProvider();
+        var context = new CliContext(provider, output, error);
+
+        var root = new RootCommand("Shangding — Zhengzhou public credit information platform and Shangding score (商鼎分)")
+        {
+            DbCommands.Build(context),
+            CatalogCommands.Build(context),
+            CalendarCommands.Build(context),
+            DemoCommands.Build(context),
+        };
+
+        try
+        {
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (CliException ex)
+        {
+            await error.WriteLineAsync(ex.Message);
+            return ex.ExitCode;
+        }
+        catch (Exception ex) when (ex is Core.Catalog.CatalogLoadException or Core.Calendar.CalendarDataException or InvalidOperationException)
+        {
+            // Configuration and data-file problems: the message says what to fix.
+            await error.WriteLineAsync(ex.Message);
+            return 3;
+        }
+    }
+}
+
+/// <summary>A refusal the user can act on: printed without a stack trace.</summary>
+public sealed class CliException(string message, int exitCode = 2) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

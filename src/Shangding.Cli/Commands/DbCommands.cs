@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Shangding.Core.Data;
+
+namespace Shangding.Cli.Commands;
+
+internal static class DbCommands
+{
+    public static Command Build(CliContext cli)
+    {
+        var json = CommandHelpers.JsonOption();
+        var migrate = new Command("migrate", "Apply the schema migrations of the configured database") { json };
+        migrate.SetAction(async (parse, ct) =>
+        {
+            var settings = cli.Get<DatabaseSettings>();
+            var report = await cli.Get<SchemaMigrator>().MigrateAsync(ct);
+            if (parse.GetValue(json))
+            {
+                cli.WriteJson(new { database = settings.Describe(), provider = settings.Provider, report.NewlyApplied, report.AlreadyApplied });
+            }
+            else
+            {
+                await cli.Out.WriteLineAsync($"{settings.Describe()}: applied {report.NewlyApplied.Count} migration(s)" +
+                    (report.NewlyApplied.Count > 0 ? $" ({string.Join(", ", report.NewlyApplied)})" : "") +
+                    $"; {report.AlreadyApplied.Count} already in place.");
+            }
+
+            return 0;
+        });
+
+        var statusJson = CommandHelpers.JsonOption();
+        var status = new Command("status", "Show which migrations are applied and which are pending") { statusJson };
+        status.SetAction(async (parse, ct) =>
+        {
+            var settings = cli.Get<DatabaseSettings>();
+            var migrator = cli.Get<SchemaMigrator>();
+            var applied = await migrator.AppliedAsync(ct);
+            var pending = migrator.Available.Select(m => m.Version).Except(applied, StringComparer.Ordinal).ToList();
+            if (parse.GetValue(statusJson))
+            {
+                cli.WriteJson(new { database = settings.Describe(), provider = settings.Provider, applied, pending });
+            }
+            else
+            {
+                await cli.Out.WriteLineAsync($"{settings.Describe()}");
+                await cli.Out.WriteLineAsync($"applied: {(applied.Count == 0 ? "none" : string.Join(", ", applied))}");
+                await cli.Out.WriteLineAsync($"pending: {(pending.Count == 0 ? "none" : string.Join(", ", pending))}");
+            }
+
+            return pending.Count == 0 ? 0 : 1;
+        });
+
+        return new Command("db", "Database schema") { migrate, status };
+    }
+}

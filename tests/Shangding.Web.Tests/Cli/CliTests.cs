@@ -1,0 +1,99 @@
+using System.Text.Json;
+using Shangding.Cli;
+using Shangding.Core.Data;
+using Shangding.Testing;
+using Shangding.Web.Tests.Infrastructure;
+
+namespace Shangding.Web.Tests.Cli;
+
+public sealed class CliTests
+{
+    private static async Task<(int Code, string Out, string Err)> Run(IReadOnlyDictionary<string, string?>? settings, params string[] args)
+    {
+        var overrides = new Dictionary<string, string?>(ShangdingWebFactory.TestKeys) { ["Shangding:Home"] = RepoPaths.Root };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            overrides[k] = v;
+        }
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CliApp.RunAsync(args, output, error, overrides);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static Dictionary<string, string?> Database(TestDatabase db) => new()
+    {
+        ["Database:Provider"] = db.Settings.Provider.ToString(),
+        ["ConnectionStrings:Shangding"] = db.Settings.ConnectionString,
+    };
+
+    [Fact]
+    public async Task CatalogListJson_ShowsEveryCategoryWithItsFields()
+    {
+        var (code, output, _) = await Run(null, "catalog", "list", "--json");
+        code.ShouldBe(0);
+        var doc = JsonDocument.Parse(output).RootElement;
+        var categories = doc.GetProperty("categories").EnumerateArray().ToList();
+        doc.GetProperty("count").GetInt32().ShouldBe(categories.Count);
+        var traffic = categories.Single(c => c.GetProperty("fields").EnumerateArray().Any(f => f.GetProperty("nameZh").GetString() == "车牌号"));
+        traffic.GetProperty("responsibleUnits")[0].GetProperty("nameZh").GetString().ShouldBe("市公安局");
+        categories.Count(c => c.GetProperty("source").GetString()!.StartsWith("000", StringComparison.Ordinal)).ShouldBeGreaterThanOrEqualTo(26);
+    }
+
+    [Fact]
+    public async Task CatalogShow_UnknownCode_ExitsWithAClearMessage()
+    {
+        var (code, _, error) = await Run(null, "catalog", "show", "NOT-A-CODE");
+        code.ShouldBe(2);
+        error.ShouldContain("No category with code 'NOT-A-CODE'");
+    }
+
+    [Theory]
+    [InlineData("2026-02-13", "3", "2026-02-25")]
+    [InlineData("2026-09-28", "7", "2026-10-13")]
+    [InlineData("2026-12-28", "5", "2027-01-04 provisional")]
+    public async Task CalendarAdd_PrintsTheNthWorkingDay(string date, string n, string expected)
+    {
+        var (code, output, _) = await Run(null, "calendar", "add", date, n);
+        code.ShouldBe(0);
+        output.Trim().ShouldBe(expected);
+    }
+
+    [Fact]
+    public async Task CalendarAdd_BadDate_IsRefused()
+    {
+        var (code, _, error) = await Run(null, "calendar", "add", "2026-02-30", "3");
+        code.ShouldBe(2);
+        error.ShouldContain("yyyy-mm-dd");
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task DbMigrate_ThenStatus_ThenDemoSeed_WorkOnEachEngine(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, migrate: false);
+        var settings = Database(db);
+
+        var (code, output, _) = await Run(settings, "db", "migrate", "--json");
+        code.ShouldBe(0);
+        JsonDocument.Parse(output).RootElement.GetProperty("newlyApplied").GetArrayLength().ShouldBeGreaterThan(0);
+
+        (code, output, _) = await Run(settings, "db", "status");
+        code.ShouldBe(0);
+        output.ShouldContain("pending: none");
+
+        (code, output, _) = await Run(settings, "demo", "seed", "--persons", "25", "--json");
+        code.ShouldBe(0);
+        var report = JsonDocument.Parse(output).RootElement;
+        report.GetProperty("seeded").GetBoolean().ShouldBeTrue();
+        report.GetProperty("persons").GetInt32().ShouldBe(25);
+
+        await using var context = db.NewContext();
+        context.Subjects.Count().ShouldBe(25);
+        context.Subjects.ShouldAllBe(s => s.IdMasked.Contains("**********"));
+
+        (_, output, _) = await Run(settings, "demo", "seed");
+        output.ShouldContain("nothing was seeded");
+    }
+}

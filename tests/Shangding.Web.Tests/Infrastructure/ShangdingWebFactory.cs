@@ -1,0 +1,46 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Shangding.Testing;
+
+namespace Shangding.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The real web app over HTTP on a temporary SQLite database, migrated and seeded with a small demo
+/// population, with identity keys of its own.
+/// </summary>
+public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
+{
+    private readonly string _databaseFile = Path.Combine(Path.GetTempPath(), $"shangding-web-{Guid.NewGuid():N}.db");
+
+    public static IReadOnlyDictionary<string, string?> TestKeys { get; } = new Dictionary<string, string?>
+    {
+        ["Security:IdEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ["Security:IdHashKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Shangding:Home", RepoPaths.Root);
+        builder.UseSetting("Database:Provider", "Sqlite");
+        builder.UseSetting("ConnectionStrings:Shangding", new SqliteConnectionStringBuilder { DataSource = _databaseFile }.ToString());
+        builder.UseSetting("Database:MigrateOnStart", "true");
+        builder.UseSetting("Demo:Seed", "true");
+        builder.UseSetting("Demo:Persons", "40");
+        foreach (var (key, value) in TestKeys)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(_databaseFile + suffix);
+        }
+    }
+}

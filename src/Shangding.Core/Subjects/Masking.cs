@@ -14,19 +14,16 @@ public static class Masking
     public const char MaskCharacter = '*';
 
     /// <summary>
-    /// Masks an identifier after normalising it, keeping its length: 8 or more characters keep the
-    /// first 4 and last 4 (<c>11010519491231002X</c> → <c>1101**********002X</c>); 3–7 characters keep
-    /// the first and last; 1–2 characters are masked entirely.
+    /// Masks an identifier after normalising it, keeping its length and hiding at least half of it:
+    /// each end keeps <c>min(4, length / 4)</c> characters. So 16 or more characters keep the first 4
+    /// and last 4 (<c>41010519900307123X</c> → <c>4101**********123X</c>), 12–15 keep 3 and 3, 8–11
+    /// keep 2 and 2 (an 8-digit Taiwan permit is not shown whole), 4–7 keep the first and last,
+    /// and 1–3 are masked entirely.
     /// </summary>
     public static string Mask(string? identifier)
     {
         var value = IdentifierNormaliser.Normalise(identifier);
-        var keep = value.Length switch
-        {
-            >= 8 => 4,
-            >= 3 => 1,
-            _ => 0,
-        };
+        var keep = Math.Min(4, value.Length / 4);
 
         return string.Create(value.Length, (value, keep), static (span, state) =>
         {

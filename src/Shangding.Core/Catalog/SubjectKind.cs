@@ -1,7 +1,0 @@
-namespace Shangding.Core.Catalog;
-
-public enum SubjectKind
-{
-    Person,
-    Organisation,
-}

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
 using Shangding.Core;
@@ -89,7 +90,7 @@ public static class WebSetup
     }
 
     /// <summary>The language switch: remembers the choice in a cookie and goes back to the page.</summary>
-    private static IResult SetLanguage(HttpContext context, [FromForm] string culture, [FromForm] string? returnUrl)
+    private static RedirectHttpResult SetLanguage(HttpContext context, [FromForm] string culture, [FromForm] string? returnUrl)
     {
         var chosen = culture == UiText.English ? UiText.English : UiText.Chinese;
         context.Response.Cookies.Append(

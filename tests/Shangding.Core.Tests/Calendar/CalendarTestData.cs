@@ -1,3 +1,4 @@
+using Shangding.Testing;
 using Shangding.Core.Calendar;
 
 namespace Shangding.Core.Tests.Calendar;
@@ -11,18 +12,7 @@ internal static class CalendarTestData
 
     public static IReadOnlyList<string> Warnings => Committed.Value.Warnings;
 
-    public static string CatalogCalendarDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Shangding.slnx")))
-            {
-                return Path.Combine(dir.FullName, "catalog", "calendar");
-            }
-        }
-
-        throw new InvalidOperationException("Repository root (Shangding.slnx) not found above " + AppContext.BaseDirectory);
-    }
+    public static string CatalogCalendarDirectory() => Path.Combine(RepoPaths.Catalog, "calendar");
 
     public static DateOnly D(string iso) => DateOnly.ParseExact(iso, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,31 +1,12 @@
+using Shangding.Testing;
 using Shangding.Core.Catalog;
 
 namespace Shangding.Core.Tests.Catalog;
 
-internal static class RepositoryPaths
-{
-    public static string Root { get; } = FindRoot();
-
-    public static string Catalog => Path.Combine(Root, "catalog");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Shangding.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Shangding.slnx not found above " + AppContext.BaseDirectory);
-    }
-}
-
 /// <summary>Loads the real catalogue once for all tests of a class.</summary>
 public sealed class RealCatalog
 {
-    public CatalogDefinition Definition { get; } = CatalogLoader.Load(RepositoryPaths.Catalog);
+    public CatalogDefinition Definition { get; } = CatalogLoader.Load(RepoPaths.Catalog);
 }
 
 /// <summary>A catalogue in a temporary directory: the real units, enumerations and version, and the given category files.</summary>
@@ -37,7 +18,7 @@ internal sealed class TempCatalog : IDisposable
         Directory.CreateDirectory(Path.Combine(Root, "categories"));
         foreach (var file in new[] { "VERSION", "units.yaml", "enumerations.yaml" })
         {
-            File.Copy(Path.Combine(RepositoryPaths.Catalog, file), Path.Combine(Root, file));
+            File.Copy(Path.Combine(RepoPaths.Catalog, file), Path.Combine(Root, file));
         }
     }
 

@@ -1,3 +1,4 @@
+using Shangding.Testing;
 using Shangding.Core.Catalog;
 
 namespace Shangding.Core.Tests.Catalog;
@@ -69,7 +70,7 @@ public sealed class ProhibitedDataTests
     [Fact]
     public void Match_EveryFieldOfTheRealCatalogue_IsLawful()
     {
-        var catalog = CatalogLoader.Load(RepositoryPaths.Catalog);
+        var catalog = CatalogLoader.Load(RepoPaths.Catalog);
         foreach (var field in catalog.Categories.Where(c => c.SubjectKind == SubjectKind.Person).SelectMany(c => c.Fields))
         {
             ProhibitedData.Match(field.NameZh, false).ShouldBeNull(field.NameZh);

@@ -78,7 +78,7 @@ public sealed class RealCatalogTests(RealCatalog real) : IClassFixture<RealCatal
     [Fact]
     public void Seed000Categories_CoverEveryCategoryOfSeed000()
     {
-        var expected = Seed000Categories().Select(row => (string)row[0]).Order(StringComparer.Ordinal);
+        var expected = Seed000Categories().Select(row => row.Data.Item1).Order(StringComparer.Ordinal);
         _catalog.Categories.Where(c => c.Source.StartsWith("000 ", StringComparison.Ordinal)).Select(c => c.Code).Order(StringComparer.Ordinal)
             .ShouldBe(expected);
     }

@@ -32,12 +32,12 @@ public static class WebSetup
             options.DefaultRequestCulture = new RequestCulture(UiText.Chinese);
             options.SupportedCultures = cultures;
             options.SupportedUICultures = cultures;
-            // Cookie (the switch in the header) first, then ?culture=, then the browser's Accept-Language.
+            // Chinese unless the user chose English: the switch in the header (a cookie) or ?culture=en.
+            // The browser's Accept-Language is deliberately not consulted.
             options.RequestCultureProviders =
             [
-                new CookieRequestCultureProvider(),
                 new QueryStringRequestCultureProvider(),
-                new AcceptLanguageHeaderRequestCultureProvider(),
+                new CookieRequestCultureProvider(),
             ];
         });
     }

@@ -119,3 +119,97 @@ public sealed class RecordChange
     public string? BeforeJson { get; set; }
     public string? AfterJson { get; set; }
 }
+
+public enum BatchStatus
+{
+    /// <summary>Being read and validated; nothing of it is visible yet.</summary>
+    Running,
+
+    /// <summary>Its accepted rows are stored (all together).</summary>
+    Committed,
+
+    /// <summary>Refused as a whole (bad file, prohibited column…) or failed; nothing of it was stored.</summary>
+    Refused,
+}
+
+/// <summary>One intake batch: a file, an API call or a form entry, with what became of its rows.</summary>
+public sealed class IntakeBatch
+{
+    public long Id { get; set; }
+    public required string UnitCode { get; set; }
+    public string? CategoryCode { get; set; }
+
+    /// <summary><c>api</c>, <c>batch</c> (file upload or CLI import) or <c>form</c>.</summary>
+    public required string Channel { get; set; }
+
+    public string? FileName { get; set; }
+    public string? FileSha256 { get; set; }
+    public string? IdempotencyKey { get; set; }
+    public BatchStatus Status { get; set; }
+    public int TotalRows { get; set; }
+    public int Created { get; set; }
+    public int Updated { get; set; }
+    public int Unchanged { get; set; }
+    public int Withdrawn { get; set; }
+    public int Rejected { get; set; }
+
+    /// <summary>Why the whole batch was refused, in Chinese and English.</summary>
+    public string? Message { get; set; }
+
+    public required string Actor { get; set; }
+    public DateTime StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+}
+
+/// <summary>A rejected row as it was uploaded, with the reasons (JSON) — the content of the rejects file.</summary>
+public sealed class IntakeReject
+{
+    public long BatchId { get; set; }
+    public int RowNumber { get; set; }
+    public string? RecordKey { get; set; }
+    public required string CellsJson { get; set; }
+    public required string ReasonsJson { get; set; }
+}
+
+/// <summary>A reporting unit's API credential: the secret is shown once and stored only as a hash.</summary>
+public sealed class UnitCredential
+{
+    public long Id { get; set; }
+    public required string UnitCode { get; set; }
+    public required string KeyId { get; set; }
+    public required string SecretHash { get; set; }
+
+    /// <summary>Category codes the credential may furnish, comma-separated.</summary>
+    public required string Categories { get; set; }
+
+    public required string Label { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public required string CreatedBy { get; set; }
+    public DateTime? RevokedAt { get; set; }
+    public DateTime? LastUsedAt { get; set; }
+}
+
+/// <summary>A subject whose records changed and who is due for rescoring.</summary>
+public sealed class RescoreMark
+{
+    public long SubjectId { get; set; }
+    public required string Reason { get; set; }
+    public DateTime MarkedAt { get; set; }
+}
+
+/// <summary>
+/// One link of the audit chain: each entry hashes its content (e.g. all changes of a batch) and the
+/// previous entry, so altering a stored row or entry is detected by <c>audit verify</c>.
+/// </summary>
+public sealed class AuditEntry
+{
+    public long Id { get; set; }
+    public required string Kind { get; set; }
+    public long? RefId { get; set; }
+    public required string Actor { get; set; }
+    public required string Summary { get; set; }
+    public required string ContentHash { get; set; }
+    public required string PrevHash { get; set; }
+    public required string EntryHash { get; set; }
+    public DateTime At { get; set; }
+}

@@ -14,6 +14,11 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
     public DbSet<Subject> Subjects => Set<Subject>();
     public DbSet<CreditRecord> Records => Set<CreditRecord>();
     public DbSet<RecordChange> RecordChanges => Set<RecordChange>();
+    public DbSet<IntakeBatch> IntakeBatches => Set<IntakeBatch>();
+    public DbSet<IntakeReject> IntakeRejects => Set<IntakeReject>();
+    public DbSet<UnitCredential> UnitCredentials => Set<UnitCredential>();
+    public DbSet<RescoreMark> RescoreQueue => Set<RescoreMark>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -62,6 +67,45 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
             }
 
             e.HasIndex(c => new { c.SubjectId, c.RecordId });
+        });
+
+        modelBuilder.Entity<IntakeBatch>(e =>
+        {
+            e.ToTable("intake_batches");
+            e.HasKey(b => b.Id);
+            e.Property(b => b.Status).HasConversion<string>();
+        });
+
+        modelBuilder.Entity<IntakeReject>(e =>
+        {
+            e.ToTable("intake_rejects");
+            e.HasKey(r => new { r.BatchId, r.RowNumber });
+            e.Property(r => r.CellsJson).HasColumnName("cells");
+            e.Property(r => r.ReasonsJson).HasColumnName("reasons");
+            if (isPostgres)
+            {
+                e.Property(r => r.CellsJson).HasColumnType("jsonb");
+                e.Property(r => r.ReasonsJson).HasColumnType("jsonb");
+            }
+        });
+
+        modelBuilder.Entity<UnitCredential>(e =>
+        {
+            e.ToTable("unit_credentials");
+            e.HasKey(c => c.Id);
+            e.HasIndex(c => c.KeyId).IsUnique();
+        });
+
+        modelBuilder.Entity<RescoreMark>(e =>
+        {
+            e.ToTable("rescore_queue");
+            e.HasKey(m => m.SubjectId);
+        });
+
+        modelBuilder.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("audit_entries");
+            e.HasKey(a => a.Id);
         });
 
         ApplySnakeCase(modelBuilder);

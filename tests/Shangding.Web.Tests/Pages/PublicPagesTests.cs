@@ -25,6 +25,16 @@ public sealed partial class PublicPagesTests(ShangdingWebFactory factory) : ICla
     }
 
     [Fact]
+    public async Task Home_StaysChinese_ForABrowserAskingForEnglish_UntilTheUserSwitches()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.AcceptLanguage.ParseAdd("en-US,en;q=0.9");
+        var response = await factory.CreateClient().SendAsync(request, Ct);
+        (await response.Content.ReadAsStringAsync(Ct)).ShouldContain("<html lang=\"zh-CN\"");
+        (await factory.CreateClient().GetStringAsync("/?culture=en", Ct)).ShouldContain("<html lang=\"en\"");
+    }
+
+    [Fact]
     public async Task Home_SwitchesToEnglish_ByTheLanguageCookie()
     {
         var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { HandleCookies = true });

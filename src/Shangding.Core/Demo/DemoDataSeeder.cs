@@ -156,7 +156,7 @@ public sealed class DemoDataSeeder(CatalogDefinition catalog, IdentityProtector 
             Severity = category.Severity?.ToString(),
             Status = RecordStatus.InForce,
             FieldsJson = fields,
-            ContentHash = RecordContent.Hash(category.Code, subject.Id, actDate, fields),
+            ContentHash = RecordContent.Hash(category.Code, subject.IdHash, actDate, fields),
             Version = 1,
             CreatedAt = now,
             UpdatedAt = now,

@@ -34,9 +34,9 @@ public static class RecordContent
     }
 
     /// <summary>A hash over everything that makes the record what it is, used to detect unchanged re-sends.</summary>
-    public static string Hash(string categoryCode, long subjectId, DateOnly? actDate, string fieldsJson)
+    public static string Hash(string categoryCode, string subjectKey, DateOnly? actDate, string fieldsJson)
     {
-        var text = string.Join('\u001f', categoryCode, subjectId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        var text = string.Join('\u001f', categoryCode, subjectKey,
             actDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "", fieldsJson);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
     }

@@ -1,0 +1,312 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Audit;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Core.Subjects;
+
+namespace Shangding.Core.Intake;
+
+/// <summary>What a batch is: who furnishes it, through which channel, and (for files and forms) its category.</summary>
+public sealed record IntakeRequest(
+    string UnitCode,
+    string Channel,
+    string Actor,
+    string? CategoryCode,
+    string? FileName = null,
+    string? FileSha256 = null,
+    string? IdempotencyKey = null,
+    bool ReturnRecordResults = false,
+    IReadOnlyList<string>? Warnings = null);
+
+public static class IntakeChannels
+{
+    public const string Api = "api";
+    public const string Batch = "batch";
+    public const string Form = "form";
+}
+
+/// <summary>
+/// The one intake pipeline every channel uses: validate each row against the catalogue, stage it,
+/// merge by (unit, record key) with full history, record the batch, its rejects and an audit
+/// entry, and mark changed subjects for rescoring — in one transaction.
+/// </summary>
+public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector protector, DatabaseSettings settings, TimeProvider clock)
+{
+    public CatalogDefinition Catalog => catalog;
+
+    /// <summary>Checks that the unit exists and may furnish the category; returns the reasons if not.</summary>
+    public IReadOnlyList<IntakeReason> CheckScope(string unitCode, string? categoryCode)
+    {
+        if (catalog.FindUnit(unitCode) is null)
+        {
+            return [new IntakeReason("unknown_unit", null, $"报送单位“{unitCode}”不在单位目录中。", $"Reporting unit '{unitCode}' is not in the catalogue.")];
+        }
+
+        if (categoryCode is null)
+        {
+            return [];
+        }
+
+        var category = catalog.Find(categoryCode);
+        if (category is null)
+        {
+            return [IntakeMessages.UnknownCategory(categoryCode)];
+        }
+
+        return category.ResponsibleUnits.Contains(unitCode, StringComparer.Ordinal)
+            ? []
+            : [IntakeMessages.NotResponsible(catalog.FindUnit(unitCode)!.NameZh, category)];
+    }
+
+    /// <summary>Records a batch refused as a whole (bad file, prohibited column, out of scope): nothing of it is stored.</summary>
+    public async Task<BatchResult> RefuseAsync(IntakeRequest request, IReadOnlyList<IntakeReason> reasons, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+        long id = 0;
+        if (catalog.FindUnit(request.UnitCode) is not null)
+        {
+            await EnsureUnitAsync(context, request.UnitCode, now, cancellationToken);
+            var batch = NewBatch(request, now);
+            batch.Status = BatchStatus.Refused;
+            batch.FinishedAt = now;
+            batch.Message = string.Join("\n", reasons.Select(r => r.ToString()));
+            context.IntakeBatches.Add(batch);
+            await context.SaveChangesAsync(cancellationToken);
+            id = batch.Id;
+        }
+
+        return new BatchResult(id, nameof(BatchStatus.Refused), 0, 0, 0, 0, 0, 0, 0, reasons, request.Warnings ?? [], []);
+    }
+
+    /// <summary>Takes in a batch of rows; the accepted ones are stored together or not at all.</summary>
+    public async Task<BatchResult> RunAsync(IntakeRequest request, IEnumerable<IntakeRow> rows, Action<int>? progress, CancellationToken cancellationToken)
+    {
+        var scope = CheckScope(request.UnitCode, request.CategoryCode);
+        if (scope.Count > 0)
+        {
+            return await RefuseAsync(request, scope, cancellationToken);
+        }
+
+        var now = Now();
+        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        long batchId;
+        await using (var context = DataServiceCollectionExtensions.CreateContext(settings))
+        {
+            if (request.IdempotencyKey is not null)
+            {
+                var earlier = await context.IntakeBatches.AsNoTracking()
+                    .FirstOrDefaultAsync(b => b.UnitCode == request.UnitCode && b.IdempotencyKey == request.IdempotencyKey, cancellationToken);
+                if (earlier is not null)
+                {
+                    return Replay(earlier, request);
+                }
+            }
+
+            await EnsureUnitAsync(context, request.UnitCode, now, cancellationToken);
+            var batch = NewBatch(request, now);
+            context.IntakeBatches.Add(batch);
+            await context.SaveChangesAsync(cancellationToken);
+            batchId = batch.Id;
+        }
+
+        try
+        {
+            await using var store = await IntakeStore.BeginAsync(settings, cancellationToken);
+            var validators = new Dictionary<string, RecordValidator>(StringComparer.Ordinal);
+            var firstRowOfKey = new Dictionary<string, int>(StringComparer.Ordinal);
+            using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var total = 0;
+            foreach (var row in rows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                total++;
+                var staged = Stage(row, request, validators, firstRowOfKey, today);
+                digest.AppendData(Encoding.UTF8.GetBytes(string.Join('\u001f',
+                    staged.RowNumber.ToString(CultureInfo.InvariantCulture), staged.RecordKey, staged.Action, staged.ContentHash, staged.ReasonsJson, "\u001e")));
+                await store.StageAsync(staged, cancellationToken);
+                if (progress is not null && total % 10_000 == 0)
+                {
+                    progress(total);
+                }
+            }
+
+            progress?.Invoke(total);
+            var counts = await store.MergeAsync(batchId, request.UnitCode, request.Channel, request.Actor, now, cancellationToken);
+            var results = request.ReturnRecordResults ? await store.ReadResultsAsync(cancellationToken) : [];
+            var finished = Now();
+            await store.ExecuteAsync("""
+                UPDATE intake_batches SET status = 'Committed', total_rows = @total, created = @cr, updated = @up, unchanged = @un,
+                       withdrawn = @wd, rejected = @rj, finished_at = @fin
+                WHERE id = @b
+                """, cancellationToken, new Dictionary<string, object>
+            {
+                ["@total"] = total,
+                ["@cr"] = counts.Created,
+                ["@up"] = counts.Updated,
+                ["@un"] = counts.Unchanged,
+                ["@wd"] = counts.Withdrawn,
+                ["@rj"] = counts.Rejected,
+                ["@fin"] = settings.Provider == DatabaseProvider.Postgres ? finished : finished.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
+                ["@b"] = batchId,
+            });
+            var summary = string.Create(CultureInfo.InvariantCulture,
+                $"batch {batchId} unit {request.UnitCode} {request.Channel} {request.CategoryCode}: {total} rows, {counts.Created} created, {counts.Updated} updated, {counts.Unchanged} unchanged, {counts.Withdrawn} withdrawn, {counts.Rejected} rejected");
+            await AuditChain.AppendAsync(store.Connection, store.Transaction, settings.Provider, "intake-batch", batchId, request.Actor,
+                summary, Convert.ToHexStringLower(digest.GetHashAndReset()), finished, cancellationToken);
+            await store.CommitAsync(cancellationToken);
+
+            return new BatchResult(batchId, nameof(BatchStatus.Committed), total, counts.Created, counts.Updated, counts.Unchanged,
+                counts.Withdrawn, counts.Rejected, counts.NameConflicts, [], request.Warnings ?? [], results);
+        }
+        catch (Exception ex)
+        {
+            // The batch transaction was rolled back: nothing of the batch is stored. Say so on the batch.
+            await MarkFailedAsync(batchId, ex is OperationCanceledException
+                ? "已取消，未保存任何记录。 / Cancelled; nothing was stored."
+                : $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}");
+            throw;
+        }
+    }
+
+    private StagedRow Stage(IntakeRow row, IntakeRequest request, Dictionary<string, RecordValidator> validators, Dictionary<string, int> firstRowOfKey, DateOnly today)
+    {
+        var categoryCode = request.CategoryCode ?? row.CategoryCode;
+        var reasons = new List<IntakeReason>(row.Problems);
+        ValidatedRecord? record = null;
+        if (categoryCode is null)
+        {
+            reasons.Add(IntakeMessages.UnknownCategory("(空)"));
+        }
+        else if (!validators.TryGetValue(categoryCode, out var validator))
+        {
+            var scope = CheckScope(request.UnitCode, categoryCode);
+            if (scope.Count > 0)
+            {
+                reasons.AddRange(scope);
+            }
+            else
+            {
+                validator = new RecordValidator(catalog.Find(categoryCode)!, today);
+                validators[categoryCode] = validator;
+            }
+        }
+
+        if (categoryCode is not null && validators.TryGetValue(categoryCode, out var ready))
+        {
+            var result = ready.Validate(row);
+            if (result.IsValid && reasons.Count == 0)
+            {
+                record = result.Record;
+            }
+            else
+            {
+                reasons.AddRange(result.Reasons);
+            }
+        }
+
+        var key = RecordValidator.Clean(row.Get(IntakeColumns.RecordKey));
+        if (key is not null)
+        {
+            if (firstRowOfKey.TryGetValue(key, out var first))
+            {
+                record = null;
+                reasons.Add(IntakeMessages.DuplicateKey(key, first));
+            }
+            else
+            {
+                firstRowOfKey[key] = row.RowNumber;
+            }
+        }
+
+        if (record is null)
+        {
+            return new StagedRow(row.RowNumber, key, 'R', null, null, null, null, null, null, null, null, categoryCode, null, null, null, null,
+                JsonSerializer.Serialize(row.RawCells, IntakeJson.Options), IntakeStore.ReasonsJson(reasons));
+        }
+
+        if (record.Action == IntakeAction.Withdraw)
+        {
+            return new StagedRow(row.RowNumber, record.RecordKey, 'W', null, null, null, null, null, null, null, null, record.CategoryCode,
+                null, null, null, null, JsonSerializer.Serialize(row.RawCells, IntakeJson.Options), null);
+        }
+
+        var subject = record.Subject!;
+        var idHash = protector.LookupHash(subject.NormalisedId);
+        var fieldsJson = RecordContent.ToJson(record.Fields);
+        return new StagedRow(
+            row.RowNumber,
+            record.RecordKey,
+            'U',
+            subject.Kind.ToString(),
+            subject.CertType,
+            idHash,
+            protector.Encrypt(subject.NormalisedId),
+            subject.Kind == SubjectKind.Person ? Masking.Mask(subject.NormalisedId) : subject.NormalisedId,
+            subject.Name,
+            subject.BirthDate,
+            subject.Sex,
+            record.CategoryCode,
+            record.ActDate,
+            record.Severity,
+            fieldsJson,
+            RecordContent.Hash(record.CategoryCode, idHash, record.ActDate, fieldsJson),
+            JsonSerializer.Serialize(row.RawCells, IntakeJson.Options),
+            null);
+    }
+
+    private static BatchResult Replay(IntakeBatch earlier, IntakeRequest request) => new(
+        earlier.Id, earlier.Status.ToString(), earlier.TotalRows, earlier.Created, earlier.Updated, earlier.Unchanged, earlier.Withdrawn,
+        earlier.Rejected, 0,
+        [],
+        [.. request.Warnings ?? [], $"幂等键“{request.IdempotencyKey}”已处理过（批次 {earlier.Id}），本次未重复处理。 / Idempotency key '{request.IdempotencyKey}' was already processed (batch {earlier.Id}); nothing was done again."],
+        []);
+
+    private async Task MarkFailedAsync(long batchId, string message)
+    {
+        try
+        {
+            await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+            await context.IntakeBatches.Where(b => b.Id == batchId && b.Status == BatchStatus.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Refused).SetProperty(b => b.Message, message).SetProperty(b => b.FinishedAt, Now()));
+        }
+        catch (DbUpdateException)
+        {
+            // Best effort: a batch left Running is swept by the next start.
+        }
+    }
+
+    private static IntakeBatch NewBatch(IntakeRequest request, DateTime now) => new()
+    {
+        UnitCode = request.UnitCode,
+        CategoryCode = request.CategoryCode,
+        Channel = request.Channel,
+        FileName = request.FileName,
+        FileSha256 = request.FileSha256,
+        IdempotencyKey = request.IdempotencyKey,
+        Status = BatchStatus.Running,
+        Actor = request.Actor,
+        StartedAt = now,
+    };
+
+    private async Task EnsureUnitAsync(ShangdingDbContext context, string unitCode, DateTime now, CancellationToken cancellationToken)
+    {
+        if (!await context.Units.AnyAsync(u => u.Code == unitCode, cancellationToken))
+        {
+            var unit = catalog.FindUnit(unitCode)!;
+            context.Units.Add(new Unit { Code = unit.Code, NameZh = unit.NameZh, NameEn = unit.NameEn, CreatedAt = now });
+            await context.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    // Whole milliseconds: PostgreSQL keeps microseconds, so hashes over timestamps must not depend on ticks.
+    private DateTime Now()
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+    }
+}

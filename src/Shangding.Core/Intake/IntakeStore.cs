@@ -1,0 +1,477 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using NpgsqlTypes;
+using Shangding.Core.Data;
+
+namespace Shangding.Core.Intake;
+
+/// <summary>Counts of a merged batch.</summary>
+public sealed record MergeCounts(int Created, int Updated, int Unchanged, int Withdrawn, int Rejected, int NameConflicts);
+
+/// <summary>
+/// The bulk path of intake. All rows of a batch go into a temporary staging table (binary COPY on
+/// PostgreSQL, one prepared statement on SQLite), then a handful of set-based statements create
+/// subjects, classify each row against the unit's existing records, write records, history,
+/// rejects and rescoring marks — all in one transaction, so a failed or cancelled batch leaves
+/// nothing behind. The SQL is shared by both engines apart from the staging step.
+/// </summary>
+public sealed class IntakeStore : IAsyncDisposable
+{
+    private const string StageColumns =
+        "row_number, record_key, action, kind, cert_type, id_hash, id_cipher, id_masked, name, birth_date, sex, " +
+        "category_code, act_date, severity, fields, content_hash, cells, reasons";
+
+    private readonly DatabaseSettings _settings;
+    private readonly DbConnection _connection;
+    private DbTransaction? _transaction;
+    private NpgsqlBinaryImporter? _copy;
+    private SqliteCommand? _insert;
+
+    private IntakeStore(DatabaseSettings settings, DbConnection connection)
+    {
+        _settings = settings;
+        _connection = connection;
+    }
+
+    private bool IsPostgres => _settings.Provider == DatabaseProvider.Postgres;
+
+    /// <summary>Opens a connection, starts the batch transaction and creates the staging table.</summary>
+    public static async Task<IntakeStore> BeginAsync(DatabaseSettings settings, CancellationToken cancellationToken)
+    {
+        DbConnection connection = settings.Provider == DatabaseProvider.Postgres
+            ? new NpgsqlConnection(settings.ConnectionString)
+            : new SqliteConnection(new SqliteConnectionStringBuilder(settings.ConnectionString) { ForeignKeys = true }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        var store = new IntakeStore(settings, connection);
+        try
+        {
+            await store.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+
+        return store;
+    }
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!IsPostgres)
+        {
+            await ExecuteAsync("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -200000;", cancellationToken);
+        }
+
+        _transaction = await _connection.BeginTransactionAsync(cancellationToken);
+        var json = IsPostgres ? "jsonb" : "TEXT";
+        var date = IsPostgres ? "date" : "TEXT";
+        var onCommit = IsPostgres ? " ON COMMIT DROP" : "";
+        await ExecuteAsync($"""
+            DROP TABLE IF EXISTS temp.intake_stage;
+            DROP TABLE IF EXISTS temp.intake_classified;
+            """.Replace("temp.", IsPostgres ? "pg_temp." : "temp.", StringComparison.Ordinal), cancellationToken);
+        await ExecuteAsync($"""
+            CREATE TEMP TABLE intake_stage (
+                row_number integer NOT NULL, record_key text NULL, action char(1) NOT NULL, kind text NULL, cert_type text NULL,
+                id_hash text NULL, id_cipher text NULL, id_masked text NULL, name text NULL, birth_date {date} NULL, sex text NULL,
+                category_code text NULL, act_date {date} NULL, severity text NULL, fields {json} NULL, content_hash text NULL,
+                cells {json} NULL, reasons {json} NULL){onCommit};
+            CREATE TEMP TABLE intake_classified (
+                row_number integer NOT NULL, record_key text NOT NULL, action char(1) NOT NULL, category_code text NOT NULL,
+                act_date {date} NULL, severity text NULL, fields {json} NULL, content_hash text NULL,
+                subject_id bigint NULL, name_conflict boolean NOT NULL, record_id bigint NULL, old_subject_id bigint NULL,
+                old_status text NULL, outcome text NOT NULL){onCommit};
+            """, cancellationToken);
+
+        if (IsPostgres)
+        {
+            _copy = await ((NpgsqlConnection)_connection).BeginBinaryImportAsync(
+                $"COPY intake_stage ({StageColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        }
+        else
+        {
+            _insert = (SqliteCommand)_connection.CreateCommand();
+            _insert.Transaction = (SqliteTransaction)_transaction;
+            _insert.CommandText = $"INSERT INTO intake_stage ({StageColumns}) VALUES (" +
+                string.Join(", ", StageColumns.Split(", ").Select(c => "$" + c)) + ")";
+            foreach (var column in StageColumns.Split(", "))
+            {
+                _insert.Parameters.Add(new SqliteParameter("$" + column, null));
+            }
+
+            _insert.Prepare();
+        }
+    }
+
+    /// <summary>Adds one row to the staging table.</summary>
+    public async ValueTask StageAsync(StagedRow row, CancellationToken cancellationToken)
+    {
+        if (_copy is not null)
+        {
+            await _copy.StartRowAsync(cancellationToken);
+            await _copy.WriteAsync(row.RowNumber, NpgsqlDbType.Integer, cancellationToken);
+            await WriteText(row.RecordKey);
+            await _copy.WriteAsync(row.Action.ToString(), NpgsqlDbType.Char, cancellationToken);
+            await WriteText(row.Kind);
+            await WriteText(row.CertType);
+            await WriteText(row.IdHash);
+            await WriteText(row.IdCipher);
+            await WriteText(row.IdMasked);
+            await WriteText(row.Name);
+            await WriteDate(row.BirthDate);
+            await WriteText(row.Sex);
+            await WriteText(row.CategoryCode);
+            await WriteDate(row.ActDate);
+            await WriteText(row.Severity);
+            await WriteJson(row.FieldsJson);
+            await WriteText(row.ContentHash);
+            await WriteJson(row.CellsJson);
+            await WriteJson(row.ReasonsJson);
+            return;
+        }
+
+        var p = _insert!.Parameters;
+        p[0].Value = row.RowNumber;
+        p[1].Value = (object?)row.RecordKey ?? DBNull.Value;
+        p[2].Value = row.Action.ToString();
+        p[3].Value = (object?)row.Kind ?? DBNull.Value;
+        p[4].Value = (object?)row.CertType ?? DBNull.Value;
+        p[5].Value = (object?)row.IdHash ?? DBNull.Value;
+        p[6].Value = (object?)row.IdCipher ?? DBNull.Value;
+        p[7].Value = (object?)row.IdMasked ?? DBNull.Value;
+        p[8].Value = (object?)row.Name ?? DBNull.Value;
+        p[9].Value = row.BirthDate is { } birth ? birth.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : DBNull.Value;
+        p[10].Value = (object?)row.Sex ?? DBNull.Value;
+        p[11].Value = (object?)row.CategoryCode ?? DBNull.Value;
+        p[12].Value = row.ActDate is { } act ? act.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : DBNull.Value;
+        p[13].Value = (object?)row.Severity ?? DBNull.Value;
+        p[14].Value = (object?)row.FieldsJson ?? DBNull.Value;
+        p[15].Value = (object?)row.ContentHash ?? DBNull.Value;
+        p[16].Value = (object?)row.CellsJson ?? DBNull.Value;
+        p[17].Value = (object?)row.ReasonsJson ?? DBNull.Value;
+        await _insert.ExecuteNonQueryAsync(cancellationToken);
+
+        async ValueTask WriteText(string? value)
+        {
+            if (value is null)
+            {
+                await _copy.WriteNullAsync(cancellationToken);
+            }
+            else
+            {
+                await _copy.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
+            }
+        }
+
+        async ValueTask WriteJson(string? value)
+        {
+            if (value is null)
+            {
+                await _copy.WriteNullAsync(cancellationToken);
+            }
+            else
+            {
+                await _copy.WriteAsync(value, NpgsqlDbType.Jsonb, cancellationToken);
+            }
+        }
+
+        async ValueTask WriteDate(DateOnly? value)
+        {
+            if (value is { } d)
+            {
+                await _copy.WriteAsync(d, NpgsqlDbType.Date, cancellationToken);
+            }
+            else
+            {
+                await _copy.WriteNullAsync(cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Merges the staged rows into the unit's records and writes everything that goes with them.
+    /// Store-time rejections (withdrawing a record that does not exist, a key used by another
+    /// category) get their reasons here. Nothing is visible to others until <see cref="CommitAsync"/>.
+    /// </summary>
+    public async Task<MergeCounts> MergeAsync(long batchId, string unitCode, string channel, string actor, DateTime now, CancellationToken cancellationToken)
+    {
+        if (_copy is not null)
+        {
+            await _copy.CompleteAsync(cancellationToken);
+            await _copy.DisposeAsync();
+            _copy = null;
+        }
+
+        var args = new Dictionary<string, object>
+        {
+            ["@b"] = batchId,
+            ["@u"] = unitCode,
+            ["@c"] = channel,
+            ["@a"] = actor,
+            ["@now"] = IsPostgres ? now : now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
+            ["@nothing"] = ReasonsJson([IntakeMessages.NothingToWithdraw("")]),
+            ["@other"] = ReasonsJson([new IntakeReason("key_other_category", IntakeColumns.RecordKey,
+                "该单位记录编号已用于另一类信息：编号在本单位内应唯一。", "This record key is already used for another category: keys must be unique within your unit.")]),
+        };
+        var t = IsPostgres ? "true" : "1";
+        var f = IsPostgres ? "false" : "0";
+        var json = IsPostgres ? "::jsonb" : "";
+
+        if (IsPostgres)
+        {
+            await ExecuteAsync("ANALYZE intake_stage", cancellationToken);
+        }
+        else
+        {
+            await ExecuteAsync("CREATE INDEX temp.ix_stage_hash ON intake_stage (id_hash)", cancellationToken);
+        }
+
+        // 1. Subjects not yet known, once each (the first row of a file names a new subject).
+        await ExecuteAsync($"""
+            INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, birth_date, sex, name_conflict, created_at, updated_at)
+            SELECT kind, cert_type, id_hash, id_cipher, id_masked, name, birth_date, sex, {f}, @now, @now
+            FROM (SELECT st.*, ROW_NUMBER() OVER (PARTITION BY id_hash ORDER BY row_number) AS rn
+                  FROM intake_stage st WHERE reasons IS NULL AND action = 'U') first_rows
+            WHERE rn = 1
+            ON CONFLICT (id_hash) DO NOTHING
+            """, cancellationToken, args);
+
+        // 2. Classify every accepted row against the unit's existing record with the same key.
+        await ExecuteAsync($"""
+            INSERT INTO intake_classified (row_number, record_key, action, category_code, act_date, severity, fields, content_hash,
+                                           subject_id, name_conflict, record_id, old_subject_id, old_status, outcome)
+            SELECT st.row_number, st.record_key, st.action, st.category_code, st.act_date, st.severity, st.fields, st.content_hash,
+                   s.id, CASE WHEN s.id IS NOT NULL AND s.name <> st.name THEN {t} ELSE {f} END,
+                   r.id, r.subject_id, r.status,
+                   CASE
+                     WHEN st.action = 'W' AND r.id IS NULL THEN 'R:nothing'
+                     WHEN r.id IS NOT NULL AND r.category_code <> st.category_code THEN 'R:other'
+                     WHEN st.action = 'W' AND r.status = 'Withdrawn' THEN 'Unchanged'
+                     WHEN st.action = 'W' THEN 'Withdrawn'
+                     WHEN r.id IS NULL THEN 'Created'
+                     WHEN r.content_hash = st.content_hash AND r.status <> 'Withdrawn' THEN 'Unchanged'
+                     ELSE 'Updated'
+                   END
+            FROM intake_stage st
+            LEFT JOIN subjects s ON s.id_hash = st.id_hash
+            LEFT JOIN credit_records r ON r.unit_code = @u AND r.record_key = st.record_key
+            WHERE st.reasons IS NULL
+            """, cancellationToken, args);
+
+        if (!IsPostgres)
+        {
+            await ExecuteAsync("CREATE INDEX temp.ix_classified_outcome ON intake_classified (outcome)", cancellationToken);
+        }
+        else
+        {
+            await ExecuteAsync("ANALYZE intake_classified", cancellationToken);
+        }
+
+        // 3. Store-time rejections go back to the stage with their reasons, for the rejects file.
+        await ExecuteAsync($"""
+            UPDATE intake_stage SET reasons = CASE c.outcome WHEN 'R:nothing' THEN @nothing{json} ELSE @other{json} END
+            FROM intake_classified c
+            WHERE c.row_number = intake_stage.row_number AND c.outcome LIKE 'R:%'
+            """, cancellationToken, args);
+
+        // 4. History first, while the records still hold their previous state.
+        await ExecuteAsync($"""
+            INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after)
+            SELECT COALESCE(c.subject_id, r.subject_id), r.id, r.version + 1,
+                   CASE WHEN c.outcome = 'Withdrawn' THEN 'Withdrawn' WHEN r.status = 'Withdrawn' THEN 'Restored' ELSE 'Updated' END,
+                   @c, @b, @a, @now, r.fields, CASE WHEN c.outcome = 'Withdrawn' THEN NULL ELSE c.fields END
+            FROM intake_classified c JOIN credit_records r ON r.id = c.record_id
+            WHERE c.outcome IN ('Updated', 'Withdrawn')
+            """, cancellationToken, args);
+
+        await ExecuteAsync("""
+            UPDATE credit_records SET subject_id = c.subject_id, act_date = c.act_date, severity = c.severity, fields = c.fields,
+                   content_hash = c.content_hash, status = 'InForce', version = credit_records.version + 1, batch_id = @b, updated_at = @now
+            FROM intake_classified c
+            WHERE c.record_id = credit_records.id AND c.outcome = 'Updated'
+            """, cancellationToken, args);
+
+        await ExecuteAsync("""
+            UPDATE credit_records SET status = 'Withdrawn', version = credit_records.version + 1, batch_id = @b, updated_at = @now
+            FROM intake_classified c
+            WHERE c.record_id = credit_records.id AND c.outcome = 'Withdrawn'
+            """, cancellationToken, args);
+
+        await ExecuteAsync($"""
+            INSERT INTO credit_records (subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash,
+                                        publication_end, under_dispute, version, batch_id, created_at, updated_at)
+            SELECT subject_id, @u, category_code, record_key, act_date, severity, 'InForce', fields, content_hash, NULL, {f}, 1, @b, @now, @now
+            FROM intake_classified WHERE outcome = 'Created'
+            """, cancellationToken, args);
+
+        await ExecuteAsync("""
+            INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after)
+            SELECT r.subject_id, r.id, 1, 'Created', @c, @b, @a, @now, NULL, r.fields
+            FROM intake_classified c JOIN credit_records r ON r.unit_code = @u AND r.record_key = c.record_key
+            WHERE c.outcome = 'Created'
+            """, cancellationToken, args);
+
+        // 5. Flag, never overwrite, a subject whose name on file differs from the one furnished.
+        await ExecuteAsync($"""
+            UPDATE subjects SET name_conflict = {t}, updated_at = @now
+            WHERE id IN (SELECT subject_id FROM intake_classified WHERE name_conflict = {t} AND outcome IN ('Created', 'Updated', 'Unchanged'))
+            """, cancellationToken, args);
+
+        // 6. Everyone whose records changed is due for rescoring the same day.
+        await ExecuteAsync("""
+            INSERT INTO rescore_queue (subject_id, reason, marked_at)
+            SELECT subject_id, 'intake', @now FROM intake_classified WHERE outcome IN ('Created', 'Updated') AND subject_id IS NOT NULL
+            UNION
+            SELECT old_subject_id, 'intake', @now FROM intake_classified WHERE outcome IN ('Updated', 'Withdrawn') AND old_subject_id IS NOT NULL
+            ON CONFLICT (subject_id) DO UPDATE SET reason = excluded.reason, marked_at = excluded.marked_at
+            """, cancellationToken, args);
+
+        // 7. The rejects, as uploaded, with their reasons.
+        await ExecuteAsync("""
+            INSERT INTO intake_rejects (batch_id, row_number, record_key, cells, reasons)
+            SELECT @b, row_number, record_key, COALESCE(cells, '[]'), reasons FROM intake_stage WHERE reasons IS NOT NULL
+            """, cancellationToken, args);
+
+        var counts = new Dictionary<string, (int Count, int Conflicts)>(StringComparer.Ordinal);
+        await using (var command = Command($"SELECT outcome, COUNT(*), SUM(CASE WHEN name_conflict = {t} THEN 1 ELSE 0 END) FROM intake_classified GROUP BY outcome", args))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                counts[reader.GetString(0)] = (Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture));
+            }
+        }
+
+        var rejected = Convert.ToInt32(await ScalarAsync("SELECT COUNT(*) FROM intake_stage WHERE reasons IS NOT NULL", cancellationToken), CultureInfo.InvariantCulture);
+        int C(string outcome) => counts.TryGetValue(outcome, out var v) ? v.Count : 0;
+        var conflicts = counts.Where(kv => !kv.Key.StartsWith("R:", StringComparison.Ordinal)).Sum(kv => kv.Value.Conflicts);
+        return new MergeCounts(C("Created"), C("Updated"), C("Unchanged"), C("Withdrawn"), rejected, conflicts);
+    }
+
+    /// <summary>Per-record outcomes in row order (API answers); store-time and validation rejections included.</summary>
+    public async Task<IReadOnlyList<RecordResult>> ReadResultsAsync(CancellationToken cancellationToken)
+    {
+        var t = IsPostgres ? "true" : "1";
+        var results = new List<RecordResult>();
+        await using var command = Command($"""
+            SELECT st.row_number, st.record_key, COALESCE(c.outcome, 'R'), st.reasons, CASE WHEN c.name_conflict = {t} THEN 1 ELSE 0 END
+            FROM intake_stage st LEFT JOIN intake_classified c ON c.row_number = st.row_number
+            ORDER BY st.row_number
+            """, null);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var outcomeText = reader.GetString(2);
+            var outcome = outcomeText.StartsWith('R') ? RecordOutcome.Rejected : Enum.Parse<RecordOutcome>(outcomeText);
+            var reasons = reader.IsDBNull(3) ? [] : ParseReasons(reader.GetString(3));
+            results.Add(new RecordResult(reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1), outcome, reasons,
+                Convert.ToInt32(reader.GetValue(4), CultureInfo.InvariantCulture) == 1));
+        }
+
+        return results;
+    }
+
+    /// <summary>Runs a statement inside the batch transaction (batch bookkeeping, audit entry).</summary>
+    public async Task ExecuteAsync(string sql, CancellationToken cancellationToken, IReadOnlyDictionary<string, object>? args = null)
+    {
+        await using var command = Command(sql, args);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken, IReadOnlyDictionary<string, object>? args = null)
+    {
+        await using var command = Command(sql, args);
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await _transaction!.CommitAsync(cancellationToken);
+        _transaction = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_copy is not null)
+        {
+            try
+            {
+                await _copy.DisposeAsync();
+            }
+            catch (NpgsqlException)
+            {
+                // An unfinished COPY is cancelled by disposing; the transaction rolls back below.
+            }
+        }
+
+        if (_insert is not null)
+        {
+            await _insert.DisposeAsync();
+        }
+
+        if (_transaction is not null)
+        {
+            try
+            {
+                await _transaction.RollbackAsync();
+            }
+            catch (DbException)
+            {
+                // The connection may already be broken; closing it rolls back.
+            }
+
+            await _transaction.DisposeAsync();
+        }
+
+        await _connection.DisposeAsync();
+    }
+
+    public DbConnection Connection => _connection;
+
+    public DbTransaction Transaction => _transaction ?? throw new InvalidOperationException("The batch transaction is over.");
+
+    private DbCommand Command(string sql, IReadOnlyDictionary<string, object>? args)
+    {
+        var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = sql;
+        command.CommandTimeout = 0;
+        if (args is not null)
+        {
+            foreach (var (name, value) in args)
+            {
+                if (!sql.Contains(name, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = value;
+                command.Parameters.Add(parameter);
+            }
+        }
+
+        return command;
+    }
+
+    public static string ReasonsJson(IEnumerable<IntakeReason> reasons) =>
+        System.Text.Json.JsonSerializer.Serialize(reasons.Select(r => new ReasonJson(r.Code, r.Field, r.MessageZh, r.MessageEn)), IntakeJson.Options);
+
+    public static IReadOnlyList<IntakeReason> ParseReasons(string json) =>
+        (System.Text.Json.JsonSerializer.Deserialize<List<ReasonJson>>(json, IntakeJson.Options) ?? [])
+            .Select(r => new IntakeReason(r.Code, r.Field, r.Zh, r.En)).ToList();
+
+    private sealed record ReasonJson(string Code, string? Field, string Zh, string En);
+}
+
+internal static class IntakeJson
+{
+    public static readonly System.Text.Json.JsonSerializerOptions Options = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}

@@ -1,0 +1,25 @@
+namespace Shangding.Core.Intake;
+
+/// <summary>
+/// One row as written to the batch's staging table: either an accepted record (subject protected,
+/// fields serialised, content hashed) or a rejected row (cells as uploaded and the reasons).
+/// </summary>
+public sealed record StagedRow(
+    int RowNumber,
+    string? RecordKey,
+    char Action,
+    string? Kind,
+    string? CertType,
+    string? IdHash,
+    string? IdCipher,
+    string? IdMasked,
+    string? Name,
+    DateOnly? BirthDate,
+    string? Sex,
+    string? CategoryCode,
+    DateOnly? ActDate,
+    string? Severity,
+    string? FieldsJson,
+    string? ContentHash,
+    string? CellsJson,
+    string? ReasonsJson);

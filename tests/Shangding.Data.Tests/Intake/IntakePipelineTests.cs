@@ -1,0 +1,297 @@
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Data;
+using Shangding.Core.Intake;
+using Shangding.Testing;
+
+namespace Shangding.Data.Tests.Intake;
+
+public sealed class IntakePipelineTests
+{
+    private const string Water = "P-ARREARS-WATER";
+    private const string WaterUnit = "WATER-SUPPLY";
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly string Alice = TestPlatform.ResidentId(new DateOnly(1985, 4, 12), 123);
+    private static readonly string Bob = TestPlatform.ResidentId(new DateOnly(1990, 11, 3), 456);
+
+    private static IntakeService Service(TestDatabase db, MovableClock? clock = null) =>
+        new(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock ?? MovableClock.At(2026, 3, 16));
+
+    private static IntakeRequest Request(string channel = IntakeChannels.Batch, string? key = null, bool results = true) =>
+        new(WaterUnit, channel, "clerk:test", Water, IdempotencyKey: key, ReturnRecordResults: results);
+
+    /// <summary>A water-arrears row; pass overrides to spoil one field.</summary>
+    private static IntakeRow Row(int number, string key, string id, string name = "王小明", params (string Code, string? Value)[] overrides)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["record_key"] = key,
+            ["name"] = name,
+            ["id_type"] = "居民身份证",
+            ["id_number"] = id,
+            ["customer_address"] = "郑州市金水区花园路 1 号",
+            ["arrears_from"] = "2025-06-01",
+            ["arrears_counted_to"] = "2026-02-28",
+            ["arrears_quantity"] = "120.5",
+            ["arrears_amount"] = "1,234.50",
+            ["determining_body"] = "市自来水公司",
+            ["determined_on"] = "2026-03-02",
+        };
+        foreach (var (code, value) in overrides)
+        {
+            values[code] = value;
+        }
+
+        return new IntakeRow(number, null, values, values.Values.ToArray());
+    }
+
+    private static decimal Amount(string fieldsJson) =>
+        System.Text.Json.JsonDocument.Parse(fieldsJson).RootElement.GetProperty("arrears_amount").GetDecimal();
+
+    [Theory]
+    [AllEngines]
+    public async Task Import_StoresRecordsWithHistory_MarksSubjects_AndAddsOneAuditEntry(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var result = await Service(db).RunAsync(Request(), [Row(3, "W-1", Alice), Row(4, "W-2", Bob, "李华")], null, Ct);
+
+        result.Status.ShouldBe("Committed");
+        (result.Created, result.Rejected, result.TotalRows).ShouldBe((2, 0, 2));
+        await using var context = db.NewContext();
+        var records = await context.Records.AsNoTracking().OrderBy(r => r.RecordKey).ToListAsync(Ct);
+        records.Select(r => r.RecordKey).ShouldBe(["W-1", "W-2"]);
+        records[0].ActDate.ShouldBe(new DateOnly(2026, 3, 2));
+        records[0].Severity.ShouldBe("General");
+        Amount(records[0].FieldsJson).ShouldBe(1234.50m);
+        records[0].FieldsJson.ShouldNotContain(Alice); // identifiers live on the subject, protected
+        var subjects = await context.Subjects.AsNoTracking().ToListAsync(Ct);
+        subjects.Count.ShouldBe(2);
+        subjects.ShouldAllBe(s => s.IdMasked.Contains("**********") && !s.IdCipher.Contains(s.Name));
+        TestPlatform.Protector.Decrypt(subjects.Single(s => s.Name == "王小明").IdCipher).ShouldBe(Alice);
+        subjects.Single(s => s.Name == "王小明").BirthDate.ShouldBe(new DateOnly(1985, 4, 12));
+        (await context.RecordChanges.CountAsync(c => c.Action == RecordAction.Created && c.BatchId == result.BatchId, Ct)).ShouldBe(2);
+        (await context.RescoreQueue.CountAsync(Ct)).ShouldBe(2);
+        var batch = await context.IntakeBatches.SingleAsync(Ct);
+        (batch.Status, batch.Created, batch.TotalRows).ShouldBe((BatchStatus.Committed, 2, 2));
+        var audit = await context.AuditEntries.AsNoTracking().OrderBy(a => a.Id).ToListAsync(Ct);
+        audit.Count.ShouldBe(1);
+        audit[0].RefId.ShouldBe(result.BatchId);
+        Shangding.Core.Audit.AuditChain.Verify(audit).ShouldBeNull();
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task ImportingTheSameRowsTwice_ChangesNothing(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        await service.RunAsync(Request(), [Row(3, "W-1", Alice), Row(4, "W-2", Bob, "李华")], null, Ct);
+        var second = await service.RunAsync(Request(), [Row(3, "W-1", Alice), Row(4, "W-2", Bob, "李华")], null, Ct);
+
+        (second.Created, second.Updated, second.Unchanged).ShouldBe((0, 0, 2));
+        await using var context = db.NewContext();
+        (await context.RecordChanges.CountAsync(Ct)).ShouldBe(2);
+        (await context.Records.MaxAsync(r => r.Version, Ct)).ShouldBe(1);
+        (await context.Subjects.CountAsync(Ct)).ShouldBe(2);
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task ResendingAKeyWithNewValues_UpdatesIt_KeepingBeforeAndAfter(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        await service.RunAsync(Request(), [Row(3, "W-1", Alice)], null, Ct);
+        var result = await service.RunAsync(Request(), [Row(3, "W-1", Alice, "王小明", ("arrears_amount", "99"))], null, Ct);
+
+        result.Updated.ShouldBe(1);
+        result.Records.Single().Outcome.ShouldBe(RecordOutcome.Updated);
+        await using var context = db.NewContext();
+        var record = await context.Records.SingleAsync(Ct);
+        record.Version.ShouldBe(2);
+        Amount(record.FieldsJson).ShouldBe(99m);
+        var change = await context.RecordChanges.SingleAsync(c => c.Action == RecordAction.Updated, Ct);
+        Amount(change.BeforeJson!).ShouldBe(1234.50m);
+        Amount(change.AfterJson!).ShouldBe(99m);
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task Withdraw_WithdrawsOwnRecord_AndRefusesAnUnknownKey(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        await service.RunAsync(Request(), [Row(3, "W-1", Alice)], null, Ct);
+        var withdraw = new Dictionary<string, string?> { ["record_key"] = "W-1", ["action"] = "撤回" };
+        var unknown = new Dictionary<string, string?> { ["record_key"] = "NOPE", ["action"] = "撤回" };
+        var result = await service.RunAsync(Request(), [new IntakeRow(3, null, withdraw, ["W-1"]), new IntakeRow(4, null, unknown, ["NOPE"])], null, Ct);
+
+        (result.Withdrawn, result.Rejected).ShouldBe((1, 1));
+        result.Records[1].Reasons.Single().Code.ShouldBe("nothing_to_withdraw");
+        await using var context = db.NewContext();
+        (await context.Records.SingleAsync(Ct)).Status.ShouldBe(RecordStatus.Withdrawn);
+        (await context.IntakeRejects.SingleAsync(Ct)).RecordKey.ShouldBe("NOPE");
+        (await context.RecordChanges.CountAsync(c => c.Action == RecordAction.Withdrawn, Ct)).ShouldBe(1);
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task BadRows_AreRejectedWithReasons_AndKeptAsUploaded_WhileGoodRowsAreStored(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var badId = Alice[..17] + (Alice[17] == '1' ? "2" : "1");
+        IntakeRow[] rows =
+        [
+            Row(3, "OK-1", Alice),
+            Row(4, "BAD-ID", badId),
+            Row(5, "FUTURE", Bob, "李华", ("determined_on", "2026-12-01")),
+            Row(6, "NEG", Bob, "李华", ("arrears_amount", "-5")),
+            Row(7, "ORDER", Bob, "李华", ("arrears_from", "2026-03-01"), ("arrears_counted_to", "2026-01-31")),
+            Row(8, "MISSING", Bob, "李华", ("determining_body", null)),
+            Row(9, "BADDATE", Bob, "李华", ("determined_on", "2026-02-30")),
+            Row(10, "OK-1", Bob, "李华"),
+            Row(11, null!, Bob, "李华"),
+            Row(12, "TYPE", Bob, "李华", ("id_type", "驾驶证")),
+            Row(13, "WIDE", "４１０１０５１９９０１１０３４５６".Length > 0 ? " " + Bob[..6] + " " + Bob[6..] + " " : Bob, "李华"),
+        ];
+        var result = await Service(db).RunAsync(Request(), rows, null, Ct);
+
+        result.Created.ShouldBe(2);
+        result.Rejected.ShouldBe(9);
+        var byKey = result.Records.Where(r => r.RecordKey is not null).GroupBy(r => r.RecordKey!).ToDictionary(g => g.Key, g => g.Last());
+        byKey["BAD-ID"].Reasons.Single().Code.ShouldBe("bad_id");
+        byKey["BAD-ID"].Reasons.Single().MessageZh.ShouldContain("校验位");
+        byKey["FUTURE"].Reasons.Single().Code.ShouldBe("future_date");
+        byKey["NEG"].Reasons.Single().Code.ShouldBe("negative");
+        byKey["ORDER"].Reasons.Single().Code.ShouldBe("date_order");
+        byKey["MISSING"].Reasons.Single().MessageZh.ShouldContain("认定部门");
+        byKey["BADDATE"].Reasons.Single().Code.ShouldBe("bad_date");
+        result.Records.Single(r => r.RowNumber == 10).Reasons.Single().Code.ShouldBe("duplicate_key");
+        result.Records.Single(r => r.RowNumber == 11).Reasons.Single().Code.ShouldBe("record_key_required");
+        byKey["TYPE"].Reasons.ShouldContain(r => r.Code == "not_allowed");
+        byKey["WIDE"].Outcome.ShouldBe(RecordOutcome.Created);
+
+        await using var context = db.NewContext();
+        var rejects = await context.IntakeRejects.AsNoTracking().OrderBy(r => r.RowNumber).ToListAsync(Ct);
+        rejects.Count.ShouldBe(9);
+        rejects.Single(r => r.RecordKey == "NEG").CellsJson.ShouldContain("-5");
+        rejects.Single(r => r.RecordKey == "NEG").ReasonsJson.ShouldContain("不能为负数");
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task ANameThatDiffersFromTheOneOnFile_IsFlagged_NotOverwritten(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        await service.RunAsync(Request(), [Row(3, "W-1", Alice, "王小明")], null, Ct);
+        var result = await service.RunAsync(Request(), [Row(3, "W-9", Alice, "王晓明")], null, Ct);
+
+        result.Created.ShouldBe(1);
+        result.NameConflicts.ShouldBe(1);
+        result.Records.Single().NameConflict.ShouldBeTrue();
+        await using var context = db.NewContext();
+        var subject = await context.Subjects.SingleAsync(Ct);
+        subject.Name.ShouldBe("王小明");
+        subject.NameConflict.ShouldBeTrue();
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task AUnitOutsideItsCategories_IsRefusedAsAWhole(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var request = new IntakeRequest("POWER-SUPPLY", IntakeChannels.Batch, "clerk:power", Water);
+        var result = await Service(db).RunAsync(request, [Row(3, "W-1", Alice)], null, Ct);
+
+        result.Status.ShouldBe("Refused");
+        result.Refusals.Single().Code.ShouldBe("not_responsible");
+        await using var context = db.NewContext();
+        (await context.Records.CountAsync(Ct)).ShouldBe(0);
+        (await context.IntakeBatches.SingleAsync(Ct)).Status.ShouldBe(BatchStatus.Refused);
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task ACrashMidImport_LeavesNothingBehind(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        await service.RunAsync(Request(), [Row(3, "W-1", Alice)], null, Ct);
+
+        IEnumerable<IntakeRow> Crashing()
+        {
+            yield return Row(3, "W-1", Alice, "王小明", ("arrears_amount", "1"));
+            for (var i = 0; i < 500; i++)
+            {
+                yield return Row(4 + i, $"N-{i}", TestPlatform.ResidentId(new DateOnly(1970, 1, 1).AddDays(i), 100));
+            }
+
+            throw new IOException("disk unplugged");
+        }
+
+        await Should.ThrowAsync<IOException>(() => service.RunAsync(Request(), Crashing(), null, Ct));
+
+        await using var context = db.NewContext();
+        (await context.Records.CountAsync(Ct)).ShouldBe(1);
+        Amount((await context.Records.SingleAsync(Ct)).FieldsJson).ShouldBe(1234.50m);
+        (await context.Subjects.CountAsync(Ct)).ShouldBe(1);
+        (await context.RecordChanges.CountAsync(Ct)).ShouldBe(1);
+        (await context.AuditEntries.CountAsync(Ct)).ShouldBe(1);
+        var failed = await context.IntakeBatches.OrderBy(b => b.Id).LastAsync(Ct);
+        failed.Status.ShouldBe(BatchStatus.Refused);
+        failed.Message!.ShouldContain("nothing was stored");
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task AnIdempotencyKeySentTwice_IsProcessedOnce(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        var first = await service.RunAsync(Request(IntakeChannels.Api, "req-1"), [Row(1, "W-1", Alice)], null, Ct);
+        var again = await service.RunAsync(Request(IntakeChannels.Api, "req-1"), [Row(1, "W-1", Alice, "王小明", ("arrears_amount", "5"))], null, Ct);
+
+        again.BatchId.ShouldBe(first.BatchId);
+        again.Warnings.ShouldContain(w => w.Contains("req-1", StringComparison.Ordinal));
+        await using var context = db.NewContext();
+        Amount((await context.Records.SingleAsync(Ct)).FieldsJson).ShouldBe(1234.50m);
+        (await context.IntakeBatches.CountAsync(Ct)).ShouldBe(1);
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task EpidemicSmeRecords_AreNotTakenIn_AndTheReportSaysWhy(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var values = new Dictionary<string, string?>
+        {
+            ["record_key"] = "P-1",
+            ["name"] = "郑州某某商贸有限公司",
+            ["uscc"] = "91350100M000100Y43",
+            ["decision_number"] = "郑市监罚〔2026〕1号",
+            ["violation_kind"] = "价格违法",
+            ["facts"] = "哄抬口罩价格",
+            ["legal_basis"] = "《价格法》第四十条",
+            ["epidemic_sme"] = "是",
+        };
+        var category = TestPlatform.Catalog.Find("O-ADMIN-PENALTY")!;
+        foreach (var field in category.Fields.Where(f => f.Required && !values.ContainsKey(f.Code)))
+        {
+            values[field.Code] = field.Type switch
+            {
+                Shangding.Core.Catalog.FieldType.Date => "2026-03-01",
+                Shangding.Core.Catalog.FieldType.Money or Shangding.Core.Catalog.FieldType.Decimal or Shangding.Core.Catalog.FieldType.Integer => "1000",
+                Shangding.Core.Catalog.FieldType.Enum => field.AllowedValues[0],
+                _ => "示例",
+            };
+        }
+
+        var request = new IntakeRequest("MARKET-REGULATION", IntakeChannels.Batch, "clerk:amr", "O-ADMIN-PENALTY", ReturnRecordResults: true);
+        var result = await Service(db).RunAsync(request, [new IntakeRow(3, null, values, [])], null, Ct);
+
+        result.Rejected.ShouldBe(1);
+        result.Records.Single().Reasons.Single().Code.ShouldBe("excluded_epidemic_sme");
+        result.Records.Single().Reasons.Single().MessageZh.ShouldContain("暂不纳入");
+    }
+}

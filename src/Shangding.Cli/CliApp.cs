@@ -59,6 +59,7 @@ public static class CliApp
             CatalogCommands.Build(context),
             CalendarCommands.Build(context),
             DemoCommands.Build(context),
+            UnitCommands.Build(context),
         };
 
         try

@@ -4,6 +4,7 @@ using Shangding.Core.Calendar;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Demo;
+using Shangding.Core.Intake;
 using Shangding.Core.Subjects;
 
 namespace Shangding.Core;
@@ -28,6 +29,8 @@ public static class ShangdingCoreServices
         services.AddSingleton(_ => CalendarStore.LoadDirectory(paths.CalendarDirectory));
         services.AddSingleton(_ => new IdentityProtector(LoadKeys(configuration, paths, database)));
         services.AddSingleton<DemoDataSeeder>();
+        services.AddSingleton<IntakeService>();
+        services.AddSingleton<UnitCredentials>();
         return services;
     }
 

@@ -25,6 +25,9 @@ public static class WebSetup
             document.Info.Description = "Zhengzhou public credit information platform and Shangding score (商鼎分).";
             return Task.CompletedTask;
         }));
+        services.AddAuthentication()
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, UnitApiKeyHandler>(UnitApiKeyHandler.SchemeName, null);
+        services.AddAuthorization();
         services.AddHealthChecks().AddDbContextCheck<ShangdingDbContext>("database");
         services.Configure<RequestLocalizationOptions>(options =>
         {
@@ -80,12 +83,15 @@ public static class WebSetup
         app.UseRequestLocalization();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
 
         app.MapOpenApi();
         app.MapHealthChecks("/health");
         app.MapPost("/language", SetLanguage);
         app.MapCatalogEndpoints();
+        app.MapRecordEndpoints();
         app.MapRazorPages();
     }
 

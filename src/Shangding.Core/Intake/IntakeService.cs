@@ -20,7 +20,8 @@ public sealed record IntakeRequest(
     string? FileSha256 = null,
     string? IdempotencyKey = null,
     bool ReturnRecordResults = false,
-    IReadOnlyList<string>? Warnings = null);
+    IReadOnlyList<string>? Warnings = null,
+    IReadOnlyList<string>? AllowedCategories = null);
 
 public static class IntakeChannels
 {
@@ -185,6 +186,13 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         else if (!validators.TryGetValue(categoryCode, out var validator))
         {
             var scope = CheckScope(request.UnitCode, categoryCode);
+            if (scope.Count == 0 && request.AllowedCategories is { } allowed && !allowed.Contains(categoryCode, StringComparer.Ordinal))
+            {
+                scope = [new IntakeReason("outside_credential", null,
+                    $"本接口凭证无权报送“{catalog.Find(categoryCode)!.NameZh}”：请向市信用中心申请扩大凭证范围。",
+                    $"This API credential may not furnish '{catalog.Find(categoryCode)!.NameEn}': ask the Credit Centre to widen its scope.")];
+            }
+
             if (scope.Count > 0)
             {
                 reasons.AddRange(scope);

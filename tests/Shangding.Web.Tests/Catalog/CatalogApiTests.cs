@@ -59,6 +59,9 @@ public sealed class CatalogApiTests(ShangdingWebFactory factory) : IClassFixture
         var paths = doc.GetProperty("paths");
         paths.TryGetProperty("/api/v1/catalog", out _).ShouldBeTrue();
         paths.TryGetProperty("/api/v1/catalog/{code}", out _).ShouldBeTrue();
+        var post = paths.GetProperty("/api/v1/records").GetProperty("post");
+        post.GetProperty("description").GetString()!.ShouldContain("Idempotency-Key");
+        post.GetProperty("requestBody").ValueKind.ShouldBe(JsonValueKind.Object);
     }
 
     [Fact]

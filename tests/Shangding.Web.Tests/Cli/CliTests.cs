@@ -95,5 +95,19 @@ public sealed class CliTests
 
         (_, output, _) = await Run(settings, "demo", "seed");
         output.ShouldContain("nothing was seeded");
+
+        (code, output, _) = await Run(settings, "unit", "credentials", "create", "--unit", "WATER-SUPPLY", "--label", "billing", "--json");
+        code.ShouldBe(0);
+        var issued = JsonDocument.Parse(output).RootElement;
+        issued.GetProperty("token").GetString()!.ShouldStartWith("sd_");
+        var keyId = issued.GetProperty("keyId").GetString()!;
+        (_, output, _) = await Run(settings, "unit", "credentials", "list");
+        output.ShouldContain(keyId);
+        output.ShouldNotContain(issued.GetProperty("token").GetString()!);
+        (code, _, _) = await Run(settings, "unit", "credentials", "revoke", keyId);
+        code.ShouldBe(0);
+        (code, _, var error) = await Run(settings, "unit", "credentials", "create", "--unit", "WATER-SUPPLY", "--category", "P-VOLUNTEER");
+        code.ShouldBe(2);
+        error.ShouldContain("not responsible");
     }
 }

@@ -1,0 +1,119 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Shangding.Core.Intake;
+
+namespace Shangding.Web.Api;
+
+/// <summary>One record sent by a unit's system.</summary>
+/// <param name="RecordKey">The unit's own unique key; sending it again updates the record.</param>
+/// <param name="Category">Catalogue category code, e.g. P-ARREARS-WATER.</param>
+/// <param name="Action">"upsert" (default) or "withdraw".</param>
+/// <param name="Fields">Field code → value, as listed by GET /api/v1/catalog/{code}; dates as yyyy-MM-dd.</param>
+public sealed record RecordInput(string? RecordKey, string? Category, string? Action, Dictionary<string, JsonElement>? Fields);
+
+public sealed record RecordsRequest(List<RecordInput>? Records);
+
+public sealed record ReasonDto(string Code, string? Field, string MessageZh, string MessageEn);
+
+public sealed record RecordOutcomeDto(int Index, string? RecordKey, string Outcome, bool NameConflict, IReadOnlyList<ReasonDto> Reasons);
+
+public sealed record RecordsResponse(long BatchId, string Status, int Total, int Created, int Updated, int Unchanged, int Withdrawn, int Rejected,
+    IReadOnlyList<string> Warnings, IReadOnlyList<RecordOutcomeDto> Records);
+
+/// <summary>System integration (系统对接, 003 §12(1)): units send batches of records as JSON.</summary>
+public static class RecordEndpoints
+{
+    public const int MaxRecordsPerRequest = 5000;
+
+    public static void MapRecordEndpoints(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/api/v1/records", Post)
+            .RequireAuthorization(p => p.AddAuthenticationSchemes(UnitApiKeyHandler.SchemeName).RequireAuthenticatedUser())
+            .WithTags("Intake")
+            .WithName("PostRecords")
+            .WithSummary("Create, update or withdraw a batch of records (up to 5,000), answered record by record.")
+            .WithDescription("""
+                Authenticate with the unit's API token: `Authorization: Bearer sd_<key>_<secret>`.
+                Each record names its category and the unit's own record key; sending a key again updates that record,
+                and `"action": "withdraw"` withdraws it. Re-sending identical records changes nothing (`unchanged`).
+                An optional `Idempotency-Key` header makes a retried request a no-op that returns the first result's counts.
+                Accepted records of one request are stored together; rejected ones come back with reasons in Chinese and English.
+
+                Example body:
+                ```json
+                {"records":[{"recordKey":"W-2026-000123","category":"P-ARREARS-WATER","fields":{
+                  "name":"王小明","id_type":"居民身份证","id_number":"410105198504121236","customer_address":"郑州市金水区花园路1号",
+                  "arrears_from":"2025-06-01","arrears_counted_to":"2026-02-28","arrears_quantity":120.5,"arrears_amount":1234.5,
+                  "determining_body":"市自来水公司","determined_on":"2026-03-02"}},
+                  {"recordKey":"W-2025-000007","category":"P-ARREARS-WATER","action":"withdraw"}]}
+                ```
+                """)
+            .Produces<RecordsResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+    }
+
+    public static async Task<Results<Ok<RecordsResponse>, ProblemHttpResult, ValidationProblem>> Post(
+        [FromBody] RecordsRequest body,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal user,
+        IntakeService intake,
+        CancellationToken cancellationToken)
+    {
+        if (body.Records is not { Count: > 0 } records)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["records"] = ["请求中没有记录：records 应为非空数组。 The request holds no records: 'records' must be a non-empty array."],
+            });
+        }
+
+        if (records.Count > MaxRecordsPerRequest)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["records"] = [$"每次最多 {MaxRecordsPerRequest} 条记录，本次 {records.Count} 条：请分批发送。 At most {MaxRecordsPerRequest} records per request ({records.Count} sent): split the batch."],
+            });
+        }
+
+        if (idempotencyKey is { Length: > 100 })
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["Idempotency-Key"] = ["幂等键不超过 100 个字符。 The Idempotency-Key is at most 100 characters."] });
+        }
+
+        var unit = user.FindFirstValue(UnitApiKeyHandler.UnitClaim)!;
+        var key = user.FindFirstValue(UnitApiKeyHandler.KeyClaim)!;
+        var categories = user.FindAll(UnitApiKeyHandler.CategoryClaim).Select(c => c.Value).ToList();
+        var rows = records.Select((r, i) => ToRow(i, r)).ToList();
+        var request = new IntakeRequest(unit, IntakeChannels.Api, $"api:{key}", null,
+            IdempotencyKey: idempotencyKey, ReturnRecordResults: true, AllowedCategories: categories);
+        var result = await intake.RunAsync(request, rows, null, cancellationToken);
+        return TypedResults.Ok(new RecordsResponse(result.BatchId, result.Status, result.TotalRows, result.Created, result.Updated, result.Unchanged,
+            result.Withdrawn, result.Rejected, result.Warnings,
+            result.Records.Select(r => new RecordOutcomeDto(r.RowNumber, r.RecordKey, r.Outcome.ToString(), r.NameConflict,
+                r.Reasons.Select(x => new ReasonDto(x.Code, x.Field, x.MessageZh, x.MessageEn)).ToList())).ToList()));
+    }
+
+    /// <summary>A JSON record becomes an intake row like any file row: values by column code, as text.</summary>
+    private static IntakeRow ToRow(int index, RecordInput input)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            [IntakeColumns.RecordKey] = input.RecordKey,
+            [IntakeColumns.Action] = input.Action is null or "upsert" ? null : input.Action,
+        };
+        foreach (var (code, value) in input.Fields ?? [])
+        {
+            values[code] = value.ValueKind switch
+            {
+                JsonValueKind.Null or JsonValueKind.Undefined => null,
+                JsonValueKind.String => value.GetString(),
+                _ => value.GetRawText(),
+            };
+        }
+
+        return new IntakeRow(index, input.Category, values, [JsonSerializer.Serialize(input)]);
+    }
+}

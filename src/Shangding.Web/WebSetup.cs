@@ -1,10 +1,13 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
 using Shangding.Core;
+using Shangding.Core.Access;
 using Shangding.Core.Data;
 using Shangding.Core.Demo;
+using Shangding.Web.Access;
 using Shangding.Web.Api;
 using Shangding.Web.Localization;
 
@@ -17,17 +20,39 @@ public static class WebSetup
         var services = builder.Services;
         services.AddShangdingCore(builder.Configuration);
         services.AddSingleton(UiText.Load(Path.Combine(builder.Environment.ContentRootPath, "Resources", "ui-text.json")));
-        services.AddRazorPages();
         services.AddProblemDetails();
+        // Chinese text is sent as characters, not as &#x...; entities.
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
+            options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Shangding API";
             document.Info.Description = "Zhengzhou public credit information platform and Shangding score (商鼎分).";
             return Task.CompletedTask;
         }));
-        services.AddAuthentication()
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.LoginPath = "/account/signin";
+                options.LogoutPath = "/account/signout";
+                options.AccessDeniedPath = "/account/denied";
+                options.Cookie.Name = "shangding.auth";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.ExpireTimeSpan = TimeSpan.FromHours(8);
+                options.SlidingExpiration = true;
+            })
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, UnitApiKeyHandler>(UnitApiKeyHandler.SchemeName, null);
-        services.AddAuthorization();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator))
+            .AddPolicy(Policies.UnitClerk, p => p.RequireRole(Roles.UnitClerk).RequireClaim(Policies.UnitClaim));
+        services.AddSingleton<AccountService>();
+        services.AddRazorPages(options =>
+        {
+            options.Conventions.AuthorizeFolder("/Unit", Policies.UnitClerk);
+            options.Conventions.AuthorizeFolder("/Operator", Policies.Operator);
+        });
         services.AddHealthChecks().AddDbContextCheck<ShangdingDbContext>("database");
         services.Configure<RequestLocalizationOptions>(options =>
         {
@@ -68,6 +93,8 @@ public static class WebSetup
             {
                 logger.LogInformation("Demo data: {Persons} synthetic persons with {Records} records", report.Persons, report.Records);
             }
+
+            await DemoAccounts.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), app.Lifetime.ApplicationStopping);
         }
     }
 

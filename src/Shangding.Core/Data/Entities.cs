@@ -213,3 +213,27 @@ public sealed class AuditEntry
     public required string EntryHash { get; set; }
     public DateTime At { get; set; }
 }
+
+/// <summary>A person who signs in to the web portals.</summary>
+public sealed class Account
+{
+    public long Id { get; set; }
+    public required string UserName { get; set; }
+    public required string DisplayName { get; set; }
+
+    /// <summary>One of <see cref="Access.Roles"/>.</summary>
+    public required string Role { get; set; }
+
+    /// <summary>The reporting unit of a unit clerk.</summary>
+    public string? UnitCode { get; set; }
+
+    /// <summary>The credit subject of a citizen.</summary>
+    public long? SubjectId { get; set; }
+
+    public required string PasswordHash { get; set; }
+    public int FailedCount { get; set; }
+    public DateTime? LockedUntil { get; set; }
+    public bool Disabled { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? LastSignInAt { get; set; }
+}

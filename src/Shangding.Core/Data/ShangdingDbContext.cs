@@ -19,6 +19,7 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
     public DbSet<UnitCredential> UnitCredentials => Set<UnitCredential>();
     public DbSet<RescoreMark> RescoreQueue => Set<RescoreMark>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<Account> Accounts => Set<Account>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -105,6 +106,12 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
         modelBuilder.Entity<AuditEntry>(e =>
         {
             e.ToTable("audit_entries");
+            e.HasKey(a => a.Id);
+        });
+
+        modelBuilder.Entity<Account>(e =>
+        {
+            e.ToTable("accounts");
             e.HasKey(a => a.Id);
         });
 

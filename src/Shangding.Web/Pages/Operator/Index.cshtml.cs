@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+
+namespace Shangding.Web.Pages.Operator;
+
+public sealed class IndexModel(CatalogDefinition catalog, ShangdingDbContext db) : PageModel
+{
+    public sealed record CategoryCount(string Category, string Unit, int Count);
+
+    public CatalogDefinition Catalog => catalog;
+    public long Subjects { get; private set; }
+    public long RecordsInForce { get; private set; }
+    public int NameConflicts { get; private set; }
+    public int RescoreDue { get; private set; }
+    public IReadOnlyList<CategoryCount> ByCategory { get; private set; } = [];
+    public IReadOnlyList<IntakeBatch> Batches { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        Subjects = await db.Subjects.LongCountAsync(cancellationToken);
+        RecordsInForce = await db.Records.LongCountAsync(r => r.Status == RecordStatus.InForce, cancellationToken);
+        NameConflicts = await db.Subjects.CountAsync(s => s.NameConflict, cancellationToken);
+        RescoreDue = await db.RescoreQueue.CountAsync(cancellationToken);
+        ByCategory = await db.Records.AsNoTracking().Where(r => r.Status == RecordStatus.InForce)
+            .GroupBy(r => new { r.CategoryCode, r.UnitCode })
+            .Select(g => new CategoryCount(g.Key.CategoryCode, g.Key.UnitCode, g.Count()))
+            .OrderByDescending(c => c.Count).ToListAsync(cancellationToken);
+        Batches = await db.IntakeBatches.AsNoTracking().OrderByDescending(b => b.Id).Take(20).ToListAsync(cancellationToken);
+    }
+}

@@ -159,6 +159,12 @@ public sealed class IntakeBatch
     public required string Actor { get; set; }
     public DateTime StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
+
+    /// <summary>The uploaded file's header titles (JSON array), so the rejects file has the same columns.</summary>
+    public string? HeaderCellsJson { get; set; }
+
+    /// <summary>Warnings about the file (ignored columns, hidden sheets…), JSON array of "中文 / English".</summary>
+    public string? WarningsJson { get; set; }
 }
 
 /// <summary>A rejected row as it was uploaded, with the reasons (JSON) — the content of the rejects file.</summary>

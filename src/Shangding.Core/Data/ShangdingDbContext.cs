@@ -75,6 +75,13 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
             e.ToTable("intake_batches");
             e.HasKey(b => b.Id);
             e.Property(b => b.Status).HasConversion<string>();
+            e.Property(b => b.HeaderCellsJson).HasColumnName("header_cells");
+            e.Property(b => b.WarningsJson).HasColumnName("warnings");
+            if (isPostgres)
+            {
+                e.Property(b => b.HeaderCellsJson).HasColumnType("jsonb");
+                e.Property(b => b.WarningsJson).HasColumnType("jsonb");
+            }
         });
 
         modelBuilder.Entity<IntakeReject>(e =>

@@ -10,10 +10,10 @@ namespace Shangding.Core.Intake;
 /// </summary>
 public sealed class ColumnMap
 {
-    private ColumnMap(IReadOnlyDictionary<int, string> codes, int headerRows, IReadOnlyList<string> headerCells, IReadOnlyList<IntakeReason> refusals, IReadOnlyList<string> warnings)
+    private ColumnMap(IReadOnlyDictionary<int, string> codes, int dataStart, IReadOnlyList<string> headerCells, IReadOnlyList<IntakeReason> refusals, IReadOnlyList<string> warnings)
     {
         Codes = codes;
-        HeaderRows = headerRows;
+        DataStart = dataStart;
         HeaderCells = headerCells;
         Refusals = refusals;
         Warnings = warnings;
@@ -22,8 +22,11 @@ public sealed class ColumnMap
     /// <summary>Column index → column code.</summary>
     public IReadOnlyDictionary<int, string> Codes { get; }
 
-    /// <summary>How many of the given first rows are headers (1, or 2 with the template's code row).</summary>
-    public int HeaderRows { get; }
+    /// <summary>
+    /// Index, among the rows given to <see cref="Detect"/>, of the first data row: after the header
+    /// (and the template's code row, and any title lines above the header).
+    /// </summary>
+    public int DataStart { get; }
 
     /// <summary>The header titles as uploaded, for the rejects file.</summary>
     public IReadOnlyList<string> HeaderCells { get; }
@@ -69,7 +72,7 @@ public sealed class ColumnMap
             F("No header row of '{0}' found at the top of the file: use the template downloaded from the platform, whose first row holds the column titles (e.g. 'Record key', '{1}').", category.NameEn, category.Fields[0].NameEn))], []);
     }
 
-    private static ColumnMap Map(string?[] titles, string?[] mapping, int headerRows, Dictionary<string, string> labels, Category category, IReadOnlyList<FieldDefinition> columns)
+    private static ColumnMap Map(string?[] titles, string?[] mapping, int dataStart, Dictionary<string, string> labels, Category category, IReadOnlyList<FieldDefinition> columns)
     {
         var codes = new Dictionary<int, string>();
         var refusals = new List<IntakeReason>();
@@ -121,7 +124,7 @@ public sealed class ColumnMap
         }
 
         var header = titles.Select((t, i) => t ?? (i < mapping.Length ? mapping[i] : null) ?? "").ToList();
-        return new ColumnMap(codes, headerRows, header, refusals, warnings);
+        return new ColumnMap(codes, dataStart, header, refusals, warnings);
     }
 
     /// <summary>Turns a data row into an intake row.</summary>

@@ -21,7 +21,8 @@ public sealed record IntakeRequest(
     string? IdempotencyKey = null,
     bool ReturnRecordResults = false,
     IReadOnlyList<string>? Warnings = null,
-    IReadOnlyList<string>? AllowedCategories = null);
+    IReadOnlyList<string>? AllowedCategories = null,
+    IReadOnlyList<string>? HeaderCells = null);
 
 public static class IntakeChannels
 {
@@ -167,9 +168,12 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         catch (Exception ex)
         {
             // The batch transaction was rolled back: nothing of the batch is stored. Say so on the batch.
-            await MarkFailedAsync(batchId, ex is OperationCanceledException
-                ? "已取消，未保存任何记录。 / Cancelled; nothing was stored."
-                : $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}");
+            await MarkFailedAsync(batchId, ex switch
+            {
+                OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
+                //FILES Files.IntakeFileException file => $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.",
+                _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
+            });
             throw;
         }
     }
@@ -297,6 +301,8 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         FileSha256 = request.FileSha256,
         IdempotencyKey = request.IdempotencyKey,
         Status = BatchStatus.Running,
+        HeaderCellsJson = request.HeaderCells is null ? null : JsonSerializer.Serialize(request.HeaderCells, IntakeJson.Options),
+        WarningsJson = request.Warnings is { Count: > 0 } w ? JsonSerializer.Serialize(w, IntakeJson.Options) : null,
         Actor = request.Actor,
         StartedAt = now,
     };

@@ -69,7 +69,9 @@ public sealed partial class RecordValidator
             }
             else if (actionText is not ("新增" or "更新" or "新增或更新") && !actionText.Equals("upsert", StringComparison.OrdinalIgnoreCase))
             {
+                // The clerk's intent is unclear: say only that, not what an upsert would lack.
                 reasons.Add(IntakeMessages.BadAction(actionText));
+                return new RowResult(null, reasons);
             }
         }
 

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Shangding.Core.Data;
+using Shangding.Core.Intake;
+using Shangding.Web;
+
+namespace Shangding.Bench;
+
+/// <summary>
+/// The JSON API over loopback: the real web app (Kestrel on 127.0.0.1) on a fresh database, two
+/// clients sending batches of 1,000 records with a unit's API token.
+/// </summary>
+internal static class ApiBench
+{
+    public const int BatchSize = 1000;
+    private const int Clients = 2;
+
+    public static async Task<int> RunAsync(int records, DatabaseProvider provider)
+    {
+        await using var database = await BenchDatabase.CreateAsync(provider);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Configuration["Database:Provider"] = provider.ToString();
+        builder.Configuration["ConnectionStrings:Shangding"] = database.Settings.ConnectionString;
+        builder.Configuration["Database:MigrateOnStart"] = "true";
+        builder.Configuration["Security:IdEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        builder.Configuration["Security:IdHashKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        builder.Logging.SetMinimumLevelWarning();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddShangdingWeb();
+        await using var app = builder.Build();
+        await app.PrepareDatabaseAsync();
+        app.UseShangdingWeb();
+        await app.StartAsync();
+        var address = app.Urls.First();
+
+        string token;
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            token = (await scope.ServiceProvider.GetRequiredService<UnitCredentials>().CreateAsync(db, "WATER-SUPPLY", null, "bench", "bench", CancellationToken.None)).Token;
+        }
+
+        // Prepare the request bodies first so the clock measures the server, not the generator.
+        var rows = DataGenerator.Rows(records, seed: 7).Skip(2).ToList();
+        var codes = IntakeColumns.For(Program.Catalog.Find("P-ARREARS-WATER")!).Select(c => c.Code).ToList();
+        var bodies = rows.Chunk(BatchSize).Select(chunk => new
+        {
+            records = chunk.Select(r => new
+            {
+                recordKey = r[0],
+                category = "P-ARREARS-WATER",
+                fields = Enumerable.Range(1, r.Length - 1).Where(i => r[i].Length > 0).ToDictionary(i => codes[i], i => r[i]),
+            }).ToList(),
+        }).ToList();
+
+        using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var next = -1;
+        var created = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < bodies.Count)
+            {
+                using var response = await http.PostAsJsonAsync("/api/v1/records", bodies[i]);
+                response.EnsureSuccessStatusCode();
+                var answer = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+                Interlocked.Add(ref created, answer.GetProperty("created").GetInt32());
+            }
+        }));
+        var seconds = watch.Elapsed.TotalSeconds;
+        await app.StopAsync();
+        Program.Report(new
+        {
+            step = "api",
+            provider = provider.ToString(),
+            records,
+            batch = BatchSize,
+            clients = Clients,
+            created,
+            seconds,
+            recordsPerSecond = records / seconds,
+            peakMb = Program.PeakMb(),
+        });
+        return created == records ? 0 : 1;
+    }
+
+    private static void SetMinimumLevelWarning(this Microsoft.Extensions.Logging.ILoggingBuilder logging) =>
+        Microsoft.Extensions.Logging.LoggingBuilderExtensions.SetMinimumLevel(logging, Microsoft.Extensions.Logging.LogLevel.Warning);
+}

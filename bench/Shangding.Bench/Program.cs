@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Shangding.Core;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Core.Intake;
+using Shangding.Core.Intake.Files;
+using Shangding.Core.Subjects;
+
+namespace Shangding.Bench;
+
+/// <summary>
+/// Intake benchmarks (issue 3): generate a realistic file, then in separate processes read it,
+/// import it on SQLite or PostgreSQL, and push records through the JSON API over loopback.
+/// Each command prints one line of JSON; bench/run.sh collects them. See bench/README.md.
+/// </summary>
+public static class Program
+{
+    private static readonly Lazy<CatalogDefinition> LazyCatalog = new(() => CatalogLoader.Load(Paths.CatalogDirectory));
+    private static readonly ShangdingPaths Paths = ShangdingPaths.FromConfiguration(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+
+    public static CatalogDefinition Catalog => LazyCatalog.Value;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            await Console.Error.WriteLineAsync("usage: generate <rows> <file.xlsx|file.csv> | read <file> | import <file> <sqlite|postgres> [--twice] | api <records> <sqlite|postgres>");
+            return 2;
+        }
+
+        return args[0] switch
+        {
+            "generate" => Generate(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]),
+            "read" => Read(args[1]),
+            "import" => await ImportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Contains("--twice")),
+            "api" => await ApiBench.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
+            _ => 2,
+        };
+    }
+
+    private static int Generate(int rows, string path)
+    {
+        var watch = Stopwatch.StartNew();
+        if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+        {
+            DataGenerator.WriteCsv(path, rows, seed: 42);
+        }
+        else
+        {
+            DataGenerator.WriteXlsx(path, rows, seed: 42);
+        }
+
+        Report(new { step = "generate", file = Path.GetFileName(path), rows, bytes = new FileInfo(path).Length, seconds = watch.Elapsed.TotalSeconds });
+        return 0;
+    }
+
+    /// <summary>The bare read: every row through the file layer, nothing else.</summary>
+    private static int Read(string path)
+    {
+        var watch = Stopwatch.StartNew();
+        using var stream = File.OpenRead(path);
+        using var source = TabularReader.Open(stream, path, IntakeFileLimits.Default);
+        long rows = 0, cells = 0;
+        foreach (var row in source.ReadRows(CancellationToken.None))
+        {
+            rows++;
+            cells += row.Cells.Length;
+        }
+
+        Report(new { step = "read", file = Path.GetFileName(path), rows, cells, seconds = watch.Elapsed.TotalSeconds, peakMb = PeakMb() });
+        return 0;
+    }
+
+    private static async Task<int> ImportAsync(string path, DatabaseProvider provider, bool twice)
+    {
+        await using var database = await BenchDatabase.CreateAsync(provider);
+        await new SchemaMigrator(database.Settings).MigrateAsync();
+        var protector = new IdentityProtector(IdentityProtectionKeys.Generate());
+        var intake = new IntakeService(Catalog, protector, database.Settings, TimeProvider.System);
+        var import = new FileImport(intake, IntakeFileLimits.Default);
+        for (var round = 1; round <= (twice ? 2 : 1); round++)
+        {
+            var watch = Stopwatch.StartNew();
+            await using var stream = File.OpenRead(path);
+            var result = await import.RunAsync(stream, Path.GetFileName(path), "WATER-SUPPLY", "P-ARREARS-WATER", "bench", null, CancellationToken.None);
+            Report(new
+            {
+                step = round == 1 ? "import" : "reimport",
+                provider = provider.ToString(),
+                file = Path.GetFileName(path),
+                rows = result.TotalRows,
+                result.Created,
+                result.Updated,
+                result.Unchanged,
+                result.Rejected,
+                result.Status,
+                refusals = result.Refusals.Select(r => r.MessageEn),
+                seconds = watch.Elapsed.TotalSeconds,
+                rowsPerSecond = result.TotalRows / watch.Elapsed.TotalSeconds,
+                peakMb = PeakMb(),
+            });
+        }
+
+        return 0;
+    }
+
+    public static void Report(object value) => Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(value,
+        new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+
+    /// <summary>Peak resident memory of this process (VmHWM), in MB.</summary>
+    public static double PeakMb()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+            }
+        }
+
+        return double.NaN;
+    }
+}
+
+/// <summary>A fresh database per run: a temporary SQLite file, or a new PostgreSQL database on SHANGDING_BENCH_POSTGRES (admin connection).</summary>
+internal sealed class BenchDatabase : IAsyncDisposable
+{
+    private readonly string? _file;
+    private readonly string? _admin;
+    private readonly string? _name;
+
+    private BenchDatabase(DatabaseSettings settings, string? file, string? admin, string? name)
+    {
+        Settings = settings;
+        _file = file;
+        _admin = admin;
+        _name = name;
+    }
+
+    public DatabaseSettings Settings { get; }
+
+    public static async Task<BenchDatabase> CreateAsync(DatabaseProvider provider)
+    {
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            var file = Path.Combine(Path.GetTempPath(), $"shangding-bench-{Guid.NewGuid():N}.db");
+            return new BenchDatabase(new DatabaseSettings(provider, new SqliteConnectionStringBuilder { DataSource = file }.ToString()), file, null, null);
+        }
+
+        var admin = Environment.GetEnvironmentVariable("SHANGDING_BENCH_POSTGRES")
+            ?? Environment.GetEnvironmentVariable("SHANGDING_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("Set SHANGDING_BENCH_POSTGRES to an admin connection string (see bench/README.md).");
+        var name = $"sd_bench_{Guid.NewGuid():N}"[..24];
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var settings = new DatabaseSettings(provider, new NpgsqlConnectionStringBuilder(admin) { Database = name }.ToString());
+        return new BenchDatabase(settings, null, admin, name);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_file is not null)
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(_file + suffix);
+            }
+        }
+
+        if (_admin is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(_admin);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}

@@ -19,6 +19,7 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
     public DbSet<UnitCredential> UnitCredentials => Set<UnitCredential>();
     public DbSet<RescoreMark> RescoreQueue => Set<RescoreMark>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<ReportingReminder> ReportingReminders => Set<ReportingReminder>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -106,6 +107,13 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
         {
             e.ToTable("audit_entries");
             e.HasKey(a => a.Id);
+        });
+
+        modelBuilder.Entity<ReportingReminder>(e =>
+        {
+            e.ToTable("reporting_reminders");
+            e.HasKey(r => r.Id);
+            e.HasIndex(r => new { r.UnitCode, r.CategoryCode, r.PeriodStart }).IsUnique();
         });
 
         ApplySnakeCase(modelBuilder);

@@ -6,9 +6,10 @@ using Shangding.Core.Data;
 namespace Shangding.Core.Reporting;
 
 /// <summary>
-/// What compliance and the reminder job read from the database as of the end of <c>today</c>
-/// (China time): units, the latest committed batch per unit and category, open reminders. Batches
-/// finished after today are ignored, so a moved clock sees the past as it was.
+/// What compliance and the reminder job read from the database as of an instant (the job's clock,
+/// or the end of the given day in China time): units, the latest committed batch per unit and
+/// category, open reminders. Batches finished later are ignored, so a moved clock sees the past as
+/// it was.
 /// </summary>
 internal sealed class ComplianceSnapshot
 {
@@ -43,23 +44,20 @@ internal sealed class ComplianceSnapshot
 
     public IReadOnlyList<Unit> Units { get; }
 
-    /// <summary>The first instant after today in China: nothing at or after it has happened yet.</summary>
-    public DateTime EndOfTodayUtc => ReportingTime.StartOfChinaDayUtc(Today.AddDays(1));
-
     public static async Task<ComplianceSnapshot> LoadAsync(
         ShangdingDbContext context,
         CatalogDefinition catalog,
         WorkingDayCalendar calendar,
-        DateOnly today,
+        DateTime asOfUtc,
         ReportingOptions options,
         string? unitCode,
         CancellationToken cancellationToken)
     {
-        var endOfToday = ReportingTime.StartOfChinaDayUtc(today.AddDays(1));
-
+        var today = ReportingTime.ChinaDate(asOfUtc);
+        
         var unitQuery = context.Units.AsNoTracking();
         var batchQuery = context.IntakeBatches.AsNoTracking()
-            .Where(b => b.Status == BatchStatus.Committed && b.FinishedAt != null && b.FinishedAt < endOfToday);
+            .Where(b => b.Status == BatchStatus.Committed && b.FinishedAt != null && b.FinishedAt <= asOfUtc);
         var reminderQuery = context.ReportingReminders.Where(r => r.ResolvedAt == null);
         if (unitCode is not null)
         {
@@ -79,7 +77,7 @@ internal sealed class ComplianceSnapshot
             .ToDictionary(g => g.Key, g => g.OrderBy(r => r.PeriodStart).First());
 
         var schedule = new ReportingSchedule(calendar);
-        var lateRecords = await CountLateRecordsAsync(context, catalog, schedule, options, units, today, endOfToday, cancellationToken);
+        var lateRecords = await CountLateRecordsAsync(context, catalog, schedule, options, units, today, asOfUtc, cancellationToken);
         return new ComplianceSnapshot(catalog, schedule, options, today, units, lastReports, openReminders, lateRecords);
     }
 
@@ -168,7 +166,7 @@ internal sealed class ComplianceSnapshot
         ReportingOptions options,
         IReadOnlyList<Unit> units,
         DateOnly today,
-        DateTime endOfToday,
+        DateTime asOfUtc,
         CancellationToken cancellationToken)
     {
         var categories = catalog.Categories.Where(c => c.IsLicenceOrPenalty).Select(c => c.Code).ToList();
@@ -181,7 +179,7 @@ internal sealed class ComplianceSnapshot
         var from = today.AddDays(-options.LateRecordLookbackDays);
         var records = await context.Records.AsNoTracking()
             .Where(r => categories.Contains(r.CategoryCode) && unitCodes.Contains(r.UnitCode)
-                && r.ActDate != null && r.ActDate >= from && r.CreatedAt < endOfToday)
+                && r.ActDate != null && r.ActDate >= from && r.CreatedAt <= asOfUtc)
             .Select(r => new { r.UnitCode, r.CategoryCode, ActDate = r.ActDate!.Value, r.CreatedAt })
             .ToListAsync(cancellationToken);
 

@@ -39,10 +39,10 @@ public static class ReminderJob
         var now = clock.GetUtcNow().UtcDateTime;
         var today = ReportingTime.ChinaDate(now);
 
-        var resolved = await ResolveAnsweredAsync(context, today, cancellationToken);
+        var resolved = await ResolveAnsweredAsync(context, now, cancellationToken);
         var listed = await ListUnansweredAsync(context, today, now, cancellationToken);
 
-        var snapshot = await ComplianceSnapshot.LoadAsync(context, catalog, calendar, today, options, null, cancellationToken);
+        var snapshot = await ComplianceSnapshot.LoadAsync(context, catalog, calendar, now, options, null, cancellationToken);
         var existing = (await context.ReportingReminders.AsNoTracking()
                 .Select(r => new { r.UnitCode, r.CategoryCode, r.PeriodStart })
                 .ToListAsync(cancellationToken))
@@ -76,10 +76,9 @@ public static class ReminderJob
         return new ReminderRunResult(today, written, resolved, listed);
     }
 
-    /// <summary>Sets resolved_at on open reminders whose period a committed batch (finished by the end of today) now covers.</summary>
-    private static async Task<List<ReportingReminder>> ResolveAnsweredAsync(ShangdingDbContext context, DateOnly today, CancellationToken cancellationToken)
+    /// <summary>Sets resolved_at on open reminders whose period a committed batch (finished by now) covers.</summary>
+    private static async Task<List<ReportingReminder>> ResolveAnsweredAsync(ShangdingDbContext context, DateTime now, CancellationToken cancellationToken)
     {
-        var endOfToday = ReportingTime.StartOfChinaDayUtc(today.AddDays(1));
         var open = await context.ReportingReminders.Where(r => r.ResolvedAt == null).ToListAsync(cancellationToken);
         var resolved = new List<ReportingReminder>();
         foreach (var reminder in open)
@@ -89,7 +88,7 @@ public static class ReminderJob
                 .Where(b => b.UnitCode == reminder.UnitCode
                     && (b.CategoryCode == reminder.CategoryCode || b.CategoryCode == null)
                     && b.Status == BatchStatus.Committed
-                    && b.FinishedAt != null && b.FinishedAt >= from && b.FinishedAt < endOfToday)
+                    && b.FinishedAt != null && b.FinishedAt >= from && b.FinishedAt <= now)
                 .OrderBy(b => b.FinishedAt)
                 .Select(b => b.FinishedAt)
                 .FirstOrDefaultAsync(cancellationToken);

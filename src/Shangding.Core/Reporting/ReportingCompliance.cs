@@ -82,6 +82,7 @@ public sealed record CriticismEntry(
 /// </summary>
 public static class ReportingCompliance
 {
+    /// <summary>Compliance of every unit (or of <paramref name="unitCode"/>) as of the end of <paramref name="today"/> (China time).</summary>
     public static async Task<IReadOnlyList<ComplianceRow>> ComputeAsync(
         ShangdingDbContext context,
         CatalogDefinition catalog,
@@ -91,7 +92,9 @@ public static class ReportingCompliance
         string? unitCode = null,
         CancellationToken cancellationToken = default)
     {
-        var snapshot = await ComplianceSnapshot.LoadAsync(context, catalog, calendar, today, options ?? new ReportingOptions(), unitCode, cancellationToken);
+        // As of the end of the day: every batch finished that day counts.
+        var asOf = ReportingTime.StartOfChinaDayUtc(today.AddDays(1)).AddTicks(-1);
+        var snapshot = await ComplianceSnapshot.LoadAsync(context, catalog, calendar, asOf, options ?? new ReportingOptions(), unitCode, cancellationToken);
         return snapshot.Rows();
     }
 

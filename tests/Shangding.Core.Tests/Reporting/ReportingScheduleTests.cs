@@ -145,3 +145,29 @@ public sealed class ReportingScheduleTests
         schedule.PeriodsBetween(ReportingCycle.Monthly, D(2026, 1, 1), D(2026, 3, 1)).ShouldAllBe(p => p.Provisional);
     }
 }
+
+public sealed class ReminderNoticeTests
+{
+    [Fact]
+    public void Notice_NamesUnitCategoryPeriodDeadlinesAndArticle13_InChineseAndEnglish()
+    {
+        var text = ReminderNotice.Build(
+            "市自来水公司", "Zhengzhou Water Supply Company", "拖欠公用事业费用信息（自来水）", "Utility arrears (water)",
+            new DateOnly(2026, 1, 1), new DateOnly(2026, 1, 31), new DateOnly(2026, 2, 13), new DateOnly(2026, 3, 6));
+        text.Zh.ShouldBe("市自来水公司：拖欠公用事业费用信息（自来水）2026年1月的信息应于2026年2月13日前报送，至今未报送。请于2026年3月6日前补报。依据《郑州市公共信用信息管理暂行办法》第十三条。");
+        text.En.ShouldBe("Zhengzhou Water Supply Company: the Utility arrears (water) information for January 2026 was due by 13 February 2026 and has not been reported to date. Please report it by 6 March 2026. Under Article 13 of the Zhengzhou Interim Measures for Public Credit Information Management.");
+    }
+
+    [Theory]
+    [InlineData("2026-07-01", "2026-09-30", "2026年第三季度", "Q3 2026")]
+    [InlineData("2026-01-01", "2026-06-30", "2026年上半年", "the first half of 2026")]
+    [InlineData("2026-07-01", "2026-12-31", "2026年下半年", "the second half of 2026")]
+    [InlineData("2026-01-01", "2026-12-31", "2026年", "the year 2026")]
+    [InlineData("2026-02-14", "2026-02-14", "2026年2月14日", "14 February 2026")]
+    public void PeriodLabels(string start, string end, string zh, string en)
+    {
+        var (s, e) = (DateOnly.Parse(start, System.Globalization.CultureInfo.InvariantCulture), DateOnly.Parse(end, System.Globalization.CultureInfo.InvariantCulture));
+        ReminderNotice.PeriodZh(s, e).ShouldBe(zh);
+        ReminderNotice.PeriodEn(s, e).ShouldBe(en);
+    }
+}

@@ -71,7 +71,7 @@ internal sealed class ComplianceSnapshot
                 .GroupBy(b => new { b.UnitCode, b.CategoryCode })
                 .Select(g => new { g.Key.UnitCode, g.Key.CategoryCode, Last = g.Max(b => b.FinishedAt) })
                 .ToListAsync(cancellationToken))
-            .ToDictionary(x => (x.UnitCode, x.CategoryCode), x => x.Last!.Value);
+            .ToDictionary(x => (x.UnitCode, x.CategoryCode), x => DateTime.SpecifyKind(x.Last!.Value, DateTimeKind.Utc));
         var openReminders = (await reminderQuery.AsNoTracking().ToListAsync(cancellationToken))
             .GroupBy(r => (r.UnitCode, r.CategoryCode))
             .ToDictionary(g => g.Key, g => g.OrderBy(r => r.PeriodStart).First());

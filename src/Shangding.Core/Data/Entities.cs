@@ -243,3 +243,32 @@ public sealed class Account
     public DateTime CreatedAt { get; set; }
     public DateTime? LastSignInAt { get; set; }
 }
+
+/// <summary>
+/// A written reminder (催报) for a missed reporting deadline (seed 003 §13). Resolved when a report
+/// arrives; listed for a circulated criticism (通报批评) when still missing after the reminder deadline.
+/// </summary>
+public sealed class ReportingReminder
+{
+    public long Id { get; set; }
+    public required string UnitCode { get; set; }
+    public required string CategoryCode { get; set; }
+
+    /// <summary>The first missed period: later missed periods are covered by this reminder until it is resolved.</summary>
+    public DateOnly PeriodStart { get; set; }
+
+    public DateOnly PeriodEnd { get; set; }
+
+    /// <summary>The missed reporting deadline.</summary>
+    public DateOnly Deadline { get; set; }
+
+    public DateTime RemindedAt { get; set; }
+
+    /// <summary>The last day to report after the reminder before the unit is listed for criticism.</summary>
+    public DateOnly ReminderDeadline { get; set; }
+
+    /// <summary>When the report arrived (the finishing time of the first batch that covers the period).</summary>
+    public DateTime? ResolvedAt { get; set; }
+
+    public DateTime? CriticismListedAt { get; set; }
+}

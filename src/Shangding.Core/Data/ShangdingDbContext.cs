@@ -20,6 +20,7 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
     public DbSet<RescoreMark> RescoreQueue => Set<RescoreMark>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Account> Accounts => Set<Account>();
+    public DbSet<ReportingReminder> ReportingReminders => Set<ReportingReminder>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -120,6 +121,13 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
         {
             e.ToTable("accounts");
             e.HasKey(a => a.Id);
+        });
+
+        modelBuilder.Entity<ReportingReminder>(e =>
+        {
+            e.ToTable("reporting_reminders");
+            e.HasKey(r => r.Id);
+            e.HasIndex(r => new { r.UnitCode, r.CategoryCode, r.PeriodStart }).IsUnique();
         });
 
         ApplySnakeCase(modelBuilder);

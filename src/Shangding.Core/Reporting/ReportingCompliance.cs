@@ -1,0 +1,141 @@
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Calendar;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+
+namespace Shangding.Core.Reporting;
+
+public enum ComplianceStatus
+{
+    /// <summary>Every ended period is reported (or none has ended yet).</summary>
+    OnTime,
+
+    /// <summary>A period has ended and is not reported; its deadline has not passed yet.</summary>
+    Due,
+
+    /// <summary>A deadline has passed without a report; no reminder written yet.</summary>
+    Overdue,
+
+    /// <summary>Overdue and a written reminder (催报) is open.</summary>
+    Reminded,
+
+    /// <summary>Still not reported after the reminder deadline: listed for a circulated criticism (通报批评).</summary>
+    ListedForCriticism,
+}
+
+/// <summary>The reporting compliance of one unit for one category on a given day.</summary>
+/// <param name="ObligationStart">No period starting before this day is required.</param>
+/// <param name="LastReportAt">Finishing time (UTC) of the latest committed batch that counts for the category.</param>
+/// <param name="CurrentPeriod">The period in progress today; null on a non-working day of a daily cycle.</param>
+/// <param name="Period">
+/// The period the status is about: the earliest ended period not yet reported, else the latest ended
+/// period; null when none has ended since <paramref name="ObligationStart"/>.
+/// </param>
+/// <param name="WorkingDaysOverdue">Working days after <see cref="Deadline"/> up to today; 0 unless overdue.</param>
+/// <param name="ReminderId">The open reminder, if any.</param>
+/// <param name="LateRecords">
+/// Licence and penalty categories only: records (decided within the look-back) that were first
+/// reported more than 7 working days after their decision.
+/// </param>
+public sealed record ComplianceRow(
+    string UnitCode,
+    string UnitNameZh,
+    string UnitNameEn,
+    string CategoryCode,
+    string CategoryNameZh,
+    string CategoryNameEn,
+    ReportingCycle Cycle,
+    DateOnly ObligationStart,
+    DateTime? LastReportAt,
+    ReportingPeriod? CurrentPeriod,
+    ReportingPeriod? Period,
+    ComplianceStatus Status,
+    int WorkingDaysOverdue,
+    long? ReminderId,
+    DateOnly? ReminderDeadline,
+    int? LateRecords)
+{
+    public DateOnly? Deadline => Period?.Deadline;
+
+    public bool Provisional => Period?.Provisional ?? false;
+}
+
+/// <summary>A unit listed for a circulated criticism (通报批评) for one category (003 §13).</summary>
+public sealed record CriticismEntry(
+    string UnitCode,
+    string UnitNameZh,
+    string CategoryCode,
+    string CategoryNameZh,
+    DateOnly PeriodStart,
+    DateOnly PeriodEnd,
+    DateOnly Deadline,
+    DateTime RemindedAt,
+    DateOnly ReminderDeadline,
+    DateTime CriticismListedAt,
+    DateTime? ResolvedAt);
+
+/// <summary>
+/// Reporting compliance per unit × category (003 §12(2), §13). A committed batch counts as a report
+/// for a category when it names that category or names none (an API batch spanning categories),
+/// even with no new rows; running and refused batches never count. Operators pass no unit; a unit
+/// passes its own code.
+/// </summary>
+public static class ReportingCompliance
+{
+    /// <summary>Compliance of every unit (or of <paramref name="unitCode"/>) as of the end of <paramref name="today"/> (China time).</summary>
+    public static async Task<IReadOnlyList<ComplianceRow>> ComputeAsync(
+        ShangdingDbContext context,
+        CatalogDefinition catalog,
+        WorkingDayCalendar calendar,
+        DateOnly today,
+        ReportingOptions? options = null,
+        string? unitCode = null,
+        CancellationToken cancellationToken = default)
+    {
+        // As of the end of the day: every batch finished that day counts.
+        var asOf = ReportingTime.StartOfChinaDayUtc(today.AddDays(1)).AddTicks(-1);
+        var snapshot = await ComplianceSnapshot.LoadAsync(context, catalog, calendar, asOf, options ?? new ReportingOptions(), unitCode, cancellationToken);
+        return snapshot.Rows();
+    }
+
+    /// <summary>
+    /// Units listed for a circulated criticism, by unit then listing time; with
+    /// <paramref name="outstandingOnly"/> only those that have still not reported.
+    /// </summary>
+    public static async Task<IReadOnlyList<CriticismEntry>> CriticismListAsync(
+        ShangdingDbContext context,
+        CatalogDefinition catalog,
+        string? unitCode = null,
+        bool outstandingOnly = true,
+        CancellationToken cancellationToken = default)
+    {
+        var query = context.ReportingReminders.AsNoTracking().Where(r => r.CriticismListedAt != null);
+        if (unitCode is not null)
+        {
+            query = query.Where(r => r.UnitCode == unitCode);
+        }
+
+        if (outstandingOnly)
+        {
+            query = query.Where(r => r.ResolvedAt == null);
+        }
+
+        var reminders = await query.ToListAsync(cancellationToken);
+        return [.. reminders
+            .OrderBy(r => r.UnitCode, StringComparer.Ordinal)
+            .ThenBy(r => r.CriticismListedAt)
+            .ThenBy(r => r.CategoryCode, StringComparer.Ordinal)
+            .Select(r => new CriticismEntry(
+                r.UnitCode,
+                catalog.FindUnit(r.UnitCode)?.NameZh ?? r.UnitCode,
+                r.CategoryCode,
+                catalog.Find(r.CategoryCode)?.NameZh ?? r.CategoryCode,
+                r.PeriodStart,
+                r.PeriodEnd,
+                r.Deadline,
+                r.RemindedAt,
+                r.ReminderDeadline,
+                r.CriticismListedAt!.Value,
+                r.ResolvedAt))];
+    }
+}

@@ -1,0 +1,307 @@
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Calendar;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Core.Reporting;
+using Shangding.Testing;
+
+namespace Shangding.Data.Tests.Reporting;
+
+/// <summary>Compliance and the reminder job on a moved clock across the 2026 holidays, on both engines.</summary>
+public sealed class ReportingComplianceTests
+{
+    private const string Monthly = "O-FEE-ARREARS";
+    private const string Penalty = "O-ADMIN-PENALTY";
+
+    private static readonly CatalogDefinition RealCatalog = CatalogLoader.Load(RepoPaths.Catalog);
+    private static readonly WorkingDayCalendar Calendar = CalendarStore.LoadDirectory(Path.Combine(RepoPaths.Catalog, "calendar"));
+
+    /// <summary>The real catalogue cut down to one monthly category, so a utility has a single obligation.</summary>
+    private static readonly CatalogDefinition MonthlyCatalog =
+        new(RealCatalog.Version, RealCatalog.Units, [RealCatalog.Find(Monthly)!], RealCatalog.IdTypes);
+
+    private static readonly ReportingOptions Options = new() { StartDate = new DateOnly(2026, 1, 1) };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static DateOnly D(int month, int day) => new(2026, month, day);
+
+    /// <summary>A UTC instant given as Zhengzhou (UTC+8) local time in 2026.</summary>
+    private static DateTime Local(int month, int day, int hour = 10) =>
+        new DateTime(2026, month, day, hour, 0, 0, DateTimeKind.Utc).AddHours(-8);
+
+    private static async Task SeedUnitsAsync(TestDatabase db, params (string Code, bool Api)[] units)
+    {
+        await using var context = db.NewContext();
+        foreach (var (code, api) in units)
+        {
+            var unit = RealCatalog.FindUnit(code)!;
+            context.Units.Add(new Unit { Code = code, NameZh = unit.NameZh, NameEn = unit.NameEn, ApiConnected = api, CreatedAt = Local(1, 1).AddYears(-1) });
+        }
+
+        await context.SaveChangesAsync(Ct);
+    }
+
+    private static async Task AddBatchAsync(TestDatabase db, string unit, string? category, BatchStatus status, DateTime finishedAt, string channel = "batch")
+    {
+        await using var context = db.NewContext();
+        context.IntakeBatches.Add(new IntakeBatch
+        {
+            UnitCode = unit,
+            CategoryCode = category,
+            Channel = channel,
+            Status = status,
+            Actor = $"unit:{unit}",
+            StartedAt = finishedAt.AddMinutes(-1),
+            FinishedAt = status == BatchStatus.Running ? null : finishedAt,
+        });
+        await context.SaveChangesAsync(Ct);
+    }
+
+    private static async Task<ReminderRunResult> RunJobAsync(TestDatabase db, CatalogDefinition catalog, DateTime nowUtc)
+    {
+        await using var context = db.NewContext();
+        return await ReminderJob.RunAsync(context, catalog, Calendar, new FixedClock(nowUtc), Options, Ct);
+    }
+
+    private static async Task<Dictionary<string, ComplianceRow>> ComplianceAsync(TestDatabase db, DateOnly today, string? unit = null)
+    {
+        await using var context = db.NewContext();
+        var rows = await ReportingCompliance.ComputeAsync(context, MonthlyCatalog, Calendar, today, Options, unit, Ct);
+        return rows.ToDictionary(r => r.UnitCode);
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task MonthlyReport_RemindedAfterDeadline_ListedAfterReminderPeriod_ResolvedByLateReport(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await SeedUnitsAsync(db, ("WATER-SUPPLY", false), ("HEATING", false), ("CR-GAS", false));
+        // Water: only a refused upload and one still running — neither is a report.
+        await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Refused, Local(2, 5));
+        await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Running, Local(2, 6));
+        // Heating reports January on time, with nothing new ("nothing to report" is a report).
+        await AddBatchAsync(db, "HEATING", Monthly, BatchStatus.Committed, Local(2, 5));
+        // Gas reports January late, on 02-25.
+        await AddBatchAsync(db, "CR-GAS", Monthly, BatchStatus.Committed, Local(2, 25, 15));
+
+        // 02-02: January has ended; its deadline (10 working days after 01-31) is 02-13.
+        var early = await ComplianceAsync(db, D(2, 2));
+        early["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.Due);
+        early["WATER-SUPPLY"].Period!.ShouldBe(new ReportingPeriod(D(1, 1), D(1, 31), D(2, 13), false));
+        early["WATER-SUPPLY"].CurrentPeriod!.Start.ShouldBe(D(2, 1));
+        early["HEATING"].Status.ShouldBe(ComplianceStatus.Due);
+
+        // 02-13, the deadline day itself: still due, and the job writes nothing.
+        (await RunJobAsync(db, MonthlyCatalog, Local(2, 13, 23))).Written.ShouldBeEmpty();
+        var onDeadline = await ComplianceAsync(db, D(2, 13));
+        onDeadline["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.Due);
+        onDeadline["HEATING"].Status.ShouldBe(ComplianceStatus.OnTime);
+        onDeadline["HEATING"].LastReportAt.ShouldBe(Local(2, 5));
+
+        // 02-24, the first working day after Spring Festival: overdue by 02-14 (make-up Saturday) and 02-24.
+        var overdue = await ComplianceAsync(db, D(2, 24));
+        overdue["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.Overdue);
+        overdue["WATER-SUPPLY"].WorkingDaysOverdue.ShouldBe(2);
+        overdue["WATER-SUPPLY"].LastReportAt.ShouldBeNull();
+
+        var first = await RunJobAsync(db, MonthlyCatalog, Local(2, 24, 8));
+        first.Written.Select(r => r.UnitCode).Order().ShouldBe(["CR-GAS", "WATER-SUPPLY"]);
+        var water = first.Written.Single(r => r.UnitCode == "WATER-SUPPLY");
+        (water.CategoryCode, water.PeriodStart, water.PeriodEnd, water.Deadline).ShouldBe((Monthly, D(1, 1), D(1, 31), D(2, 13)));
+        // 5 working days from 02-24: 02-25, 26, 27, 28 (make-up Saturday), 03-02.
+        water.ReminderDeadline.ShouldBe(D(3, 2));
+        water.ReminderDeadline.ShouldBe(Calendar.AddWorkingDays(D(2, 24), 5).Date);
+        ReminderNotice.Build(RealCatalog, water).Zh.ShouldStartWith($"市自来水公司：{RealCatalog.Find(Monthly)!.NameZh}2026年1月");
+        ReminderNotice.Build(RealCatalog, water).Zh.ShouldContain("2026年1月的信息应于2026年2月13日前报送，至今未报送。请于2026年3月2日前补报。");
+
+        // Idempotent: the same day again writes, resolves and lists nothing.
+        var again = await RunJobAsync(db, MonthlyCatalog, Local(2, 24, 18));
+        again.Written.ShouldBeEmpty();
+        again.Resolved.ShouldBeEmpty();
+        again.ListedForCriticism.ShouldBeEmpty();
+        await using (var context = db.NewContext())
+        {
+            (await context.ReportingReminders.CountAsync(Ct)).ShouldBe(2);
+        }
+
+        var reminded = await ComplianceAsync(db, D(2, 24));
+        reminded["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.Reminded);
+        reminded["WATER-SUPPLY"].ReminderDeadline.ShouldBe(D(3, 2));
+        reminded["HEATING"].Status.ShouldBe(ComplianceStatus.OnTime);
+
+        // 02-25: gas reports (15:00); the job in the evening resolves its reminder at the report's time.
+        var gasDay = await RunJobAsync(db, MonthlyCatalog, Local(2, 25, 20));
+        gasDay.Resolved.ShouldHaveSingleItem().UnitCode.ShouldBe("CR-GAS");
+        gasDay.Resolved[0].ResolvedAt.ShouldBe(Local(2, 25, 15));
+        gasDay.Written.ShouldBeEmpty();
+        (await ComplianceAsync(db, D(2, 25)))["CR-GAS"].Status.ShouldBe(ComplianceStatus.OnTime);
+
+        // 03-02, the reminder deadline: not yet listed.
+        (await RunJobAsync(db, MonthlyCatalog, Local(3, 2, 20))).ListedForCriticism.ShouldBeEmpty();
+
+        // 03-03: water still silent → listed for 通报批评, once.
+        var listing = await RunJobAsync(db, MonthlyCatalog, Local(3, 3, 8));
+        listing.ListedForCriticism.ShouldHaveSingleItem().UnitCode.ShouldBe("WATER-SUPPLY");
+        listing.Written.ShouldBeEmpty();
+        (await RunJobAsync(db, MonthlyCatalog, Local(3, 3, 9))).ListedForCriticism.ShouldBeEmpty();
+        var listed = await ComplianceAsync(db, D(3, 3));
+        listed["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.ListedForCriticism);
+        listed["WATER-SUPPLY"].WorkingDaysOverdue.ShouldBe(Calendar.WorkingDaysBetween(D(2, 13), D(3, 3)));
+        await using (var context = db.NewContext())
+        {
+            var criticism = await ReportingCompliance.CriticismListAsync(context, RealCatalog, cancellationToken: Ct);
+            var entry = criticism.ShouldHaveSingleItem();
+            (entry.UnitCode, entry.UnitNameZh, entry.PeriodStart, entry.ReminderDeadline).ShouldBe(("WATER-SUPPLY", "市自来水公司", D(1, 1), D(3, 2)));
+            entry.ResolvedAt.ShouldBeNull();
+        }
+
+        // 03-05: water finally reports; the reminder is resolved, and the criticism stays on record.
+        await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Committed, Local(3, 5, 9));
+        var late = await RunJobAsync(db, MonthlyCatalog, Local(3, 5, 20));
+        late.Resolved.ShouldHaveSingleItem().UnitCode.ShouldBe("WATER-SUPPLY");
+        late.Written.ShouldBeEmpty();
+        (await ComplianceAsync(db, D(3, 5)))["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.OnTime);
+        await using (var context = db.NewContext())
+        {
+            (await ReportingCompliance.CriticismListAsync(context, RealCatalog, cancellationToken: Ct)).ShouldBeEmpty();
+            var history = await ReportingCompliance.CriticismListAsync(context, RealCatalog, outstandingOnly: false, cancellationToken: Ct);
+            history.ShouldHaveSingleItem().ResolvedAt.ShouldBe(Local(3, 5, 9));
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task ApiConnectedUnit_ReportsDaily_AcrossSpringFestival_ApiBatchCountsForEveryCategory(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await SeedUnitsAsync(db, ("POWER-SUPPLY", true));
+        var categories = RealCatalog.CategoriesOfUnit("POWER-SUPPLY").Select(c => c.Code).Order().ToList();
+        categories.Count.ShouldBeGreaterThan(1);
+        for (var day = 2; day <= 13; day++)
+        {
+            await AddBatchAsync(db, "POWER-SUPPLY", null, BatchStatus.Committed, Local(2, day, 22), "api");
+        }
+
+        // 02-14 is a make-up working day; the only batch that day was refused.
+        await AddBatchAsync(db, "POWER-SUPPLY", null, BatchStatus.Refused, Local(2, 14, 22), "api");
+
+        await using (var context = db.NewContext())
+        {
+            // Holidays: 02-14's report is due the next working day, 02-24.
+            var holiday = await ReportingCompliance.ComputeAsync(context, RealCatalog, Calendar, D(2, 20), Options, cancellationToken: Ct);
+            holiday.Count.ShouldBe(categories.Count);
+            holiday.ShouldAllBe(r => r.Cycle == ReportingCycle.Daily && r.Status == ComplianceStatus.Due);
+            holiday.ShouldAllBe(r => r.Period!.Start == D(2, 14) && r.Deadline == D(2, 24));
+            holiday.ShouldAllBe(r => r.CurrentPeriod == null);
+        }
+
+        (await RunJobAsync(db, RealCatalog, Local(2, 24, 20))).Written.ShouldBeEmpty();
+
+        // 02-25 morning: 02-14 missed its deadline → one reminder per category.
+        var morning = await RunJobAsync(db, RealCatalog, Local(2, 25, 8));
+        morning.Written.Select(r => r.CategoryCode).Order().ShouldBe(categories);
+        morning.Written.ShouldAllBe(r => r.PeriodStart == D(2, 14) && r.PeriodEnd == D(2, 14) && r.Deadline == D(2, 24));
+
+        // 02-25 10:00: one API batch naming no category resolves them all.
+        await AddBatchAsync(db, "POWER-SUPPLY", null, BatchStatus.Committed, Local(2, 25, 10), "api");
+        var evening = await RunJobAsync(db, RealCatalog, Local(2, 25, 20));
+        evening.Resolved.Count.ShouldBe(categories.Count);
+        evening.Written.ShouldBeEmpty();
+
+        await using (var context = db.NewContext())
+        {
+            var rows = await ReportingCompliance.ComputeAsync(context, RealCatalog, Calendar, D(2, 25), Options, "POWER-SUPPLY", Ct);
+            rows.ShouldAllBe(r => r.Status == ComplianceStatus.OnTime && r.LastReportAt == Local(2, 25, 10));
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task UnitFilter_AndObligationStart_FromUnitCreationOrStartDate(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await SeedUnitsAsync(db, ("WATER-SUPPLY", false));
+        await using (var context = db.NewContext())
+        {
+            var heating = RealCatalog.FindUnit("HEATING")!;
+            // Created mid-January: January is not owed; February is the first full period.
+            context.Units.Add(new Unit { Code = "HEATING", NameZh = heating.NameZh, NameEn = heating.NameEn, CreatedAt = Local(1, 15) });
+            await context.SaveChangesAsync(Ct);
+        }
+
+        var all = await ComplianceAsync(db, D(2, 24));
+        all.Keys.Order().ShouldBe(["HEATING", "WATER-SUPPLY"]);
+        all["HEATING"].ObligationStart.ShouldBe(D(1, 15));
+        all["HEATING"].Status.ShouldBe(ComplianceStatus.OnTime);
+        all["HEATING"].Period.ShouldBeNull();
+        all["WATER-SUPPLY"].ObligationStart.ShouldBe(D(1, 1));
+        all["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.Overdue);
+
+        var own = await ComplianceAsync(db, D(2, 24), "WATER-SUPPLY");
+        own.Keys.ShouldBe(["WATER-SUPPLY"]);
+
+        // Without a start date a unit created a year ago owes every month since.
+        await using (var context = db.NewContext())
+        {
+            var rows = await ReportingCompliance.ComputeAsync(context, MonthlyCatalog, Calendar, D(2, 24), new ReportingOptions(), "WATER-SUPPLY", Ct);
+            rows.ShouldHaveSingleItem().Period!.Start.ShouldBe(new DateOnly(2025, 1, 1));
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task PenaltyRecords_ReportedMoreThan7WorkingDaysAfterDecision_CountAsLate(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await SeedUnitsAsync(db, ("MARKET-REGULATION", true));
+        await using (var context = db.NewContext())
+        {
+            var subject = new Subject
+            {
+                Kind = SubjectKind.Organisation,
+                CertType = "Uscc",
+                IdHash = "h1",
+                IdCipher = "c",
+                IdMasked = "9141**********",
+                Name = "某公司",
+                CreatedAt = Local(9, 1),
+                UpdatedAt = Local(9, 1),
+            };
+            context.Subjects.Add(subject);
+            await context.SaveChangesAsync(Ct);
+            // Decided 09-28: due 10-13 (National Day and the 10-10 make-up Saturday in between).
+            context.Records.Add(NewRecord(subject.Id, "P-1", new DateOnly(2026, 9, 28), Local(10, 13, 23)));
+            context.Records.Add(NewRecord(subject.Id, "P-2", new DateOnly(2026, 9, 28), Local(10, 14, 9)));
+            context.Records.Add(NewRecord(subject.Id, "P-3", new DateOnly(2026, 10, 9), Local(10, 14, 9)));
+            await context.SaveChangesAsync(Ct);
+        }
+
+        await using (var context = db.NewContext())
+        {
+            var rows = await ReportingCompliance.ComputeAsync(context, RealCatalog, Calendar, D(10, 20), Options, "MARKET-REGULATION", Ct);
+            rows.Single(r => r.CategoryCode == Penalty).LateRecords.ShouldBe(1);
+            rows.Single(r => r.CategoryCode == "O-CERTIFICATION").LateRecords.ShouldBeNull();
+        }
+    }
+
+    private static CreditRecord NewRecord(long subjectId, string key, DateOnly actDate, DateTime createdAt) => new()
+    {
+        SubjectId = subjectId,
+        UnitCode = "MARKET-REGULATION",
+        CategoryCode = Penalty,
+        RecordKey = key,
+        ActDate = actDate,
+        Status = RecordStatus.InForce,
+        FieldsJson = "{}",
+        ContentHash = key,
+        Version = 1,
+        CreatedAt = createdAt,
+        UpdatedAt = createdAt,
+    };
+
+    private sealed class FixedClock(DateTime utcNow) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(DateTime.SpecifyKind(utcNow, DateTimeKind.Utc));
+    }
+}

@@ -60,6 +60,7 @@ public static class CliApp
             CalendarCommands.Build(context),
             DemoCommands.Build(context),
             UnitCommands.Build(context),
+            ReportingCommands.Build(context),
         };
 
         try

@@ -5,6 +5,7 @@ using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Demo;
 using Shangding.Core.Intake;
+using Shangding.Core.Reporting;
 using Shangding.Core.Subjects;
 
 namespace Shangding.Core;
@@ -31,6 +32,7 @@ public static class ShangdingCoreServices
         services.AddSingleton<DemoDataSeeder>();
         services.AddSingleton<IntakeService>();
         services.AddSingleton<UnitCredentials>();
+        services.AddSingleton(configuration.GetSection(ReportingOptions.SectionName).Get<ReportingOptions>() ?? new ReportingOptions());
         return services;
     }
 

@@ -48,6 +48,10 @@ public static class WebSetup
             .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator))
             .AddPolicy(Policies.UnitClerk, p => p.RequireRole(Roles.UnitClerk).RequireClaim(Policies.UnitClaim));
         services.AddSingleton<AccountService>();
+        if (builder.Configuration.GetValue("Jobs:Enabled", true))
+        {
+            services.AddHostedService<DailyJobs>();
+        }
         services.AddRazorPages(options =>
         {
             options.Conventions.AuthorizeFolder("/Unit", Policies.UnitClerk);

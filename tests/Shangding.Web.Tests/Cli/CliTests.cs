@@ -109,5 +109,12 @@ public sealed class CliTests
         (code, _, var error) = await Run(settings, "unit", "credentials", "create", "--unit", "WATER-SUPPLY", "--category", "P-VOLUNTEER");
         code.ShouldBe(2);
         error.ShouldContain("not responsible");
+
+        (code, output, _) = await Run(settings, "reporting", "status", "--unit", "WATER-SUPPLY", "--json");
+        code.ShouldBe(0);
+        JsonDocument.Parse(output).RootElement.EnumerateArray().ShouldAllBe(r => r.GetProperty("unitCode").GetString() == "WATER-SUPPLY");
+        (code, output, _) = await Run(settings, "reporting", "remind", "--json");
+        code.ShouldBe(0);
+        JsonDocument.Parse(output).RootElement.TryGetProperty("written", out _).ShouldBeTrue();
     }
 }

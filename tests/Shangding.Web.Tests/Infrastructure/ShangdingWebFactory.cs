@@ -28,6 +28,7 @@ public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
         builder.UseSetting("Database:MigrateOnStart", "true");
         builder.UseSetting("Demo:Seed", "true");
         builder.UseSetting("Demo:Persons", "40");
+        builder.UseSetting("Jobs:Enabled", "false");
         foreach (var (key, value) in TestKeys)
         {
             builder.UseSetting(key, value);

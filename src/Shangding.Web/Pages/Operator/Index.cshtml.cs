@@ -23,10 +23,11 @@ public sealed class IndexModel(CatalogDefinition catalog, ShangdingDbContext db)
         RecordsInForce = await db.Records.LongCountAsync(r => r.Status == RecordStatus.InForce, cancellationToken);
         NameConflicts = await db.Subjects.CountAsync(s => s.NameConflict, cancellationToken);
         RescoreDue = await db.RescoreQueue.CountAsync(cancellationToken);
-        ByCategory = await db.Records.AsNoTracking().Where(r => r.Status == RecordStatus.InForce)
+        var counts = await db.Records.AsNoTracking().Where(r => r.Status == RecordStatus.InForce)
             .GroupBy(r => new { r.CategoryCode, r.UnitCode })
-            .Select(g => new CategoryCount(g.Key.CategoryCode, g.Key.UnitCode, g.Count()))
-            .OrderByDescending(c => c.Count).ToListAsync(cancellationToken);
+            .Select(g => new { g.Key.CategoryCode, g.Key.UnitCode, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        ByCategory = [.. counts.Select(c => new CategoryCount(c.CategoryCode, c.UnitCode, c.Count)).OrderByDescending(c => c.Count)];
         Batches = await db.IntakeBatches.AsNoTracking().OrderByDescending(b => b.Id).Take(20).ToListAsync(cancellationToken);
     }
 }

@@ -1,0 +1,13 @@
+using Shangding.Core.Calendar;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Core.Reporting;
+using Shangding.Web.Pages.Shared;
+
+namespace Shangding.Web.Pages.Operator;
+
+public sealed class ReportingModel(CatalogDefinition catalog, WorkingDayCalendar calendar, ShangdingDbContext db, ReportingOptions options, TimeProvider clock)
+    : ReportingPage(catalog, calendar, db, options, clock)
+{
+    public Task OnGetAsync(CancellationToken cancellationToken) => LoadAsync(null, cancellationToken);
+}

@@ -1,0 +1,26 @@
+using AngleSharp.Html.Parser;
+using Shangding.Web.Tests.Infrastructure;
+
+namespace Shangding.Web.Tests.Portals;
+
+public sealed class ReportingPagesTests(ShangdingWebFactory factory) : IClassFixture<ShangdingWebFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AUnitSeesItsOwnDeadlines_AndTheOperatorSeesEveryUnit()
+    {
+        var water = await PortalClient.SignedInAs(factory, "water", Ct);
+        var own = new HtmlParser().ParseDocument(await water.Http.GetStringAsync("/unit/reporting", Ct));
+        var units = own.QuerySelectorAll("tbody tr td:first-child").Select(td => td.TextContent).Distinct().ToList();
+        units.ShouldBe(["市自来水公司"]);
+
+        var op = await PortalClient.SignedInAs(factory, "operator", Ct);
+        var all = new HtmlParser().ParseDocument(await op.Http.GetStringAsync("/operator/reporting", Ct));
+        all.QuerySelectorAll("tbody tr td:first-child").Select(td => td.TextContent).Distinct().Count().ShouldBeGreaterThan(5);
+        all.QuerySelector("h1")!.TextContent.ShouldBe("报送时限与催报");
+
+        var overview = new HtmlParser().ParseDocument(await op.Http.GetStringAsync("/operator", Ct));
+        overview.QuerySelectorAll("table")[0].QuerySelectorAll("tbody tr").Length.ShouldBeGreaterThan(3);
+    }
+}

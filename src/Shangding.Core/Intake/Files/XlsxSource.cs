@@ -230,7 +230,7 @@ internal sealed class XlsxSource : ITabularSource
                 fileName, "一个 OpenDocument 文件（如 WPS/LibreOffice 的 .ods），请另存为 .xlsx", "an OpenDocument file (e.g. .ods); save it as .xlsx");
         }
 
-        return FileMessages.NotASpreadsheet(fileName, "一个压缩包（zip），不是 Excel 工作簿", "a zip archive, not an Excel workbook");
+        return FileMessages.NotASpreadsheet(fileName, "一个压缩包（zip）", "a zip archive");
     }
 
     private string? FindWorkbookPart()

@@ -1,0 +1,70 @@
+namespace Shangding.Core.Intake.Files;
+
+/// <summary>Shared budget of decompressed bytes across all parts of one workbook.</summary>
+internal sealed class ByteBudget(long limit)
+{
+    public long Used { get; private set; }
+
+    public long Limit { get; } = limit;
+
+    /// <returns>False once the budget is exceeded.</returns>
+    public bool TrySpend(int bytes)
+    {
+        Used += bytes;
+        return Used <= Limit;
+    }
+}
+
+/// <summary>
+/// Counts the bytes actually decompressed from a zip entry: the sizes a zip declares can lie, the
+/// bytes that come out cannot.
+/// </summary>
+internal sealed class LimitedReadStream(Stream inner, ByteBudget budget, Func<Exception> onExceeded) : Stream
+{
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var read = inner.Read(buffer);
+        if (!budget.TrySpend(read))
+        {
+            throw onExceeded();
+        }
+
+        return read;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

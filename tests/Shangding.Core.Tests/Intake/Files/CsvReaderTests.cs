@@ -1,0 +1,117 @@
+using System.Text;
+using Shangding.Core.Intake.Files;
+using static Shangding.Core.Tests.Intake.Files.ReadHelper;
+
+namespace Shangding.Core.Tests.Intake.Files;
+
+public sealed class CsvReaderTests
+{
+    static CsvReaderTests() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+    [Fact]
+    public void Reads_Utf8WithBom()
+    {
+        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes("姓名,证件号码\r\n张三,11010519491231002X\r\n")).ToArray();
+
+        var (source, rows) = Read(bytes, "a.csv");
+
+        source.Format.ShouldBe("csv");
+        rows[0].Cells.ShouldBe(["姓名", "证件号码"]);
+        rows[1].Cells.ShouldBe(["张三", "11010519491231002X"]);
+        rows[1].RowNumber.ShouldBe(2);
+        source.Warnings.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Reads_Gb18030_AsChineseExcelWritesIt()
+    {
+        var gb = Encoding.GetEncoding(54936);
+        var bytes = gb.GetBytes("欠费人姓名,证件号码,用户地址\n张三,11010519491231002X,郑州市金水区\n");
+
+        var (source, rows) = Read(bytes, "a.csv");
+
+        rows[1].Cells.ShouldBe(["张三", "11010519491231002X", "郑州市金水区"]);
+        source.Warnings.ShouldHaveSingleItem().ShouldContain("GB18030");
+    }
+
+    [Fact]
+    public void Reads_TabDelimited_AndSemicolonDelimited()
+    {
+        Read(Encoding.UTF8.GetBytes("a\tb,c\td\n1\t2\t3\n"), "a.txt").Rows[0].Cells.ShouldBe(["a", "b,c", "d"]);
+        Read(Encoding.UTF8.GetBytes("a;b;c\n1;2,5;3\n"), "a.csv").Rows[1].Cells.ShouldBe(["1", "2,5", "3"]);
+    }
+
+    [Fact]
+    public void Reads_Utf16TabText_AsExcelUnicodeTextWritesIt()
+    {
+        var bytes = Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("姓名\t金额\r\n张三\t12.5\r\n")).ToArray();
+
+        Read(bytes, "a.txt").Rows[1].Cells.ShouldBe(["张三", "12.5"]);
+    }
+
+    [Fact]
+    public void Reads_QuotedFields_WithDelimitersQuotesAndLineBreaks()
+    {
+        var bytes = Encoding.UTF8.GetBytes("a,b\n\"郑州,金水\",\"他说\"\"好\"\"\"\n\"两\n行\",x\n");
+
+        var rows = Read(bytes, "a.csv").Rows;
+
+        rows[1].Cells.ShouldBe(["郑州,金水", "他说\"好\""]);
+        rows[2].Cells.ShouldBe(["两\n行", "x"]);
+        rows[2].RowNumber.ShouldBe(3);
+    }
+
+    [Fact]
+    public void BlankLinesAndEmptyRows_AreSkipped_ButCountedInRowNumbers()
+    {
+        var rows = Read(Encoding.UTF8.GetBytes("a,b\n\n,,\nc,\n"), "a.csv").Rows;
+
+        rows.Select(r => r.RowNumber).ShouldBe([1, 4]);
+        rows[1].Cells.ShouldBe(["c"]);
+    }
+
+    [Fact]
+    public void Values_AreReturnedAsWritten()
+    {
+        var rows = Read(Encoding.UTF8.GetBytes("id\n ４１０１０５１９９００１０１１２３４ \n"), "a.csv").Rows;
+
+        rows[1].Cells.ShouldBe([" ４１０１０５１９９００１０１１２３４ "]);
+    }
+
+    [Fact]
+    public void Refuses_CellTooLong_EvenInAnUnterminatedQuote()
+    {
+        var limits = IntakeFileLimits.Default with { MaxCellCharacters = 10 };
+
+        var e = Refusal(Encoding.UTF8.GetBytes("a,b\nx,\"" + new string('y', 100)), "a.csv", limits);
+
+        e.Reason.ShouldBe(FileRefusal.CellTooLong);
+        e.MessageZh.ShouldContain("B2");
+    }
+
+    [Fact]
+    public void Refuses_TooManyColumns_ButAllowsTrailingEmptyOnes()
+    {
+        var limits = IntakeFileLimits.Default with { MaxColumns = 2 };
+        Read(Encoding.UTF8.GetBytes("a,b,,,,\n"), "a.csv", limits).Rows[0].Cells.ShouldBe(["a", "b"]);
+
+        var e = Refusal(Encoding.UTF8.GetBytes("a,b,c\n"), "a.csv", limits);
+
+        e.Reason.ShouldBe(FileRefusal.TooManyColumns);
+        e.MessageZh.ShouldContain("C1");
+    }
+
+    [Fact]
+    public void Refuses_TooManyRows()
+    {
+        var limits = IntakeFileLimits.Default with { MaxRows = 2 };
+
+        Refusal(Encoding.UTF8.GetBytes("a\nb\nc\n"), "a.csv", limits).Reason.ShouldBe(FileRefusal.TooManyRows);
+    }
+
+    [Fact]
+    public void Refuses_OnlyBlankLines_AsNoData()
+    {
+        Refusal(Encoding.UTF8.GetBytes("\n\n,,\n"), "a.csv").Reason.ShouldBe(FileRefusal.NoData);
+    }
+}

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Shangding.Core.Data;
 using Shangding.Core.Intake;
 using Shangding.Web;
@@ -29,7 +30,7 @@ internal static class ApiBench
         builder.Configuration["Database:MigrateOnStart"] = "true";
         builder.Configuration["Security:IdEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         builder.Configuration["Security:IdHashKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        builder.Logging.SetMinimumLevelWarning();
+        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddShangdingWeb();
         await using var app = builder.Build();
@@ -90,7 +91,4 @@ internal static class ApiBench
         });
         return created == records ? 0 : 1;
     }
-
-    private static void SetMinimumLevelWarning(this Microsoft.Extensions.Logging.ILoggingBuilder logging) =>
-        Microsoft.Extensions.Logging.LoggingBuilderExtensions.SetMinimumLevel(logging, Microsoft.Extensions.Logging.LogLevel.Warning);
 }

@@ -92,7 +92,7 @@ internal static class DataGenerator
         }
 
         using var zip = new ZipArchive(File.Create(path), ZipArchiveMode.Create);
-        var settings = new XmlWriterSettings { Encoding = new UTF8Encoding(false) };
+        var settings = new XmlWriterSettings { Encoding = new UTF8Encoding(false), CloseOutput = true };
         const string Ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
         var dateColumns = new HashSet<int> { 5, 6, 10 };
         var epoch = new DateOnly(1899, 12, 30);

@@ -19,8 +19,8 @@ namespace Shangding.Bench;
 /// </summary>
 public static class Program
 {
-    private static readonly Lazy<CatalogDefinition> LazyCatalog = new(() => CatalogLoader.Load(Paths.CatalogDirectory));
     private static readonly ShangdingPaths Paths = ShangdingPaths.FromConfiguration(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+    private static readonly Lazy<CatalogDefinition> LazyCatalog = new(() => CatalogLoader.Load(Paths.CatalogDirectory));
 
     public static CatalogDefinition Catalog => LazyCatalog.Value;
 
@@ -108,8 +108,9 @@ public static class Program
         return 0;
     }
 
-    public static void Report(object value) => Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(value,
-        new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static void Report(object value) => Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(value, JsonOptions));
 
     /// <summary>Peak resident memory of this process (VmHWM), in MB.</summary>
     public static double PeakMb()

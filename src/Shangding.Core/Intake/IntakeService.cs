@@ -171,7 +171,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             await MarkFailedAsync(batchId, ex switch
             {
                 OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
-                //FILES Files.IntakeFileException file => $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.",
+                Files.IntakeFileException file => $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.",
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
             });
             throw;

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Shangding.Core.Catalog;
+using Shangding.Core.Intake.Files;
+
+namespace Shangding.Core.Intake;
+
+/// <summary>
+/// The batch-upload channel (批量上传): web page and CLI <c>import</c>. Reads a spreadsheet or CSV
+/// with the file layer, checks the header against the category (template of another category,
+/// prohibited columns, missing columns refuse the whole file), and streams the data rows through
+/// the one intake pipeline.
+/// </summary>
+public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
+{
+    private const int HeaderSearchRows = 6;
+
+    public async Task<BatchResult> RunAsync(Stream file, string fileName, string unitCode, string? categoryCode, string actor,
+        Action<int, long, long>? progress, CancellationToken cancellationToken)
+    {
+        var sha256 = await HashAsync(file, cancellationToken);
+        var request = new IntakeRequest(unitCode, IntakeChannels.Batch, actor, categoryCode, fileName, sha256);
+        ITabularSource source;
+        try
+        {
+            source = TabularReader.Open(file, fileName, limits);
+        }
+        catch (IntakeFileException ex)
+        {
+            return await intake.RefuseAsync(request, [FileReason(ex)], cancellationToken);
+        }
+
+        using (source)
+        {
+            var catalog = intake.Catalog;
+            var category = categoryCode is null ? null : catalog.Find(categoryCode);
+            if (categoryCode is not null && category is null)
+            {
+                return await intake.RefuseAsync(request, [IntakeMessages.UnknownCategory(categoryCode)], cancellationToken);
+            }
+
+            if (source.TemplateCategory is { } templateCode)
+            {
+                var template = catalog.Find(templateCode);
+                if (category is not null && template is not null && template.Code != category.Code)
+                {
+                    return await intake.RefuseAsync(request, [new IntakeReason("other_template", null,
+                        $"这是“{template.NameZh}”的模板，不是“{category.NameZh}”的：请下载并使用“{category.NameZh}”的模板，或改选正确的信息类别。",
+                        $"This is the template of '{template.NameEn}', not of '{category.NameEn}': download the template of '{category.NameEn}', or choose the right category.")], cancellationToken);
+                }
+
+                category ??= template;
+            }
+
+            if (category is null)
+            {
+                return await intake.RefuseAsync(request, [new IntakeReason("category_required", null,
+                    "无法判断文件属于哪类信息：请选择信息类别，或使用平台下载的模板。",
+                    "Cannot tell which category the file is for: choose the category, or use a template downloaded from the platform.")], cancellationToken);
+            }
+
+            request = request with { CategoryCode = category.Code };
+            var scope = intake.CheckScope(unitCode, category.Code);
+            if (scope.Count > 0)
+            {
+                return await intake.RefuseAsync(request, scope, cancellationToken);
+            }
+
+            using var rows = source.ReadRows(cancellationToken).GetEnumerator();
+            var head = new List<SourceRow>();
+            try
+            {
+                while (head.Count < HeaderSearchRows && rows.MoveNext())
+                {
+                    head.Add(rows.Current);
+                }
+            }
+            catch (IntakeFileException ex)
+            {
+                return await intake.RefuseAsync(request, [FileReason(ex)], cancellationToken);
+            }
+
+            var map = ColumnMap.Detect(head.Select(r => r.Cells).ToList(), category);
+            var warnings = source.Warnings.Concat(map.Warnings).ToList();
+            request = request with { Warnings = warnings, HeaderCells = map.HeaderCells };
+            if (map.Refusals.Count > 0)
+            {
+                return await intake.RefuseAsync(request, map.Refusals, cancellationToken);
+            }
+
+            var dataRows = Continue(head.Skip(map.DataStart), rows);
+            return await intake.RunAsync(request, dataRows.Select(r => ToIntakeRow(r, map, category)),
+                count => progress?.Invoke(count, source.BytesRead, source.BytesTotal), cancellationToken);
+        }
+    }
+
+    private static IEnumerable<SourceRow> Continue(IEnumerable<SourceRow> buffered, IEnumerator<SourceRow> rest)
+    {
+        foreach (var row in buffered)
+        {
+            yield return row;
+        }
+
+        while (rest.MoveNext())
+        {
+            yield return rest.Current;
+        }
+    }
+
+    private static IntakeRow ToIntakeRow(SourceRow row, ColumnMap map, Category category)
+    {
+        List<IntakeReason>? problems = null;
+        foreach (var note in row.Notes)
+        {
+            if (note.Kind is CellNoteKind.FormulaWithoutCachedValue or CellNoteKind.ErrorValue or CellNoteKind.NumberLostPrecision
+                && map.Codes.TryGetValue(note.Column, out var code))
+            {
+                var field = IntakeColumns.Find(code) ?? category.FindField(code);
+                var cell = ColumnMap.ColumnName(note.Column) + row.RowNumber.ToString(CultureInfo.InvariantCulture);
+                problems ??= [];
+                problems.Add(new IntakeReason("cell_" + note.Kind, code,
+                    $"单元格 {cell}（{field?.NameZh}）：{note.MessageZh}", $"Cell {cell} ({field?.NameEn}): {note.MessageEn}"));
+            }
+        }
+
+        return map.ToRow(row.RowNumber, row.Cells, problems);
+    }
+
+    private static IntakeReason FileReason(IntakeFileException ex) =>
+        new("file_" + ex.Reason, null, ex.MessageZh, ex.MessageEn);
+
+    private static async Task<string?> HashAsync(Stream file, CancellationToken cancellationToken)
+    {
+        if (!file.CanSeek)
+        {
+            return null;
+        }
+
+        var start = file.Position;
+        var hash = await SHA256.HashDataAsync(file, cancellationToken);
+        file.Position = start;
+        return Convert.ToHexStringLower(hash);
+    }
+}

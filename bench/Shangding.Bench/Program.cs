@@ -102,6 +102,7 @@ public static class Program
                 seconds = watch.Elapsed.TotalSeconds,
                 rowsPerSecond = result.TotalRows / watch.Elapsed.TotalSeconds,
                 peakMb = PeakMb(),
+                steps = result.Timings.ToDictionary(t => t.Key, t => Math.Round(t.Value, 2)),
             });
         }
 

@@ -79,4 +79,8 @@ public sealed record BatchResult(
     int NameConflicts,
     IReadOnlyList<IntakeReason> Refusals,
     IReadOnlyList<string> Warnings,
-    IReadOnlyList<RecordResult> Records);
+    IReadOnlyList<RecordResult> Records)
+{
+    /// <summary>Seconds per step (read+validate+stage, each merge statement, commit), for benchmarks and slow-batch logs.</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> Timings { get; init; } = [];
+}

@@ -161,9 +161,11 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             await AuditChain.AppendAsync(store.Connection, store.Transaction, settings.Provider, "intake-batch", batchId, request.Actor,
                 summary, Convert.ToHexStringLower(digest.GetHashAndReset()), finished, cancellationToken);
             await store.CommitAsync(cancellationToken);
+            var timings = store.Timings.ToList();
+            timings.Add(new("finish+commit", (Now() - finished).TotalSeconds));
 
             return new BatchResult(batchId, nameof(BatchStatus.Committed), total, counts.Created, counts.Updated, counts.Unchanged,
-                counts.Withdrawn, counts.Rejected, counts.NameConflicts, [], request.Warnings ?? [], results);
+                counts.Withdrawn, counts.Rejected, counts.NameConflicts, [], request.Warnings ?? [], results) { Timings = timings };
         }
         catch (Exception ex)
         {

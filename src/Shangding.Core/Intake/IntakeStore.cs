@@ -28,6 +28,17 @@ public sealed class IntakeStore : IAsyncDisposable
     private DbTransaction? _transaction;
     private NpgsqlBinaryImporter? _copy;
     private SqliteCommand? _insert;
+    private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
+    private readonly List<KeyValuePair<string, double>> _timings = [];
+
+    /// <summary>Seconds spent in each step of the batch, for benchmarks and slow-batch logs.</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> Timings => _timings;
+
+    private void Mark(string step)
+    {
+        _timings.Add(new(step, _watch.Elapsed.TotalSeconds));
+        _watch.Restart();
+    }
 
     private IntakeStore(DatabaseSettings settings, DbConnection connection)
     {
@@ -220,6 +231,7 @@ public sealed class IntakeStore : IAsyncDisposable
         var f = IsPostgres ? "false" : "0";
         var json = IsPostgres ? "::jsonb" : "";
 
+        Mark("stage");
         if (IsPostgres)
         {
             await ExecuteAsync("ANALYZE intake_stage", cancellationToken);
@@ -229,6 +241,7 @@ public sealed class IntakeStore : IAsyncDisposable
             await ExecuteAsync("CREATE INDEX temp.ix_stage_hash ON intake_stage (id_hash)", cancellationToken);
         }
 
+        Mark("analyze");
         // 1. Subjects not yet known, once each (the first row of a file names a new subject).
         await ExecuteAsync($"""
             INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, birth_date, sex, name_conflict, created_at, updated_at)
@@ -239,6 +252,7 @@ public sealed class IntakeStore : IAsyncDisposable
             ON CONFLICT (id_hash) DO NOTHING
             """, cancellationToken, args);
 
+        Mark("subjects");
         // 2. Classify every accepted row against the unit's existing record with the same key.
         await ExecuteAsync($"""
             INSERT INTO intake_classified (row_number, record_key, action, category_code, act_date, severity, fields, content_hash,
@@ -270,6 +284,7 @@ public sealed class IntakeStore : IAsyncDisposable
             await ExecuteAsync("ANALYZE intake_classified", cancellationToken);
         }
 
+        Mark("classify");
         // 3. Store-time rejections go back to the stage with their reasons, for the rejects file.
         await ExecuteAsync($"""
             UPDATE intake_stage SET reasons = CASE c.outcome WHEN 'R:nothing' THEN @nothing{json} ELSE @other{json} END
@@ -277,6 +292,7 @@ public sealed class IntakeStore : IAsyncDisposable
             WHERE c.row_number = intake_stage.row_number AND c.outcome LIKE 'R:%'
             """, cancellationToken, args);
 
+        Mark("store-rejections");
         // 4. History first, while the records still hold their previous state.
         await ExecuteAsync($"""
             INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after)
@@ -314,12 +330,14 @@ public sealed class IntakeStore : IAsyncDisposable
             WHERE c.outcome = 'Created'
             """, cancellationToken, args);
 
+        Mark("history+records");
         // 5. Flag, never overwrite, a subject whose name on file differs from the one furnished.
         await ExecuteAsync($"""
             UPDATE subjects SET name_conflict = {t}, updated_at = @now
             WHERE id IN (SELECT subject_id FROM intake_classified WHERE name_conflict = {t} AND outcome IN ('Created', 'Updated', 'Unchanged'))
             """, cancellationToken, args);
 
+        Mark("name-conflicts");
         // 6. Everyone whose records changed is due for rescoring the same day.
         await ExecuteAsync("""
             INSERT INTO rescore_queue (subject_id, reason, marked_at)
@@ -329,12 +347,14 @@ public sealed class IntakeStore : IAsyncDisposable
             ON CONFLICT (subject_id) DO UPDATE SET reason = excluded.reason, marked_at = excluded.marked_at
             """, cancellationToken, args);
 
+        Mark("rescore-queue");
         // 7. The rejects, as uploaded, with their reasons.
         await ExecuteAsync("""
             INSERT INTO intake_rejects (batch_id, row_number, record_key, cells, reasons)
             SELECT @b, row_number, record_key, COALESCE(cells, '[]'), reasons FROM intake_stage WHERE reasons IS NOT NULL
             """, cancellationToken, args);
 
+        Mark("rejects");
         var counts = new Dictionary<string, (int Count, int Conflicts)>(StringComparer.Ordinal);
         await using (var command = Command($"SELECT outcome, COUNT(*), SUM(CASE WHEN name_conflict = {t} THEN 1 ELSE 0 END) FROM intake_classified GROUP BY outcome", args))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

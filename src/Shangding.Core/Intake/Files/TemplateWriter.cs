@@ -18,9 +18,9 @@ public static class TemplateWriter
     public const string InstructionsSheetName = "填表说明";
     public const string ListsSheetName = "lists";
     public const string CategoryDefinedName = "SD_CATEGORY";
-    public const string RecordKeyCode = "record_key";
-    public const string ActionCode = "action";
-    public const string WithdrawAction = "撤回";
+    public const string RecordKeyCode = IntakeColumns.RecordKey;
+    public const string ActionCode = IntakeColumns.Action;
+    public const string WithdrawAction = IntakeColumns.WithdrawValue;
 
     /// <summary>First data row; rows 1 and 2 are titles and field codes.</summary>
     public const int FirstDataRow = 3;
@@ -38,17 +38,11 @@ public static class TemplateWriter
     private const uint StyleLabel = 8;
     private const uint StyleWrap = 9;
 
-    /// <summary>The template's columns: the unit's record key, the category's fields in catalogue order, then the action.</summary>
+    /// <summary>The template's columns: those of <see cref="IntakeColumns.For"/>, which every channel shares.</summary>
     public static IReadOnlyList<TemplateColumn> Columns(Category category)
     {
         ArgumentNullException.ThrowIfNull(category);
-        var columns = new List<TemplateColumn>
-        {
-            new(RecordKeyCode, "单位记录编号", "Unit's record key", FieldType.Text, true, [], 64),
-        };
-        columns.AddRange(category.Fields.Select(f => new TemplateColumn(f.Code, f.NameZh, f.NameEn, f.Type, f.Required, f.AllowedValues, f.MaxLength)));
-        columns.Add(new(ActionCode, "操作", "Action", FieldType.Enum, false, [WithdrawAction], null));
-        return columns;
+        return [.. IntakeColumns.For(category).Select(f => new TemplateColumn(f.Code, f.NameZh, f.NameEn, f.Type, f.Required, f.AllowedValues, f.MaxLength))];
     }
 
     public static void Write(Category category, CatalogDefinition catalog, Stream output)

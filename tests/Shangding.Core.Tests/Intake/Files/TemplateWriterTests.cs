@@ -1,3 +1,4 @@
+using Shangding.Core.Intake;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using DocumentFormat.OpenXml.Validation;
@@ -140,7 +141,9 @@ public sealed class TemplateWriterTests(RealCatalog catalog) : IClassFixture<Rea
             using var source = TabularReader.Open(new MemoryStream(Write(category.Code)), "t.xlsx", IntakeFileLimits.Default);
             var rows = source.ReadRows(TestContext.Current.CancellationToken).ToList();
             source.TemplateCategory.ShouldBe(category.Code);
-            rows[1].Cells.ShouldBe(["record_key", .. category.Fields.Select(f => f.Code), "action"], category.Code);
+            rows[1].Cells.ShouldBe([.. IntakeColumns.For(category).Select(f => f.Code)], category.Code);
+            rows[1].Cells[0].ShouldBe("record_key");
+            rows[1].Cells[^1].ShouldBe("action");
         }
     }
 

@@ -55,6 +55,8 @@ public static class CliApp
 
         var root = new RootCommand("Shangding — Zhengzhou public credit information platform and Shangding score (商鼎分)")
         {
+            IntakeCommands.Build(context).ElementAt(0),
+            IntakeCommands.Build(context).ElementAt(1),
             DbCommands.Build(context),
             CatalogCommands.Build(context),
             CalendarCommands.Build(context),

@@ -31,6 +31,15 @@ public static class ShangdingCoreServices
         services.AddSingleton(_ => new IdentityProtector(LoadKeys(configuration, paths, database)));
         services.AddSingleton<DemoDataSeeder>();
         services.AddSingleton<IntakeService>();
+        services.AddSingleton(new Intake.Files.IntakeFileLimits(
+            configuration.GetValue("Intake:MaxFileBytes", Intake.Files.IntakeFileLimits.Default.MaxFileBytes),
+            configuration.GetValue("Intake:MaxUncompressedBytes", Intake.Files.IntakeFileLimits.Default.MaxUncompressedBytes),
+            configuration.GetValue("Intake:MaxCompressionRatio", Intake.Files.IntakeFileLimits.Default.MaxCompressionRatio),
+            configuration.GetValue("Intake:MaxRows", Intake.Files.IntakeFileLimits.Default.MaxRows),
+            configuration.GetValue("Intake:MaxColumns", Intake.Files.IntakeFileLimits.Default.MaxColumns),
+            configuration.GetValue("Intake:MaxCellCharacters", Intake.Files.IntakeFileLimits.Default.MaxCellCharacters),
+            configuration.GetValue("Intake:MaxSharedStrings", Intake.Files.IntakeFileLimits.Default.MaxSharedStrings)));
+        services.AddSingleton<FileImport>();
         services.AddSingleton<UnitCredentials>();
         services.AddSingleton(configuration.GetSection(ReportingOptions.SectionName).Get<ReportingOptions>() ?? new ReportingOptions());
         return services;

@@ -123,6 +123,7 @@ public static class WebSetup
         app.MapPost("/language", SetLanguage);
         app.MapCatalogEndpoints();
         app.MapRecordEndpoints();
+        app.MapUnitEndpoints();
         app.MapRazorPages();
     }
 

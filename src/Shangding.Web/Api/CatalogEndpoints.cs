@@ -37,6 +37,10 @@ public static class CatalogEndpoints
         group.MapGet("/{code}", Get)
             .WithName("GetCatalogCategory")
             .WithSummary("One category with its fields, responsible units and classification.");
+        group.MapGet("/{code}/template.xlsx", Template)
+            .WithName("GetCategoryTemplate")
+            .WithSummary("The Excel template of a category for batch upload: Chinese titles, field codes, dropdowns, date cells, instructions.")
+            .Produces(StatusCodes.Status200OK, contentType: XlsxContentType);
     }
 
     public static Ok<CatalogDto> List(CatalogDefinition catalog, string? subjectKind = null, string? polarity = null, string? unit = null)
@@ -73,6 +77,20 @@ public static class CatalogEndpoints
         }
 
         return TypedResults.Ok(ToDto(category, catalog));
+    }
+
+    public const string XlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+    public static Results<FileContentHttpResult, ProblemHttpResult> Template(string code, CatalogDefinition catalog)
+    {
+        if (catalog.Find(code) is not { } category)
+        {
+            return Get(code, catalog).Result as ProblemHttpResult ?? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound);
+        }
+
+        using var buffer = new MemoryStream();
+        Shangding.Core.Intake.Files.TemplateWriter.Write(category, catalog, buffer);
+        return TypedResults.File(buffer.ToArray(), XlsxContentType, $"{category.Code}-{category.NameZh}-模板.xlsx");
     }
 
     public static CategoryDto ToDto(Category c, CatalogDefinition catalog) => new(

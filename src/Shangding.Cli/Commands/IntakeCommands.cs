@@ -1,0 +1,120 @@
+using System.CommandLine;
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Core.Intake;
+using Shangding.Core.Intake.Files;
+using Spectre.Console;
+
+namespace Shangding.Cli.Commands;
+
+internal static class IntakeCommands
+{
+    public static IEnumerable<Command> Build(CliContext cli)
+    {
+        var code = new Argument<string>("code") { Description = "Category code, e.g. P-ARREARS-WATER" };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the .xlsx", Required = true };
+        var template = new Command("template", "Write the Excel template of a category") { code, output };
+        template.SetAction(async parse =>
+        {
+            var catalog = cli.Get<CatalogDefinition>();
+            var category = catalog.Find(parse.GetValue(code)!) ?? throw new CliException($"No category with code '{parse.GetValue(code)}'. `catalog list` shows them all.");
+            var target = parse.GetValue(output)!;
+            await using (var file = target.Create())
+            {
+                TemplateWriter.Write(category, catalog, file);
+            }
+
+            await cli.Out.WriteLineAsync($"Template of {category.Code} {category.NameZh} written to {target.FullName}");
+            return 0;
+        });
+
+        var file = new Argument<FileInfo>("file") { Description = "An .xlsx, .xls or .csv file" };
+        var unit = new Option<string>("--unit") { Description = "The furnishing unit's code, e.g. WATER-SUPPLY", Required = true };
+        var category = new Option<string?>("--category") { Description = "Category code (default: the one named by the platform's template)" };
+        var rejects = new Option<FileInfo?>("--rejects") { Description = "Write the rejected rows with reasons to this .xlsx or .csv" };
+        var json = CommandHelpers.JsonOption();
+        var import = new Command("import", "Import a batch file through the intake pipeline (all valid rows together, or nothing)") { file, unit, category, rejects, json };
+        import.SetAction(async (parse, ct) =>
+        {
+            var input = parse.GetValue(file)!;
+            if (!input.Exists)
+            {
+                throw new CliException($"File not found: {input.FullName}");
+            }
+
+            await cli.Get<SchemaMigrator>().MigrateAsync(ct);
+            var importer = cli.Get<FileImport>();
+            BatchResult result;
+            await using (var stream = input.OpenRead())
+            {
+                if (parse.GetValue(json) || Console.IsOutputRedirected || cli.Out != Console.Out)
+                {
+                    result = await importer.RunAsync(stream, input.Name, parse.GetValue(unit)!, parse.GetValue(category), "cli", null, ct);
+                }
+                else
+                {
+                    result = await AnsiConsole.Progress()
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                        .StartAsync(async progress =>
+                        {
+                            var task = progress.AddTask($"{input.Name}", maxValue: Math.Max(1, input.Length));
+                            return await importer.RunAsync(stream, input.Name, parse.GetValue(unit)!, parse.GetValue(category), "cli",
+                                (rows, read, total) =>
+                                {
+                                    task.Description = $"{input.Name}: {rows:N0} rows";
+                                    task.Value = read;
+                                },
+                                ct);
+                        });
+                }
+            }
+
+            if (parse.GetValue(rejects) is { } rejectsFile && result.Rejected > 0)
+            {
+                await using var context = DataServiceCollectionExtensions.CreateContext(cli.Get<DatabaseSettings>());
+                var batch = await context.IntakeBatches.AsNoTracking().SingleAsync(b => b.Id == result.BatchId, ct);
+                await using var target = rejectsFile.Create();
+                RejectsExport.Write(context, batch, target, rejectsFile.Extension.Equals(".xlsx", StringComparison.OrdinalIgnoreCase), english: false);
+            }
+
+            if (parse.GetValue(json))
+            {
+                cli.WriteJson(new
+                {
+                    result.BatchId,
+                    result.Status,
+                    result.TotalRows,
+                    result.Created,
+                    result.Updated,
+                    result.Unchanged,
+                    result.Withdrawn,
+                    result.Rejected,
+                    result.NameConflicts,
+                    refusals = result.Refusals.Select(r => new { r.Code, r.MessageZh, r.MessageEn }),
+                    result.Warnings,
+                });
+            }
+            else
+            {
+                foreach (var refusal in result.Refusals)
+                {
+                    await cli.Error.WriteLineAsync(refusal.ToString());
+                }
+
+                foreach (var warning in result.Warnings)
+                {
+                    await cli.Error.WriteLineAsync("warning: " + warning);
+                }
+
+                await cli.Out.WriteLineAsync($"Batch {result.BatchId} {result.Status}: {result.TotalRows:N0} rows — {result.Created:N0} created, {result.Updated:N0} updated, " +
+                    $"{result.Unchanged:N0} unchanged, {result.Withdrawn:N0} withdrawn, {result.Rejected:N0} rejected" +
+                    (result.NameConflicts > 0 ? $", {result.NameConflicts:N0} name conflicts flagged" : "") + ".");
+            }
+
+            return result.Status == nameof(BatchStatus.Committed) ? 0 : 4;
+        });
+
+        return [template, import];
+    }
+}

@@ -23,6 +23,6 @@ public sealed class StringTableTests
         }
 
         table.Get(50_000).Length.ShouldBe((1 << 20) + 5);
-        table.Get(50_001).ShouldBe("郑州50001");
+        table.Get(50_002).ShouldBe("郑州50002");
     }
 }

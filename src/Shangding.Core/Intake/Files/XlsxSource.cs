@@ -554,7 +554,7 @@ internal sealed class XlsxSource : ITabularSource
             throw FileMessages.ZipBomb(part, _limits);
         }
 
-        return new LimitedReadStream(entry.Open(), budget, () => FileMessages.ZipBomb(part, _limits));
+        return new LimitedReadStream(entry.Open(), budget, () => FileMessages.ZipBomb(part, _limits), () => FileMessages.Corrupt(part));
     }
 
     private XmlReader OpenXml(string part) => XmlReader.Create(OpenPart(part, _budget), new XmlReaderSettings

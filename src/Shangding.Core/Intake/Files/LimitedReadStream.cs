@@ -17,10 +17,16 @@ internal sealed class ByteBudget(long limit)
 
 /// <summary>
 /// Counts the bytes actually decompressed from a zip entry: the sizes a zip declares can lie, the
-/// bytes that come out cannot.
+/// bytes that come out cannot. It also refuses a run of more than <see cref="MaxBytesBetweenTags"/>
+/// bytes without a '&lt;': XmlReader would buffer such a token (one giant attribute or text node)
+/// whole in memory, while Excel's own cells are at most 32,767 characters.
 /// </summary>
-internal sealed class LimitedReadStream(Stream inner, ByteBudget budget, Func<Exception> onExceeded) : Stream
+internal sealed class LimitedReadStream(Stream inner, ByteBudget budget, Func<Exception> onExceeded, Func<Exception> onHugeToken) : Stream
 {
+    public const int MaxBytesBetweenTags = 4 << 20;
+
+    private long _sinceTag;
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -43,6 +49,26 @@ internal sealed class LimitedReadStream(Stream inner, ByteBudget budget, Func<Ex
         if (!budget.TrySpend(read))
         {
             throw onExceeded();
+        }
+
+        var data = buffer[..read];
+        var first = data.IndexOf((byte)'<');
+        if (first < 0)
+        {
+            _sinceTag += read;
+        }
+        else
+        {
+            _sinceTag += first;
+            if (_sinceTag <= MaxBytesBetweenTags)
+            {
+                _sinceTag = read - data.LastIndexOf((byte)'<') - 1;
+            }
+        }
+
+        if (_sinceTag > MaxBytesBetweenTags)
+        {
+            throw onHugeToken();
         }
 
         return read;

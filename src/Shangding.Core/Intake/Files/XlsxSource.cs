@@ -33,7 +33,7 @@ internal sealed class XlsxSource : ITabularSource
     private readonly List<string> _warnings = [];
     private readonly NameTable _names = new();
     private readonly Names _n;
-    private string[] _sharedStrings = [];
+    private StringTable _sharedStrings = new();
     private NumberFormats.DateKind[] _styleDates = [];
     private bool _date1904;
     private string _sheetPart = string.Empty;
@@ -390,22 +390,11 @@ internal sealed class XlsxSource : ITabularSource
     private void ReadSharedStrings(string part) => Guard(part, () =>
     {
         using var reader = OpenXml(part);
-        List<string>? strings = null;
+        var strings = new StringTable();
         while (reader.Read())
         {
-            if (reader.NodeType != XmlNodeType.Element)
+            if (reader.NodeType == XmlNodeType.Element && ReferenceEquals(reader.LocalName, _n.Si))
             {
-                continue;
-            }
-
-            if (ReferenceEquals(reader.LocalName, _n.Sst) && strings is null)
-            {
-                _ = int.TryParse(reader.GetAttribute("uniqueCount"), NumberStyles.None, CultureInfo.InvariantCulture, out var unique);
-                strings = new List<string>(Math.Clamp(unique, 0, Math.Min(_limits.MaxSharedStrings, 1 << 20)));
-            }
-            else if (ReferenceEquals(reader.LocalName, _n.Si))
-            {
-                strings ??= [];
                 if (strings.Count >= _limits.MaxSharedStrings)
                 {
                     throw new IntakeFileException(
@@ -418,7 +407,7 @@ internal sealed class XlsxSource : ITabularSource
             }
         }
 
-        _sharedStrings = strings is null ? [] : [.. strings];
+        _sharedStrings = strings;
         return true;
     });
 
@@ -565,7 +554,7 @@ internal sealed class XlsxSource : ITabularSource
             throw FileMessages.ZipBomb(part, _limits);
         }
 
-        return new LimitedReadStream(entry.Open(), budget, () => FileMessages.ZipBomb(part, _limits));
+        return new LimitedReadStream(entry.Open(), budget, () => FileMessages.ZipBomb(part, _limits), () => FileMessages.Corrupt(part));
     }
 
     private XmlReader OpenXml(string part) => XmlReader.Create(OpenPart(part, _budget), new XmlReaderSettings
@@ -653,7 +642,6 @@ internal sealed class XlsxSource : ITabularSource
         public string S { get; } = table.Add("s");
         public string RPh { get; } = table.Add("rPh");
         public string PhoneticPr { get; } = table.Add("phoneticPr");
-        public string Sst { get; } = table.Add("sst");
         public string Si { get; } = table.Add("si");
     }
 
@@ -850,12 +838,17 @@ internal sealed class XlsxSource : ITabularSource
             switch (type)
             {
                 case "s":
-                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= _source._sharedStrings.Length)
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= _source._sharedStrings.Count)
                     {
                         throw FileMessages.Corrupt($"{_source._sheetPart} {CellReference.Name(column, rowNumber)}");
                     }
 
-                    text = _source._sharedStrings[index];
+                    if (_source._sharedStrings.LengthOf(index) > _limits.MaxCellCharacters)
+                    {
+                        throw FileMessages.CellTooLong(CellReference.Name(column, rowNumber), _source._sharedStrings.LengthOf(index), _limits);
+                    }
+
+                    text = _source._sharedStrings.Get(index);
                     break;
                 case "inlineStr":
                     text = inline ?? value;

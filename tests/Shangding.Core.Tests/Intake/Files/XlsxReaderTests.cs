@@ -334,6 +334,17 @@ public sealed class XlsxReaderTests
     }
 
     [Fact]
+    public void Refuses_GiantTokenWithoutTags_BeforeXmlReaderBuffersIt()
+    {
+        var bytes = new XlsxBuilder().Sheet("S", $"<row r=\"1\"><c r=\"A1\" t=\"{new string('s', 5 << 20)}\"><v>1</v></c></row>").Build();
+
+        var e = Refusal(bytes);
+
+        e.Reason.ShouldBe(FileRefusal.Corrupt);
+        e.MessageZh.ShouldContain("xl/worksheets/sheet1.xml");
+    }
+
+    [Fact]
     public void Refuses_EmptySheet_AsNoData()
     {
         var e = Refusal(new XlsxBuilder().Sheet("S", string.Empty).Build());

@@ -1,0 +1,167 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AngleSharp.Html.Parser;
+using Shangding.Cli;
+using Shangding.Core.Intake;
+using Shangding.Core.Intake.Files;
+using Shangding.Testing;
+using Shangding.Web.Tests.Infrastructure;
+
+namespace Shangding.Web.Tests.Intake;
+
+public sealed partial class FileUploadTests(ShangdingWebFactory factory) : IClassFixture<ShangdingWebFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string?[] WaterRow(string key, string id, string amount = "1234.5") =>
+        [key, "钱七", "居民身份证", id, "郑州市中原区建设路 8 号", "2025-05-01", "2026-01-31", "45", amount, "市自来水公司", "2026-02-10", null, null];
+
+    private static (byte[] File, string GoodId) FilledWaterTemplate(byte[] template, int seed)
+    {
+        var good = TestPlatform.ResidentId(new DateOnly(1975, 1, 1).AddDays(seed), 500 + seed % 400);
+        var bad = good[..17] + (good[17] == '1' ? "2" : "1");
+        string?[][] rows =
+        [
+            WaterRow($"UP-{seed}-1", good),
+            WaterRow($"UP-{seed}-2", TestPlatform.ResidentId(new DateOnly(1976, 2, 2).AddDays(seed), 100)),
+            WaterRow($"UP-{seed}-3", bad),
+            WaterRow($"UP-{seed}-4", TestPlatform.ResidentId(new DateOnly(1977, 3, 3).AddDays(seed), 101), "-20"),
+        ];
+        return (TemplateFiller.Fill(template, rows), good);
+    }
+
+    private static async Task<HttpResponseMessage> Upload(PortalClient client, string category, byte[] content, string fileName)
+    {
+        var page = await client.Http.GetStringAsync($"/unit/upload/{category}", Ct);
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(TokenRegex().Match(page).Groups[1].Value), "__RequestVerificationToken" },
+        };
+        var file = new ByteArrayContent(content);
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "Upload", fileName);
+        return await client.Http.PostAsync($"/unit/upload/{category}", form, Ct);
+    }
+
+    [Fact]
+    public async Task AClerk_DownloadsTheTemplate_UploadsGoodAndBadRows_AndGetsTheRejectsWithReasons()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var template = await client.Http.GetByteArrayAsync("/api/v1/catalog/P-ARREARS-WATER/template.xlsx", Ct);
+        var (file, _) = FilledWaterTemplate(template, 1);
+
+        var response = await Upload(client, "P-ARREARS-WATER", file, "三月欠费.xlsx");
+        response.RequestMessage!.RequestUri!.AbsolutePath.ShouldStartWith("/unit/batches/");
+        var page = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct));
+        var counts = page.QuerySelectorAll(".counts .stat strong").Select(s => s.TextContent).ToList();
+        counts.ShouldBe(["4", "2", "0", "0", "0", "2"]); // total, created, updated, unchanged, withdrawn, rejected
+        var reasons = page.QuerySelectorAll("tbody tr td:nth-child(3)").Select(td => td.TextContent).ToList();
+        reasons.ShouldContain(r => r.Contains("校验位", StringComparison.Ordinal));
+        reasons.ShouldContain(r => r.Contains("不能为负数", StringComparison.Ordinal));
+
+        var batchPath = response.RequestMessage.RequestUri.AbsolutePath;
+        var rejects = await client.Http.GetByteArrayAsync(batchPath + "/rejects.xlsx", Ct);
+        using var source = TabularReader.Open(new MemoryStream(rejects), "rejects.xlsx", IntakeFileLimits.Default);
+        var rows = source.ReadRows(Ct).ToList();
+        rows.Count.ShouldBe(3);
+        rows[0].Cells.ShouldContain(RejectsExport.ReasonHeader);
+        rows[1].Cells.ShouldContain("UP-1-3");
+        rows.Skip(1).ShouldAllBe(r => r.Cells.Any(c => c != null && (c.Contains("校验位") || c.Contains("负数"))));
+        var csv = Encoding.UTF8.GetString(await client.Http.GetByteArrayAsync(batchPath + "/rejects.csv", Ct));
+        csv.ShouldContain("UP-1-4");
+
+        var again = await Upload(client, "P-ARREARS-WATER", file, "三月欠费.xlsx");
+        var second = new HtmlParser().ParseDocument(await again.Content.ReadAsStringAsync(Ct));
+        second.QuerySelectorAll(".counts .stat strong").Select(s => s.TextContent).ShouldBe(["4", "0", "0", "2", "0", "2"]);
+    }
+
+    [Fact]
+    public async Task NotASpreadsheet_IsRefusedWithAClearMessage()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52];
+        var response = await Upload(client, "P-ARREARS-WATER", png, "照片.xlsx");
+        var page = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct));
+        var batchLink = response.RequestMessage!.RequestUri!.AbsolutePath;
+        batchLink.ShouldStartWith("/unit/batches/");
+        page.QuerySelector(".error")!.TextContent.ShouldContain("图片");
+    }
+
+    [Fact]
+    public async Task TheTemplateOfAnotherCategory_IsRefused_NamingBoth()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var other = await client.Http.GetByteArrayAsync("/api/v1/catalog/O-FEE-ARREARS/template.xlsx", Ct);
+        var response = await Upload(client, "P-ARREARS-WATER", other, "错模板.xlsx");
+        var text = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct)).QuerySelector(".error")!.TextContent;
+        text.ShouldContain("的模板，不是");
+        text.ShouldContain(TestPlatform.Catalog.Find("O-FEE-ARREARS")!.NameZh);
+    }
+
+    [Fact]
+    public async Task AProhibitedColumn_RefusesTheWholeFile()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var columns = IntakeColumns.For(TestPlatform.Catalog.Find("P-ARREARS-WATER")!);
+        var csv = string.Join(",", columns.Select(c => c.NameZh)) + ",宗教信仰\r\n" + string.Join(",", WaterRow("P-1", TestPlatform.ResidentId(new DateOnly(1980, 1, 1), 1))) + ",无\r\n";
+        var response = await Upload(client, "P-ARREARS-WATER", Encoding.UTF8.GetBytes(csv), "withreligion.csv");
+        var text = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct)).QuerySelector(".error")!.TextContent;
+        text.ShouldContain("“宗教信仰”");
+        text.ShouldContain("整个文件未处理");
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task CliImport_GivesTheSameCounts_ASecondImportChangesNothing_AndWritesRejects(Shangding.Core.Data.DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, migrate: false);
+        var settings = new Dictionary<string, string?>(ShangdingWebFactory.TestKeys)
+        {
+            ["Shangding:Home"] = RepoPaths.Root,
+            ["Database:Provider"] = db.Settings.Provider.ToString(),
+            ["ConnectionStrings:Shangding"] = db.Settings.ConnectionString,
+        };
+        var dir = Directory.CreateTempSubdirectory("sd-cli-import-");
+        try
+        {
+            var templatePath = Path.Combine(dir.FullName, "t.xlsx");
+            var (code, _, _) = await Run(settings, "template", "P-ARREARS-WATER", "-o", templatePath);
+            code.ShouldBe(0);
+            var (file, _) = FilledWaterTemplate(await File.ReadAllBytesAsync(templatePath, Ct), 2);
+            var filled = Path.Combine(dir.FullName, "filled.xlsx");
+            await File.WriteAllBytesAsync(filled, file, Ct);
+            var rejects = Path.Combine(dir.FullName, "rejects.csv");
+
+            var (exit, output, _) = await Run(settings, "import", filled, "--unit", "WATER-SUPPLY", "--json", "--rejects", rejects);
+            exit.ShouldBe(0);
+            var first = JsonDocument.Parse(output).RootElement;
+            (first.GetProperty("created").GetInt32(), first.GetProperty("rejected").GetInt32()).ShouldBe((2, 2));
+            (await File.ReadAllTextAsync(rejects, Ct)).ShouldContain("校验位");
+
+            (exit, output, _) = await Run(settings, "import", filled, "--unit", "WATER-SUPPLY", "--json");
+            var second = JsonDocument.Parse(output).RootElement;
+            (second.GetProperty("created").GetInt32(), second.GetProperty("unchanged").GetInt32()).ShouldBe((0, 2));
+
+            (exit, _, var error) = await Run(settings, "import", filled, "--unit", "POWER-SUPPLY");
+            exit.ShouldBe(4);
+            error.ShouldContain("不是");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<(int Code, string Out, string Err)> Run(IReadOnlyDictionary<string, string?> settings, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CliApp.RunAsync(args, output, error, settings);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenRegex();
+}

@@ -303,6 +303,7 @@ public sealed class IntakeStore : IAsyncDisposable
             WHERE c.outcome IN ('Updated', 'Withdrawn')
             """, cancellationToken, args);
 
+        Mark("history-of-updates");
         await ExecuteAsync("""
             UPDATE credit_records SET subject_id = c.subject_id, act_date = c.act_date, severity = c.severity, fields = c.fields,
                    content_hash = c.content_hash, status = 'InForce', version = credit_records.version + 1, batch_id = @b, updated_at = @now
@@ -316,21 +317,35 @@ public sealed class IntakeStore : IAsyncDisposable
             WHERE c.record_id = credit_records.id AND c.outcome = 'Withdrawn'
             """, cancellationToken, args);
 
-        await ExecuteAsync($"""
+        Mark("apply-updates");
+        const string InsertCreated = """
             INSERT INTO credit_records (subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash,
                                         publication_end, under_dispute, version, batch_id, created_at, updated_at)
-            SELECT subject_id, @u, category_code, record_key, act_date, severity, 'InForce', fields, content_hash, NULL, {f}, 1, @b, @now, @now
+            SELECT subject_id, @u, category_code, record_key, act_date, severity, 'InForce', fields, content_hash, NULL, {0}, 1, @b, @now, @now
             FROM intake_classified WHERE outcome = 'Created'
-            """, cancellationToken, args);
+            """;
+        if (IsPostgres)
+        {
+            // One pass: the inserted rows feed their history directly.
+            await ExecuteAsync($"""
+                WITH created AS ({string.Format(CultureInfo.InvariantCulture, InsertCreated, f)} RETURNING id, subject_id, fields)
+                INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after)
+                SELECT subject_id, id, 1, 'Created', @c, @b, @a, @now, NULL, fields FROM created
+                """, cancellationToken, args);
+        }
+        else
+        {
+            await ExecuteAsync(string.Format(CultureInfo.InvariantCulture, InsertCreated, f), cancellationToken, args);
+            Mark("insert-records");
+            await ExecuteAsync("""
+                INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after)
+                SELECT r.subject_id, r.id, 1, 'Created', @c, @b, @a, @now, NULL, r.fields
+                FROM intake_classified c JOIN credit_records r ON r.unit_code = @u AND r.record_key = c.record_key
+                WHERE c.outcome = 'Created'
+                """, cancellationToken, args);
+        }
 
-        await ExecuteAsync("""
-            INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after)
-            SELECT r.subject_id, r.id, 1, 'Created', @c, @b, @a, @now, NULL, r.fields
-            FROM intake_classified c JOIN credit_records r ON r.unit_code = @u AND r.record_key = c.record_key
-            WHERE c.outcome = 'Created'
-            """, cancellationToken, args);
-
-        Mark("history+records");
+        Mark("created-records-and-history");
         // 5. Flag, never overwrite, a subject whose name on file differs from the one furnished.
         await ExecuteAsync($"""
             UPDATE subjects SET name_conflict = {t}, updated_at = @now

@@ -20,6 +20,12 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
 
     private readonly IdentityProtectionKeys _keys = keys ?? throw new ArgumentNullException(nameof(keys));
 
+    // AesGcm instances are not thread-safe but are costly to create (a key schedule each): bulk intake
+    // encrypts a million identifiers, so instances are pooled rather than made per call.
+    private readonly System.Collections.Concurrent.ConcurrentBag<AesGcm> _ciphers = [];
+
+    private AesGcm RentCipher() => _ciphers.TryTake(out var cipher) ? cipher : new AesGcm(_keys.EncryptionKey, TagSize);
+
     /// <summary>
     /// Encrypts the identifier with AES-256-GCM under a fresh random 12-byte nonce. The result is
     /// base64 of <c>version (1 byte) ‖ nonce (12) ‖ tag (16) ‖ ciphertext</c>; the version byte is
@@ -33,9 +39,14 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
         output[0] = CurrentVersion;
         var nonce = output.AsSpan(1, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using (var aes = new AesGcm(_keys.EncryptionKey, TagSize))
+        var aes = RentCipher();
+        try
         {
             aes.Encrypt(nonce, plaintext, output.AsSpan(HeaderSize), output.AsSpan(1 + NonceSize, TagSize), output.AsSpan(0, 1));
+        }
+        finally
+        {
+            _ciphers.Add(aes);
         }
 
         CryptographicOperations.ZeroMemory(plaintext);

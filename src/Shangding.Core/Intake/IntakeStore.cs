@@ -73,7 +73,8 @@ public sealed class IntakeStore : IAsyncDisposable
     {
         if (!IsPostgres)
         {
-            await ExecuteAsync("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -200000;", cancellationToken);
+            // Staging tables go to temporary files, not memory: a million-row batch must not need gigabytes.
+            await ExecuteAsync("PRAGMA temp_store = FILE; PRAGMA cache_size = -65536;", cancellationToken);
         }
 
         _transaction = await _connection.BeginTransactionAsync(cancellationToken);

@@ -4,3 +4,6 @@
 -- distributed by subject.
 ALTER TABLE credit_records DROP CONSTRAINT IF EXISTS credit_records_subject_id_fkey;
 ALTER TABLE credit_records DROP CONSTRAINT IF EXISTS credit_records_unit_code_fkey;
+
+-- The history is read by record and by subject; a batch's changes are found through its records.
+DROP INDEX IF EXISTS ix_record_changes_batch;

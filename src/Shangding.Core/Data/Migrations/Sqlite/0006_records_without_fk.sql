@@ -24,3 +24,6 @@ DROP TABLE credit_records;
 ALTER TABLE credit_records_new RENAME TO credit_records;
 CREATE UNIQUE INDEX ix_credit_records_unit_key ON credit_records (unit_code, record_key);
 CREATE INDEX ix_credit_records_subject ON credit_records (subject_id, category_code);
+
+-- The history is read by record and by subject; a batch's changes are found through its records.
+DROP INDEX IF EXISTS ix_record_changes_batch;

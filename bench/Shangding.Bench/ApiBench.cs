@@ -24,7 +24,12 @@ internal static class ApiBench
     public static async Task<int> RunAsync(int records, DatabaseProvider provider)
     {
         await using var database = await BenchDatabase.CreateAsync(provider);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        var home = Shangding.Core.ShangdingPaths.FromConfiguration(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()).Home;
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = "Production",
+            ContentRootPath = Path.Combine(home, "src", "Shangding.Web"),
+        });
         builder.Configuration["Database:Provider"] = provider.ToString();
         builder.Configuration["ConnectionStrings:Shangding"] = database.Settings.ConnectionString;
         builder.Configuration["Database:MigrateOnStart"] = "true";

@@ -47,6 +47,8 @@ public sealed class UnitCredentials(CatalogDefinition catalog, TimeProvider cloc
         {
             var unit = catalog.FindUnit(unitCode)!;
             context.Units.Add(new Unit { Code = unit.Code, NameZh = unit.NameZh, NameEn = unit.NameEn, CreatedAt = now });
+            // Saved first: the model has no navigation between the two, so EF would not order the inserts.
+            await context.SaveChangesAsync(cancellationToken);
         }
 
         var keyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));

@@ -130,6 +130,14 @@ public static class RejectsFileWriter
             return string.Empty;
         }
 
+        // A cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with an
+        // apostrophe (OWASP CSV injection); plain numbers such as -5 are left as they are.
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r'
+            && !decimal.TryParse(value, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out _))
+        {
+            value = "'" + value;
+        }
+
         return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 || value[0] == ' ' || value[^1] == ' '
             ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
             : value;

@@ -93,6 +93,8 @@ public sealed class DemoDataSeeder(CatalogDefinition catalog, IdentityProtector 
         context.Records.AddRange(records);
         await context.SaveChangesAsync(cancellationToken);
 
+        await SeedReportingHistoryAsync(context, random, now, cancellationToken);
+
         context.RecordChanges.AddRange(records.Select(r => new RecordChange
         {
             SubjectId = r.SubjectId,
@@ -106,6 +108,40 @@ public sealed class DemoDataSeeder(CatalogDefinition catalog, IdentityProtector 
         }));
         await context.SaveChangesAsync(cancellationToken);
         return new DemoSeedReport(true, subjects.Count, records.Count);
+    }
+
+    /// <summary>
+    /// Units joined the platform a quarter ago; about two in three have reported each of their
+    /// categories recently, so the compliance pages and the reminder job have something to show.
+    /// </summary>
+    private async Task SeedReportingHistoryAsync(ShangdingDbContext context, Random random, DateTime now, CancellationToken cancellationToken)
+    {
+        var joined = now.AddDays(-92);
+        await context.Units.ExecuteUpdateAsync(s => s.SetProperty(u => u.CreatedAt, joined), cancellationToken);
+        foreach (var unit in catalog.Units)
+        {
+            foreach (var category in catalog.CategoriesOfUnit(unit.Code))
+            {
+                if (random.NextDouble() < 0.35)
+                {
+                    continue;
+                }
+
+                var finished = now.AddDays(-random.Next(0, 3)).AddHours(-random.Next(1, 8));
+                context.IntakeBatches.Add(new IntakeBatch
+                {
+                    UnitCode = unit.Code,
+                    CategoryCode = category.Code,
+                    Channel = "demo",
+                    Status = BatchStatus.Committed,
+                    Actor = "demo-seeder",
+                    StartedAt = finished.AddMinutes(-2),
+                    FinishedAt = finished,
+                });
+            }
+        }
+
+        await context.SaveChangesAsync(cancellationToken);
     }
 
     private static CreditRecord NewRecord(Category category, Subject subject, int key, Random random, Faker faker, DateOnly today, DateTime now)

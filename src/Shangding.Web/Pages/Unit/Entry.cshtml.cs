@@ -28,6 +28,12 @@ public sealed class EntryModel(CatalogDefinition catalog, IntakeService intake, 
         }
 
         Values[IntakeColumns.RecordKey] = string.Create(CultureInfo.InvariantCulture, $"FORM-{clock.GetLocalNow():yyyyMMddHHmmss}");
+        if (Columns.FirstOrDefault(c => c.Type == FieldType.IdType) is { AllowedValues.Count: > 0 } idType)
+        {
+            // Most records are about holders of a resident ID card.
+            Values[idType.Code] = idType.AllowedValues[0];
+        }
+
         return Page();
     }
 

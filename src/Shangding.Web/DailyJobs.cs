@@ -6,8 +6,8 @@ using Shangding.Core.Reporting;
 namespace Shangding.Web;
 
 /// <summary>
-/// The platform's daily work, run once per day (China time) while the web app is up: reporting
-/// reminders (催报) and the criticism list (003 §13). Checks every 30 minutes whether today's run
+/// The platform's daily work, run once per day (China time) while the web app is up: batches left
+/// running by a stopped process, reporting reminders (催报) and the criticism list (003 §13). Checks every 30 minutes whether today's run
 /// is still due, so a restart never skips or repeats a day. Off with <c>Jobs:Enabled=false</c>.
 /// </summary>
 public sealed class DailyJobs(IServiceProvider services, TimeProvider clock, ILogger<DailyJobs> logger) : BackgroundService
@@ -40,6 +40,12 @@ public sealed class DailyJobs(IServiceProvider services, TimeProvider clock, ILo
     {
         await using var scope = services.CreateAsyncScope();
         var provider = scope.ServiceProvider;
+        var interrupted = await provider.GetRequiredService<Shangding.Core.Intake.IntakeService>().SweepInterruptedAsync(TimeSpan.FromHours(6), cancellationToken);
+        if (interrupted > 0)
+        {
+            logger.LogWarning("{Count} intake batch(es) left running by a stopped process were marked interrupted", interrupted);
+        }
+
         var result = await ReminderJob.RunAsync(provider.GetRequiredService<ShangdingDbContext>(), provider.GetRequiredService<CatalogDefinition>(),
             provider.GetRequiredService<WorkingDayCalendar>(), clock, provider.GetRequiredService<ReportingOptions>(), cancellationToken);
         logger.LogInformation("Reporting reminders for {Today}: {Written} written, {Resolved} resolved, {Listed} listed for criticism",

@@ -408,6 +408,22 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         [.. request.Warnings ?? [], $"幂等键“{request.IdempotencyKey}”已处理过（批次 {earlier.Id}），本次未重复处理。 / Idempotency key '{request.IdempotencyKey}' was already processed (batch {earlier.Id}); nothing was done again."],
         []);
 
+    /// <summary>
+    /// Marks batches left Running by a process that died (its transaction was rolled back by the
+    /// database, so nothing of them is stored) as refused, saying so. Runs at start and daily.
+    /// </summary>
+    public async Task<int> SweepInterruptedAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var cutoff = now - olderThan;
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+        return await context.IntakeBatches.Where(b => b.Status == BatchStatus.Running && b.StartedAt < cutoff)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(b => b.Status, BatchStatus.Refused)
+                .SetProperty(b => b.Message, "处理中断（进程退出），未保存任何记录，请重新上传。 / Processing was interrupted (the process stopped); nothing was stored — upload the file again.")
+                .SetProperty(b => b.FinishedAt, now), cancellationToken);
+    }
+
     private async Task MarkFailedAsync(long batchId, string message)
     {
         try
@@ -418,7 +434,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
         catch (DbUpdateException)
         {
-            // Best effort: a batch left Running is swept by the next start.
+            // Best effort: a batch left Running is swept later by SweepInterruptedAsync.
         }
     }
 

@@ -245,6 +245,59 @@ public sealed class IntakePipelineTests
 
     [Theory]
     [AllEngines]
+    public async Task ACancelledImport_LeavesNothingBehind_AndTheBatchSaysSo(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        using var cancel = new CancellationTokenSource();
+
+        IEnumerable<IntakeRow> Rows()
+        {
+            for (var i = 0; i < 5000; i++)
+            {
+                if (i == 2000)
+                {
+                    cancel.Cancel();
+                }
+
+                yield return Row(3 + i, $"C-{i}", TestPlatform.ResidentId(new DateOnly(1960, 1, 1).AddDays(i), 200));
+            }
+        }
+
+        await Should.ThrowAsync<OperationCanceledException>(() => Service(db).RunAsync(Request(), Rows(), null, cancel.Token));
+
+        await using var context = db.NewContext();
+        (await context.Records.CountAsync(Ct)).ShouldBe(0);
+        (await context.Subjects.CountAsync(Ct)).ShouldBe(0);
+        var batch = await context.IntakeBatches.SingleAsync(Ct);
+        batch.Status.ShouldBe(BatchStatus.Refused);
+        batch.Message!.ShouldContain("Cancelled");
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task ABatchLeftRunningByACrashedProcess_IsMarkedInterrupted(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        await using (var context = db.NewContext())
+        {
+            context.Units.Add(new Unit { Code = WaterUnit, NameZh = "市自来水公司", NameEn = "Water", CreatedAt = clock.GetUtcNow().UtcDateTime });
+            await context.SaveChangesAsync(Ct);
+            context.IntakeBatches.Add(new IntakeBatch { UnitCode = WaterUnit, Channel = "batch", Actor = "x", Status = BatchStatus.Running, StartedAt = clock.GetUtcNow().UtcDateTime.AddHours(-7) });
+            context.IntakeBatches.Add(new IntakeBatch { UnitCode = WaterUnit, Channel = "batch", Actor = "y", Status = BatchStatus.Running, StartedAt = clock.GetUtcNow().UtcDateTime.AddMinutes(-5) });
+            await context.SaveChangesAsync(Ct);
+        }
+
+        (await Service(db, clock).SweepInterruptedAsync(TimeSpan.FromHours(6), Ct)).ShouldBe(1);
+        await using var check = db.NewContext();
+        var batches = await check.IntakeBatches.OrderBy(b => b.Id).ToListAsync(Ct);
+        batches[0].Status.ShouldBe(BatchStatus.Refused);
+        batches[0].Message!.ShouldContain("interrupted");
+        batches[1].Status.ShouldBe(BatchStatus.Running);
+    }
+
+    [Theory]
+    [AllEngines]
     public async Task AnIdempotencyKeySentTwice_IsProcessedOnce(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

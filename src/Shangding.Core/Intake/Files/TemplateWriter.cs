@@ -39,11 +39,14 @@ public static class TemplateWriter
     private const uint StyleWrap = 9;
 
     /// <summary>The template's columns: those of <see cref="IntakeColumns.For"/>, which every channel shares.</summary>
-    public static IReadOnlyList<TemplateColumn> Columns(Category category)
+    public static IReadOnlyList<FieldDefinition> Columns(Category category)
     {
         ArgumentNullException.ThrowIfNull(category);
-        return [.. IntakeColumns.For(category).Select(f => new TemplateColumn(f.Code, f.NameZh, f.NameEn, f.Type, f.Required, f.AllowedValues, f.MaxLength))];
+        return IntakeColumns.For(category);
     }
+
+    /// <summary>Title in row 1: the Chinese name, with <c>*</c> after required ones.</summary>
+    private static string Title(FieldDefinition column) => column.Required ? column.NameZh + "*" : column.NameZh;
 
     public static void Write(Category category, CatalogDefinition catalog, Stream output)
     {
@@ -97,7 +100,7 @@ public static class TemplateWriter
         memory.CopyTo(output);
     }
 
-    private static Worksheet DataSheet(IReadOnlyList<TemplateColumn> columns, Dictionary<string, string> listNames)
+    private static Worksheet DataSheet(IReadOnlyList<FieldDefinition> columns, Dictionary<string, string> listNames)
     {
         var last = CellReference.ColumnName(columns.Count - 1);
         var cols = new Columns();
@@ -118,7 +121,7 @@ public static class TemplateWriter
         var codes = new Row { RowIndex = 2 };
         for (var i = 0; i < columns.Count; i++)
         {
-            titles.Append(TextCell(CellReference.Name(i, 1), columns[i].Title, StyleHeader));
+            titles.Append(TextCell(CellReference.Name(i, 1), Title(columns[i]), StyleHeader));
             codes.Append(TextCell(CellReference.Name(i, 2), columns[i].Code, StyleCodes));
         }
 
@@ -158,7 +161,7 @@ public static class TemplateWriter
             new PageMargins { Left = 0.7, Right = 0.7, Top = 0.75, Bottom = 0.75, Header = 0.3, Footer = 0.3 });
     }
 
-    private static DataValidation? Validation(TemplateColumn column, Dictionary<string, string> listNames)
+    private static DataValidation? Validation(FieldDefinition column, Dictionary<string, string> listNames)
     {
         if (column.Code == ActionCode)
         {
@@ -231,7 +234,7 @@ public static class TemplateWriter
         };
     }
 
-    private static Worksheet InstructionsSheet(Category category, CatalogDefinition catalog, IReadOnlyList<TemplateColumn> columns)
+    private static Worksheet InstructionsSheet(Category category, CatalogDefinition catalog, IReadOnlyList<FieldDefinition> columns)
     {
         var rows = new List<Row>();
         void Add(uint style, params string[] values)
@@ -290,7 +293,7 @@ public static class TemplateWriter
             new SheetData(rows));
     }
 
-    private static Worksheet ListsSheet(List<TemplateColumn> lists)
+    private static Worksheet ListsSheet(List<FieldDefinition> lists)
     {
         var height = lists.Count == 0 ? 0 : lists.Max(l => l.AllowedValues.Count);
         var data = new SheetData();
@@ -419,7 +422,7 @@ public static class TemplateWriter
         _ => cycle,
     };
 
-    private static string Example(TemplateColumn column) => column.Code switch
+    private static string Example(FieldDefinition column) => column.Code switch
     {
         RecordKeyCode => "SW-2026-000123",
         ActionCode => $"（留空）或 {WithdrawAction}",
@@ -438,19 +441,4 @@ public static class TemplateWriter
             _ => string.Empty,
         },
     };
-}
-
-/// <summary>One column of a category's template.</summary>
-/// <param name="Code">Field code written in row 2; <c>record_key</c> and <c>action</c> frame the category's fields.</param>
-public sealed record TemplateColumn(
-    string Code,
-    string NameZh,
-    string NameEn,
-    FieldType Type,
-    bool Required,
-    IReadOnlyList<string> AllowedValues,
-    int? MaxLength)
-{
-    /// <summary>Title in row 1: the Chinese name, with <c>*</c> after required ones.</summary>
-    public string Title => Required ? NameZh + "*" : NameZh;
 }

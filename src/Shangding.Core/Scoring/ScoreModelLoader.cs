@@ -139,6 +139,11 @@ public static class ScoreModelLoader
             throw file.Error(list, $"bad level bounds: levels {string.Join(", ", missing.Select(m => YamlFile.SnakeCase(m.ToString())))} are missing");
         }
 
+        if (levels[^1].RequiresNoBadRecord)
+        {
+            throw file.Error(list, "bad level bounds: the lowest level cannot require the absence of bad records; there is no level below it");
+        }
+
         if (levels[^1].Min != min)
         {
             throw file.Error(list, $"bad level bounds: the lowest level must start at the bottom of the range ({min}), not {levels[^1].Min}");

@@ -215,14 +215,15 @@ public static class ScoreModelLoader
             }
 
             var good = category.Polarity == Polarity.Good;
-            var pointsText = file.OptionalString(rule, "points", what);
-            var fromSeverity = pointsText is null && !good;
-            var basePoints = pointsText is null
-                ? good ? 0 : severityPoints[category.Severity!.Value]
-                : Int(file, rule, "points", what);
-            CheckSign(file, file.Get(rule, "points") ?? rule, good, basePoints, what);
-
             var grades = ReadGrades(file, rule, category, good, what);
+            var pointsText = file.OptionalString(rule, "points", what);
+
+            // A bad category with neither points nor grades takes its severity's points.
+            var fromSeverity = pointsText is null && !good && grades.Count == 0;
+            var basePoints = pointsText is not null ? Int(file, rule, "points", what)
+                : fromSeverity ? severityPoints[category.Severity!.Value]
+                : 0;
+            CheckSign(file, file.Get(rule, "points") ?? rule, good, basePoints, what);
             if (good && basePoints == 0 && grades.Count == 0)
             {
                 throw file.Error(rule, $"{what} gives no points; give 'points' or 'grades', or say 'scored: false'");

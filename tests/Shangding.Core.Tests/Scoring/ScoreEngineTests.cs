@@ -358,4 +358,44 @@ public sealed class ScoreEngineTests
             [new AddRecord(Blood(-1, "2026-03-01", 2)), new AddRecord(Blood(-2, "2026-03-01", 3) with { CategoryCode = "P-BLOOD-DONATION", ActDate = D("2026-02-28") })]);
         donations.After.Score.ShouldBe(93 + 3 + 5);
     }
+
+    [Fact]
+    public void MixedPerson_MatchesAHandCalculation()
+    {
+        // Volunteer 市级 +5; blood 4 donations +5; moral model 省级 +10 (integrity star 市级 +6 the same day superseded);
+        // traffic -2; gas arrears 800 yuan for 100 days: -3 -2 -1 = -6. 100 + 20 - 8 = 112, 信用良好.
+        var result = Score(
+            Volunteer(1, "2025-04-01"),
+            Blood(2, "2025-06-01", 4),
+            Honour(3, "P-MORAL-MODEL-CITIZEN", "2025-09-10", "省级"),
+            Honour(4, "P-INTEGRITY-STAR", "2025-09-10", "市级"),
+            Traffic(5, "2026-02-10"),
+            Make(6, "P-ARREARS-GAS", "2025-12-01", ("arrears_amount", "800"), ("arrears_from", "2025-08-01"), ("arrears_counted_to", "2025-11-09")));
+
+        result.Score.ShouldBe(112);
+        result.Level.ShouldBe(ScoreLevel.Good);
+        result.Dimensions.Single(d => d.Dimension == ScoreDimension.SocialMorality).Points.ShouldBe(20);
+        result.Dimensions.Single(d => d.Dimension == ScoreDimension.LawCompliance).Lost.ShouldBe(8);
+        result.NotCounted.Single().RecordId.ShouldBe(4);
+        result.Reasons.Select(r => r.Points).ShouldBe([6, 2]);
+    }
+
+    [Fact]
+    public void AddingAGoodRecordNeverLowers_AndAddingABadOneNeverRaises()
+    {
+        var random = new Random(11);
+        var good = Model.Rules.Where(r => r.Scored && r.Polarity == Polarity.Good).Select(r => r.CategoryCode).ToList();
+        var bad = Model.Rules.Where(r => r.Scored && r.Polarity == Polarity.Bad).Select(r => r.CategoryCode).ToList();
+        ScoringRecord Random(long id, List<string> codes) => Make(id, codes[random.Next(codes.Count)],
+            AsOf.AddDays(-random.Next(0, 900)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            ("honour_level", "省级"), ("donation_count", "3"), ("arrears_amount", "900"), ("dishonesty_severity", "较重"), ("case_number", "C1"));
+        for (var run = 0; run < 300; run++)
+        {
+            var records = Enumerable.Range(0, random.Next(0, 12)).Select(i => Random(i, random.Next(2) == 0 ? good : bad)).ToList();
+            var score = ScoreEngine.Compute(records, Model, AsOf).Score;
+
+            ScoreEngine.Compute([.. records, Random(1000, good)], Model, AsOf).Score.ShouldBeGreaterThanOrEqualTo(score);
+            ScoreEngine.Compute([.. records, Random(1000, bad)], Model, AsOf).Score.ShouldBeLessThanOrEqualTo(score);
+        }
+    }
 }

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json;
+using Shangding.Core.Catalog;
+
+namespace Shangding.Core.Scoring;
+
+/// <summary>State of a record as the engine sees it (mirrors the stored record's status).</summary>
+public enum ScoringStatus
+{
+    InForce,
+    Withdrawn,
+    Repaired,
+    Expired,
+}
+
+/// <summary>One credit record as input to <see cref="ScoreEngine"/>: plain data, no storage types.</summary>
+/// <param name="Id">The record's id; hypothetical records of a what-if may use negative ids.</param>
+/// <param name="ActDate">Date of the act or decision; null when the category has none.</param>
+/// <param name="Fields">The category fields as invariant text (numbers as written, dates yyyy-MM-dd…).</param>
+/// <param name="Severity">The record's own severity; null takes the category's.</param>
+/// <param name="PublicationEnd">Last day of publication, when the record sets one; it overrides the severity's period.</param>
+/// <param name="UnderDispute">Counts as reported while the dispute runs (a dispute that succeeds withdraws or corrects it); shown as such.</param>
+public sealed record ScoringRecord(
+    long Id,
+    string CategoryCode,
+    DateOnly? ActDate,
+    ScoringStatus Status,
+    IReadOnlyDictionary<string, string> Fields,
+    Severity? Severity = null,
+    DateOnly? PublicationEnd = null,
+    bool UnderDispute = false)
+{
+    /// <summary>Maps a stored record (status names as stored: InForce, Withdrawn, Repaired, Expired; fields as JSON text).</summary>
+    public static ScoringRecord FromStored(
+        long id,
+        string categoryCode,
+        DateOnly? actDate,
+        string status,
+        string fieldsJson,
+        DateOnly? publicationEnd,
+        bool underDispute,
+        string? severity = null) =>
+        new(id, categoryCode, actDate, ParseStatus(status), ParseFields(fieldsJson), ParseSeverity(severity), publicationEnd, underDispute);
+
+    public string? Field(string code) => Fields.TryGetValue(code, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+    public static ScoringStatus ParseStatus(string status)
+    {
+        var normalised = status.Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal);
+        return Enum.TryParse<ScoringStatus>(normalised, ignoreCase: true, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new ArgumentException($"unknown record status '{status}'; expected InForce, Withdrawn, Repaired or Expired", nameof(status));
+    }
+
+    private static Severity? ParseSeverity(string? severity) =>
+        string.IsNullOrWhiteSpace(severity) ? null
+        : Enum.TryParse<Severity>(severity, ignoreCase: true, out var value) && Enum.IsDefined(value) ? value
+        : throw new ArgumentException($"unknown severity '{severity}'", nameof(severity));
+
+    /// <summary>Reads a flat JSON object of field values; numbers keep their written form.</summary>
+    public static IReadOnlyDictionary<string, string> ParseFields(string fieldsJson)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(fieldsJson))
+        {
+            return result;
+        }
+
+        using var document = JsonDocument.Parse(fieldsJson);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException("record fields must be a JSON object", nameof(fieldsJson));
+        }
+
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            var value = property.Value;
+            var text = value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Number => value.GetRawText(),
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                JsonValueKind.Null or JsonValueKind.Undefined => null,
+                _ => value.GetRawText(),
+            };
+            if (text is not null)
+            {
+                result[property.Name] = text;
+            }
+        }
+
+        return result;
+    }
+
+    internal decimal? Number(string code) =>
+        Field(code) is { } text && decimal.TryParse(text, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+
+    internal DateOnly? Date(string code) =>
+        Field(code) is { Length: >= 10 } text
+        && DateOnly.TryParseExact(text[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
+            ? value
+            : null;
+}

@@ -1,0 +1,401 @@
+using System.Text.Json;
+using Shangding.Core.Catalog;
+using Shangding.Core.Scoring;
+using static Shangding.Core.Tests.Scoring.Records;
+
+namespace Shangding.Core.Tests.Scoring;
+
+public sealed class ScoreEngineTests
+{
+    private static readonly ScoreModel Model = ShippedModelTests.Model;
+    private static readonly DateOnly AsOf = D("2026-03-01");
+
+    private static ScoreResult Score(DateOnly asOf, params ScoringRecord[] records) => ScoreEngine.Compute(records, Model, asOf);
+
+    private static ScoreResult Score(params ScoringRecord[] records) => Score(AsOf, records);
+
+    [Fact]
+    public void NoRecords_Gives100_Good_AndSaysNoGoodRecordCounts()
+    {
+        var result = Score();
+
+        result.Score.ShouldBe(100);
+        result.Level.ShouldBe(ScoreLevel.Good);
+        result.LevelZh.ShouldBe("信用良好");
+        result.ModelVersion.ShouldBe("2026.1");
+        result.Dimensions.Count.ShouldBe(5);
+        result.Reasons.Single().Kind.ShouldBe(ReasonKind.NoGoodRecord);
+    }
+
+    [Theory]
+    [InlineData("区县级", 103)]
+    [InlineData("市级", 105)]
+    [InlineData("省级", 108)]
+    [InlineData("国家级", 112)]
+    public void Honour_GivesPointsByLevel(string level, int expected)
+    {
+        var result = Score(Volunteer(1, "2025-05-01", level));
+
+        result.Score.ShouldBe(expected);
+        var contribution = result.Contributions.Single();
+        contribution.Dimension.ShouldBe(ScoreDimension.SocialMorality);
+        contribution.StopsOn.ShouldBe(D("2028-05-01"));
+        contribution.RuleZh.ShouldContain(level);
+    }
+
+    [Fact]
+    public void BloodDonation_GivesPointsByCountBand()
+    {
+        Score(Blood(1, "2025-05-01", 1)).Score.ShouldBe(103);
+        Score(Blood(1, "2025-05-01", 4)).Score.ShouldBe(105);
+        Score(Blood(1, "2025-05-01", 12)).Score.ShouldBe(108);
+    }
+
+    [Fact]
+    public void CategoryCap_LimitsRepeatedHonours_AndIsAReason()
+    {
+        var result = Score(Volunteer(1, "2025-01-01", "国家级"), Volunteer(2, "2025-02-01", "国家级"), Volunteer(3, "2025-03-01", "国家级"));
+
+        result.Score.ShouldBe(115);
+        result.Contributions.Sum(c => c.Points).ShouldBe(15);
+        var reason = result.Reasons.ShouldHaveSingleItem();
+        reason.Kind.ShouldBe(ReasonKind.CategoryCap);
+        reason.Points.ShouldBe(21);
+        reason.TextZh.ShouldBe("志愿者已达上限 15 分");
+    }
+
+    [Fact]
+    public void DimensionCap_LimitsADimension_AndIsAReason()
+    {
+        var result = Score(
+            Honour(1, "P-HEROIC-ACT", "2025-01-01", "国家级"),
+            Volunteer(2, "2025-02-01", "国家级"),
+            Make(3, "P-MARROW-DONATION", "2025-03-01"));
+
+        result.Score.ShouldBe(140);
+        result.Dimensions.Single(d => d.Dimension == ScoreDimension.SocialMorality).Points.ShouldBe(40);
+        result.Reasons.ShouldContain(r => r.TextZh == "社会公德已达上限 40 分" && r.Points == 7);
+    }
+
+    [Fact]
+    public void HonourDimension_CapsAt30_AsPublished()
+    {
+        var result = Score(Honour(1, "P-HONOUR", "2025-01-01", "国家级"), Honour(2, "P-HONOUR", "2025-02-01", "国家级"),
+            Honour(3, "P-EPIDEMIC-COMMENDATION", "2025-03-01", "国家级"));
+
+        result.Score.ShouldBe(130);
+        result.Reasons.ShouldContain(r => r.TextZh == "荣誉信息已达上限 30 分");
+    }
+
+    [Fact]
+    public void GoodRecord_CountsThreeYearsFromItsActDate()
+    {
+        var record = Volunteer(1, "2023-01-10");
+
+        Score(D("2026-01-09"), record).Score.ShouldBe(105);
+        var after = Score(D("2026-01-10"), record);
+        after.Score.ShouldBe(100);
+        after.NotCounted.Single().Reason.ShouldBe(ExclusionReason.GoodPeriodOver);
+        after.NotCounted.Single().Since.ShouldBe(D("2026-01-10"));
+    }
+
+    [Fact]
+    public void MinorBadRecord_CountsUntilTheEndOfItsPublicationPeriod()
+    {
+        var record = Traffic(1, "2026-01-15");
+
+        var during = Score(D("2026-04-14"), record);
+        during.Score.ShouldBe(98);
+        during.Level.ShouldBe(ScoreLevel.MinorDishonesty);
+        during.Contributions.Single().StopsOn.ShouldBe(D("2026-04-15"));
+        during.Reasons[0].TextZh.ShouldBe("交通违法（违章）信息记录扣 2 分，至 2026-04-15 不再计算");
+
+        var after = Score(D("2026-04-15"), record);
+        after.Score.ShouldBe(100);
+        after.NotCounted.Single().Reason.ShouldBe(ExclusionReason.PublicationOver);
+    }
+
+    [Fact]
+    public void GeneralBadRecord_CountsOneYear_AndRecordsOwnPublicationEndWins()
+    {
+        var record = CreditDefault(1, "2025-06-01");
+        Score(D("2026-05-31"), record).Score.ShouldBe(90);
+        Score(D("2026-06-01"), record).Score.ShouldBe(100);
+
+        var shortened = record with { PublicationEnd = D("2025-12-31") };
+        Score(D("2025-12-31"), shortened).Score.ShouldBe(90);
+        Score(D("2026-01-01"), shortened).NotCounted.Single().Reason.ShouldBe(ExclusionReason.PublicationOver);
+    }
+
+    [Fact]
+    public void BadRecord_NeverCountsAfterFiveYears_EvenWithALaterPublicationEnd()
+    {
+        var record = Dishonest(1, "2020-01-01") with { PublicationEnd = D("2030-01-01") };
+
+        Score(D("2024-12-31"), record).Score.ShouldBe(70);
+        var after = Score(D("2025-01-01"), record);
+        after.Score.ShouldBe(100);
+        after.NotCounted.Single().Reason.ShouldBe(ExclusionReason.RetentionOver);
+    }
+
+    [Theory]
+    [InlineData(ScoringStatus.Repaired, ExclusionReason.Repaired)]
+    [InlineData(ScoringStatus.Withdrawn, ExclusionReason.Withdrawn)]
+    [InlineData(ScoringStatus.Expired, ExclusionReason.Expired)]
+    public void RecordNotInForce_DoesNotCount(ScoringStatus status, ExclusionReason reason)
+    {
+        var result = Score(CreditDefault(1, "2026-01-01") with { Status = status });
+
+        result.Score.ShouldBe(100);
+        result.NotCounted.Single().Reason.ShouldBe(reason);
+    }
+
+    [Fact]
+    public void SameActFromTwoUnits_CountsOnceAtTheHighestValue()
+    {
+        var result = Score(
+            Honour(1, "P-MORAL-MODEL-CITIZEN", "2025-09-10", "市级"),
+            Honour(2, "P-INTEGRITY-STAR", "2025-09-10", "省级"));
+
+        result.Score.ShouldBe(110);
+        result.Contributions.Single().RecordId.ShouldBe(2);
+        var superseded = result.NotCounted.Single();
+        superseded.RecordId.ShouldBe(1);
+        superseded.Reason.ShouldBe(ExclusionReason.SameAct);
+        superseded.SupersededBy.ShouldBe(2);
+    }
+
+    [Fact]
+    public void SameCategoryOnDifferentDates_AreDifferentActs()
+    {
+        Score(Honour(1, "P-MORAL-MODEL-CITIZEN", "2025-09-10", "市级"), Honour(2, "P-INTEGRITY-STAR", "2025-10-10", "市级"))
+            .Score.ShouldBe(112);
+    }
+
+    [Fact]
+    public void CourtListings_OfOneCase_CountOnce()
+    {
+        var result = Score(
+            Make(1, "P-COURT-ENFORCEE", null, ("case_number", "(2025)豫01执7号")),
+            Dishonest(2, null, "(2025)豫01执7号"));
+
+        result.Contributions.Single().RecordId.ShouldBe(2);
+        result.Score.ShouldBe(70);
+    }
+
+    [Fact]
+    public void RepeatedBadRecordWithinTwelveMonths_WeighsOneAndAHalfTimes()
+    {
+        var result = Score(D("2026-03-01"), CreditDefault(1, "2025-06-01"), CreditDefault(2, "2025-12-01"));
+
+        // -10 and -15 by the rule; the category cap of 20 keeps -20 of them.
+        result.Contributions.Select(c => c.RawPoints).Order().ShouldBe([-15, -10]);
+        result.Score.ShouldBe(80);
+        result.Level.ShouldBe(ScoreLevel.MinorDishonesty);
+        result.Contributions.Single(c => c.RecordId == 2).RuleZh.ShouldContain("×1.5");
+    }
+
+    [Fact]
+    public void ArrearsAreGradedByAmountAndDuration()
+    {
+        // -3 base, -5 for 2,500 yuan, -2 for 212 days.
+        var result = Score(Arrears(1, "2025-09-01", "2500.00", "2025-01-01", "2025-08-01"));
+
+        result.Score.ShouldBe(90);
+        result.Contributions.Single().RuleZh.ShouldContain("持续 212 天 -2");
+        Score(Arrears(1, "2025-09-01", "120", "2025-07-01", "2025-08-01")).Score.ShouldBe(97);
+    }
+
+    [Fact]
+    public void DishonestEnforcee_PutsThePersonInPoor_WhateverTheGoodRecords()
+    {
+        var records = ManyGood("2025-05-01");
+        records.Add(Dishonest(1, "2025-10-01"));
+
+        var result = ScoreEngine.Compute(records, Model, AsOf);
+
+        result.Score.ShouldBe(79);
+        result.Level.ShouldBe(ScoreLevel.Poor);
+        result.Reasons[0].Kind.ShouldBe(ReasonKind.Override);
+        result.Reasons[0].TextZh.ShouldContain("信用较差");
+        // Good records fill every dimension cap: 100 + 107 - 30 = 177 before the override.
+        result.Reasons[0].Points.ShouldBe(177 - 79);
+    }
+
+    [Fact]
+    public void ScoreOf150OrMore_WithABadRecordInEffect_IsNotOutstanding()
+    {
+        var records = ManyGood("2025-05-01");
+        records.Add(Traffic(1, "2026-02-01"));
+
+        var result = ScoreEngine.Compute(records, Model, AsOf);
+
+        // 100 + 107 - 2 is clamped to 200.
+        result.Score.ShouldBe(200);
+        result.Level.ShouldBe(ScoreLevel.Excellent);
+        result.Reasons[0].Kind.ShouldBe(ReasonKind.TopLevelBlocked);
+
+        var clean = ScoreEngine.Compute(ManyGood("2025-05-01"), Model, AsOf);
+        clean.Score.ShouldBe(200);
+        clean.Level.ShouldBe(ScoreLevel.Outstanding);
+    }
+
+    [Fact]
+    public void SingleMinorTrafficViolation_DoesNotDropAPersonWithAGoodRecordBelow100()
+    {
+        Score(Volunteer(1, "2025-05-01", "区县级"), Traffic(2, "2026-02-01")).Score.ShouldBeGreaterThanOrEqualTo(100);
+        Score(Blood(1, "2025-05-01", 1), Traffic(2, "2026-02-01")).Level.ShouldBe(ScoreLevel.Good);
+    }
+
+    [Fact]
+    public void KeyReasons_AreRankedByPointsLostOrMissed_AtMostFour()
+    {
+        var result = Score(
+            Traffic(1, "2026-02-01"),
+            Arrears(2, "2025-09-01", "2500", "2025-01-01", "2025-08-01"),
+            CreditDefault(3, "2025-07-01"),
+            Make(4, "P-EXAM-CHEATING", "2025-11-01"),
+            Volunteer(5, "2025-01-01", "国家级"), Volunteer(6, "2025-02-01", "国家级"));
+
+        result.Reasons.Count.ShouldBe(4);
+        result.Reasons.Select(r => r.Points).ShouldBe([10, 10, 10, 9]);
+        result.Reasons.Select(r => r.Kind).ShouldBe([ReasonKind.BadRecord, ReasonKind.BadRecord, ReasonKind.BadRecord, ReasonKind.CategoryCap]);
+        result.Reasons.ShouldContain(r => r.TextZh == "拖欠公用事业费用信息（水费）记录扣 10 分，至 2026-09-01 不再计算");
+    }
+
+    [Fact]
+    public void FutureRecord_DoesNotCountYet()
+    {
+        Score(Volunteer(1, "2026-05-01")).NotCounted.Single().Reason.ShouldBe(ExclusionReason.NotYetEffective);
+    }
+
+    [Fact]
+    public void SameInputInAnyOrder_GivesTheSameResult()
+    {
+        var records = ManyGood("2025-05-01");
+        records.AddRange([Traffic(1, "2026-02-01"), CreditDefault(2, "2025-07-01"), CreditDefault(3, "2025-08-01"),
+            Honour(4, "P-INTEGRITY-STAR", "2025-05-01", "市级"), Honour(5, "P-MORAL-MODEL-YOUTH", "2025-05-01", "市级")]);
+        var expected = JsonSerializer.Serialize(ScoreEngine.Compute(records, Model, AsOf));
+        var random = new Random(7);
+
+        for (var i = 0; i < 20; i++)
+        {
+            var shuffled = records.OrderBy(_ => random.Next()).ToList();
+            JsonSerializer.Serialize(ScoreEngine.Compute(shuffled, Model, AsOf)).ShouldBe(expected);
+        }
+    }
+
+    [Fact]
+    public void RandomRecordSets_StayInRange_WithALevelConsistentWithTheScore()
+    {
+        var random = new Random(20260301);
+        var categories = Model.Rules.Select(r => r.CategoryCode).ToList();
+        var levels = new[] { "区县级", "市级", "省级", "国家级" };
+        var statuses = Enum.GetValues<ScoringStatus>();
+        for (var run = 0; run < 500; run++)
+        {
+            var records = new List<ScoringRecord>();
+            var count = random.Next(0, 25);
+            for (var i = 0; i < count; i++)
+            {
+                var act = AsOf.AddDays(-random.Next(-30, 7 * 365));
+                var fields = new Dictionary<string, string>
+                {
+                    ["honour_level"] = levels[random.Next(levels.Length)],
+                    ["donation_count"] = random.Next(1, 30).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["arrears_amount"] = random.Next(0, 5000).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["arrears_from"] = act.AddDays(-random.Next(0, 800)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                    ["arrears_counted_to"] = act.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                    ["dishonesty_severity"] = new[] { "一般", "较重", "严重" }[random.Next(3)],
+                    ["case_number"] = "C" + random.Next(0, 5).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+                records.Add(new ScoringRecord(i, categories[random.Next(categories.Count)], random.Next(10) == 0 ? null : act,
+                    random.Next(6) == 0 ? statuses[random.Next(statuses.Length)] : ScoringStatus.InForce, fields));
+            }
+
+            var result = ScoreEngine.Compute(records, Model, AsOf);
+
+            result.Score.ShouldBeInRange(0, 200);
+            var byScore = Model.LevelOf(result.Score);
+            var hasBad = result.Contributions.Any(c => c.Polarity == Polarity.Bad);
+            var expected = byScore.RequiresNoBadRecord && hasBad ? ScoreLevel.Excellent : byScore.Level;
+            result.Level.ShouldBe(expected);
+            result.Reasons.Count.ShouldBeLessThanOrEqualTo(4);
+            (result.Contributions.Count + result.NotCounted.Count).ShouldBe(records.Count);
+            if (result.Contributions.Any(c => c.CategoryCode == "P-COURT-DISHONEST-ENFORCEE"))
+            {
+                result.Score.ShouldBeLessThanOrEqualTo(79);
+            }
+        }
+    }
+
+    [Fact]
+    public void FromStored_ReadsStatusFieldsAndNumbers()
+    {
+        var record = ScoringRecord.FromStored(42, "P-BLOOD-DONATION", D("2025-05-01"), "InForce",
+            """{"donated_on":"2025-05-01","donation_count":4,"issuing_body":"市中心血站"}""", null, underDispute: true);
+
+        record.Status.ShouldBe(ScoringStatus.InForce);
+        record.Fields["donation_count"].ShouldBe("4");
+        record.UnderDispute.ShouldBeTrue();
+        Score(record).Score.ShouldBe(105);
+        ScoringRecord.FromStored(1, "P-X", null, "Repaired", "{}", null, false).Status.ShouldBe(ScoringStatus.Repaired);
+        Should.Throw<ArgumentException>(() => ScoringRecord.FromStored(1, "P-X", null, "Lost", "{}", null, false));
+    }
+
+    [Fact]
+    public void WhatIf_RepairAndMoreDonations_ShowsBeforeAndAfter_WithoutChangingTheInput()
+    {
+        var records = new List<ScoringRecord> { CreditDefault(1, "2025-10-01"), Blood(2, "2025-05-01", 1) };
+
+        var repaired = ScoreEngine.WhatIf(records, Model, AsOf, [new RepairRecord(1)]);
+        repaired.Before.Score.ShouldBe(93);
+        repaired.After.Score.ShouldBe(103);
+        repaired.Change.ShouldBe(10);
+        records[0].Status.ShouldBe(ScoringStatus.InForce);
+
+        var donations = ScoreEngine.WhatIf(records, Model, AsOf,
+            [new AddRecord(Blood(-1, "2026-03-01", 2)), new AddRecord(Blood(-2, "2026-03-01", 3) with { CategoryCode = "P-BLOOD-DONATION", ActDate = D("2026-02-28") })]);
+        donations.After.Score.ShouldBe(93 + 3 + 5);
+    }
+
+    [Fact]
+    public void MixedPerson_MatchesAHandCalculation()
+    {
+        // Volunteer 市级 +5; blood 4 donations +5; moral model 省级 +10 (integrity star 市级 +6 the same day superseded);
+        // traffic -2; gas arrears 800 yuan for 100 days: -3 -2 -1 = -6. 100 + 20 - 8 = 112, 信用良好.
+        var result = Score(
+            Volunteer(1, "2025-04-01"),
+            Blood(2, "2025-06-01", 4),
+            Honour(3, "P-MORAL-MODEL-CITIZEN", "2025-09-10", "省级"),
+            Honour(4, "P-INTEGRITY-STAR", "2025-09-10", "市级"),
+            Traffic(5, "2026-02-10"),
+            Make(6, "P-ARREARS-GAS", "2025-12-01", ("arrears_amount", "800"), ("arrears_from", "2025-08-01"), ("arrears_counted_to", "2025-11-09")));
+
+        result.Score.ShouldBe(112);
+        result.Level.ShouldBe(ScoreLevel.Good);
+        result.Dimensions.Single(d => d.Dimension == ScoreDimension.SocialMorality).Points.ShouldBe(20);
+        result.Dimensions.Single(d => d.Dimension == ScoreDimension.LawCompliance).Lost.ShouldBe(8);
+        result.NotCounted.Single().RecordId.ShouldBe(4);
+        result.Reasons.Select(r => r.Points).ShouldBe([6, 2]);
+    }
+
+    [Fact]
+    public void AddingAGoodRecordNeverLowers_AndAddingABadOneNeverRaises()
+    {
+        var random = new Random(11);
+        var good = Model.Rules.Where(r => r.Scored && r.Polarity == Polarity.Good).Select(r => r.CategoryCode).ToList();
+        var bad = Model.Rules.Where(r => r.Scored && r.Polarity == Polarity.Bad).Select(r => r.CategoryCode).ToList();
+        ScoringRecord Random(long id, List<string> codes) => Make(id, codes[random.Next(codes.Count)],
+            AsOf.AddDays(-random.Next(0, 900)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            ("honour_level", "省级"), ("donation_count", "3"), ("arrears_amount", "900"), ("dishonesty_severity", "较重"), ("case_number", "C1"));
+        for (var run = 0; run < 300; run++)
+        {
+            var records = Enumerable.Range(0, random.Next(0, 12)).Select(i => Random(i, random.Next(2) == 0 ? good : bad)).ToList();
+            var score = ScoreEngine.Compute(records, Model, AsOf).Score;
+
+            ScoreEngine.Compute([.. records, Random(1000, good)], Model, AsOf).Score.ShouldBeGreaterThanOrEqualTo(score);
+            ScoreEngine.Compute([.. records, Random(1000, bad)], Model, AsOf).Score.ShouldBeLessThanOrEqualTo(score);
+        }
+    }
+}

@@ -63,6 +63,8 @@ public static class CliApp
             DemoCommands.Build(context),
             UnitCommands.Build(context),
             ReportingCommands.Build(context),
+            ScoreCommands.Build(context).ElementAt(0),
+            ScoreCommands.Build(context).ElementAt(1),
         };
 
         try

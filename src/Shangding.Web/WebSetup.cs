@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using Shangding.Core;
 using Shangding.Core.Access;
 using Shangding.Core.Data;
@@ -51,6 +52,7 @@ public static class WebSetup
         if (builder.Configuration.GetValue("Jobs:Enabled", true))
         {
             services.AddHostedService<DailyJobs>();
+            services.AddHostedService<RescoreWorker>();
         }
         services.AddRazorPages(options =>
         {
@@ -96,6 +98,17 @@ public static class WebSetup
             if (report.Seeded)
             {
                 logger.LogInformation("Demo data: {Persons} synthetic persons with {Records} records", report.Persons, report.Records);
+            }
+
+            if (report.Seeded)
+            {
+                // About two residents in three have opted in to the score.
+                var scores = scope.ServiceProvider.GetRequiredService<Shangding.Core.Scoring.ScoreService>();
+                var adults = await context.Subjects.Where(s => s.Kind == Shangding.Core.Catalog.SubjectKind.Person).OrderBy(s => s.Id).Select(s => s.Id).ToListAsync(app.Lifetime.ApplicationStopping);
+                foreach (var id in adults.Where((_, i) => i % 3 != 0))
+                {
+                    await scores.OptInAsync(context, id, "demo", app.Lifetime.ApplicationStopping);
+                }
             }
 
             await DemoAccounts.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), app.Lifetime.ApplicationStopping);

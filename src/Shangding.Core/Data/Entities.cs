@@ -272,3 +272,40 @@ public sealed class ReportingReminder
 
     public DateTime? CriticismListedAt { get; set; }
 }
+
+/// <summary>A subject's consent to the Shangding score (voluntary, 001 §2(2)); withdrawn by setting <see cref="OptedOutAt"/>.</summary>
+public sealed class ScoreOptIn
+{
+    public long SubjectId { get; set; }
+    public DateTime OptedInAt { get; set; }
+    public DateTime? OptedOutAt { get; set; }
+    public required string Channel { get; set; }
+}
+
+/// <summary>The current score of an opted-in subject, with the explanation it was computed with.</summary>
+public sealed class StoredScore
+{
+    public long SubjectId { get; set; }
+    public int Score { get; set; }
+    public required string Level { get; set; }
+    public required string ModelVersion { get; set; }
+    public DateOnly AsOf { get; set; }
+    public DateTime ComputedAt { get; set; }
+
+    /// <summary>Why it was (re)computed: <c>opt-in</c>, <c>intake</c>, <c>daily</c>, <c>recompute</c>…</summary>
+    public required string Reason { get; set; }
+
+    public required string ExplanationJson { get; set; }
+}
+
+/// <summary>One change of a subject's score.</summary>
+public sealed class ScoreChange
+{
+    public long Id { get; set; }
+    public long SubjectId { get; set; }
+    public int Score { get; set; }
+    public required string Level { get; set; }
+    public required string ModelVersion { get; set; }
+    public DateTime ComputedAt { get; set; }
+    public required string Reason { get; set; }
+}

@@ -20,6 +20,9 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
     public DbSet<RescoreMark> RescoreQueue => Set<RescoreMark>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Account> Accounts => Set<Account>();
+    public DbSet<ScoreOptIn> ScoreOptIns => Set<ScoreOptIn>();
+    public DbSet<StoredScore> Scores => Set<StoredScore>();
+    public DbSet<ScoreChange> ScoreHistory => Set<ScoreChange>();
     public DbSet<ReportingReminder> ReportingReminders => Set<ReportingReminder>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -128,6 +131,29 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
             e.ToTable("reporting_reminders");
             e.HasKey(r => r.Id);
             e.HasIndex(r => new { r.UnitCode, r.CategoryCode, r.PeriodStart }).IsUnique();
+        });
+
+        modelBuilder.Entity<ScoreOptIn>(e =>
+        {
+            e.ToTable("score_opt_ins");
+            e.HasKey(o => o.SubjectId);
+        });
+
+        modelBuilder.Entity<StoredScore>(e =>
+        {
+            e.ToTable("scores");
+            e.HasKey(s => s.SubjectId);
+            e.Property(s => s.ExplanationJson).HasColumnName("explanation");
+            if (isPostgres)
+            {
+                e.Property(s => s.ExplanationJson).HasColumnType("jsonb");
+            }
+        });
+
+        modelBuilder.Entity<ScoreChange>(e =>
+        {
+            e.ToTable("score_history");
+            e.HasKey(c => c.Id);
         });
 
         ApplySnakeCase(modelBuilder);

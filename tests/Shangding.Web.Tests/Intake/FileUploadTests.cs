@@ -129,7 +129,7 @@ public sealed partial class FileUploadTests(ShangdingWebFactory factory) : IClas
             var templatePath = Path.Combine(dir.FullName, "t.xlsx");
             var (code, _, _) = await Run(settings, "template", "P-ARREARS-WATER", "-o", templatePath);
             code.ShouldBe(0);
-            var (file, _) = FilledWaterTemplate(await File.ReadAllBytesAsync(templatePath, Ct), 2);
+            var (file, goodId) = FilledWaterTemplate(await File.ReadAllBytesAsync(templatePath, Ct), 2);
             var filled = Path.Combine(dir.FullName, "filled.xlsx");
             await File.WriteAllBytesAsync(filled, file, Ct);
             var rejects = Path.Combine(dir.FullName, "rejects.csv");
@@ -147,6 +147,22 @@ public sealed partial class FileUploadTests(ShangdingWebFactory factory) : IClas
             (exit, _, var error) = await Run(settings, "import", filled, "--unit", "POWER-SUPPLY");
             exit.ShouldBe(4);
             error.ShouldContain("不是");
+
+            // The score: nobody is scored before opting in; the CLI never prints the full ID number.
+            (exit, _, error) = await Run(settings, "score", "show", goodId);
+            exit.ShouldBe(2);
+            error.ShouldContain("not opted in");
+            (exit, output, _) = await Run(settings, "score", "opt-in", goodId);
+            exit.ShouldBe(0);
+            output.ShouldNotContain(goodId);
+            (exit, output, _) = await Run(settings, "score", "show", goodId, "--json");
+            exit.ShouldBe(0);
+            var shown = JsonDocument.Parse(output).RootElement.GetProperty("result");
+            shown.GetProperty("score").GetInt32().ShouldBeLessThan(100); // an arrears record and nothing good
+            shown.GetProperty("reasons").GetArrayLength().ShouldBeGreaterThan(0);
+            (exit, output, _) = await Run(settings, "recompute", "--full");
+            exit.ShouldBe(0);
+            output.ShouldContain("Rescored 1");
         }
         finally
         {

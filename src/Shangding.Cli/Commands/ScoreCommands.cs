@@ -1,0 +1,96 @@
+using System.CommandLine;
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Data;
+using Shangding.Core.Scoring;
+using Shangding.Core.Subjects;
+
+namespace Shangding.Cli.Commands;
+
+internal static class ScoreCommands
+{
+    public static IEnumerable<Command> Build(CliContext cli)
+    {
+        var show = WithId(cli, "show", "Show a person's score, level, dimensions, contributions and key reasons", async (context, subject, json, ct) =>
+        {
+            var result = await cli.Get<ScoreService>().ComputeAsync(context, subject.Id, ct);
+            if (result is null)
+            {
+                throw new CliException($"{subject.IdMasked} has not opted in to the Shangding score: no score is computed. / 该主体未开通商鼎分。");
+            }
+
+            if (json)
+            {
+                cli.WriteJson(new { subject = subject.IdMasked, result });
+                return;
+            }
+
+            await cli.Out.WriteLineAsync($"{subject.IdMasked}: {result.Score} {result.LevelZh} ({result.LevelEn}), model {result.ModelVersion}, as of {result.AsOf:yyyy-MM-dd}");
+            foreach (var d in result.Dimensions)
+            {
+                await cli.Out.WriteLineAsync($"  {Shangding.Core.Catalog.ScoreDimensionLabels.NameZh(d.Dimension)}: {d.Points:+#;-#;0} (+{d.Gained} / -{d.Lost}{(d.Cap is { } cap ? $", cap {cap}" : "")})");
+            }
+
+            foreach (var c in result.Contributions)
+            {
+                await cli.Out.WriteLineAsync($"  {c.Points,4:+#;-#;0}  {c.CategoryZh}  {c.RuleZh}  (until {c.StopsOn:yyyy-MM-dd})");
+            }
+
+            foreach (var r in result.Reasons)
+            {
+                await cli.Out.WriteLineAsync($"  why not higher: {r.TextZh}");
+            }
+        });
+
+        var optIn = WithId(cli, "opt-in", "Opt a resident (18+) in to the score and compute it", async (context, subject, json, ct) =>
+        {
+            try
+            {
+                var result = await cli.Get<ScoreService>().OptInAsync(context, subject.Id, "cli", ct);
+                await cli.Out.WriteLineAsync(json ? System.Text.Json.JsonSerializer.Serialize(new { result.Score, result.Level }) : $"{subject.IdMasked} opted in: {result.Score} {result.LevelZh}");
+            }
+            catch (ScoreOptInException ex)
+            {
+                throw new CliException(ex.Message);
+            }
+        });
+
+        var optOut = WithId(cli, "opt-out", "Opt out: the score and its history are deleted", async (context, subject, json, ct) =>
+        {
+            await cli.Get<ScoreService>().OptOutAsync(context, subject.Id, ct);
+            await cli.Out.WriteLineAsync($"{subject.IdMasked} opted out; score and history deleted.");
+        });
+
+        var full = new Option<bool>("--full") { Description = "Rescore every opted-in person (required)" };
+        var recompute = new Command("recompute", "Rescore every opted-in person with the active model") { full };
+        recompute.SetAction(async (parse, ct) =>
+        {
+            if (!parse.GetValue(full))
+            {
+                throw new CliException("Say --full to rescore everyone who opted in.");
+            }
+
+            var done = await cli.Get<ScoreService>().RecomputeAllAsync(cli.Get<DatabaseSettings>(), "recompute", null, ct);
+            await cli.Out.WriteLineAsync($"Rescored {done:N0} opted-in persons with model {cli.Get<ScoreService>().Model.Version}.");
+            return 0;
+        });
+
+        return [new Command("score", "The Shangding score (商鼎分)") { show, optIn, optOut }, recompute];
+    }
+
+    private static Command WithId(CliContext cli, string name, string description, Func<ShangdingDbContext, Subject, bool, CancellationToken, Task> action)
+    {
+        var id = new Argument<string>("id-number") { Description = "The person's resident ID number (never logged)" };
+        var json = CommandHelpers.JsonOption();
+        var command = new Command(name, description) { id, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var hash = cli.Get<IdentityProtector>().LookupHash(IdentifierNormaliser.Normalise(parse.GetValue(id)));
+            await using var context = DataServiceCollectionExtensions.CreateContext(cli.Get<DatabaseSettings>());
+            var subject = await context.Subjects.AsNoTracking().SingleOrDefaultAsync(s => s.IdHash == hash, ct)
+                ?? throw new CliException("No subject with that ID number is on file. / 平台上没有该证件号码的主体。");
+            await action(context, subject, parse.GetValue(json), ct);
+            return 0;
+        });
+        return command;
+    }
+}

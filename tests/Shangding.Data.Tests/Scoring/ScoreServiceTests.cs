@@ -1,0 +1,108 @@
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Data;
+using Shangding.Core.Intake;
+using Shangding.Core.Scoring;
+using Shangding.Testing;
+
+namespace Shangding.Data.Tests.Scoring;
+
+public sealed class ScoreServiceTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly ScoreModel Model = ScoreModelLoader.LoadLatest(RepoPaths.Catalog, TestPlatform.Catalog);
+
+    private static readonly string Adult = TestPlatform.ResidentId(new DateOnly(1985, 4, 12), 123);
+    private static readonly string Minor = TestPlatform.ResidentId(new DateOnly(2012, 1, 1), 124);
+
+    private static IntakeRow Volunteer(int n, string id, string level) => new(n, null, new Dictionary<string, string?>
+    {
+        ["record_key"] = $"V-{n}", ["name"] = "孙八", ["id_type"] = "居民身份证", ["id_number"] = id,
+        ["rated_on"] = "2025-10-01", ["rating_body"] = "市文明办", ["honour_level"] = level,
+    }, []);
+
+    private static IntakeRow Arrears(int n, string id) => new(n, null, new Dictionary<string, string?>
+    {
+        ["record_key"] = $"W-{n}", ["name"] = "孙八", ["id_type"] = "居民身份证", ["id_number"] = id,
+        ["customer_address"] = "郑州市", ["arrears_from"] = "2025-01-01", ["arrears_counted_to"] = "2026-02-28",
+        ["arrears_quantity"] = "10", ["arrears_amount"] = "2500", ["determining_body"] = "市自来水公司", ["determined_on"] = "2026-03-02",
+    }, []);
+
+    private static async Task<long> SubjectId(TestDatabase db, string id)
+    {
+        await using var context = db.NewContext();
+        var hash = TestPlatform.Protector.LookupHash(id);
+        return await context.Subjects.Where(s => s.IdHash == hash).Select(s => s.Id).SingleAsync(Ct);
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task OptIn_ComputesTheScore_AnUploadMovesIt_AndOptOutDeletesIt(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
+        var scores = new ScoreService(Model, clock);
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), [Volunteer(3, Adult, "市级"), Volunteer(4, Minor, "市级")], null, Ct);
+        var adult = await SubjectId(db, Adult);
+        var minor = await SubjectId(db, Minor);
+
+        await using (var context = db.NewContext())
+        {
+            (await scores.ComputeAsync(context, adult, Ct)).ShouldBeNull(); // not opted in: no score at all
+            (await context.RescoreQueue.CountAsync(Ct)).ShouldBe(2);
+            (await scores.ProcessQueueAsync(context, 100, Ct)).ShouldBe(2);
+            (await context.Scores.CountAsync(Ct)).ShouldBe(0);
+
+            var first = await scores.OptInAsync(context, adult, "test", Ct);
+            var expected = ScoreEngine.Compute([.. context.Records.AsNoTracking().Where(r => r.SubjectId == adult).AsEnumerable()
+                .Select(r => ScoringRecord.FromStored(r.Id, r.CategoryCode, r.ActDate, r.Status.ToString(), r.FieldsJson, r.PublicationEnd, r.UnderDispute, r.Severity))], Model, new DateOnly(2026, 3, 16));
+            first.Score.ShouldBe(expected.Score);
+            first.Score.ShouldBeGreaterThan(100);
+            var ex = await Should.ThrowAsync<ScoreOptInException>(() => scores.OptInAsync(context, minor, "test", Ct));
+            ex.MessageZh.ShouldContain("18");
+        }
+
+        await intake.RunAsync(new IntakeRequest("WATER-SUPPLY", IntakeChannels.Batch, "t", "P-ARREARS-WATER"), [Arrears(3, Adult)], null, Ct);
+        await using (var context = db.NewContext())
+        {
+            (await scores.ProcessQueueAsync(context, 100, Ct)).ShouldBe(1);
+            var stored = await context.Scores.SingleAsync(Ct);
+            var after = ScoreService.ReadExplanation(stored.ExplanationJson)!;
+            stored.Score.ShouldBeLessThan((await context.ScoreHistory.OrderBy(h => h.Id).FirstAsync(Ct)).Score);
+            stored.Reason.ShouldBe("records-changed");
+            after.Contributions.ShouldContain(c => c.CategoryCode == "P-ARREARS-WATER" && c.Points < 0);
+            (await context.ScoreHistory.CountAsync(Ct)).ShouldBe(2);
+            (await context.RescoreQueue.CountAsync(Ct)).ShouldBe(0);
+
+            await scores.OptOutAsync(context, adult, Ct);
+            (await context.Scores.CountAsync(Ct)).ShouldBe(0);
+            (await context.ScoreHistory.CountAsync(Ct)).ShouldBe(0);
+            (await scores.ComputeAsync(context, adult, Ct)).ShouldBeNull();
+            (await context.Records.CountAsync(r => r.SubjectId == adult, Ct)).ShouldBe(2); // the records stay
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task RecomputeAll_RescoresEveryOptedInPerson_InChunks(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
+        var rows = Enumerable.Range(0, 30).Select(i => Volunteer(3 + i, TestPlatform.ResidentId(new DateOnly(1980, 1, 1).AddDays(i), 300), i % 2 == 0 ? "市级" : "省级")).ToList();
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), rows, null, Ct);
+        var scores = new ScoreService(Model, clock);
+        await using (var context = db.NewContext())
+        {
+            foreach (var id in await context.Subjects.Select(s => s.Id).Take(20).ToListAsync(Ct))
+            {
+                await scores.OptInAsync(context, id, "test", Ct);
+            }
+        }
+
+        (await scores.RecomputeAllAsync(db.Settings, "recompute", null, Ct)).ShouldBe(20);
+        await using var check = db.NewContext();
+        (await check.Scores.CountAsync(Ct)).ShouldBe(20);
+        (await check.Scores.AllAsync(s => s.ModelVersion == Model.Version, Ct)).ShouldBeTrue();
+    }
+}

@@ -65,6 +65,7 @@ public static class CliApp
             ReportingCommands.Build(context),
             ScoreCommands.Build(context).ElementAt(0),
             ScoreCommands.Build(context).ElementAt(1),
+            ScoreCommands.Build(context).ElementAt(2),
         };
 
         try

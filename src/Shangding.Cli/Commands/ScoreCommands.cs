@@ -74,7 +74,48 @@ internal static class ScoreCommands
             return 0;
         });
 
-        return [new Command("score", "The Shangding score (商鼎分)") { show, optIn, optOut }, recompute];
+        var modelFile = new Option<FileInfo>("--model") { Description = "The draft model file (YAML, as catalog/models/)", Required = true };
+        var simulateJson = CommandHelpers.JsonOption();
+        var simulate = new Command("simulate", "Run a draft model over everyone who opted in, beside the active one; nothing is stored") { modelFile, simulateJson };
+        simulate.SetAction(async (parse, ct) =>
+        {
+            var file = parse.GetValue(modelFile)!;
+            ScoreModel draft;
+            try
+            {
+                draft = ScoreModelLoader.Load(file.FullName, cli.Get<Shangding.Core.Catalog.CatalogDefinition>());
+            }
+            catch (Shangding.Core.Catalog.CatalogLoadException ex)
+            {
+                throw new CliException(ex.Message);
+            }
+
+            var active = cli.Get<ScoreService>().Model;
+            var report = await Simulation.RunAsync(cli.Get<DatabaseSettings>(), active, draft,
+                DateOnly.FromDateTime(cli.Get<TimeProvider>().GetLocalNow().DateTime), null, ct);
+            if (parse.GetValue(simulateJson))
+            {
+                cli.WriteJson(report);
+                return 0;
+            }
+
+            await cli.Out.WriteLineAsync($"Model {report.DraftVersion} against active {report.ActiveVersion}, {report.Persons:N0} opted-in persons, as of {report.AsOf:yyyy-MM-dd}");
+            await cli.Out.WriteLineAsync($"{"level",-18}{"before",10}{"after",10}");
+            foreach (var level in Enum.GetValues<ScoreLevel>().Reverse())
+            {
+                await cli.Out.WriteLineAsync($"{active.Level(level).NameZh,-16}{report.LevelsBefore[level],10:N0}{report.LevelsAfter[level],10:N0}");
+            }
+
+            await cli.Out.WriteLineAsync($"moved up {report.MovedUp:N0}, down {report.MovedDown:N0}, unchanged {report.Unchanged:N0}; level changed for {report.LevelChanged:N0}; mean change {report.MeanChange:+0.00;-0.00;0}");
+            foreach (var move in report.LargestMoves)
+            {
+                await cli.Out.WriteLineAsync($"  {move.SubjectMasked}  {move.Before} → {move.After} ({move.Change:+#;-#})");
+            }
+
+            return 0;
+        });
+
+        return [new Command("score", "The Shangding score (商鼎分)") { show, optIn, optOut }, recompute, simulate];
     }
 
     private static Command WithId(CliContext cli, string name, string description, Func<ShangdingDbContext, Subject, bool, CancellationToken, Task> action)

@@ -105,4 +105,50 @@ public sealed class ScoreServiceTests
         (await check.Scores.CountAsync(Ct)).ShouldBe(20);
         (await check.Scores.AllAsync(s => s.ModelVersion == Model.Version, Ct)).ShouldBeTrue();
     }
+
+    [Theory]
+    [AllEngines]
+    public async Task Simulation_ReportsWhatADraftModelWouldChange_WithoutTouchingLiveScores(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
+        var rows = Enumerable.Range(0, 12).Select(i => Volunteer(3 + i, TestPlatform.ResidentId(new DateOnly(1981, 1, 1).AddDays(i), 301), "市级")).ToList();
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), rows, null, Ct);
+        var scores = new ScoreService(Model, clock);
+        await using (var context = db.NewContext())
+        {
+            foreach (var id in await context.Subjects.Select(s => s.Id).ToListAsync(Ct))
+            {
+                await scores.OptInAsync(context, id, "test", Ct);
+            }
+        }
+
+        // The draft gives a city-level volunteer as much as a provincial one (8 instead of 5).
+        var draftFile = Path.Combine(Path.GetTempPath(), $"draft-{Guid.NewGuid():N}.yaml");
+        var text = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Catalog, "models", "2026.1.yaml"), Ct);
+        text = text.Replace("version: \"2026.1\"", "version: \"2026.2-draft\"", StringComparison.Ordinal)
+            .Replace("{区县级: 3, 市级: 5, 省级: 8, 国家级: 12}}]\n    cap: 15", "{区县级: 3, 市级: 8, 省级: 8, 国家级: 12}}]\n    cap: 15", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(draftFile, text, Ct);
+        try
+        {
+            var draft = ScoreModelLoader.Load(draftFile, TestPlatform.Catalog);
+            await using var before = db.NewContext();
+            var live = await before.Scores.AsNoTracking().OrderBy(s => s.SubjectId).Select(s => s.Score).ToListAsync(Ct);
+
+            var report = await Simulation.RunAsync(db.Settings, Model, draft, new DateOnly(2026, 3, 16), null, Ct);
+
+            report.Persons.ShouldBe(12);
+            report.MovedUp.ShouldBe(12);
+            report.MeanChange.ShouldBe(3);
+            report.LargestMoves.ShouldAllBe(m => m.Change == 3 && m.SubjectMasked.Contains("**********"));
+            report.LevelsBefore.Values.Sum().ShouldBe(12);
+            await using var afterwards = db.NewContext();
+            (await afterwards.Scores.AsNoTracking().OrderBy(s => s.SubjectId).Select(s => s.Score).ToListAsync(Ct)).ShouldBe(live);
+        }
+        finally
+        {
+            File.Delete(draftFile);
+        }
+    }
 }

@@ -16,9 +16,14 @@ public sealed class IndexModel(CatalogDefinition catalog, ShangdingDbContext db)
     public int RescoreDue { get; private set; }
     public IReadOnlyList<CategoryCount> ByCategory { get; private set; } = [];
     public IReadOnlyList<IntakeBatch> Batches { get; private set; } = [];
+    public IReadOnlyList<(Shangding.Core.Scoring.LevelDefinition Level, int Count)> ScoreLevels { get; private set; } = [];
+    public int OptedIn { get; private set; }
 
-    public async Task OnGetAsync(CancellationToken cancellationToken)
+    public async Task OnGetAsync([Microsoft.AspNetCore.Mvc.FromServices] Shangding.Core.Scoring.ScoreService scores, CancellationToken cancellationToken)
     {
+        var byLevel = await db.Scores.AsNoTracking().GroupBy(s => s.Level).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        ScoreLevels = [.. scores.Model.Levels.Select(l => (l, byLevel.FirstOrDefault(b => b.Key == l.Level.ToString())?.Count ?? 0))];
+        OptedIn = await db.ScoreOptIns.CountAsync(o => o.OptedOutAt == null, cancellationToken);
         Subjects = await db.Subjects.LongCountAsync(cancellationToken);
         RecordsInForce = await db.Records.LongCountAsync(r => r.Status == RecordStatus.InForce, cancellationToken);
         NameConflicts = await db.Subjects.CountAsync(s => s.NameConflict, cancellationToken);

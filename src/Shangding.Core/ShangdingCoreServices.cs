@@ -30,7 +30,7 @@ public static class ShangdingCoreServices
         services.AddSingleton(_ => CalendarStore.LoadDirectory(paths.CalendarDirectory));
         services.AddSingleton(_ => new IdentityProtector(LoadKeys(configuration, paths, database)));
         services.AddSingleton<DemoDataSeeder>();
-        services.AddSingleton(sp => Scoring.ScoreModelLoader.LoadLatest(paths.CatalogDirectory, sp.GetRequiredService<CatalogDefinition>()));
+        services.AddSingleton<Scoring.ScoreModelRegistry>();
         services.AddSingleton<Scoring.ScoreService>();
         services.AddSingleton<IntakeService>();
         services.AddSingleton(new Intake.Files.IntakeFileLimits(

@@ -115,7 +115,47 @@ internal static class ScoreCommands
             return 0;
         });
 
-        return [new Command("score", "The Shangding score (商鼎分)") { show, optIn, optOut }, recompute, simulate];
+        var modelsJson = CommandHelpers.JsonOption();
+        var models = new Command("models", "List the score models of catalog/models and which one is active") { modelsJson };
+        models.SetAction(async parse =>
+        {
+            var registry = cli.Get<ScoreModelRegistry>();
+            var list = registry.Models.OrderBy(m => m.Version, StringComparer.Ordinal)
+                .Select(m => new { m.Version, m.EffectiveFrom, active = m.Version == registry.Active.Version }).ToList();
+            if (parse.GetValue(modelsJson))
+            {
+                cli.WriteJson(list);
+                return 0;
+            }
+
+            foreach (var m in list)
+            {
+                await cli.Out.WriteLineAsync($"{(m.active ? "*" : " ")} {m.Version}  effective {m.EffectiveFrom:yyyy-MM-dd}");
+            }
+
+            return 0;
+        });
+
+        var version = new Argument<string>("version") { Description = "The model version to activate (see `score models`)" };
+        var note = new Option<string?>("--note") { Description = "Why (kept with the audited activation)" };
+        var activate = new Command("activate", "Activate a score model: audited; everyone who opted in is queued for rescoring") { version, note };
+        activate.SetAction(async (parse, ct) =>
+        {
+            await using var context = DataServiceCollectionExtensions.CreateContext(cli.Get<DatabaseSettings>());
+            try
+            {
+                await cli.Get<ScoreModelRegistry>().ActivateAsync(context, parse.GetValue(version)!, "cli", parse.GetValue(note), ct);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CliException(ex.Message);
+            }
+
+            await cli.Out.WriteLineAsync($"Model {parse.GetValue(version)} is active; opted-in persons are queued for rescoring (run `recompute --full` to do it now).");
+            return 0;
+        });
+
+        return [new Command("score", "The Shangding score (商鼎分)") { show, optIn, optOut, models, activate }, recompute, simulate];
     }
 
     private static Command WithId(CliContext cli, string name, string description, Func<ShangdingDbContext, Subject, bool, CancellationToken, Task> action)

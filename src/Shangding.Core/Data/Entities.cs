@@ -309,3 +309,13 @@ public sealed class ScoreChange
     public DateTime ComputedAt { get; set; }
     public required string Reason { get; set; }
 }
+
+/// <summary>An operator's activation of a score model version (audited).</summary>
+public sealed class ModelActivation
+{
+    public long Id { get; set; }
+    public required string Version { get; set; }
+    public DateTime ActivatedAt { get; set; }
+    public required string ActivatedBy { get; set; }
+    public string? Note { get; set; }
+}

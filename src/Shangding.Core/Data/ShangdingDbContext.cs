@@ -23,6 +23,7 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
     public DbSet<ScoreOptIn> ScoreOptIns => Set<ScoreOptIn>();
     public DbSet<StoredScore> Scores => Set<StoredScore>();
     public DbSet<ScoreChange> ScoreHistory => Set<ScoreChange>();
+    public DbSet<ModelActivation> ModelActivations => Set<ModelActivation>();
     public DbSet<ReportingReminder> ReportingReminders => Set<ReportingReminder>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -154,6 +155,12 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
         {
             e.ToTable("score_history");
             e.HasKey(c => c.Id);
+        });
+
+        modelBuilder.Entity<ModelActivation>(e =>
+        {
+            e.ToTable("score_model_activations");
+            e.HasKey(a => a.Id);
         });
 
         ApplySnakeCase(modelBuilder);

@@ -20,7 +20,7 @@ public sealed class ScoreOptInException(string messageZh, string messageEn) : Ex
 /// model through the pure <see cref="ScoreEngine"/>, the current score with its explanation and an
 /// append-only history naming model version and reason. Nobody who has not opted in is scored.
 /// </summary>
-public sealed class ScoreService(ScoreModel model, TimeProvider clock)
+public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock)
 {
     public const int AdultAge = 18;
 
@@ -30,7 +30,8 @@ public sealed class ScoreService(ScoreModel model, TimeProvider clock)
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public ScoreModel Model => model;
+    /// <summary>The active model: every computation reads it afresh, so an activation applies at once.</summary>
+    public ScoreModel Model => registry.Active;
 
     private DateOnly Today => DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
 
@@ -89,7 +90,7 @@ public sealed class ScoreService(ScoreModel model, TimeProvider clock)
         }
 
         var records = await LoadRecordsAsync(context, [subjectId], cancellationToken);
-        return ScoreEngine.Compute(records.GetValueOrDefault(subjectId) ?? [], model, Today);
+        return ScoreEngine.Compute(records.GetValueOrDefault(subjectId) ?? [], Model, Today);
     }
 
     /// <summary>Recomputes and stores the scores of those of <paramref name="subjectIds"/> who opted in; returns how many changed.</summary>
@@ -105,6 +106,7 @@ public sealed class ScoreService(ScoreModel model, TimeProvider clock)
 
         var today = Today;
         var now = clock.GetUtcNow().UtcDateTime;
+        var model = Model;
         var records = await LoadRecordsAsync(context, optedIn, cancellationToken);
         var current = await context.Scores.Where(s => optedIn.Contains(s.SubjectId)).ToDictionaryAsync(s => s.SubjectId, cancellationToken);
         var changed = 0;
@@ -173,7 +175,8 @@ public sealed class ScoreService(ScoreModel model, TimeProvider clock)
             return 0;
         }
 
-        await RescoreAsync(context, batch.Select(m => m.SubjectId).ToList(), "records-changed", cancellationToken);
+        // Each mark says why (records changed, a model activated); the first one names the batch.
+        await RescoreAsync(context, batch.Select(m => m.SubjectId).ToList(), batch[0].Reason == "intake" ? "records-changed" : batch[0].Reason, cancellationToken);
         foreach (var mark in batch)
         {
             await context.RescoreQueue.Where(m => m.SubjectId == mark.SubjectId && m.MarkedAt == mark.MarkedAt).ExecuteDeleteAsync(cancellationToken);

@@ -27,6 +27,38 @@ public sealed class ScoreServiceTests
         ["arrears_quantity"] = "10", ["arrears_amount"] = "2500", ["determining_body"] = "市自来水公司", ["determined_on"] = "2026-03-02",
     }, []);
 
+    private static ScoreModelRegistry Registry(TestDatabase db, TimeProvider clock) =>
+        new(new Shangding.Core.ShangdingPaths(RepoPaths.Root, RepoPaths.Catalog, Path.Combine(RepoPaths.Catalog, "calendar"), Path.GetTempPath()),
+            TestPlatform.Catalog, db.Settings, clock);
+
+    [Theory]
+    [AllEngines]
+    public async Task ActivatingAModel_IsAudited_AndQueuesEveryOptedInPersonForRescoring(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), [Volunteer(3, Adult, "市级")], null, Ct);
+        var registry = Registry(db, clock);
+        var scores = new ScoreService(registry, clock);
+        await using var context = db.NewContext();
+        await scores.OptInAsync(context, await SubjectId(db, Adult), "test", Ct);
+        await context.RescoreQueue.ExecuteDeleteAsync(Ct);
+
+        await registry.ActivateAsync(context, Model.Version, "account:1", "annual review", Ct);
+
+        registry.Active.Version.ShouldBe(Model.Version);
+        (await context.ModelActivations.SingleAsync(Ct)).ActivatedBy.ShouldBe("account:1");
+        var audit = await context.AuditEntries.AsNoTracking().OrderBy(a => a.Id).ToListAsync(Ct);
+        audit[^1].Kind.ShouldBe("model-activation");
+        Shangding.Core.Audit.AuditChain.Verify(audit).ShouldBeNull();
+        (await context.RescoreQueue.SingleAsync(Ct)).Reason.ShouldBe("model-activated");
+        Should.Throw<ArgumentException>(() => registry.ActivateAsync(context, "1999.9", "x", null, Ct).GetAwaiter().GetResult());
+
+        // Another process reads the activation from the database.
+        Registry(db, clock).Active.Version.ShouldBe(Model.Version);
+    }
+
     private static async Task<long> SubjectId(TestDatabase db, string id)
     {
         await using var context = db.NewContext();
@@ -41,7 +73,7 @@ public sealed class ScoreServiceTests
         await using var db = await TestDatabase.CreateAsync(provider);
         var clock = MovableClock.At(2026, 3, 16);
         var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
-        var scores = new ScoreService(Model, clock);
+        var scores = new ScoreService(Registry(db, clock), clock);
         await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), [Volunteer(3, Adult, "市级"), Volunteer(4, Minor, "市级")], null, Ct);
         var adult = await SubjectId(db, Adult);
         var minor = await SubjectId(db, Minor);
@@ -91,7 +123,7 @@ public sealed class ScoreServiceTests
         var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
         var rows = Enumerable.Range(0, 30).Select(i => Volunteer(3 + i, TestPlatform.ResidentId(new DateOnly(1980, 1, 1).AddDays(i), 300), i % 2 == 0 ? "市级" : "省级")).ToList();
         await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), rows, null, Ct);
-        var scores = new ScoreService(Model, clock);
+        var scores = new ScoreService(Registry(db, clock), clock);
         await using (var context = db.NewContext())
         {
             foreach (var id in await context.Subjects.Select(s => s.Id).Take(20).ToListAsync(Ct))
@@ -115,7 +147,7 @@ public sealed class ScoreServiceTests
         var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
         var rows = Enumerable.Range(0, 12).Select(i => Volunteer(3 + i, TestPlatform.ResidentId(new DateOnly(1981, 1, 1).AddDays(i), 301), "市级")).ToList();
         await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), rows, null, Ct);
-        var scores = new ScoreService(Model, clock);
+        var scores = new ScoreService(Registry(db, clock), clock);
         await using (var context = db.NewContext())
         {
             foreach (var id in await context.Subjects.Select(s => s.Id).ToListAsync(Ct))

@@ -237,19 +237,15 @@ public sealed class IntakeStore : IAsyncDisposable
         {
             await ExecuteAsync("ANALYZE intake_stage", cancellationToken);
         }
-        else
-        {
-            await ExecuteAsync("CREATE INDEX temp.ix_stage_hash ON intake_stage (id_hash)", cancellationToken);
-        }
 
         Mark("analyze");
-        // 1. Subjects not yet known, once each (the first row of a file names a new subject).
+        // 1. Subjects not yet known, once each (the first row of a file names a new subject). Only the first
+        //    accepted row of each subject is staged with its identifier encrypted (see IntakeService.Stage),
+        //    so no window over the whole stage is needed to find it.
         await ExecuteAsync($"""
             INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, birth_date, sex, name_conflict, created_at, updated_at)
             SELECT kind, cert_type, id_hash, id_cipher, id_masked, name, birth_date, sex, {f}, @now, @now
-            FROM (SELECT st.*, ROW_NUMBER() OVER (PARTITION BY id_hash ORDER BY row_number) AS rn
-                  FROM intake_stage st WHERE reasons IS NULL AND action = 'U') first_rows
-            WHERE rn = 1
+            FROM intake_stage WHERE reasons IS NULL AND action = 'U' AND id_cipher IS NOT NULL
             ON CONFLICT (id_hash) DO NOTHING
             """, cancellationToken, args);
 

@@ -28,6 +28,7 @@ public sealed class IntakeStore : IAsyncDisposable
     private DbTransaction? _transaction;
     private NpgsqlBinaryImporter? _copy;
     private SqliteCommand? _insert;
+    private (long Synchronous, long AutoCheckpoint)? _sqlitePragmas;
     private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
     private readonly List<KeyValuePair<string, double>> _timings = [];
 
@@ -75,6 +76,16 @@ public sealed class IntakeStore : IAsyncDisposable
         {
             // Staging tables go to temporary files, not memory: a million-row batch must not need gigabytes.
             await ExecuteAsync("PRAGMA temp_store = FILE; PRAGMA cache_size = -65536;", cancellationToken);
+
+            // A big batch fills the write-ahead log with every page it touched; left to itself SQLite copies
+            // them into the database (a checkpoint) inside the committing call. The batch's connection does
+            // not checkpoint: after the commit a separate connection does it in the background, so the
+            // request does not wait for it. WAL with synchronous = NORMAL stays consistent after a crash, and
+            // a committed batch survives a crash of the process (only a power loss right after the commit
+            // could lose it). Both settings are put back before the pooled connection is reused.
+            _sqlitePragmas = (Convert.ToInt64(await ScalarAsync("PRAGMA synchronous", cancellationToken), CultureInfo.InvariantCulture),
+                Convert.ToInt64(await ScalarAsync("PRAGMA wal_autocheckpoint", cancellationToken), CultureInfo.InvariantCulture));
+            await ExecuteAsync("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;", cancellationToken);
         }
 
         _transaction = await _connection.BeginTransactionAsync(cancellationToken);
@@ -237,19 +248,15 @@ public sealed class IntakeStore : IAsyncDisposable
         {
             await ExecuteAsync("ANALYZE intake_stage", cancellationToken);
         }
-        else
-        {
-            await ExecuteAsync("CREATE INDEX temp.ix_stage_hash ON intake_stage (id_hash)", cancellationToken);
-        }
 
         Mark("analyze");
-        // 1. Subjects not yet known, once each (the first row of a file names a new subject).
+        // 1. Subjects not yet known, once each (the first row of a file names a new subject). Only the first
+        //    accepted row of each subject is staged with its identifier encrypted (see IntakeService.Stage),
+        //    so no window over the whole stage is needed to find it.
         await ExecuteAsync($"""
             INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, birth_date, sex, name_conflict, created_at, updated_at)
             SELECT kind, cert_type, id_hash, id_cipher, id_masked, name, birth_date, sex, {f}, @now, @now
-            FROM (SELECT st.*, ROW_NUMBER() OVER (PARTITION BY id_hash ORDER BY row_number) AS rn
-                  FROM intake_stage st WHERE reasons IS NULL AND action = 'U') first_rows
-            WHERE rn = 1
+            FROM intake_stage WHERE reasons IS NULL AND action = 'U' AND id_cipher IS NOT NULL
             ON CONFLICT (id_hash) DO NOTHING
             """, cancellationToken, args);
 
@@ -427,6 +434,26 @@ public sealed class IntakeStore : IAsyncDisposable
     {
         await _transaction!.CommitAsync(cancellationToken);
         _transaction = null;
+        if (_sqlitePragmas is not null)
+        {
+            // Never creates a database: one deleted meanwhile (tests) is left alone.
+            var connectionString = new SqliteConnectionStringBuilder(_connection.ConnectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await using var connection = new SqliteConnection(connectionString);
+                    await connection.OpenAsync(CancellationToken.None);
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                    await command.ExecuteNonQueryAsync(CancellationToken.None);
+                }
+                catch (SqliteException)
+                {
+                    // Best effort: the next commit of any other connection checkpoints anyway.
+                }
+            }, CancellationToken.None);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -460,6 +487,20 @@ public sealed class IntakeStore : IAsyncDisposable
             }
 
             await _transaction.DisposeAsync();
+            _transaction = null;
+        }
+
+        if (_sqlitePragmas is { } pragmas)
+        {
+            try
+            {
+                await ExecuteAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"PRAGMA synchronous = {pragmas.Synchronous}; PRAGMA wal_autocheckpoint = {pragmas.AutoCheckpoint};"), CancellationToken.None);
+            }
+            catch (SqliteException)
+            {
+                // A broken connection is not reused as it is.
+            }
         }
 
         await _connection.DisposeAsync();

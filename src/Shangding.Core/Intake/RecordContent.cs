@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -18,26 +20,95 @@ public static class RecordContent
         WriteIndented = false,
     };
 
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Indented = false,
+    };
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _buffer;
+
+    [ThreadStatic]
+    private static List<KeyValuePair<string, object>>? _sorted;
+
     /// <summary>Serialises the values (null values dropped) in a canonical order.</summary>
+    /// <remarks>
+    /// Written directly with a <see cref="Utf8JsonWriter"/> — the same text the serializer gives for a
+    /// <see cref="SortedDictionary{TKey, TValue}"/> with ordinal keys, without its per-row allocations.
+    /// </remarks>
     public static string ToJson(IReadOnlyDictionary<string, object?> values)
     {
-        var sorted = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        var sorted = _sorted ??= new List<KeyValuePair<string, object>>(32);
+        sorted.Clear();
         foreach (var (key, value) in values)
         {
             if (value is not null)
             {
-                sorted[key] = value;
+                sorted.Add(new(key, value));
             }
         }
 
-        return JsonSerializer.Serialize(sorted, Options);
+        sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, value) in sorted)
+            {
+                writer.WritePropertyName(key);
+                switch (value)
+                {
+                    case string text:
+                        writer.WriteStringValue(text);
+                        break;
+                    case long integer:
+                        writer.WriteNumberValue(integer);
+                        break;
+                    case int integer:
+                        writer.WriteNumberValue(integer);
+                        break;
+                    case decimal number:
+                        writer.WriteNumberValue(number);
+                        break;
+                    default:
+                        JsonSerializer.Serialize(writer, value, value.GetType(), Options);
+                        break;
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        sorted.Clear();
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>A hash over everything that makes the record what it is, used to detect unchanged re-sends.</summary>
     public static string Hash(string categoryCode, string subjectKey, DateOnly? actDate, string fieldsJson)
     {
-        var text = string.Join('\u001f', categoryCode, subjectKey,
-            actDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "", fieldsJson);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
+        // SHA-256 over the UTF-8 of "category ␟ subject ␟ yyyy-MM-dd ␟ fields"; the first 16 bytes in hex.
+        Span<char> date = stackalloc char[10];
+        var dateLength = actDate is { } d && d.TryFormat(date, out var written, "yyyy-MM-dd", CultureInfo.InvariantCulture) ? written : 0;
+        var length = Encoding.UTF8.GetMaxByteCount(categoryCode.Length + subjectKey.Length + dateLength + fieldsJson.Length + 3);
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var at = Encoding.UTF8.GetBytes(categoryCode, rented);
+            rented[at++] = 0x1f;
+            at += Encoding.UTF8.GetBytes(subjectKey, rented.AsSpan(at));
+            rented[at++] = 0x1f;
+            at += Encoding.UTF8.GetBytes(date[..dateLength], rented.AsSpan(at));
+            rented[at++] = 0x1f;
+            at += Encoding.UTF8.GetBytes(fieldsJson, rented.AsSpan(at));
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(rented.AsSpan(0, at), hash);
+            return Convert.ToHexStringLower(hash[..16]);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }

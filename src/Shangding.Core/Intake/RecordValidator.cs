@@ -23,6 +23,10 @@ public sealed partial class RecordValidator
         "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm", "yyyy年M月d日 H:mm", "yyyy年M月d日H时m分",
     ];
 
+    // Exactly what \s matches in .NET regular expressions: [\f\n\r\t\v\x85\p{Z}].
+    private static readonly System.Buffers.SearchValues<char> WhiteSpace = System.Buffers.SearchValues.Create(
+        Enumerable.Range(0, char.MaxValue + 1).Select(c => (char)c).Where(char.IsWhiteSpace).ToArray());
+
     private readonly Category _category;
     private readonly DateOnly _today;
     private readonly List<(FieldDefinition Start, FieldDefinition End)> _datePairs = [];
@@ -357,7 +361,8 @@ public sealed partial class RecordValidator
                 return plate;
 
             case FieldType.Name:
-                return SpacesRegex().Replace(raw, " ");
+                // Runs of white space become one space; a name without any needs no regex.
+                return raw.AsSpan().ContainsAny(WhiteSpace) ? SpacesRegex().Replace(raw, " ") : raw;
 
             default:
                 return raw;
@@ -371,6 +376,11 @@ public sealed partial class RecordValidator
     public static DateOnly? ParseDate(string raw)
     {
         var text = raw.Trim();
+        if (TryParseIsoDate(text, out var iso))
+        {
+            return iso;
+        }
+
         if (text.Length > 10 && (text[10] == ' ' || text[10] == 'T') && text[..10].Count(c => c == '-') == 2)
         {
             // "2026-03-01 00:00:00" from a date-time cell.
@@ -378,6 +388,43 @@ public sealed partial class RecordValidator
         }
 
         return DateOnly.TryParseExact(text, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : null;
+    }
+
+    // The common spelling, yyyy-MM-dd, without the format search (the same dates the first format accepts).
+    private static bool TryParseIsoDate(string text, out DateOnly date)
+    {
+        date = default;
+        if (text.Length != 10 || text[4] != '-' || text[7] != '-')
+        {
+            return false;
+        }
+
+        var year = Digits(text, 0, 4);
+        var month = Digits(text, 5, 2);
+        var day = Digits(text, 8, 2);
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+        {
+            return false;
+        }
+
+        date = new DateOnly(year, month, day);
+        return true;
+
+        static int Digits(string text, int start, int count)
+        {
+            var value = 0;
+            for (var i = start; i < start + count; i++)
+            {
+                if (text[i] is < '0' or > '9')
+                {
+                    return -1;
+                }
+
+                value = value * 10 + (text[i] - '0');
+            }
+
+            return value;
+        }
     }
 
     private static string StripNumber(string raw) =>

@@ -2,7 +2,10 @@ namespace Shangding.Core.Intake;
 
 /// <summary>
 /// One row as written to the batch's staging table: either an accepted record (subject protected,
-/// fields serialised, content hashed) or a rejected row (cells as uploaded and the reasons).
+/// fields serialised, content hashed) or a rejected row (cells as uploaded and the reasons). Of the
+/// accepted rows of one subject only the first carries what creating the subject needs (kind,
+/// certificate type, <see cref="IdCipher"/>, masked identifier, birth date, sex); the others have
+/// the look-up hash and the name only.
 /// </summary>
 public sealed record StagedRow(
     int RowNumber,

@@ -22,6 +22,12 @@ public static class IdentifierNormaliser
             return string.Empty;
         }
 
+        // Most identifiers arrive already canonical: give them back without copying.
+        if (IsCanonical(raw))
+        {
+            return raw;
+        }
+
         var builder = new StringBuilder(raw.Length);
         foreach (var original in raw)
         {
@@ -42,6 +48,19 @@ public static class IdentifierNormaliser
         }
 
         return builder.ToString();
+    }
+
+    private static bool IsCanonical(string raw)
+    {
+        foreach (var c in raw)
+        {
+            if (c is >= 'a' and <= 'z' or >= '\uFF01' and <= '\uFF5E' || char.IsWhiteSpace(c) || IsInvisible(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // Zero-width characters and the BOM arrive with copy-paste from web pages and Excel.

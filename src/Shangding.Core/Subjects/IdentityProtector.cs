@@ -34,15 +34,20 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
     public string Encrypt(string normalisedId)
     {
         ArgumentNullException.ThrowIfNull(normalisedId);
-        var plaintext = Encoding.UTF8.GetBytes(normalisedId);
-        var output = new byte[HeaderSize + plaintext.Length];
+        // Identifiers are short: the plaintext stays on the stack and is wiped after use.
+        var maxLength = Encoding.UTF8.GetMaxByteCount(normalisedId.Length);
+        var buffer = maxLength <= 256 ? stackalloc byte[256] : new byte[maxLength];
+        var plaintext = buffer[..Encoding.UTF8.GetBytes(normalisedId, buffer)];
+        var total = HeaderSize + plaintext.Length;
+        var output = total <= 512 ? stackalloc byte[512] : new byte[total];
+        output = output[..total];
         output[0] = CurrentVersion;
-        var nonce = output.AsSpan(1, NonceSize);
+        var nonce = output.Slice(1, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         var aes = RentCipher();
         try
         {
-            aes.Encrypt(nonce, plaintext, output.AsSpan(HeaderSize), output.AsSpan(1 + NonceSize, TagSize), output.AsSpan(0, 1));
+            aes.Encrypt(nonce, plaintext, output[HeaderSize..], output.Slice(1 + NonceSize, TagSize), output[..1]);
         }
         finally
         {
@@ -98,7 +103,10 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
     public string LookupHash(string normalisedId)
     {
         ArgumentNullException.ThrowIfNull(normalisedId);
-        var bytes = Encoding.UTF8.GetBytes(IdentifierNormaliser.Normalise(normalisedId));
+        var normalised = IdentifierNormaliser.Normalise(normalisedId);
+        var maxLength = Encoding.UTF8.GetMaxByteCount(normalised.Length);
+        var buffer = maxLength <= 256 ? stackalloc byte[256] : new byte[maxLength];
+        var bytes = buffer[..Encoding.UTF8.GetBytes(normalised, buffer)];
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         HMACSHA256.HashData(_keys.HashKey, bytes, mac);
         return Convert.ToHexStringLower(mac);

@@ -198,6 +198,31 @@ public sealed class IntakePipelineTests
 
     [Theory]
     [AllEngines]
+    public async Task ASubjectInSeveralRows_IsCreatedOnce_FromItsFirstAcceptedRow(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var result = await Service(db).RunAsync(Request(), [
+            Row(3, "W-1", Alice, "张三", ("arrears_amount", "abc")), // rejected: does not name the subject
+            Row(4, "W-2", Alice, "王小明"),
+            Row(5, "W-3", Alice, "王晓明"),
+            Row(6, "W-4", Bob, "李华"),
+            Row(7, "W-5", Alice, "王小明"),
+        ], null, Ct);
+
+        (result.Created, result.Rejected, result.NameConflicts).ShouldBe((4, 1, 1));
+        await using var context = db.NewContext();
+        var subjects = await context.Subjects.AsNoTracking().OrderBy(s => s.Id).ToListAsync(Ct);
+        subjects.Select(s => s.Name).ShouldBe(["王小明", "李华"]);
+        TestPlatform.Protector.Decrypt(subjects[0].IdCipher).ShouldBe(Alice);
+        subjects[0].BirthDate.ShouldBe(new DateOnly(1985, 4, 12));
+        subjects[0].NameConflict.ShouldBeTrue();
+        var records = await context.Records.AsNoTracking().OrderBy(r => r.RecordKey).ToListAsync(Ct);
+        records.Select(r => r.SubjectId).ShouldBe([subjects[0].Id, subjects[0].Id, subjects[1].Id, subjects[0].Id]);
+        (await context.RescoreQueue.CountAsync(Ct)).ShouldBe(2);
+    }
+
+    [Theory]
+    [AllEngines]
     public async Task AUnitOutsideItsCategories_IsRefusedAsAWhole(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

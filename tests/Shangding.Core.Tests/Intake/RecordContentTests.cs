@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Shangding.Core.Intake;
+
+namespace Shangding.Core.Tests.Intake;
+
+public sealed class RecordContentTests
+{
+    private static readonly JsonSerializerOptions ReferenceOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // The reference forms: what stored fields and content hashes have always been.
+    private static string ReferenceJson(IReadOnlyDictionary<string, object?> values)
+    {
+        var sorted = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in values)
+        {
+            if (value is not null)
+            {
+                sorted[key] = value;
+            }
+        }
+
+        return JsonSerializer.Serialize(sorted, ReferenceOptions);
+    }
+
+    private static string ReferenceHash(string category, string subject, DateOnly? actDate, string fields) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', category, subject,
+            actDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "", fields))))[..32];
+
+    public static TheoryData<string> Cases => ["plain", "unicode", "escapes", "empty", "numbers"];
+
+    private static Dictionary<string, object?> Values(string name) => name switch
+    {
+        "plain" => new() { ["zeta"] = "z", ["alpha"] = "a", ["Beta"] = "B", ["middle"] = null },
+        "unicode" => new() { ["customer_address"] = "河南省郑州市金水区　花园路 1 号", ["remark"] = "“引号” <tag> & 'x' 😀", ["认定部门"] = "供水公司" },
+        "escapes" => new() { ["a"] = "line\nbreak\ttab \"quote\" back\\slash \u0001 \u2028", ["b"] = "\ud800 lone" },
+        "empty" => new() { ["only_null"] = null },
+        _ => new() { ["qty"] = 12L, ["amount"] = 1234.50m, ["neg"] = -0.001m, ["big"] = 79228162514264337593543950335m, ["int"] = 7, ["date"] = new DateOnly(2026, 3, 1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ToJson_IsTheSortedSerializerText(string name)
+    {
+        var values = Values(name);
+        RecordContent.ToJson(values).ShouldBe(ReferenceJson(values));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Hash_IsTheFirstHalfOfTheSha256OfTheJoinedText(string name)
+    {
+        var fields = ReferenceJson(Values(name));
+        RecordContent.Hash("water_arrears", "ab12", new DateOnly(2026, 3, 1), fields).ShouldBe(ReferenceHash("water_arrears", "ab12", new DateOnly(2026, 3, 1), fields));
+        RecordContent.Hash("供水欠费", "", null, fields).ShouldBe(ReferenceHash("供水欠费", "", null, fields));
+    }
+
+    [Theory]
+    [InlineData("2026-03-01")]
+    [InlineData(" 2024-02-29 ")]
+    [InlineData("2023-02-29")]
+    [InlineData("2026-13-01")]
+    [InlineData("2026-00-10")]
+    [InlineData("0000-01-01")]
+    [InlineData("2026-1-05")]
+    [InlineData("2026-03-0a")]
+    [InlineData("2026/03/01")]
+    [InlineData("20260301")]
+    [InlineData("2026-03-01 00:00:00")]
+    [InlineData("2026年3月1日")]
+    public void ParseDate_AgreesWithTheFormatList(string raw)
+    {
+        string[] formats = ["yyyy-MM-dd", "yyyy-M-d", "yyyy/MM/dd", "yyyy/M/d", "yyyy.MM.dd", "yyyy.M.d", "yyyyMMdd", "yyyy年M月d日"];
+        var text = raw.Trim();
+        if (text.Length > 10 && (text[10] == ' ' || text[10] == 'T'))
+        {
+            text = text[..10];
+        }
+
+        DateOnly? expected = DateOnly.TryParseExact(text, formats, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d) ? d : null;
+        RecordValidator.ParseDate(raw).ShouldBe(expected);
+    }
+}

@@ -7,7 +7,8 @@ namespace Shangding.Web;
 
 /// <summary>
 /// The platform's daily work, run once per day (China time) while the web app is up: batches left
-/// running by a stopped process, reporting reminders (催报) and the criticism list (003 §13). Checks every 30 minutes whether today's run
+/// running by a stopped process, reporting reminders (催报) and the criticism list (003 §13), and the
+/// daily score pass that catches records which stopped counting by date. Checks every 30 minutes whether today's run
 /// is still due, so a restart never skips or repeats a day. Off with <c>Jobs:Enabled=false</c>.
 /// </summary>
 public sealed class DailyJobs(IServiceProvider services, TimeProvider clock, ILogger<DailyJobs> logger) : BackgroundService
@@ -50,5 +51,11 @@ public sealed class DailyJobs(IServiceProvider services, TimeProvider clock, ILo
             provider.GetRequiredService<WorkingDayCalendar>(), clock, provider.GetRequiredService<ReportingOptions>(), cancellationToken);
         logger.LogInformation("Reporting reminders for {Today}: {Written} written, {Resolved} resolved, {Listed} listed for criticism",
             result.Today, result.Written.Count, result.Resolved.Count, result.ListedForCriticism.Count);
+
+        // Records stop counting by date (good records after their validity, bad ones after their
+        // publication period): the daily pass moves those scores without any record changing.
+        var rescored = await provider.GetRequiredService<Shangding.Core.Scoring.ScoreService>()
+            .RecomputeAllAsync(provider.GetRequiredService<DatabaseSettings>(), "daily", null, cancellationToken);
+        logger.LogInformation("Daily score pass: {Count} opted-in persons rescored", rescored);
     }
 }

@@ -90,8 +90,14 @@ public sealed class UnitCredentials(CatalogDefinition catalog, TimeProvider cloc
             return null;
         }
 
-        credential.LastUsedAt = clock.GetUtcNow().UtcDateTime;
-        await context.SaveChangesAsync(cancellationToken);
+        // Recorded at most once a minute: a unit's system sends many requests, and a write per
+        // request would serialise them on SQLite.
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (credential.LastUsedAt is not { } last || now - last > TimeSpan.FromMinutes(1))
+        {
+            credential.LastUsedAt = now;
+            await context.SaveChangesAsync(cancellationToken);
+        }
         return new UnitCaller(credential.UnitCode, credential.KeyId, credential.Categories.Split(',', StringSplitOptions.RemoveEmptyEntries));
     }
 

@@ -153,13 +153,21 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             return new BatchResult(batchId, nameof(BatchStatus.Committed), total, counts.Created, counts.Updated, counts.Unchanged,
                 counts.Withdrawn, counts.Rejected, counts.NameConflicts, [], request.Warnings ?? [], results) { Timings = timings };
         }
+        catch (Files.IntakeFileException file)
+        {
+            // A problem of the file found while reading it (too many rows, a cell too long, a zip
+            // bomb past its header): the clerk's file is refused, nothing of it stored, and the
+            // batch says why. Not an error of the platform, so not thrown on.
+            var reason = new IntakeReason("file_" + file.Reason, null, file.MessageZh, file.MessageEn);
+            await MarkFailedAsync(batchId, $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.");
+            return new BatchResult(batchId, nameof(BatchStatus.Refused), 0, 0, 0, 0, 0, 0, 0, [reason], request.Warnings ?? [], []);
+        }
         catch (Exception ex)
         {
             // The batch transaction was rolled back: nothing of the batch is stored. Say so on the batch.
             await MarkFailedAsync(batchId, ex switch
             {
                 OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
-                Files.IntakeFileException file => $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.",
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
             });
             throw;

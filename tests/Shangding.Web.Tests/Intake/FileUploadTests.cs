@@ -90,6 +90,24 @@ public sealed partial class FileUploadTests(ShangdingWebFactory factory) : IClas
     }
 
     [Fact]
+    public async Task AFileProblemFoundMidway_RefusesTheFile_AndKeepsNothing()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var columns = IntakeColumns.For(TestPlatform.Catalog.Find("P-ARREARS-WATER")!);
+        // Seven good rows first, so the long cell is met while the rows stream, not while the header is read.
+        var good = string.Join("\r\n", Enumerable.Range(1, 7).Select(i => string.Join(",", WaterRow($"MID-{i}", TestPlatform.ResidentId(new DateOnly(1982, 2, 2).AddDays(i), 7)))));
+        var tooLong = string.Join(",", WaterRow("MID-9", TestPlatform.ResidentId(new DateOnly(1982, 3, 3), 7))) + "," + new string('长', 5000);
+        var csv = string.Join(",", columns.Select(c => c.NameZh)) + "\r\n" + good + "\r\n" + tooLong + "\r\n";
+        var response = await Upload(client, "P-ARREARS-WATER", Encoding.UTF8.GetBytes(csv), "toolong.csv");
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        var page = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct));
+        var error = page.QuerySelector(".error")!.TextContent;
+        error.ShouldContain("超过上限");
+        error.ShouldContain("未保存任何记录");
+        page.QuerySelectorAll(".counts .stat strong")[1].TextContent.ShouldBe("0"); // nothing created, not even the good first row
+    }
+
+    [Fact]
     public async Task TheTemplateOfAnotherCategory_IsRefused_NamingBoth()
     {
         var client = await PortalClient.SignedInAs(factory, "water", Ct);

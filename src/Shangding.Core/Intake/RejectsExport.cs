@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using System.Text.Json;
 using Shangding.Core.Data;
 using Shangding.Core.Intake.Files;
+using Shangding.Core.Subjects;
 
 namespace Shangding.Core.Intake;
 
@@ -10,8 +11,32 @@ public static class RejectsExport
 {
     public const string ReasonHeader = "未通过原因 / Reason";
 
+    /// <summary>
+    /// The stored form of a row's cells as uploaded: a rejected row still holds the ID number the
+    /// clerk typed, so the cells are kept encrypted like every stored identifier —
+    /// <c>{"protected": "…"}</c> — and decrypted only to give the rejects file back to the unit.
+    /// </summary>
+    public static string ProtectCells(string?[] cells, IdentityProtector protector) =>
+        JsonSerializer.Serialize(new ProtectedCells(protector.Encrypt(JsonSerializer.Serialize(cells))));
+
+    public static string?[] UnprotectCells(string json, IdentityProtector protector)
+    {
+        if (json.TrimStart().StartsWith('['))
+        {
+            // A row refused at merge time keeps no copy of its cells: an empty array.
+            return JsonSerializer.Deserialize<string?[]>(json) ?? [];
+        }
+
+        var stored = JsonSerializer.Deserialize<ProtectedCells>(json);
+        return stored?.Protected is { } cipher
+            ? JsonSerializer.Deserialize<string?[]>(protector.Decrypt(cipher)) ?? []
+            : [];
+    }
+
+    private sealed record ProtectedCells([property: System.Text.Json.Serialization.JsonPropertyName("protected")] string? Protected);
+
     /// <summary>Writes the rejects of <paramref name="batch"/>; reasons in Chinese, or English when <paramref name="english"/>.</summary>
-    public static void Write(ShangdingDbContext context, IntakeBatch batch, Stream output, bool xlsx, bool english)
+    public static void Write(ShangdingDbContext context, IntakeBatch batch, Stream output, bool xlsx, bool english, IdentityProtector protector)
     {
         var header = batch.HeaderCellsJson is null
             ? []
@@ -20,7 +45,7 @@ public static class RejectsExport
             .Where(r => r.BatchId == batch.Id)
             .OrderBy(r => r.RowNumber)
             .AsEnumerable()
-            .Select(r => (r.RowNumber, Cells(r.CellsJson), string.Join("；", IntakeStore.ParseReasons(r.ReasonsJson).Select(x => x.Message(english)))));
+            .Select(r => (r.RowNumber, UnprotectCells(r.CellsJson, protector), string.Join("；", IntakeStore.ParseReasons(r.ReasonsJson).Select(x => x.Message(english)))));
         if (header.Count == 0)
         {
             // API and form batches have no header row: name the columns after the record's JSON.
@@ -36,7 +61,4 @@ public static class RejectsExport
             RejectsFileWriter.WriteCsv(output, header, rows, ReasonHeader);
         }
     }
-
-    private static string?[] Cells(string json) =>
-        JsonSerializer.Deserialize<string?[]>(json) ?? [];
 }

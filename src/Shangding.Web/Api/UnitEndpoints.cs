@@ -18,7 +18,8 @@ public static class UnitEndpoints
     }
 
     /// <summary>The rejected rows of one of the unit's batches as uploaded, with the reason beside each, as .xlsx or .csv.</summary>
-    public static async Task<IResult> Rejects(long id, string format, ClaimsPrincipal user, ShangdingDbContext db, CancellationToken cancellationToken)
+    public static async Task<IResult> Rejects(long id, string format, ClaimsPrincipal user, ShangdingDbContext db,
+        Shangding.Core.Subjects.IdentityProtector protector, CancellationToken cancellationToken)
     {
         var unit = user.FindFirstValue(Policies.UnitClaim);
         var batch = await db.IntakeBatches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id && b.UnitCode == unit, cancellationToken);
@@ -31,7 +32,7 @@ public static class UnitEndpoints
         var temp = Path.GetTempFileName();
         await using (var file = File.Create(temp))
         {
-            RejectsExport.Write(db, batch, file, format == "xlsx", UiText.IsEnglish());
+            RejectsExport.Write(db, batch, file, format == "xlsx", UiText.IsEnglish(), protector);
         }
 
         var stream = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);

@@ -174,7 +174,10 @@ public sealed class IntakePipelineTests
         await using var context = db.NewContext();
         var rejects = await context.IntakeRejects.AsNoTracking().OrderBy(r => r.RowNumber).ToListAsync(Ct);
         rejects.Count.ShouldBe(9);
-        rejects.Single(r => r.RecordKey == "NEG").CellsJson.ShouldContain("-5");
+        RejectsExport.UnprotectCells(rejects.Single(r => r.RecordKey == "NEG").CellsJson, TestPlatform.Protector).ShouldContain("-5");
+        // The ID number typed into a rejected row is not stored in clear.
+        rejects.Single(r => r.RecordKey == "BAD-ID").CellsJson.ShouldNotContain(badId);
+        RejectsExport.UnprotectCells(rejects.Single(r => r.RecordKey == "BAD-ID").CellsJson, TestPlatform.Protector).ShouldContain(badId);
         rejects.Single(r => r.RecordKey == "NEG").ReasonsJson.ShouldContain("不能为负数");
     }
 

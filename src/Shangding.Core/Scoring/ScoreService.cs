@@ -35,9 +35,6 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
 
     private DateOnly Today => DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
 
-    public static bool IsOptedIn(ShangdingDbContext context, long subjectId) =>
-        context.ScoreOptIns.Any(o => o.SubjectId == subjectId && o.OptedOutAt == null);
-
     /// <summary>Opts a resident aged 18 or more in and computes the first score at once.</summary>
     public async Task<ScoreResult> OptInAsync(ShangdingDbContext context, long subjectId, string channel, CancellationToken cancellationToken)
     {
@@ -227,6 +224,4 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
 
     /// <summary>Reads a stored explanation back (for pages and the CLI).</summary>
     public static ScoreResult? ReadExplanation(string json) => JsonSerializer.Deserialize<ScoreResult>(json, Json);
-
-    public static string Format(ScoreResult result) => string.Create(CultureInfo.InvariantCulture, $"{result.Score} {result.LevelZh}");
 }

@@ -319,3 +319,50 @@ public sealed class ModelActivation
     public required string ActivatedBy { get; set; }
     public string? Note { get; set; }
 }
+
+public enum QueryOutcome
+{
+    Allowed,
+    Refused,
+}
+
+/// <summary>
+/// One look at a subject's credit information (seed 003 §19): who, when, through which channel, why,
+/// under which grant or official letter, and whether it was allowed. Kept 5 years. Entries are
+/// chained by hash (<see cref="PrevHash"/> → <see cref="EntryHash"/>) so an altered, removed or
+/// inserted entry is detected.
+/// </summary>
+public sealed class QueryLogEntry
+{
+    public long Id { get; set; }
+    public DateTime At { get; set; }
+
+    /// <summary>The signed-in account, when the querier has one (null for an API credential).</summary>
+    public long? QuerierAccountId { get; set; }
+
+    /// <summary>One of <see cref="Access.Roles"/>.</summary>
+    public required string QuerierRole { get; set; }
+
+    /// <summary>The person or organisation as shown to the subject (e.g. 郑州某银行, 市民政局).</summary>
+    public required string QuerierName { get; set; }
+
+    public long SubjectId { get; set; }
+
+    /// <summary><c>web</c>, <c>api</c> or <c>cli</c>.</summary>
+    public required string Channel { get; set; }
+
+    public required string Purpose { get; set; }
+
+    /// <summary>What was asked for: e.g. <c>level</c>, <c>score</c>, <c>report</c>, <c>benefit:library-card</c>, <c>records</c>.</summary>
+    public required string Scope { get; set; }
+
+    public long? GrantId { get; set; }
+    public string? LetterNumber { get; set; }
+    public QueryOutcome Outcome { get; set; }
+
+    /// <summary>Why a query was refused (a reason code, never data about the subject).</summary>
+    public string? RefusalReason { get; set; }
+
+    public required string PrevHash { get; set; }
+    public required string EntryHash { get; set; }
+}

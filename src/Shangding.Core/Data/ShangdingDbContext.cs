@@ -8,7 +8,7 @@ namespace Shangding.Core.Data;
 /// The platform's tables. The schema itself is created by the versioned SQL migrations under
 /// <c>Data/Migrations/{Sqlite,Postgres}</c>; this model maps onto it (snake_case names).
 /// </summary>
-public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> options) : DbContext(options)
+public sealed partial class ShangdingDbContext(DbContextOptions<ShangdingDbContext> options) : DbContext(options)
 {
     public DbSet<Unit> Units => Set<Unit>();
     public DbSet<Subject> Subjects => Set<Subject>();
@@ -25,6 +25,7 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
     public DbSet<ScoreChange> ScoreHistory => Set<ScoreChange>();
     public DbSet<ModelActivation> ModelActivations => Set<ModelActivation>();
     public DbSet<ReportingReminder> ReportingReminders => Set<ReportingReminder>();
+    public DbSet<QueryLogEntry> QueryLog => Set<QueryLogEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -163,8 +164,30 @@ public sealed class ShangdingDbContext(DbContextOptions<ShangdingDbContext> opti
             e.HasKey(a => a.Id);
         });
 
+        modelBuilder.Entity<QueryLogEntry>(e =>
+        {
+            e.ToTable("query_log");
+            e.HasKey(q => q.Id);
+            e.Property(q => q.Outcome).HasConversion<string>();
+            e.HasIndex(q => new { q.SubjectId, q.At });
+        });
+
+        // Each module maps its own tables in its own file (ShangdingDbContext.<Module>.cs).
+        ConfigureAccess(modelBuilder, isPostgres);
+        ConfigureRemedies(modelBuilder, isPostgres);
+        ConfigureScoring(modelBuilder, isPostgres);
+
         ApplySnakeCase(modelBuilder);
     }
+
+    /// <summary>Access module: grants, letters, benefits (ShangdingDbContext.Access.cs).</summary>
+    partial void ConfigureAccess(ModelBuilder modelBuilder, bool isPostgres);
+
+    /// <summary>Remedies module: disputes, repair, self-reports, notifications (ShangdingDbContext.Remedies.cs).</summary>
+    partial void ConfigureRemedies(ModelBuilder modelBuilder, bool isPostgres);
+
+    /// <summary>Further scoring tables (ShangdingDbContext.Scoring.cs).</summary>
+    partial void ConfigureScoring(ModelBuilder modelBuilder, bool isPostgres);
 
     private static void ApplySnakeCase(ModelBuilder modelBuilder)
     {

@@ -20,7 +20,7 @@ public static class WebSetup
     {
         var services = builder.Services;
         services.AddShangdingCore(builder.Configuration);
-        services.AddSingleton(UiText.Load(Path.Combine(builder.Environment.ContentRootPath, "Resources", "ui-text.json")));
+        services.AddSingleton(UiText.LoadFolder(Path.Combine(builder.Environment.ContentRootPath, "Resources")));
         services.AddProblemDetails();
         // Chinese text is sent as characters, not as &#x...; entities.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>

@@ -5,7 +5,7 @@ namespace Shangding.Web.Localization;
 
 /// <summary>
 /// The words of the user interface in zh-CN (the default) and English, from
-/// <c>Resources/ui-text.json</c>: one entry per key, <c>["中文", "English"]</c>.
+/// <c>Resources/ui-text*.json</c> (one file per portal or module): one entry per key, <c>["中文", "English"]</c>.
 /// A missing key shows as <c>[key]</c> and is caught by a test that scans every page.
 /// </summary>
 public sealed class UiText
@@ -51,6 +51,31 @@ public sealed class UiText
         using var stream = File.OpenRead(file);
         var entries = JsonSerializer.Deserialize<Dictionary<string, string[]>>(stream)
             ?? throw new InvalidOperationException($"{file} is empty");
+        return new UiText(entries);
+    }
+
+    /// <summary>Loads every <c>ui-text*.json</c> of a folder; a key defined in two files is an error naming both.</summary>
+    public static UiText LoadFolder(string folder)
+    {
+        var entries = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var origin = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(folder, "ui-text*.json").Order(StringComparer.Ordinal))
+        {
+            using var stream = File.OpenRead(file);
+            var part = JsonSerializer.Deserialize<Dictionary<string, string[]>>(stream)
+                ?? throw new InvalidOperationException($"{file} is empty");
+            foreach (var (key, value) in part)
+            {
+                if (origin.TryGetValue(key, out var first))
+                {
+                    throw new InvalidOperationException($"UI text key '{key}' is defined in both {Path.GetFileName(first)} and {Path.GetFileName(file)}.");
+                }
+
+                origin[key] = file;
+                entries[key] = value;
+            }
+        }
+
         return new UiText(entries);
     }
 }

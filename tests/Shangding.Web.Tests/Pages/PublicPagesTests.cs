@@ -89,7 +89,7 @@ public sealed partial class PublicPagesTests(ShangdingWebFactory factory) : ICla
     [Fact]
     public void EveryTextKeyUsedInPages_ExistsInBothLanguages()
     {
-        var text = UiText.Load(Path.Combine(RepoPaths.Root, "src", "Shangding.Web", "Resources", "ui-text.json"));
+        var text = UiText.LoadFolder(Path.Combine(RepoPaths.Root, "src", "Shangding.Web", "Resources"));
         var pages = Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src", "Shangding.Web", "Pages"), "*.cshtml", SearchOption.AllDirectories);
         var missing = new List<string>();
         foreach (var page in pages)

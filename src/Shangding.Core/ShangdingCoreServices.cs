@@ -32,6 +32,7 @@ public static class ShangdingCoreServices
         services.AddSingleton<DemoDataSeeder>();
         services.AddSingleton<Scoring.ScoreModelRegistry>();
         services.AddSingleton<Scoring.ScoreService>();
+        services.AddSingleton<Generation.PopulationGenerator>();
         services.AddSingleton<IntakeService>();
         services.AddSingleton(new Intake.Files.IntakeFileLimits(
             configuration.GetValue("Intake:MaxFileBytes", Intake.Files.IntakeFileLimits.Default.MaxFileBytes),

@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Data;
@@ -61,7 +62,8 @@ internal static class ScoreCommands
         });
 
         var full = new Option<bool>("--full") { Description = "Rescore every opted-in person (required)" };
-        var recompute = new Command("recompute", "Rescore every opted-in person with the active model") { full };
+        var recomputeJson = CommandHelpers.JsonOption();
+        var recompute = new Command("recompute", "Rescore every opted-in person with the active model (resumes an interrupted run)") { full, recomputeJson };
         recompute.SetAction(async (parse, ct) =>
         {
             if (!parse.GetValue(full))
@@ -69,8 +71,38 @@ internal static class ScoreCommands
                 throw new CliException("Say --full to rescore everyone who opted in.");
             }
 
-            var done = await cli.Get<ScoreService>().RecomputeAllAsync(cli.Get<DatabaseSettings>(), "recompute", null, ct);
-            await cli.Out.WriteLineAsync($"Rescored {done:N0} opted-in persons with model {cli.Get<ScoreService>().Model.Version}.");
+            var service = cli.Get<ScoreService>();
+            var settings = cli.Get<DatabaseSettings>();
+            RecomputeReport report;
+            if (parse.GetValue(recomputeJson) || Console.IsOutputRedirected || cli.Out != Console.Out)
+            {
+                report = await service.RecomputeAsync(settings, "recompute", null, ct);
+            }
+            else
+            {
+                report = await AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                        new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var task = progress.AddTask($"model {service.Model.Version}", maxValue: 1);
+                        return await service.RecomputeAsync(settings, "recompute", (done, total) =>
+                        {
+                            task.MaxValue = Math.Max(1, total);
+                            task.Value = done;
+                            task.Description = $"model {service.Model.Version}: {done:N0} persons";
+                        }, ct);
+                    });
+            }
+
+            if (parse.GetValue(recomputeJson))
+            {
+                cli.WriteJson(new { model = service.Model.Version, report.Scored, report.Changed, report.ResumedAfter, report.Seconds });
+                return 0;
+            }
+
+            await cli.Out.WriteLineAsync($"Rescored {report.Scored:N0} opted-in persons with model {service.Model.Version}" +
+                (report.ResumedAfter > 0 ? " (resuming an interrupted run)" : "") + $"; {report.Changed:N0} scores moved; {report.Seconds:N1} s.");
             return 0;
         });
 

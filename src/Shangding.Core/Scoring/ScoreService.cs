@@ -1,8 +1,10 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 
@@ -24,7 +26,7 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
 {
     public const int AdultAge = 18;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter() },
@@ -90,120 +92,153 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
         return ScoreEngine.Compute(records.GetValueOrDefault(subjectId) ?? [], Model, Today);
     }
 
-    /// <summary>Recomputes and stores the scores of those of <paramref name="subjectIds"/> who opted in; returns how many changed.</summary>
+    /// <summary>
+    /// Recomputes and stores the scores of those of <paramref name="subjectIds"/> who opted in; returns how many changed.
+    /// Runs in the context's transaction when it has one, else in its own.
+    /// </summary>
     public async Task<int> RescoreAsync(ShangdingDbContext context, IReadOnlyCollection<long> subjectIds, string reason, CancellationToken cancellationToken)
     {
-        var optedIn = await context.ScoreOptIns.AsNoTracking()
-            .Where(o => subjectIds.Contains(o.SubjectId) && o.OptedOutAt == null)
-            .Select(o => o.SubjectId).ToListAsync(cancellationToken);
+        if (subjectIds.Count == 0)
+        {
+            return 0;
+        }
+
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var connection = context.Database.GetDbConnection();
+            var outer = context.Database.CurrentTransaction?.GetDbTransaction();
+            var transaction = outer ?? await connection.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                var changed = await RescoreAsync(connection, transaction, subjectIds, reason, cancellationToken);
+                if (outer is null)
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                }
+
+                return changed;
+            }
+            finally
+            {
+                if (outer is null)
+                {
+                    await transaction.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<int> RescoreAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<long> subjectIds, string reason, CancellationToken cancellationToken)
+    {
+        var optedIn = await ScoreStore.OptedInAsync(connection, transaction, subjectIds, cancellationToken);
         if (optedIn.Count == 0)
         {
             return 0;
         }
 
         var today = Today;
-        var now = clock.GetUtcNow().UtcDateTime;
-        var model = Model;
-        var records = await LoadRecordsAsync(context, optedIn, cancellationToken);
-        var current = await context.Scores.Where(s => optedIn.Contains(s.SubjectId)).ToDictionaryAsync(s => s.SubjectId, cancellationToken);
-        var changed = 0;
-        foreach (var subjectId in optedIn)
+        var records = await ScoreStore.ReadRecordsAsync(connection, transaction, optedIn, cancellationToken);
+        var computed = ComputeAll(optedIn, records, Model, today);
+        return await ScoreStore.WriteAsync(connection, transaction, computed, reason, today, clock.GetUtcNow().UtcDateTime, cancellationToken);
+    }
+
+    /// <summary>Scores the subjects in parallel (the engine is pure) and serialises their explanations.</summary>
+    internal static ComputedScore[] ComputeAll(IReadOnlyList<long> subjects, List<ScoringRecord>[] records, ScoreModel model, DateOnly asOf)
+    {
+        var result = new ComputedScore[subjects.Count];
+        Parallel.For(0, subjects.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            var result = ScoreEngine.Compute(records.GetValueOrDefault(subjectId) ?? [], model, today);
-            var explanation = JsonSerializer.Serialize(result, Json);
-            var level = result.Level.ToString();
-            if (current.TryGetValue(subjectId, out var stored))
-            {
-                var moved = stored.Score != result.Score || stored.Level != level || stored.ModelVersion != result.ModelVersion;
-                stored.AsOf = today;
-                stored.ComputedAt = now;
-                stored.ExplanationJson = explanation;
-                if (!moved)
-                {
-                    continue;
-                }
-
-                stored.Score = result.Score;
-                stored.Level = level;
-                stored.ModelVersion = result.ModelVersion;
-                stored.Reason = reason;
-            }
-            else
-            {
-                context.Scores.Add(new StoredScore
-                {
-                    SubjectId = subjectId,
-                    Score = result.Score,
-                    Level = level,
-                    ModelVersion = result.ModelVersion,
-                    AsOf = today,
-                    ComputedAt = now,
-                    Reason = reason,
-                    ExplanationJson = explanation,
-                });
-            }
-
-            context.ScoreHistory.Add(new ScoreChange
-            {
-                SubjectId = subjectId,
-                Score = result.Score,
-                Level = level,
-                ModelVersion = result.ModelVersion,
-                ComputedAt = now,
-                Reason = reason,
-            });
-            changed++;
-        }
-
-        await context.SaveChangesAsync(cancellationToken);
-        return changed;
+            var score = ScoreEngine.Compute(records[i], model, asOf);
+            result[i] = new ComputedScore(subjects[i], score.Score, score.Level.ToString(), score.ModelVersion, JsonSerializer.Serialize(score, Json));
+        });
+        return result;
     }
 
     /// <summary>
     /// Takes up to <paramref name="max"/> subjects from the rescoring queue (written by intake in the
-    /// same transaction as the records), rescores the opted-in ones and removes what was handled;
-    /// a subject marked again meanwhile stays queued. Returns how many queue entries were handled.
+    /// same transaction as the records), rescores the opted-in ones and removes what was handled, in
+    /// one statement and only where the mark is still the one that was read: a subject marked again
+    /// meanwhile (its <c>seq</c> moved) stays queued and is rescored once more. Returns how many queue
+    /// entries were handled.
     /// </summary>
-    public async Task<int> ProcessQueueAsync(ShangdingDbContext context, int max, CancellationToken cancellationToken)
+    public Task<int> ProcessQueueAsync(ShangdingDbContext context, int max, CancellationToken cancellationToken) =>
+        ProcessQueueAsync(context, max, null, cancellationToken);
+
+    /// <param name="afterRescore">Runs after the scores are stored and before the marks are removed (tests use it to mark a subject again meanwhile).</param>
+    internal async Task<int> ProcessQueueAsync(ShangdingDbContext context, int max, Func<Task>? afterRescore, CancellationToken cancellationToken)
     {
-        var batch = await context.RescoreQueue.AsNoTracking().OrderBy(m => m.MarkedAt).Take(max).ToListAsync(cancellationToken);
-        if (batch.Count == 0)
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        try
         {
-            return 0;
-        }
-
-        // Each mark says why (records changed, a model activated); the first one names the batch.
-        await RescoreAsync(context, batch.Select(m => m.SubjectId).ToList(), batch[0].Reason == "intake" ? "records-changed" : batch[0].Reason, cancellationToken);
-        foreach (var mark in batch)
-        {
-            await context.RescoreQueue.Where(m => m.SubjectId == mark.SubjectId && m.MarkedAt == mark.MarkedAt).ExecuteDeleteAsync(cancellationToken);
-        }
-
-        return batch.Count;
-    }
-
-    /// <summary>Rescores every opted-in subject (a new model, a daily pass for expiries, recovery), in chunks.</summary>
-    public async Task<int> RecomputeAllAsync(DatabaseSettings settings, string reason, Action<int>? progress, CancellationToken cancellationToken)
-    {
-        const int Chunk = 1000;
-        long after = 0;
-        var done = 0;
-        while (true)
-        {
-            await using var context = DataServiceCollectionExtensions.CreateContext(settings);
-            var ids = await context.ScoreOptIns.AsNoTracking().Where(o => o.OptedOutAt == null && o.SubjectId > after)
-                .OrderBy(o => o.SubjectId).Select(o => o.SubjectId).Take(Chunk).ToListAsync(cancellationToken);
-            if (ids.Count == 0)
+            var connection = context.Database.GetDbConnection();
+            var batch = new List<(long SubjectId, string Reason, long Seq)>();
+            await using (var command = ScoreStore.Command(connection, null,
+                "SELECT subject_id, reason, seq FROM rescore_queue ORDER BY marked_at, subject_id LIMIT @max", ("@max", max)))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
-                return done;
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    batch.Add((reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2)));
+                }
             }
 
-            await RescoreAsync(context, ids, reason, cancellationToken);
-            done += ids.Count;
-            after = ids[^1];
-            progress?.Invoke(done);
+            if (batch.Count == 0)
+            {
+                return 0;
+            }
+
+            // Each mark says why (records changed, a model activated); the scores that move carry it.
+            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            {
+                foreach (var group in batch.GroupBy(m => m.Reason, StringComparer.Ordinal))
+                {
+                    await RescoreAsync(connection, transaction, [.. group.Select(m => m.SubjectId)], group.Key == "intake" ? "records-changed" : group.Key, cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            if (afterRescore is not null)
+            {
+                await afterRescore();
+            }
+
+            if (ScoreStore.IsPostgres(connection))
+            {
+                await ScoreStore.Execute(connection, null, """
+                    DELETE FROM rescore_queue q USING unnest(@ids, @seqs) AS h(subject_id, seq)
+                    WHERE q.subject_id = h.subject_id AND q.seq = h.seq
+                    """, cancellationToken, ("@ids", batch.Select(m => m.SubjectId).ToArray()), ("@seqs", batch.Select(m => m.Seq).ToArray()));
+            }
+            else
+            {
+                var pairs = "[" + string.Join(",", batch.Select(m => string.Create(CultureInfo.InvariantCulture, $"[{m.SubjectId},{m.Seq}]"))) + "]";
+                await ScoreStore.Execute(connection, null, """
+                    DELETE FROM rescore_queue
+                    WHERE (subject_id, seq) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(@pairs))
+                    """, cancellationToken, ("@pairs", pairs));
+            }
+
+            return batch.Count;
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync();
         }
     }
+
+    /// <summary>Rescores every opted-in subject (a new model, a daily pass for expiries, recovery); see <see cref="FullRecompute"/>.</summary>
+    public async Task<int> RecomputeAllAsync(DatabaseSettings settings, string reason, Action<int>? progress, CancellationToken cancellationToken) =>
+        (int)(await RecomputeAsync(settings, reason, progress is null ? null : (done, _) => progress((int)done), cancellationToken)).Scored;
+
+    /// <summary>Rescores every opted-in subject, resuming an interrupted run of the same model, date and reason.</summary>
+    public Task<RecomputeReport> RecomputeAsync(DatabaseSettings settings, string reason, Action<long, long>? progress, CancellationToken cancellationToken) =>
+        FullRecompute.RunAsync(settings, Model, Today, clock, reason, progress, cancellationToken);
 
     private static async Task<Dictionary<long, List<ScoringRecord>>> LoadRecordsAsync(ShangdingDbContext context, IReadOnlyCollection<long> subjectIds, CancellationToken cancellationToken)
     {

@@ -52,7 +52,7 @@ public sealed record ScoringRecord(
             : throw new ArgumentException($"unknown record status '{status}'; expected InForce, Withdrawn, Repaired or Expired", nameof(status));
     }
 
-    private static Severity? ParseSeverity(string? severity) =>
+    internal static Severity? ParseSeverity(string? severity) =>
         string.IsNullOrWhiteSpace(severity) ? null
         : Enum.TryParse<Severity>(severity, ignoreCase: true, out var value) && Enum.IsDefined(value) ? value
         : throw new ArgumentException($"unknown severity '{severity}'", nameof(severity));

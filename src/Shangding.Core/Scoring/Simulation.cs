@@ -24,41 +24,41 @@ public sealed record SimulationReport(
     double MeanChange,
     IReadOnlyList<SimulatedMove> LargestMoves);
 
-/// <summary>Runs a draft model beside the active one over everyone who opted in, in chunks, without touching live scores.</summary>
+/// <summary>
+/// Runs a draft model beside the active one over everyone who opted in without touching live scores:
+/// chunks of subjects in id order, their records streamed ordered by subject, both models computed in
+/// parallel over all cores while the next chunk is read.
+/// </summary>
 public static class Simulation
 {
     public static async Task<SimulationReport> RunAsync(DatabaseSettings settings, ScoreModel active, ScoreModel draft, DateOnly asOf,
         Action<int>? progress, CancellationToken cancellationToken, int largest = 10)
     {
-        const int Chunk = 2000;
         var before = Enum.GetValues<ScoreLevel>().ToDictionary(l => l, _ => 0);
         var after = Enum.GetValues<ScoreLevel>().ToDictionary(l => l, _ => 0);
-        var top = new List<SimulatedMove>();
+        var top = new List<(long SubjectId, int Before, int After, ScoreLevel LevelBefore, ScoreLevel LevelAfter)>();
         int persons = 0, up = 0, down = 0, same = 0, levelChanged = 0;
         long totalChange = 0;
-        long lastId = 0;
-        while (true)
-        {
-            await using var context = DataServiceCollectionExtensions.CreateContext(settings);
-            var ids = await context.ScoreOptIns.AsNoTracking().Where(o => o.OptedOutAt == null && o.SubjectId > lastId)
-                .OrderBy(o => o.SubjectId).Select(o => o.SubjectId).Take(Chunk).ToListAsync(cancellationToken);
-            if (ids.Count == 0)
-            {
-                break;
-            }
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        var connection = context.Database.GetDbConnection();
 
-            lastId = ids[^1];
-            var masked = await context.Subjects.AsNoTracking().Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.IdMasked, cancellationToken);
-            var rows = await context.Records.AsNoTracking().Where(r => ids.Contains(r.SubjectId))
-                .Select(r => new { r.Id, r.SubjectId, r.CategoryCode, r.ActDate, r.Status, r.FieldsJson, r.PublicationEnd, r.UnderDispute, r.Severity })
-                .ToListAsync(cancellationToken);
-            var bySubject = rows.GroupBy(r => r.SubjectId).ToDictionary(g => g.Key, g => g
-                .Select(r => ScoringRecord.FromStored(r.Id, r.CategoryCode, r.ActDate, r.Status.ToString(), r.FieldsJson, r.PublicationEnd, r.UnderDispute, r.Severity)).ToList());
-            foreach (var id in ids)
+        async Task<(List<long> Subjects, List<ScoringRecord>[] Records)?> ReadAsync(long last)
+        {
+            var subjects = await ScoreStore.NextOptedInAsync(connection, null, last, FullRecompute.ChunkSize, cancellationToken);
+            return subjects.Count == 0 ? null : (subjects, await ScoreStore.ReadRecordsAsync(connection, null, subjects, cancellationToken));
+        }
+
+        var next = ReadAsync(0);
+        while (await next is { } chunk)
+        {
+            next = ReadAsync(chunk.Subjects[^1]);
+            var results = new (ScoreResult A, ScoreResult B)[chunk.Subjects.Count];
+            Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+                i => results[i] = (ScoreEngine.Compute(chunk.Records[i], active, asOf), ScoreEngine.Compute(chunk.Records[i], draft, asOf)));
+            for (var i = 0; i < results.Length; i++)
             {
-                var records = bySubject.GetValueOrDefault(id) ?? [];
-                var a = ScoreEngine.Compute(records, active, asOf);
-                var b = ScoreEngine.Compute(records, draft, asOf);
+                var (a, b) = results[i];
                 persons++;
                 before[a.Level]++;
                 after[b.Level]++;
@@ -84,10 +84,10 @@ public static class Simulation
 
                 if (change != 0)
                 {
-                    top.Add(new SimulatedMove(masked.GetValueOrDefault(id, "?"), a.Score, b.Score, a.Level, b.Level));
+                    top.Add((chunk.Subjects[i], a.Score, b.Score, a.Level, b.Level));
                     if (top.Count > largest * 4)
                     {
-                        top = [.. top.OrderByDescending(m => Math.Abs(m.Change)).Take(largest)];
+                        top = [.. top.OrderByDescending(m => Math.Abs(m.After - m.Before)).ThenBy(m => m.SubjectId).Take(largest)];
                     }
                 }
             }
@@ -95,8 +95,11 @@ public static class Simulation
             progress?.Invoke(persons);
         }
 
+        top = [.. top.OrderByDescending(m => Math.Abs(m.After - m.Before)).ThenBy(m => m.SubjectId).Take(largest)];
+        var ids = top.Select(m => m.SubjectId).ToList();
+        var masked = await context.Subjects.AsNoTracking().Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.IdMasked, cancellationToken);
         return new SimulationReport(active.Version, draft.Version, asOf, persons, before, after, up, down, same, levelChanged,
             persons == 0 ? 0 : (double)totalChange / persons,
-            [.. top.OrderByDescending(m => Math.Abs(m.Change)).Take(largest)]);
+            [.. top.Select(m => new SimulatedMove(masked.GetValueOrDefault(m.SubjectId, "?"), m.Before, m.After, m.LevelBefore, m.LevelAfter))]);
     }
 }

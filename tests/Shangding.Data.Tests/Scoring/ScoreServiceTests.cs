@@ -183,4 +183,93 @@ public sealed class ScoreServiceTests
             File.Delete(draftFile);
         }
     }
+
+    [Theory]
+    [AllEngines]
+    public async Task ProcessQueue_KeepsTheMarkOfASubjectWhoseRecordsChangedWhileItWasBeingRescored(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
+        var scores = new ScoreService(Registry(db, clock), clock);
+        var other = TestPlatform.ResidentId(new DateOnly(1979, 6, 1), 125);
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), [Volunteer(3, Adult, "市级"), Volunteer(4, other, "省级")], null, Ct);
+        var adult = await SubjectId(db, Adult);
+        await using (var context = db.NewContext())
+        {
+            await scores.OptInAsync(context, adult, "test", Ct);
+            await scores.OptInAsync(context, await SubjectId(db, other), "test", Ct);
+        }
+
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), [Volunteer(3, Adult, "省级"), Volunteer(4, other, "国家级")], null, Ct);
+        await using (var context = db.NewContext())
+        {
+            (await context.RescoreQueue.CountAsync(Ct)).ShouldBe(2);
+
+            // While the two are rescored, a water company uploads arrears of one of them: intake marks it again.
+            var handled = await scores.ProcessQueueAsync(context, 100, async () =>
+            {
+                clock.Advance(TimeSpan.FromSeconds(1));
+                var upload = await intake.RunAsync(new IntakeRequest("WATER-SUPPLY", IntakeChannels.Batch, "t", "P-ARREARS-WATER"), [Arrears(3, Adult)], null, Ct);
+                upload.Created.ShouldBe(1);
+            }, Ct);
+
+            handled.ShouldBe(2);
+            var left = await context.RescoreQueue.AsNoTracking().ToListAsync(Ct);
+            left.Select(m => m.SubjectId).ShouldBe([adult]);
+            var before = await context.Scores.AsNoTracking().SingleAsync(s => s.SubjectId == adult, Ct);
+            ScoreService.ReadExplanation(before.ExplanationJson)!.Contributions.ShouldNotContain(c => c.CategoryCode == "P-ARREARS-WATER");
+
+            (await scores.ProcessQueueAsync(context, 100, Ct)).ShouldBe(1);
+            (await context.RescoreQueue.CountAsync(Ct)).ShouldBe(0);
+            var after = await context.Scores.AsNoTracking().SingleAsync(s => s.SubjectId == adult, Ct);
+            after.Score.ShouldBeLessThan(before.Score);
+            after.Reason.ShouldBe("records-changed");
+            ScoreService.ReadExplanation(after.ExplanationJson)!.Contributions.ShouldContain(c => c.CategoryCode == "P-ARREARS-WATER" && c.Points < 0);
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task RecomputeAll_ResumesAnInterruptedRun_AfterItsLastCommittedChunk(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
+        var rows = Enumerable.Range(0, 25).Select(i => Volunteer(3 + i, TestPlatform.ResidentId(new DateOnly(1982, 1, 1).AddDays(i), 302), "市级")).ToList();
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), rows, null, Ct);
+        await using (var context = db.NewContext())
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            context.ScoreOptIns.AddRange((await context.Subjects.Select(s => s.Id).ToListAsync(Ct)).Select(id => new ScoreOptIn { SubjectId = id, OptedInAt = now, Channel = "test" }));
+            await context.SaveChangesAsync(Ct);
+        }
+
+        using var stop = new CancellationTokenSource();
+        await Should.ThrowAsync<OperationCanceledException>(() =>
+            FullRecompute.RunAsync(db.Settings, Model, new DateOnly(2026, 3, 16), clock, "recompute", (done, _) => stop.Cancel(), stop.Token, chunkSize: 10));
+        long firstChunkEnd;
+        await using (var context = db.NewContext())
+        {
+            (await context.Scores.CountAsync(Ct)).ShouldBe(10);
+            (await context.ScoreHistory.CountAsync(Ct)).ShouldBe(10);
+            firstChunkEnd = await context.Scores.MaxAsync(s => s.SubjectId, Ct);
+        }
+
+        var resumed = await FullRecompute.RunAsync(db.Settings, Model, new DateOnly(2026, 3, 16), clock, "recompute", null, Ct, chunkSize: 10);
+        resumed.ResumedAfter.ShouldBe(firstChunkEnd);
+        resumed.Scored.ShouldBe(15);
+        resumed.Changed.ShouldBe(15);
+        await using (var context = db.NewContext())
+        {
+            (await context.Scores.CountAsync(Ct)).ShouldBe(25);
+            (await context.ScoreHistory.CountAsync(Ct)).ShouldBe(25);
+        }
+
+        // A finished run is not resumed: the next one goes through everyone again (nothing moves).
+        var again = await FullRecompute.RunAsync(db.Settings, Model, new DateOnly(2026, 3, 16), clock, "recompute", null, Ct, chunkSize: 10);
+        again.ResumedAfter.ShouldBe(0);
+        again.Scored.ShouldBe(25);
+        again.Changed.ShouldBe(0);
+    }
 }

@@ -1,0 +1,262 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Shangding.Core.Scoring;
+
+/// <summary>A score computed for storing: what the scores table keeps, the explanation as JSON text.</summary>
+public readonly record struct ComputedScore(long SubjectId, int Score, string Level, string ModelVersion, string ExplanationJson);
+
+/// <summary>
+/// The bulk reads and writes of the stored score, in plain SQL on both engines (no per-row EF):
+/// opted-in subjects in id order, their records streamed ordered by subject, and scores written
+/// set-based from a staging table (binary COPY on PostgreSQL, one prepared statement on SQLite),
+/// with a history row for every score that moved.
+/// </summary>
+public static class ScoreStore
+{
+    private const string RecordColumns = "subject_id, id, category_code, act_date, status, fields, publication_end, under_dispute, severity";
+
+    public static bool IsPostgres(DbConnection connection) => connection is NpgsqlConnection;
+
+    /// <summary>The next up to <paramref name="limit"/> opted-in subjects after <paramref name="after"/>, in id order.</summary>
+    public static async Task<List<long>> NextOptedInAsync(DbConnection connection, DbTransaction? transaction, long after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction,
+            "SELECT subject_id FROM score_opt_ins WHERE opted_out_at IS NULL AND subject_id > @after ORDER BY subject_id LIMIT @limit",
+            ("@after", after), ("@limit", limit));
+        var ids = new List<long>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Those of <paramref name="subjectIds"/> who are opted in, in id order.</summary>
+    public static async Task<List<long>> OptedInAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<long> subjectIds, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction,
+            $"SELECT subject_id FROM score_opt_ins WHERE opted_out_at IS NULL AND {InList(connection, "subject_id")} ORDER BY subject_id",
+            ("@ids", IdsParameter(connection, subjectIds)));
+        var ids = new List<long>(subjectIds.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>
+    /// The records of <paramref name="subjects"/> (ascending ids), read in one pass ordered by subject
+    /// over the id range they span; every subject gets a list, empty when it has no record.
+    /// </summary>
+    public static async Task<List<ScoringRecord>[]> ReadRecordsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<long> subjects, CancellationToken cancellationToken)
+    {
+        var result = new List<ScoringRecord>[subjects.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = [];
+        }
+
+        if (subjects.Count == 0)
+        {
+            return result;
+        }
+
+        // A dense run of ids (a full recompute) is read as a range; a scattered set (the queue) by list.
+        var postgres = IsPostgres(connection);
+        var span = subjects[^1] - subjects[0] + 1;
+        await using var command = span <= subjects.Count * 4L
+            ? Command(connection, transaction, $"SELECT {RecordColumns} FROM credit_records WHERE subject_id >= @from AND subject_id <= @to ORDER BY subject_id",
+                ("@from", subjects[0]), ("@to", subjects[^1]))
+            : Command(connection, transaction, $"SELECT {RecordColumns} FROM credit_records WHERE {InList(connection, "subject_id")} ORDER BY subject_id",
+                ("@ids", IdsParameter(connection, subjects)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var at = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var subjectId = reader.GetInt64(0);
+            while (at < subjects.Count && subjects[at] < subjectId)
+            {
+                at++;
+            }
+
+            if (at == subjects.Count)
+            {
+                break;
+            }
+
+            if (subjects[at] != subjectId)
+            {
+                continue; // a subject in the range who has not opted in
+            }
+
+            result[at].Add(new ScoringRecord(
+                reader.GetInt64(1),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : ReadDate(reader, 3, postgres),
+                ScoringRecord.ParseStatus(reader.GetString(4)),
+                ScoringRecord.ParseFields(reader.GetString(5)),
+                reader.IsDBNull(8) ? null : ScoringRecord.ParseSeverity(reader.GetString(8)),
+                reader.IsDBNull(6) ? null : ReadDate(reader, 6, postgres),
+                reader.GetBoolean(7)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads the same rows as <see cref="ReadRecordsAsync"/> for a run of subjects, touching every value but building nothing (the benchmark's baseline).</summary>
+    public static async Task<long> StreamOnlyAsync(DbConnection connection, IReadOnlyList<long> subjects, CancellationToken cancellationToken)
+    {
+        if (subjects.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = Command(connection, null, $"SELECT {RecordColumns} FROM credit_records WHERE subject_id >= @from AND subject_id <= @to ORDER BY subject_id",
+            ("@from", subjects[0]), ("@to", subjects[^1]));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var postgres = IsPostgres(connection);
+        long rows = 0, check = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            check += reader.GetInt64(0) + reader.GetInt64(1) + reader.GetString(2).Length + reader.GetString(4).Length + reader.GetString(5).Length;
+            check += reader.IsDBNull(3) ? 0 : ReadDate(reader, 3, postgres).DayNumber;
+            check += reader.IsDBNull(6) ? 0 : ReadDate(reader, 6, postgres).DayNumber;
+            check += reader.GetBoolean(7) ? 1 : 0;
+            check += reader.IsDBNull(8) ? 0 : reader.GetString(8).Length;
+            rows++;
+        }
+
+        return check == long.MinValue ? -1 : rows;
+    }
+
+    /// <summary>
+    /// Stores <paramref name="scores"/> in the open <paramref name="transaction"/>: a history row for each score that is
+    /// new or moved (score, level or model), then the current scores (the reason changes only with the score). Subjects
+    /// who opted out meanwhile are left out. Returns how many scores moved.
+    /// </summary>
+    public static async Task<int> WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<ComputedScore> scores, string reason,
+        DateOnly asOf, DateTime now, CancellationToken cancellationToken)
+    {
+        var postgres = IsPostgres(connection);
+        await Execute(connection, transaction, postgres
+            ? "CREATE TEMP TABLE IF NOT EXISTS score_stage (subject_id bigint NOT NULL, score integer NOT NULL, level text NOT NULL, model_version text NOT NULL, explanation jsonb NOT NULL); TRUNCATE score_stage;"
+            : "CREATE TEMP TABLE IF NOT EXISTS score_stage (subject_id INTEGER NOT NULL, score INTEGER NOT NULL, level TEXT NOT NULL, model_version TEXT NOT NULL, explanation TEXT NOT NULL); DELETE FROM temp.score_stage;",
+            cancellationToken);
+        if (postgres)
+        {
+            await using var copy = await ((NpgsqlConnection)connection).BeginBinaryImportAsync(
+                "COPY score_stage (subject_id, score, level, model_version, explanation) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            foreach (var s in scores)
+            {
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(s.SubjectId, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(s.Score, NpgsqlDbType.Integer, cancellationToken);
+                await copy.WriteAsync(s.Level, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(s.ModelVersion, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(s.ExplanationJson, NpgsqlDbType.Jsonb, cancellationToken);
+            }
+
+            await copy.CompleteAsync(cancellationToken);
+        }
+        else
+        {
+            await using var insert = Command(connection, transaction, "INSERT INTO temp.score_stage (subject_id, score, level, model_version, explanation) VALUES (@s, @n, @l, @m, @e)",
+                ("@s", 0L), ("@n", 0), ("@l", ""), ("@m", ""), ("@e", ""));
+            insert.Prepare();
+            foreach (var s in scores)
+            {
+                insert.Parameters[0].Value = s.SubjectId;
+                insert.Parameters[1].Value = s.Score;
+                insert.Parameters[2].Value = s.Level;
+                insert.Parameters[3].Value = s.ModelVersion;
+                insert.Parameters[4].Value = s.ExplanationJson;
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        object stamp = postgres ? now : now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+        object day = postgres ? asOf : asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var changed = await Execute(connection, transaction, """
+            INSERT INTO score_history (subject_id, score, level, model_version, computed_at, reason)
+            SELECT st.subject_id, st.score, st.level, st.model_version, @now, @reason
+            FROM score_stage st
+            JOIN score_opt_ins o ON o.subject_id = st.subject_id AND o.opted_out_at IS NULL
+            LEFT JOIN scores s ON s.subject_id = st.subject_id
+            WHERE s.subject_id IS NULL OR s.score <> st.score OR s.level <> st.level OR s.model_version <> st.model_version
+            ORDER BY st.subject_id
+            """, cancellationToken, ("@now", stamp), ("@reason", reason));
+        await Execute(connection, transaction, """
+            INSERT INTO scores (subject_id, score, level, model_version, as_of, computed_at, reason, explanation)
+            SELECT st.subject_id, st.score, st.level, st.model_version, @asof, @now, @reason, st.explanation
+            FROM score_stage st
+            JOIN score_opt_ins o ON o.subject_id = st.subject_id AND o.opted_out_at IS NULL
+            WHERE true
+            ON CONFLICT (subject_id) DO UPDATE SET
+                reason = CASE WHEN scores.score <> excluded.score OR scores.level <> excluded.level OR scores.model_version <> excluded.model_version
+                              THEN excluded.reason ELSE scores.reason END,
+                score = excluded.score, level = excluded.level, model_version = excluded.model_version,
+                as_of = excluded.as_of, computed_at = excluded.computed_at, explanation = excluded.explanation
+            """, cancellationToken, ("@asof", day), ("@now", stamp), ("@reason", reason));
+        return changed;
+    }
+
+    internal static DateOnly ReadDate(DbDataReader reader, int ordinal, bool postgres) =>
+        postgres ? reader.GetFieldValue<DateOnly>(ordinal) : DateOnly.ParseExact(reader.GetString(ordinal).AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary><c>column IN (the ids)</c>: an array parameter on PostgreSQL, a JSON array on SQLite.</summary>
+    internal static string InList(DbConnection connection, string column) =>
+        IsPostgres(connection) ? $"{column} = ANY(@ids)" : $"{column} IN (SELECT value FROM json_each(@ids))";
+
+    internal static object IdsParameter(DbConnection connection, IEnumerable<long> ids)
+    {
+        if (IsPostgres(connection))
+        {
+            return ids.ToArray();
+        }
+
+        var text = new StringBuilder("[");
+        foreach (var id in ids)
+        {
+            if (text.Length > 1)
+            {
+                text.Append(',');
+            }
+
+            text.Append(id.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return text.Append(']').ToString();
+    }
+
+    internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] args)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.CommandTimeout = 0;
+        foreach (var (name, value) in args)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value;
+            command.Parameters.Add(p);
+        }
+
+        return command;
+    }
+
+    internal static async Task<int> Execute(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] args)
+    {
+        await using var command = Command(connection, transaction, sql, args);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

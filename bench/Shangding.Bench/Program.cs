@@ -28,7 +28,7 @@ public static class Program
     {
         if (args.Length == 0)
         {
-            await Console.Error.WriteLineAsync("usage: generate <rows> <file.xlsx|file.csv> | read <file> | import <file> <sqlite|postgres> [--twice] | api <records> <sqlite|postgres>");
+            await Console.Error.WriteLineAsync("usage: generate <rows> <file.xlsx|file.csv> | read <file> | import <file> <sqlite|postgres> [--twice] | api <records> <sqlite|postgres> | score-generate <sqlite|postgres> <file|database> <persons> <records-per-person> | score-stream|score-recompute [--draft]|score-rescore <n>|score-simulate|score-drop <sqlite|postgres> <file|database>");
             return 2;
         }
 
@@ -37,6 +37,7 @@ public static class Program
             "generate" => Generate(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]),
             "read" => Read(args[1]),
             "import" => await ImportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Contains("--twice")),
+            _ when args[0].StartsWith("score-", StringComparison.Ordinal) => await ScoreBench.RunAsync(args),
             "api" => await ApiBench.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
             _ => 2,
         };

@@ -4,14 +4,14 @@ using Shangding.Core.Scoring;
 namespace Shangding.Web;
 
 /// <summary>
-/// Same-day rescoring: every two seconds, takes the subjects that intake (or a dispute, a repair)
+/// Same-day rescoring: every second, takes the subjects that intake (or a dispute, a repair)
 /// marked as changed and rescores the opted-in ones, so a new record moves a score within seconds.
 /// </summary>
 public sealed class RescoreWorker(IServiceProvider services, ILogger<RescoreWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -21,13 +21,13 @@ public sealed class RescoreWorker(IServiceProvider services, ILogger<RescoreWork
                 {
                     await using var scope = services.CreateAsyncScope();
                     handled = await scope.ServiceProvider.GetRequiredService<ScoreService>()
-                        .ProcessQueueAsync(scope.ServiceProvider.GetRequiredService<ShangdingDbContext>(), 1000, stoppingToken);
+                        .ProcessQueueAsync(scope.ServiceProvider.GetRequiredService<ShangdingDbContext>(), 5000, stoppingToken);
                 }
                 while (handled > 0 && !stoppingToken.IsCancellationRequested);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogError(ex, "Rescoring failed; it is tried again in 2 seconds");
+                logger.LogError(ex, "Rescoring failed; it is tried again in a second");
             }
         }
     }

@@ -213,10 +213,10 @@ public static class ScoreStore
         postgres ? reader.GetFieldValue<DateOnly>(ordinal) : DateOnly.ParseExact(reader.GetString(ordinal).AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary><c>column IN (the ids)</c>: an array parameter on PostgreSQL, a JSON array on SQLite.</summary>
-    internal static string InList(DbConnection connection, string column) =>
+    public static string InList(DbConnection connection, string column) =>
         IsPostgres(connection) ? $"{column} = ANY(@ids)" : $"{column} IN (SELECT value FROM json_each(@ids))";
 
-    internal static object IdsParameter(DbConnection connection, IEnumerable<long> ids)
+    public static object IdsParameter(DbConnection connection, IEnumerable<long> ids)
     {
         if (IsPostgres(connection))
         {
@@ -237,7 +237,7 @@ public static class ScoreStore
         return text.Append(']').ToString();
     }
 
-    internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] args)
+    public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] args)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -254,7 +254,7 @@ public static class ScoreStore
         return command;
     }
 
-    internal static async Task<int> Execute(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] args)
+    public static async Task<int> Execute(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] args)
     {
         await using var command = Command(connection, transaction, sql, args);
         return await command.ExecuteNonQueryAsync(cancellationToken);

@@ -35,6 +35,7 @@ internal static class ScoreBench
             "score-rescore" => await RescoreAsync(settings, int.Parse(args[3], CultureInfo.InvariantCulture)),
             "score-simulate" => await SimulateAsync(settings),
             "score-drop" => await DropAsync(provider, args[2]),
+            "score-cpu" => await CpuAsync(settings, int.Parse(args[3], CultureInfo.InvariantCulture)),
             _ => 2,
         };
     }
@@ -162,6 +163,54 @@ internal static class ScoreBench
         await worker.StopAsync(CancellationToken.None);
         var rescored = await context.Scores.CountAsync(s => chosen.Contains(s.SubjectId) && s.ComputedAt >= now);
         Program.Report(new { step = "score-rescore", provider = settings.Provider.ToString(), marked = chosen.Count, changedRecords = firstRecords.Count, rescored, seconds, peakMb = Program.PeakMb(), load = Load() });
+        return 0;
+    }
+
+    /// <summary>Where the CPU goes for <paramref name="subjects"/> subjects: read and parse, compute, compute and serialise (one thread).</summary>
+    private static async Task<int> CpuAsync(DatabaseSettings settings, int subjects)
+    {
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+        await context.Database.OpenConnectionAsync();
+        var connection = context.Database.GetDbConnection();
+        var ids = await ScoreStore.NextOptedInAsync(connection, null, 0, subjects, CancellationToken.None);
+        var watch = Stopwatch.StartNew();
+        var stream = await ScoreStore.StreamOnlyAsync(connection, ids, CancellationToken.None);
+        var streamSeconds = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        var records = await ScoreStore.ReadRecordsAsync(connection, null, ids, CancellationToken.None);
+        var readSeconds = watch.Elapsed.TotalSeconds;
+        var model = Registry(settings).Active;
+        var asOf = DateOnly.FromDateTime(DateTime.Now);
+        long total = 0;
+        for (var i = 0; i < Math.Min(5000, ids.Count); i++)
+        {
+            total += ScoreEngine.Compute(records[i], model, asOf).Score; // warm-up
+        }
+
+        watch.Restart();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            total += ScoreEngine.Compute(records[i], model, asOf).Score;
+        }
+
+        var computeSeconds = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        long bytes = 0;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            bytes += StoredExplanation.Of(ScoreEngine.Compute(records[i], model, asOf)).ToJson().Length;
+        }
+
+        var serialiseSeconds = watch.Elapsed.TotalSeconds - computeSeconds;
+        var fields = records.SelectMany(r => r).Select(r => System.Text.Json.JsonSerializer.Serialize(r.Fields)).ToList();
+        watch.Restart();
+        foreach (var f in fields)
+        {
+            total += ScoringRecord.ParseFields(f).Count;
+        }
+
+        var parseSeconds = watch.Elapsed.TotalSeconds;
+        Program.Report(new { step = "score-cpu", subjects = ids.Count, rows = stream, streamSeconds, readAndParseSeconds = readSeconds, parseSeconds, computeSeconds, serialiseSeconds, meanExplanationChars = bytes / ids.Count, total, load = Load() });
         return 0;
     }
 

@@ -24,7 +24,7 @@ public sealed record RecomputeReport(long RunId, long Scored, long Changed, long
 /// </summary>
 public static class FullRecompute
 {
-    public const int ChunkSize = 10_000;
+    public const int ChunkSize = 5_000;
 
     private sealed record ReadChunk(List<long> Subjects, List<ScoringRecord>[] Records);
 
@@ -43,8 +43,8 @@ public static class FullRecompute
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = cancel.Token;
-        var read = Channel.CreateBounded<ReadChunk>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var computed = Channel.CreateBounded<ComputedChunk>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var read = Channel.CreateBounded<ReadChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var computed = Channel.CreateBounded<ComputedChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
 
         var reader = Task.Run(async () =>
         {

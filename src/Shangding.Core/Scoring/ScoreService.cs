@@ -154,7 +154,7 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
         Parallel.For(0, subjects.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var score = ScoreEngine.Compute(records[i], model, asOf);
-            result[i] = new ComputedScore(subjects[i], score.Score, score.Level.ToString(), score.ModelVersion, JsonSerializer.Serialize(score, Json));
+            result[i] = new ComputedScore(subjects[i], score.Score, score.Level.ToString(), score.ModelVersion, StoredExplanation.Of(score).ToJson());
         });
         return result;
     }
@@ -258,5 +258,5 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
     }
 
     /// <summary>Reads a stored explanation back (for pages and the CLI).</summary>
-    public static ScoreResult? ReadExplanation(string json) => JsonSerializer.Deserialize<ScoreResult>(json, Json);
+    public static StoredExplanation? ReadExplanation(string json) => StoredExplanation.FromJson(json);
 }

@@ -148,7 +148,7 @@ public static class ScoreStore
     {
         var postgres = IsPostgres(connection);
         await Execute(connection, transaction, postgres
-            ? "CREATE TEMP TABLE IF NOT EXISTS score_stage (subject_id bigint NOT NULL, score integer NOT NULL, level text NOT NULL, model_version text NOT NULL, explanation jsonb NOT NULL); TRUNCATE score_stage;"
+            ? "CREATE TEMP TABLE IF NOT EXISTS score_stage (subject_id bigint NOT NULL, score integer NOT NULL, level text NOT NULL, model_version text NOT NULL, explanation json NOT NULL); TRUNCATE score_stage;"
             : "CREATE TEMP TABLE IF NOT EXISTS score_stage (subject_id INTEGER NOT NULL, score INTEGER NOT NULL, level TEXT NOT NULL, model_version TEXT NOT NULL, explanation TEXT NOT NULL); DELETE FROM temp.score_stage;",
             cancellationToken);
         if (postgres)
@@ -162,7 +162,7 @@ public static class ScoreStore
                 await copy.WriteAsync(s.Score, NpgsqlDbType.Integer, cancellationToken);
                 await copy.WriteAsync(s.Level, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(s.ModelVersion, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(s.ExplanationJson, NpgsqlDbType.Jsonb, cancellationToken);
+                await copy.WriteAsync(s.ExplanationJson, NpgsqlDbType.Json, cancellationToken);
             }
 
             await copy.CompleteAsync(cancellationToken);

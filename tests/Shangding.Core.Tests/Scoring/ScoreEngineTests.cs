@@ -319,4 +319,21 @@ public sealed class ScoreEngineTests
         result.NotCounted.Single().RecordId.ShouldBe(4);
         result.Reasons.Select(r => r.Points).ShouldBe([6, 2]);
     }
+
+    [Fact]
+    public void ParseFields_ReadsEveryKindOfValue_AndRefusesWhatIsNotOneObject()
+    {
+        var fields = ScoringRecord.ParseFields("""{"a":"文本\u0041","n":12.50,"e":1e3,"t":true,"f":false,"z":null,"o":{"x":[1, 2]},"l":[1,"b"],"a2":"x"}""");
+        fields["a"].ShouldBe("文本A");
+        fields["n"].ShouldBe("12.50");
+        fields["e"].ShouldBe("1e3");
+        (fields["t"], fields["f"]).ShouldBe(("true", "false"));
+        fields.ContainsKey("z").ShouldBeFalse();
+        fields["o"].ShouldBe("""{"x":[1, 2]}""");
+        fields["l"].ShouldBe("""[1,"b"]""");
+        ScoringRecord.ParseFields("  ").Count.ShouldBe(0);
+        Should.Throw<ArgumentException>(() => ScoringRecord.ParseFields("[1]"));
+        Should.Throw<Exception>(() => ScoringRecord.ParseFields("""{"a":1} {"b":2}"""));
+        Should.Throw<Exception>(() => ScoringRecord.ParseFields("""{"a":"""));
+    }
 }

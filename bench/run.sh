@@ -4,6 +4,29 @@
 # string; each run creates and drops its own database. Prints one JSON line per measurement.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "score" ]; then
+  # Score benchmarks of issue 4. Usage: bench/run.sh score [persons] [records-per-person]
+  # (default 1,031,000 persons — about 1,000,000 of them adults who all opt in — and a mean of 10 records each).
+  PERSONS=${2:-1031000}
+  PER=${3:-10}
+  dotnet build -c Release bench/Shangding.Bench -v q --nologo >/dev/null
+  BIN="dotnet bench/Shangding.Bench/bin/Release/net10.0/Shangding.Bench.dll"
+  DIR=${BENCH_DIR:-/tmp/shangding-bench}
+  mkdir -p "$DIR"
+  for provider in postgres sqlite; do
+    target=sd_score_bench
+    [ $provider = sqlite ] && target="$DIR/score-bench.db"
+    $BIN score-generate $provider "$target" "$PERSONS" "$PER"
+    for step in score-stream score-recompute "score-recompute --draft" "score-rescore 10000" score-simulate; do
+      echo "{\"uptime\": \"$(uptime)\"}"
+      # shellcheck disable=SC2086
+      set -- $step
+      $BIN "$1" $provider "$target" "${@:2}"
+    done
+    $BIN score-drop $provider "$target"
+  done
+  exit 0
+fi
 ROWS=${1:-1000000}
 OUT=${BENCH_DIR:-/tmp/shangding-bench}
 mkdir -p "$OUT"

@@ -37,7 +37,7 @@
         axisTick: { show: false }, splitLine: { length: 10, lineStyle: { color: "#fff", width: 2 } },
         axisLabel: { color: "#4a5866", distance: 20, fontSize: 11 },
         splitNumber: 5,
-        detail: { valueAnimation: true, fontSize: 34, fontWeight: 700, color: ink, offsetCenter: [0, "38%"], formatter: "{value}" },
+        detail: { valueAnimation: false, fontSize: 34, fontWeight: 700, color: ink, offsetCenter: [0, "38%"], formatter: "{value}" },
         title: { offsetCenter: [0, "68%"], fontSize: 15, color: spec.levelColour || ink },
         data: [{ value: spec.value, name: spec.level }]
       }]

@@ -44,13 +44,18 @@ public sealed class IndicatorsModel(ScoreService scores, CatalogDefinition catal
         {
             yield return grade switch
             {
-                LevelGrade level => UiText.Pick($"按{level.FieldZh}：", $"by {level.FieldEn}: ") + string.Join(" · ", level.Points.Select(p => $"{p.Key} {WithSign(p.Value)}")),
+                LevelGrade level => UiText.Pick($"按{level.FieldZh}：", $"by {level.FieldEn}: ") + string.Join(" · ", level.Points.Select(p => $"{ValueName(p.Key)} {WithSign(p.Value)}")),
                 BandGrade band => UiText.Pick($"按{band.FieldZh}：", $"by {band.FieldEn}: ") + Bands(band.Bands, ""),
                 DaysGrade days => UiText.Pick($"按{days.FromZh}至{days.ToZh}的天数：", "by the number of days: ") + Bands(days.Bands, UiText.Pick(" 天", " days")),
                 _ => grade.ToString(),
             };
         }
     }
+
+    /// <summary>Honour levels in English (the catalogue's values are Chinese).</summary>
+    private static string ValueName(string value) => UiText.IsEnglish()
+        ? value switch { "区县级" => "district", "市级" => "city", "省级" => "province", "国家级" => "national", _ => value }
+        : value;
 
     private static string Bands(IReadOnlyList<Band> bands, string unit) =>
         string.Join(" · ", bands.Select(b => (b.To is { } to ? $"{Number(b.From)}–<{Number(to)}{unit}" : $"≥{Number(b.From)}{unit}") + " " + WithSign(b.Points)));

@@ -133,6 +133,8 @@ public sealed partial class PortalPagesTests(ShangdingWebFactory factory) : ICla
         refused.QuerySelector("#Confirm-error")!.TextContent.ShouldBe("请勾选确认后再提交。");
         refused.QuerySelector("#Confirm")!.GetAttribute("aria-invalid").ShouldBe("true");
         (await OptedInAsync(subjectId)).ShouldBeFalse();
+        var refusedEn = Parse(await (await client.PostFormAsync("/me/score?handler=OptIn&culture=en", [], Ct, "/me/score?culture=en")).Content.ReadAsStringAsync(Ct));
+        refusedEn.QuerySelector("#Confirm-error")!.TextContent.ShouldBe("Please tick the box to confirm.");
 
         var response = await client.PostFormAsync("/me/score?handler=OptIn", new() { ["Confirm"] = "true" }, Ct, "/me/score");
         var page = Parse(await response.Content.ReadAsStringAsync(Ct));

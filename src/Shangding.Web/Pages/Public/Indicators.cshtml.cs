@@ -10,7 +10,7 @@ namespace Shangding.Web.Pages.Public;
 /// The published indicator system (指标体系, 001 §6(2), 003 §17) rendered from the active score model —
 /// the same model file the engine runs and docs/MODEL.md is generated from (<see cref="IndicatorSystem"/>).
 /// </summary>
-public sealed class IndicatorsModel(ScoreService scores, CatalogDefinition catalog) : PageModel
+public sealed class IndicatorsModel(ScoreService scores, CatalogDefinition catalog, UiText text) : PageModel
 {
     public ScoreModel Model { get; private set; } = null!;
     public CatalogDefinition Catalog => catalog;
@@ -21,15 +21,15 @@ public sealed class IndicatorsModel(ScoreService scores, CatalogDefinition catal
 
     public static string Number(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
-    public static string SeverityName(Severity severity) => severity switch
-    {
-        Severity.Minor => UiText.Pick("轻微", "minor"),
-        Severity.General => UiText.Pick("一般", "general"),
-        _ => UiText.Pick("严重", "serious"),
-    };
+    public string SeverityName(Severity severity) => text["portal.severity." + severity];
+
+    public string Months(int months) => text.Format("portal.rem.months", months);
+
+    /// <summary>The list separator of the page's language.</summary>
+    public string Comma => text["portal.ind.comma"];
 
     /// <summary>The points of a rule in words, in the page's language.</summary>
-    public static IEnumerable<string> Points(CategoryRule rule)
+    public IEnumerable<string> Points(CategoryRule rule)
     {
         if (rule.BasePointsFromSeverity)
         {
@@ -37,33 +37,40 @@ public sealed class IndicatorsModel(ScoreService scores, CatalogDefinition catal
         }
         else if (rule.BasePoints != 0 || rule.Grades.Count == 0)
         {
-            yield return UiText.Pick("每条 ", "each ") + WithSign(rule.BasePoints);
+            yield return text.Format("portal.ind.each", WithSign(rule.BasePoints));
         }
 
         foreach (var grade in rule.Grades)
         {
             yield return grade switch
             {
-                LevelGrade level => UiText.Pick($"按{level.FieldZh}：", $"by {level.FieldEn}: ") + string.Join(" · ", level.Points.Select(p => $"{ValueName(p.Key)} {WithSign(p.Value)}")),
-                BandGrade band => UiText.Pick($"按{band.FieldZh}：", $"by {band.FieldEn}: ") + Bands(band.Bands, ""),
-                DaysGrade days => UiText.Pick($"按{days.FromZh}至{days.ToZh}的天数：", "by the number of days: ") + Bands(days.Bands, UiText.Pick(" 天", " days")),
+                LevelGrade level => text.Format("portal.ind.byField", UiText.Pick(level.FieldZh, level.FieldEn)) + string.Join(" · ", level.Points.Select(p => $"{ValueName(p.Key)} {WithSign(p.Value)}")),
+                BandGrade band => text.Format("portal.ind.byField", UiText.Pick(band.FieldZh, band.FieldEn)) + Bands(band.Bands, ""),
+                DaysGrade days => text.Format("portal.ind.byDays", FieldName(rule, days.FromField, days.FromZh), FieldName(rule, days.ToField, days.ToZh)) + Bands(days.Bands, text["portal.ind.days"]),
                 _ => grade.ToString(),
             };
         }
     }
 
-    /// <summary>Honour levels in English (the catalogue's values are Chinese).</summary>
-    private static string ValueName(string value) => UiText.IsEnglish()
-        ? value switch { "区县级" => "district", "市级" => "city", "省级" => "province", "国家级" => "national", _ => value }
-        : value;
+    private string FieldName(CategoryRule rule, string code, string fallback) =>
+        catalog.Find(rule.CategoryCode)?.FindField(code) is { } field ? UiText.Pick(field.NameZh, field.NameEn) : fallback;
+
+    /// <summary>Honour levels by name in the page's language (the catalogue's values are Chinese).</summary>
+    private string ValueName(string value) => value switch
+    {
+        "区县级" => text["portal.honour.district"],
+        "市级" => text["portal.honour.city"],
+        "省级" => text["portal.honour.province"],
+        "国家级" => text["portal.honour.national"],
+        _ => value,
+    };
 
     private static string Bands(IReadOnlyList<Band> bands, string unit) =>
         string.Join(" · ", bands.Select(b => (b.To is { } to ? $"{Number(b.From)}–<{Number(to)}{unit}" : $"≥{Number(b.From)}{unit}") + " " + WithSign(b.Points)));
 
     public string Period(CategoryRule rule) => rule.Polarity == Polarity.Good
-        ? UiText.Pick($"{rule.GoodYears} 年", $"{rule.GoodYears} years")
-        : UiText.Pick($"{Model.PublicationMonths[rule.Severity ?? Severity.General]} 个月（{SeverityName(rule.Severity ?? Severity.General)}）",
-            $"{Model.PublicationMonths[rule.Severity ?? Severity.General]} months ({SeverityName(rule.Severity ?? Severity.General)})");
+        ? text.Format("portal.ind.years", rule.GoodYears)
+        : $"{Months(Model.PublicationMonths[rule.Severity ?? Severity.General])} ({SeverityName(rule.Severity ?? Severity.General)})";
 
     public string CategoryName(CategoryRule rule) => UiText.Pick(rule.NameZh, rule.NameEn);
 }

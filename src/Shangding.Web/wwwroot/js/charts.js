@@ -8,12 +8,14 @@
   var font = '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif';
   var ink = "#1d2733", line = "#d5dce3";
 
-  function bars(spec) {
+  function bars(spec, el) {
+    // Long names (reporting units) are cut to 40% of the chart's width; the tooltip and the table give them whole.
+    var labelWidth = Math.max(64, Math.min(240, Math.round(el.clientWidth * 0.4)));
     return {
       textStyle: { fontFamily: font, color: ink },
       grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1, splitLine: { lineStyle: { color: line } } },
-      yAxis: { type: "category", inverse: true, data: spec.labels, axisTick: { show: false } },
+      yAxis: { type: "category", inverse: true, data: spec.labels, axisTick: { show: false }, axisLabel: { width: labelWidth, overflow: "truncate" } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       series: [{
         type: "bar",
@@ -64,7 +66,7 @@
     var make = kinds[spec.kind];
     if (!make) { return; }
     var chart = window.echarts.init(el, null, { renderer: "svg" });
-    chart.setOption(make(spec));
+    chart.setOption(make(spec, el));
     el.classList.add("chart-ready");
     charts.push(chart);
   });

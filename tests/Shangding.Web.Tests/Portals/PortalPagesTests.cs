@@ -183,6 +183,37 @@ public sealed partial class PortalPagesTests(ShangdingWebFactory factory) : ICla
     }
 
     [Fact]
+    public async Task AMinor_IsToldWhyTheyCannotOptIn_AndNothingIsStored()
+    {
+        long subjectId;
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            var now = DateTime.UtcNow;
+            var minor = new Subject
+            {
+                Kind = Shangding.Core.Catalog.SubjectKind.Person, CertType = "ResidentId", IdHash = "minor-test-hash", IdCipher = "-",
+                IdMasked = "4101**********0012", Name = "小明", BirthDate = DateOnly.FromDateTime(now).AddYears(-16), CreatedAt = now, UpdatedAt = now,
+            };
+            db.Subjects.Add(minor);
+            await db.SaveChangesAsync(Ct);
+            subjectId = minor.Id;
+            await scope.ServiceProvider.GetRequiredService<Shangding.Web.Access.AccountService>()
+                .CreateAsync(db, "minor-citizen", "小明", Shangding.Core.Access.Roles.Citizen, Shangding.Web.Access.DemoAccounts.Password, null, subjectId, Ct);
+        }
+
+        var client = await PortalClient.SignedInAs(factory, "minor-citizen", Ct);
+        var page = Parse(await client.Http.GetStringAsync("/me/score", Ct));
+        page.QuerySelector(".error")!.TextContent.ShouldContain("年满 18 周岁");
+        page.QuerySelector("form.confirm-form").ShouldBeNull();
+        // Posting anyway is refused by the score service, in the page's language.
+        var refused = Parse(await (await client.PostFormAsync("/me/score?handler=OptIn&culture=en", new() { ["Confirm"] = "true" }, Ct, "/me/score")).Content.ReadAsStringAsync(Ct));
+        refused.QuerySelector("#optin-error")!.TextContent.ShouldBe("Residents can opt in to the Shangding score from the age of 18.");
+        refused.QuerySelector("html")!.GetAttribute("lang").ShouldBe("en");
+        (await OptedInAsync(subjectId)).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task OperatorDashboard_ChartsTheNumbersOfItsTables()
     {
         var op = await PortalClient.SignedInAs(factory, "operator", Ct);

@@ -112,6 +112,7 @@ public static class WebSetup
             }
 
             await DemoAccounts.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), app.Lifetime.ApplicationStopping);
+            await DemoCitizen.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), scope.ServiceProvider.GetRequiredService<TimeProvider>(), app.Lifetime.ApplicationStopping);
         }
     }
 

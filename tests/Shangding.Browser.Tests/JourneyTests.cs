@@ -1,24 +1,67 @@
 using Microsoft.Playwright;
+using Shangding.Testing;
 
 namespace Shangding.Browser.Tests;
 
-/// <summary>Journeys through the real server in headless Chromium, with screenshots of each main page at desktop and phone width.</summary>
+/// <summary>
+/// Journeys through the real server in headless Chromium, with screenshots of each main page at
+/// desktop and phone width (390 px), in Chinese and English, to artifacts/screenshots/.
+/// </summary>
 public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
 {
+    private const string DemoPassword = "Shangding-demo-2026";
+
     private static readonly (string Name, int Width, int Height)[] Viewports = [("desktop", 1280, 900), ("phone", 390, 844)];
 
     private async Task<IPage> NewPage(int width, int height)
     {
         server.RequireBrowser();
-        var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height }, Locale = "en-US" });
+        var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            Locale = "en-US",
+            AcceptDownloads = true,
+        });
         return await context.NewPageAsync();
     }
 
-    private static Task<byte[]> Shot(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(WebServer.ScreenshotDirectory, name + ".png"), FullPage = true });
+    private static async Task Shot(IPage page, string name)
+    {
+        // Charts animate in; wait until they are drawn so the screenshot shows them.
+        if (await page.Locator(".chart").CountAsync() > 0)
+        {
+            await page.WaitForSelectorAsync(".chart.chart-ready svg");
+            await page.WaitForTimeoutAsync(700);
+        }
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(WebServer.ScreenshotDirectory, name + ".png"), FullPage = true });
+        // Every visible text comes from a key; a missing one would show as [key].
+        (await page.InnerTextAsync("body")).ShouldNotMatch(@"\[[a-z]+\.[\w.\-]+\]", name);
+        // Nothing is wider than the window (no sideways scrolling of the whole page).
+        (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1")).ShouldBeTrue($"{name} overflows sideways");
+    }
+
+    private async Task SignIn(IPage page, string user, string landing)
+    {
+        await page.GotoAsync(server.BaseUrl + "/account/signin");
+        await page.FillAsync("#UserName", user);
+        await page.FillAsync("#Password", DemoPassword);
+        await page.ClickAsync("main button[type=submit]");
+        await page.WaitForURLAsync("**" + landing);
+    }
+
+    private async Task ShootBothLanguages(IPage page, string url, string name, string viewport)
+    {
+        await page.GotoAsync(server.BaseUrl + url);
+        (await page.GetAttributeAsync("html", "lang")).ShouldBe("zh-CN");
+        await Shot(page, $"{name}-zh-{viewport}");
+        await page.GotoAsync(server.BaseUrl + url + (url.Contains('?') ? "&" : "?") + "culture=en");
+        (await page.GetAttributeAsync("html", "lang")).ShouldBe("en");
+        await Shot(page, $"{name}-en-{viewport}");
+    }
 
     [Fact]
-    public async Task AVisitor_ReadsTheHomeAndCatalogue_InChineseThenEnglish()
+    public async Task AVisitor_ReadsTheHomeIndicatorsAndCatalogue_InChineseThenEnglish()
     {
         foreach (var (name, width, height) in Viewports)
         {
@@ -28,17 +71,64 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
             (await page.Locator(".levels li strong").AllInnerTextsAsync()).ShouldBe(["信用极好", "信用优秀", "信用良好", "轻微失信", "信用较差"]);
             await Shot(page, $"home-zh-{name}");
 
+            if (name == "phone")
+            {
+                // The menu is folded on a phone; the button opens it, Escape closes it and focus returns.
+                (await page.IsVisibleAsync("nav.nav-public")).ShouldBeFalse();
+                await page.FocusAsync("button.menu-toggle");
+                await page.Keyboard.PressAsync("Enter");
+                (await page.IsVisibleAsync("nav.nav-public")).ShouldBeTrue();
+                (await page.GetAttributeAsync("button.menu-toggle", "aria-expanded")).ShouldBe("true");
+                await Shot(page, "menu-zh-phone");
+                await page.FocusAsync("nav.nav-public a[href='/public/indicators']");
+                await page.Keyboard.PressAsync("Escape");
+                (await page.IsVisibleAsync("nav.nav-public")).ShouldBeFalse();
+                (await page.EvaluateAsync<string>("() => document.activeElement.className")).ShouldBe("menu-toggle");
+            }
+            else
+            {
+                (await page.IsVisibleAsync("nav.nav-public")).ShouldBeTrue();
+            }
+
+            await page.GotoAsync(server.BaseUrl + "/public/indicators");
+            (await page.Locator("table.indicators tbody tr").CountAsync()).ShouldBeGreaterThan(20);
+            await Shot(page, $"indicators-zh-{name}");
+
             await page.GotoAsync(server.BaseUrl + "/catalog");
             await page.SelectOptionAsync("select[name=unit]", "WATER-SUPPLY");
             await page.ClickAsync("form.filters button");
             (await page.Locator("tbody tr").CountAsync()).ShouldBe(2);
             await Shot(page, $"catalog-zh-{name}");
 
+            // The language switch in the header (inside the menu on a phone).
+            if (name == "phone")
+            {
+                await page.ClickAsync("button.menu-toggle");
+            }
+
             await page.ClickAsync("form.lang button");
             await page.WaitForURLAsync("**/catalog?*");
             (await page.GetAttributeAsync("html", "lang")).ShouldBe("en");
+            await Shot(page, $"catalog-en-{name}");
             await page.GotoAsync(server.BaseUrl + "/");
+            (await page.Locator(".levels li strong").AllInnerTextsAsync()).ShouldBe(["Outstanding", "Excellent", "Good", "Minor dishonesty", "Poor"]);
             await Shot(page, $"home-en-{name}");
+            await page.GotoAsync(server.BaseUrl + "/public/indicators");
+            (await page.InnerTextAsync("h1")).ShouldBe("The Shangding score indicator system");
+            await Shot(page, $"indicators-en-{name}");
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AVisitor_ReadsThePoliciesAndRemedies()
+    {
+        foreach (var (name, width, height) in Viewports)
+        {
+            var page = await NewPage(width, height);
+            await ShootBothLanguages(page, "/public/policies", "policies", name);
+            (await page.Locator("ol.documents > li").CountAsync()).ShouldBe(5);
+            await ShootBothLanguages(page, "/public/remedies", "remedies", name);
             await page.Context.CloseAsync();
         }
     }
@@ -49,12 +139,8 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
         foreach (var (name, width, height) in Viewports)
         {
             var page = await NewPage(width, height);
-            await page.GotoAsync(server.BaseUrl + "/account/signin");
-            await page.FillAsync("#UserName", "water");
-            await page.FillAsync("#Password", "Shangding-demo-2026");
-            await page.ClickAsync("main button[type=submit]");
-            await page.WaitForURLAsync("**/unit");
-            await Shot(page, $"unit-desk-{name}");
+            await SignIn(page, "water", "/unit");
+            await Shot(page, $"unit-desk-zh-{name}");
 
             await page.GotoAsync(server.BaseUrl + "/unit/entry/P-ARREARS-WATER");
             await page.FillAsync("#f_name", "赵六");
@@ -62,7 +148,90 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
             await page.ClickAsync("form.entry-form button[type=submit]");
             (await page.InnerTextAsync("#f_id_number-error")).ShouldContain("校验位");
             (await page.InputValueAsync("#f_name")).ShouldBe("赵六");
-            await Shot(page, $"unit-entry-errors-{name}");
+            await Shot(page, $"unit-entry-errors-zh-{name}");
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AClerk_DownloadsTheTemplate_UploadsAFileWithABadRow_AndSeesTheReason()
+    {
+        var page = await NewPage(1280, 900);
+        await SignIn(page, "water", "/unit");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("a[href='/api/v1/catalog/P-ARREARS-WATER/template.xlsx']"));
+        var templatePath = await download.PathAsync();
+        var template = await File.ReadAllBytesAsync(templatePath!, TestContext.Current.CancellationToken);
+        template[..2].ShouldBe("PK"u8.ToArray()); // an .xlsx (zip) file
+
+        var good = TestPlatform.ResidentId(new DateOnly(1981, 7, 9), 321);
+        var bad = good[..17] + (good[17] == '1' ? "2" : "1");
+        string?[] Row(string key, string id) => [key, "钱七", "居民身份证", id, "郑州市中原区建设路 8 号", "2025-05-01", "2026-01-31", "45", "1234.5", "市自来水公司", "2026-02-10"];
+        var file = TemplateFiller.Fill(template, [Row("BROWSER-1", good), Row("BROWSER-2", bad)]);
+
+        await page.GotoAsync(server.BaseUrl + "/unit/upload/P-ARREARS-WATER");
+        await page.SetInputFilesAsync("#Upload", new FilePayload { Name = "十一月欠费.xlsx", MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Buffer = file });
+        await page.ClickAsync("#upload-form button[type=submit]");
+        await page.WaitForURLAsync("**/unit/batches/*");
+        var reasons = await page.InnerTextAsync("main table");
+        reasons.ShouldContain("BROWSER-2");
+        reasons.ShouldContain("校验位");
+        reasons.ShouldNotContain("BROWSER-1");
+        await Shot(page, "unit-batch-zh-desktop");
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync(page.Url + "?culture=en");
+        (await page.InnerTextAsync("main table")).ShouldContain("check");
+        await Shot(page, "unit-batch-en-phone");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ACitizen_OptsIn_AndSeesTheNewScoreWithItsGauge()
+    {
+        var page = await NewPage(1280, 900);
+        await SignIn(page, "citizen", "/me");
+        await Shot(page, "me-zh-desktop");
+        await page.ClickAsync("main a[href='/me/score']");
+        await page.WaitForURLAsync("**/me/score");
+        (await page.Locator("#score-value").CountAsync()).ShouldBe(0); // not opted in yet
+        await Shot(page, "score-optin-zh-desktop");
+
+        // Submitting without the confirmation shows the error beside the box.
+        await page.ClickAsync("form.confirm-form button[type=submit]");
+        (await page.InnerTextAsync("#Confirm-error")).ShouldBe("请勾选确认后再提交。");
+        await page.CheckAsync("#Confirm");
+        await page.ClickAsync("form.confirm-form button[type=submit]");
+        await page.WaitForSelectorAsync("#score-value");
+        (await page.InnerTextAsync("p.success")).ShouldContain("已开通商鼎分");
+        var score = int.Parse(await page.InnerTextAsync("#score-value"), System.Globalization.CultureInfo.InvariantCulture);
+        score.ShouldBeInRange(0, 200);
+        await page.WaitForSelectorAsync(".chart.gauge.chart-ready svg");
+        (await page.TextContentAsync(".chart.gauge svg") ?? "").ShouldContain(score.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        (await page.Locator("ul.contributions li").CountAsync()).ShouldBeGreaterThan(1);
+        await Shot(page, "score-zh-desktop");
+
+        await page.ClickAsync("form[action*='handler=Donate'] button");
+        await page.WaitForSelectorAsync(".whatif-result");
+        (await page.InnerTextAsync(".whatif-result")).ShouldContain($"积分将从 {score} 分变为");
+        await Shot(page, "score-whatif-zh-desktop");
+
+        await ShootBothLanguages(page, "/me/score", "score", "desktop");
+        await page.SetViewportSizeAsync(390, 844);
+        await ShootBothLanguages(page, "/me/score", "score", "phone");
+        await ShootBothLanguages(page, "/me", "me", "phone");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task AnOperator_SeesTheDashboardWithItsCharts()
+    {
+        foreach (var (name, width, height) in Viewports)
+        {
+            var page = await NewPage(width, height);
+            await SignIn(page, "operator", "/operator");
+            await page.WaitForSelectorAsync(".chart.chart-ready svg");
+            (await page.Locator(".chart.chart-ready").CountAsync()).ShouldBe(2);
+            (await page.Locator("#levels-table tbody tr").CountAsync()).ShouldBe(5);
+            await ShootBothLanguages(page, "/operator", "operator", name);
             await page.Context.CloseAsync();
         }
     }

@@ -22,7 +22,7 @@ public sealed class ReportingPagesTests(ShangdingWebFactory factory) : IClassFix
 
         var overview = new HtmlParser().ParseDocument(await op.Http.GetStringAsync("/operator", Ct));
         overview.QuerySelectorAll("table")[0].QuerySelectorAll("tbody tr").Length.ShouldBeGreaterThan(3);
-        // The demo opts two residents in three in: the level chart counts them all.
-        overview.QuerySelectorAll(".bar-value").Sum(v => int.Parse(v.TextContent, System.Globalization.CultureInfo.InvariantCulture)).ShouldBe(26);
+        // The demo opts two residents in three in: the level table beside the chart counts them all.
+        overview.QuerySelectorAll("#levels-table tbody td.num").Sum(v => int.Parse(v.TextContent, System.Globalization.CultureInfo.InvariantCulture)).ShouldBe(26);
     }
 }

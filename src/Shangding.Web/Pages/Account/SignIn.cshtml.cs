@@ -86,6 +86,7 @@ public sealed class SignInModel(AccountService accounts, ShangdingDbContext db, 
         {
             Roles.UnitClerk => "/unit",
             Roles.Operator => "/operator",
+            Roles.Citizen => "/me",
             _ => "/",
         });
     }

@@ -1,13 +1,23 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Calendar;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
+using Shangding.Core.Reporting;
+using Shangding.Core.Scoring;
 
 namespace Shangding.Web.Pages.Operator;
 
+/// <summary>
+/// The operator's dashboard: records in force by category and by unit, the score distribution by
+/// level (chart and table), reporting that is overdue, recent batches.
+/// </summary>
 public sealed class IndexModel(CatalogDefinition catalog, ShangdingDbContext db) : PageModel
 {
     public sealed record CategoryCount(string Category, string Unit, int Count);
+
+    public sealed record UnitCount(string Unit, int Count, int Categories);
 
     public CatalogDefinition Catalog => catalog;
     public long Subjects { get; private set; }
@@ -15,11 +25,16 @@ public sealed class IndexModel(CatalogDefinition catalog, ShangdingDbContext db)
     public int NameConflicts { get; private set; }
     public int RescoreDue { get; private set; }
     public IReadOnlyList<CategoryCount> ByCategory { get; private set; } = [];
+    public IReadOnlyList<UnitCount> ByUnit { get; private set; } = [];
     public IReadOnlyList<IntakeBatch> Batches { get; private set; } = [];
-    public IReadOnlyList<(Shangding.Core.Scoring.LevelDefinition Level, int Count)> ScoreLevels { get; private set; } = [];
+    public IReadOnlyList<(LevelDefinition Level, int Count)> ScoreLevels { get; private set; } = [];
     public int OptedIn { get; private set; }
 
-    public async Task OnGetAsync([Microsoft.AspNetCore.Mvc.FromServices] Shangding.Core.Scoring.ScoreService scores, CancellationToken cancellationToken)
+    /// <summary>Unit × category pairs whose reporting deadline has passed without a report (overdue, reminded or listed).</summary>
+    public IReadOnlyList<ComplianceRow> Overdue { get; private set; } = [];
+
+    public async Task OnGetAsync([FromServices] ScoreService scores, [FromServices] WorkingDayCalendar calendar,
+        [FromServices] ReportingOptions options, [FromServices] TimeProvider clock, CancellationToken cancellationToken)
     {
         var byLevel = await db.Scores.AsNoTracking().GroupBy(s => s.Level).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         ScoreLevels = [.. scores.Model.Levels.Select(l => (l, byLevel.FirstOrDefault(b => b.Key == l.Level.ToString())?.Count ?? 0))];
@@ -33,6 +48,15 @@ public sealed class IndexModel(CatalogDefinition catalog, ShangdingDbContext db)
             .Select(g => new { g.Key.CategoryCode, g.Key.UnitCode, Count = g.Count() })
             .ToListAsync(cancellationToken);
         ByCategory = [.. counts.Select(c => new CategoryCount(c.CategoryCode, c.UnitCode, c.Count)).OrderByDescending(c => c.Count)];
-        Batches = await db.IntakeBatches.AsNoTracking().OrderByDescending(b => b.Id).Take(20).ToListAsync(cancellationToken);
+        ByUnit = [.. counts.GroupBy(c => c.UnitCode)
+            .Select(g => new UnitCount(g.Key, g.Sum(c => c.Count), g.Count()))
+            .OrderByDescending(u => u.Count).ThenBy(u => u.Unit, StringComparer.Ordinal)];
+        Batches = await db.IntakeBatches.AsNoTracking().OrderByDescending(b => b.Id).Take(10).ToListAsync(cancellationToken);
+        var today = ReportingTime.ChinaDate(clock.GetUtcNow().UtcDateTime);
+        Overdue = [.. (await ReportingCompliance.ComputeAsync(db, catalog, calendar, today, options, null, cancellationToken))
+            .Where(r => r.Status >= ComplianceStatus.Overdue)
+            .OrderByDescending(r => r.WorkingDaysOverdue).ThenBy(r => r.UnitCode, StringComparer.Ordinal)];
     }
+
+    public string UnitName(string code) => catalog.FindUnit(code) is { } u ? Localization.UiText.Pick(u.NameZh, u.NameEn) : code;
 }

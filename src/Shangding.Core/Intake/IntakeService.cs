@@ -98,6 +98,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         var now = Now();
         var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
         long batchId;
+        long historyFrom;
         await using (var context = DataServiceCollectionExtensions.CreateContext(settings))
         {
             if (request.IdempotencyKey is not null)
@@ -115,14 +116,14 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             context.IntakeBatches.Add(batch);
             await context.SaveChangesAsync(cancellationToken);
             batchId = batch.Id;
+            // History ids of this batch will come after every id that exists now (record_changes has no batch index).
+            historyFrom = await context.RecordChanges.MaxAsync(c => (long?)c.Id, cancellationToken) ?? 0;
         }
 
         try
         {
             await using var store = await IntakeStore.BeginAsync(settings, cancellationToken);
             var (total, digest, busy) = await StageAllAsync(store, request, rows, today, progress, cancellationToken);
-            // History ids of this batch come after every id that exists now (record_changes has no batch index).
-            var historyFrom = Convert.ToInt64(await store.ScalarAsync("SELECT COALESCE(MAX(id), 0) FROM record_changes", cancellationToken), CultureInfo.InvariantCulture);
             var counts = await store.MergeAsync(batchId, request.UnitCode, request.Channel, request.Actor, now, cancellationToken);
             var results = request.ReturnRecordResults ? await store.ReadResultsAsync(cancellationToken) : [];
             var finished = Now();

@@ -66,6 +66,7 @@ public static class CliApp
             ScoreCommands.Build(context).ElementAt(0),
             ScoreCommands.Build(context).ElementAt(1),
             ScoreCommands.Build(context).ElementAt(2),
+            AuditCommands.Build(context),
         };
 
         try

@@ -18,6 +18,7 @@ public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
     {
         ["Security:IdEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         ["Security:IdHashKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ["Access:QueryLogKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -49,6 +49,7 @@ public static class WebSetup
             .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator))
             .AddPolicy(Policies.UnitClerk, p => p.RequireRole(Roles.UnitClerk).RequireClaim(Policies.UnitClaim));
         services.AddSingleton<AccountService>();
+        builder.AddShangdingAccessWeb();
         if (builder.Configuration.GetValue("Jobs:Enabled", true))
         {
             services.AddHostedService<DailyJobs>();
@@ -137,6 +138,7 @@ public static class WebSetup
         app.MapCatalogEndpoints();
         app.MapRecordEndpoints();
         app.MapUnitEndpoints();
+        app.MapShangdingAccess();
         app.MapRazorPages();
     }
 

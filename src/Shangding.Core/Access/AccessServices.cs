@@ -18,6 +18,11 @@ public static class AccessServices
         });
         services.AddSingleton(sp => new AuditVerifier(database, sp.GetRequiredService<QueryLogKey>()));
         services.AddSingleton(sp => new AccessPolicy(sp.GetRequiredService<Scoring.ScoreModelRegistry>().Active.PublicationMonths));
+        services.AddSingleton(_ => BenefitCatalog.Load(paths.CatalogDirectory));
+        services.AddSingleton<GrantService>();
+        services.AddSingleton<AccessCredentials>();
+        services.AddSingleton<CreditQueries>();
+        services.AddSingleton<PublicInformation>();
         return services;
     }
 }

@@ -113,6 +113,7 @@ public static class WebSetup
             }
 
             await DemoAccounts.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), app.Lifetime.ApplicationStopping);
+            await AccessDemo.EnsureAsync(scope.ServiceProvider, context, app.Lifetime.ApplicationStopping);
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Json;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Shangding.Core.Access;
@@ -46,7 +45,7 @@ public static class AccessEndpoints
     {
         var queries = routes.MapGroup("/api/v1").WithTags("Queries");
         queries.MapPost("/queries", Query)
-            .RequireAuthorization(p => p.AddAuthenticationSchemes(AccessWeb.QueryScheme, CookieAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser())
+            .RequireAuthorization(p => p.AddAuthenticationSchemes(AccessWeb.QueryOrCookieScheme).RequireAuthenticatedUser())
             .RequireRateLimiting(AccessWeb.QueryLimit)
             .WithName("PostQuery")
             .WithSummary("Query a subject's credit information under a grant (third parties) or an official letter (government bodies); every query is logged.")
@@ -70,7 +69,7 @@ public static class AccessEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         queries.MapPost("/benefit-checks", BenefitCheck)
-            .RequireAuthorization(p => p.AddAuthenticationSchemes(AccessWeb.QueryScheme, CookieAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser())
+            .RequireAuthorization(p => p.AddAuthenticationSchemes(AccessWeb.QueryOrCookieScheme).RequireAuthenticatedUser())
             .RequireRateLimiting(AccessWeb.QueryLimit)
             .WithName("PostBenefitCheck")
             .WithSummary("Yes or no: does the subject's level earn this benefit? Under a grant for this benefit; nothing else is revealed.")
@@ -119,7 +118,7 @@ public static class AccessEndpoints
         var subjectId = await queries.FindSubjectAsync(db, body.Subject.IdNumber, body.Subject.Name, cancellationToken);
         var grant = await grants.FindAsync(db, body.GrantCode, cancellationToken);
         var request = new AccessRequest(subjectId, what.Value, body.Purpose, body.LetterNumber, grant is null ? null : GrantService.Facts(grant));
-        var answer = await queries.QueryAsync(db, actor, request, user.Identity?.AuthenticationType == AccessWeb.QueryScheme ? "api" : "web", cancellationToken);
+        var answer = await queries.QueryAsync(db, actor, request, user.HasClaim(c => c.Type == AccessWeb.KeyClaim) ? "api" : "web", cancellationToken);
         await timing.PadAsync(watch, cancellationToken);
         if (!answer.Allowed)
         {
@@ -146,7 +145,7 @@ public static class AccessEndpoints
         var subjectId = body.Subject is null ? null : await queries.FindSubjectAsync(db, body.Subject.IdNumber, body.Subject.Name, cancellationToken);
         var grant = await grants.FindAsync(db, body.GrantCode, cancellationToken);
         var request = new AccessRequest(subjectId, AccessWhat.BenefitCheck, body.Purpose, Grant: grant is null ? null : GrantService.Facts(grant), Benefit: body.Benefit);
-        var answer = await queries.QueryAsync(db, actor, request, user.Identity?.AuthenticationType == AccessWeb.QueryScheme ? "api" : "web", cancellationToken);
+        var answer = await queries.QueryAsync(db, actor, request, user.HasClaim(c => c.Type == AccessWeb.KeyClaim) ? "api" : "web", cancellationToken);
         await timing.PadAsync(watch, cancellationToken);
         return answer.Allowed ? TypedResults.Ok(new BenefitCheckResponse(answer.LogEntryId, body.Benefit!, answer.Eligible == true)) : Refused();
     }

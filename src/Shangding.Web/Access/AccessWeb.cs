@@ -17,6 +17,7 @@ namespace Shangding.Web.Access;
 public static class AccessWeb
 {
     public const string QueryScheme = "QueryApiKey";
+    public const string QueryOrCookieScheme = "QueryApiKeyOrCookie";
     public const string CitizenPolicy = "access-citizen";
     public const string AuditPolicy = "access-audit";
     public const string SignInLimit = "access-signin";
@@ -28,7 +29,16 @@ public static class AccessWeb
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
-        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, QueryApiKeyHandler>(QueryScheme, null);
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, QueryApiKeyHandler>(QueryScheme, null)
+            // The query API takes a query token or a signed-in session; an API answers 401, never a redirect to the sign-in page.
+            .AddPolicyScheme(QueryOrCookieScheme, null, options =>
+            {
+                options.ForwardDefaultSelector = context =>
+                    context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? QueryScheme : CookieAuthenticationDefaults.AuthenticationScheme;
+                options.ForwardChallenge = QueryScheme;
+                options.ForwardForbid = QueryScheme;
+            });
         services.AddAuthorizationBuilder()
             .AddPolicy(CitizenPolicy, p => p.RequireRole(Roles.Citizen))
             .AddPolicy(AuditPolicy, p => p.RequireRole(Roles.Operator, Roles.Auditor));
@@ -39,7 +49,8 @@ public static class AccessWeb
 
         services.AddSingleton<ActorResolver>();
         services.AddSingleton(new QueryTiming(TimeSpan.FromMilliseconds(configuration.GetValue("Access:MinQueryMilliseconds", 150))));
-        services.Configure<RazorPagesOptions>(options =>
+        // PostConfigure: the Razor Pages setup replaces the convention collection during Configure.
+        services.PostConfigure<RazorPagesOptions>(options =>
         {
             options.Conventions.AuthorizePage("/Me/Records", CitizenPolicy);
             options.Conventions.AuthorizePage("/Me/Queries", CitizenPolicy);

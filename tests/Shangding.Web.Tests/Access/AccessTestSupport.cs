@@ -11,6 +11,22 @@ using Shangding.Web.Tests.Infrastructure;
 
 namespace Shangding.Web.Tests.Access;
 
+/// <summary>A browser-like client over any app instance: fills in the antiforgery token of forms.</summary>
+internal sealed partial class FormClient(HttpClient http)
+{
+    public HttpClient Http { get; } = http;
+
+    public async Task<HttpResponseMessage> PostFormAsync(string url, Dictionary<string, string> fields, CancellationToken ct, string? formPage = null)
+    {
+        var page = await Http.GetStringAsync(formPage ?? url, ct);
+        fields["__RequestVerificationToken"] = TokenRegex().Match(page).Groups[1].Value;
+        return await Http.PostAsync(url, new FormUrlEncodedContent(fields), ct);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex TokenRegex();
+}
+
 /// <summary>Helpers of the access tests: querying API tokens, citizen sign-in, grants through the citizen's page.</summary>
 internal static class AccessTestSupport
 {

@@ -48,6 +48,11 @@ public static class AccessWeb
         }
 
         services.AddSingleton<ActorResolver>();
+        if (configuration.GetValue("Jobs:Enabled", true))
+        {
+            services.AddHostedService<QueryLogCheckpointJob>();
+        }
+
         services.AddSingleton(new QueryTiming(TimeSpan.FromMilliseconds(configuration.GetValue("Access:MinQueryMilliseconds", 150))));
         // PostConfigure: the Razor Pages setup replaces the convention collection during Configure.
         services.PostConfigure<RazorPagesOptions>(options =>

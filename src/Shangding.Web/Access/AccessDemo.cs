@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Access;
 using Shangding.Core.Data;
 using Shangding.Core.Intake;
-using Shangding.Core.Scoring;
 using Shangding.Core.Subjects;
 
 namespace Shangding.Web.Access;
@@ -10,7 +9,7 @@ namespace Shangding.Web.Access;
 /// <summary>
 /// Demo data of the access module (development only, <c>Demo:Seed</c>): querying accounts (third-party
 /// organisations, government bodies) and one known demo citizen with records of classes A, B and C,
-/// furnished through the real intake pipeline, opted in to the score. Idempotent.
+/// furnished through the real intake pipeline. They have not opted in to the score: they can at /me/score. Idempotent.
 /// </summary>
 public static class AccessDemo
 {
@@ -77,18 +76,5 @@ public static class AccessDemo
         credit["defaulted_on"] = Day(500);
         credit["default_amount"] = "3200";
         await intake.RunAsync(new IntakeRequest("PBOC-ZHENGZHOU", IntakeChannels.Batch, "demo-seeder", "P-CREDIT-DEFAULT"), [new IntakeRow(1, null, credit, [])], null, cancellationToken);
-
-        var subject = await context.Subjects.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash, cancellationToken);
-        if (subject is not null)
-        {
-            try
-            {
-                await services.GetRequiredService<ScoreService>().OptInAsync(context, subject.Id, "demo", cancellationToken);
-            }
-            catch (ScoreOptInException)
-            {
-                // Not an adult on the demo date: no score.
-            }
-        }
     }
 }

@@ -38,6 +38,7 @@ public sealed class AccessJourneyTests(ShangdingWebFactory factory) : IClassFixt
     public async Task Grant_IsUsed_ShowsInMyQueries_ThenRevokedAndTheNextQueryIsRefused()
     {
         var citizen = await Citizen(factory, Ct);
+        await OptIn(factory, Ct);
         var code = await Grant(citizen, factory, "bank", GrantScopes.Score, null, Ct);
         var bank = ApiClient(factory, await TokenFor(factory, "bank", Ct));
 

@@ -88,6 +88,19 @@ internal static class AccessTestSupport
         return page.QuerySelector("#grant-code")!.TextContent.Trim();
     }
 
+    /// <summary>The demo citizen opts in to the score (as on /me/score), once.</summary>
+    public static async Task OptIn(WebApplicationFactory<Program> factory, CancellationToken ct)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        var hash = scope.ServiceProvider.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>().LookupHash(AccessDemo.CitizenId);
+        var subject = await db.Subjects.SingleAsync(s => s.IdHash == hash, ct);
+        if (!await db.Scores.AnyAsync(s => s.SubjectId == subject.Id, ct))
+        {
+            await scope.ServiceProvider.GetRequiredService<Shangding.Core.Scoring.ScoreService>().OptInAsync(db, subject.Id, "test", ct);
+        }
+    }
+
     public static async Task<List<QueryLogEntry>> Log(WebApplicationFactory<Program> factory, CancellationToken ct)
     {
         await using var scope = factory.Services.CreateAsyncScope();

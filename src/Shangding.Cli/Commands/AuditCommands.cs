@@ -45,6 +45,15 @@ internal static class AuditCommands
             return 0;
         });
 
-        return new Command("audit", "Tamper evidence: verify the chains, sign a query log checkpoint") { verify, checkpoint };
+        var actor = new Option<string>("--actor") { Description = "Who runs it (kept in the audit chain)", Required = true };
+        var baseline = new Command("seal-baseline", "Seal record history rows no seal covers (rows from before migration 0011): once, when upgrading; audited") { actor };
+        baseline.SetAction(async (parse, ct) =>
+        {
+            var seal = await RecordHistory.SealBaselineAsync(cli.Get<DatabaseSettings>(), parse.GetValue(actor)!, cli.Get<TimeProvider>().GetUtcNow().UtcDateTime, ct);
+            await cli.Out.WriteLineAsync(seal is null ? "Every record history row is already sealed." : $"Sealed {seal.RowCount:N0} record history row(s) as baseline seal {seal.Id}.");
+            return 0;
+        });
+
+        return new Command("audit", "Tamper evidence: verify the chains, sign a query log checkpoint, seal pre-existing history") { verify, checkpoint, baseline };
     }
 }

@@ -3,6 +3,8 @@ using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Shangding.Core.Data;
 
 namespace Shangding.Core.Audit;
@@ -95,6 +97,54 @@ public static class RecordHistory
 
         await AuditChain.AppendAsync(connection, transaction, provider, AuditKind, seal.Id, actor,
             string.Create(CultureInfo.InvariantCulture, $"record history {kind} {refId}: {count} change(s), ids {first}–{last}"), seal.Digest, at, cancellationToken);
+        return seal;
+    }
+
+    /// <summary>
+    /// Seals every history row no seal covers yet — rows written before migration 0011, or by a writer
+    /// that did not seal — as one audited <c>baseline</c> seal. Run once when upgrading
+    /// (<c>shangding audit seal-baseline</c>); it vouches for those rows as they are now, and the audit
+    /// chain records that it was done, by whom and for how many rows. Returns null when nothing is unsealed.
+    /// </summary>
+    public static async Task<RecordHistorySeal?> SealBaselineAsync(DatabaseSettings settings, string actor, DateTime at, CancellationToken cancellationToken)
+    {
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+        var covered = new HashSet<long>();
+        foreach (var hashes in await context.RecordHistorySeals.AsNoTracking().Select(x => x.RowHashes).ToListAsync(cancellationToken))
+        {
+            for (var offset = 0; offset + EntryBytes <= hashes.Length; offset += EntryBytes)
+            {
+                covered.Add(BinaryPrimitives.ReadInt64BigEndian(hashes.AsSpan(offset, 8)));
+            }
+        }
+
+        var ids = (await context.RecordChanges.AsNoTracking().OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(cancellationToken)).Where(id => !covered.Contains(id)).ToList();
+        if (ids.Count == 0)
+        {
+            return null;
+        }
+
+        // Contiguous ranges keep the statement short for the usual case (a block of old rows).
+        var ranges = new List<string>();
+        var start = ids[0];
+        var previous = ids[0];
+        foreach (var id in ids.Skip(1).Append(long.MinValue))
+        {
+            if (id == previous + 1)
+            {
+                previous = id;
+                continue;
+            }
+
+            ranges.Add(string.Create(CultureInfo.InvariantCulture, $"id BETWEEN {start} AND {previous}"));
+            start = previous = id;
+        }
+
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
+        var seal = await SealAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), settings.Provider, "baseline", null,
+            "(" + string.Join(" OR ", ranges) + ")", new Dictionary<string, object>(), actor, at, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return seal;
     }
 

@@ -256,4 +256,24 @@ public sealed class AuditVerifyTests
             problems.ShouldContain(p => p.Chain == "audit" && p.Kind == "altered" && p.EntryId == 2);
         }
     }
+
+    [Theory]
+    [AllEngines]
+    public async Task SealBaseline_CoversHistoryWrittenBeforeSealing_AndIsAudited(DatabaseProvider provider)
+    {
+        await using var db = await WithHistory(provider);
+        // Rows from before migration 0011 (or from a writer that did not seal) are not covered.
+        await Sql(db, """
+            INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after)
+            VALUES (1, 1, 3, 'Withdrawn', 'form', NULL, 'legacy', '2026-03-16 02:00:00', NULL, NULL)
+            """);
+        (await Verify(db)).Problems.Single().Kind.ShouldBe("inserted");
+
+        var seal = await RecordHistory.SealBaselineAsync(db.Settings, "operator:upgrade", DateTime.UtcNow, Ct);
+        seal!.RowCount.ShouldBe(1);
+        (await Verify(db)).Problems.ShouldBeEmpty();
+        (await RecordHistory.SealBaselineAsync(db.Settings, "operator:upgrade", DateTime.UtcNow, Ct)).ShouldBeNull();
+        await using var context = db.NewContext();
+        (await context.AuditEntries.OrderBy(a => a.Id).LastAsync(Ct)).Summary.ShouldContain("baseline");
+    }
 }

@@ -276,4 +276,25 @@ public sealed class AuditVerifyTests
         await using var context = db.NewContext();
         (await context.AuditEntries.OrderBy(a => a.Id).LastAsync(Ct)).Summary.ShouldContain("baseline");
     }
+
+    [Theory]
+    [AllEngines]
+    public async Task ConcurrentAppends_KeepOneUnbrokenChain(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var log = new QueryLog(db.Settings, Key, TimeProvider.System) { CheckpointEvery = 7 };
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await using var context = db.NewContext();
+                await log.AppendAsync(context, Input(worker), Ct);
+            }
+        }, Ct)));
+
+        var report = await Verify(db);
+        report.Problems.ShouldBeEmpty();
+        report.QueryLogEntries.ShouldBe(40);
+        report.Checkpoints.ShouldBe(5);
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Shangding.Core.Access;
 using Shangding.Core.Calendar;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
@@ -44,6 +45,7 @@ public static class ShangdingCoreServices
             configuration.GetValue("Intake:MaxSharedStrings", Intake.Files.IntakeFileLimits.Default.MaxSharedStrings)));
         services.AddSingleton<FileImport>();
         services.AddSingleton<UnitCredentials>();
+        services.AddShangdingAccess(configuration, paths, database);
         services.AddSingleton(configuration.GetSection(ReportingOptions.SectionName).Get<ReportingOptions>() ?? new ReportingOptions());
         return services;
     }

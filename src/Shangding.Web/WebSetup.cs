@@ -49,6 +49,7 @@ public static class WebSetup
             .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator))
             .AddPolicy(Policies.UnitClerk, p => p.RequireRole(Roles.UnitClerk).RequireClaim(Policies.UnitClaim));
         services.AddSingleton<AccountService>();
+        builder.AddShangdingAccessWeb();
         if (builder.Configuration.GetValue("Jobs:Enabled", true))
         {
             services.AddHostedService<DailyJobs>();
@@ -113,6 +114,7 @@ public static class WebSetup
 
             await DemoAccounts.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), app.Lifetime.ApplicationStopping);
             await DemoCitizen.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), scope.ServiceProvider.GetRequiredService<TimeProvider>(), app.Lifetime.ApplicationStopping);
+            await AccessDemo.EnsureAsync(scope.ServiceProvider, context, app.Lifetime.ApplicationStopping);
         }
     }
 
@@ -138,6 +140,7 @@ public static class WebSetup
         app.MapCatalogEndpoints();
         app.MapRecordEndpoints();
         app.MapUnitEndpoints();
+        app.MapShangdingAccess();
         app.MapRazorPages();
     }
 

@@ -27,6 +27,8 @@ public static class AuditChain
             await lockCommand.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // PostgreSQL keeps microseconds: hash what is stored, so `audit verify` recomputes the same hash.
+        at = new DateTime(at.Ticks - at.Ticks % 10, at.Kind);
         string previous;
         await using (var last = connection.CreateCommand())
         {

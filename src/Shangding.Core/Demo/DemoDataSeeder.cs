@@ -107,7 +107,18 @@ public sealed class DemoDataSeeder(CatalogDefinition catalog, IdentityProtector 
             AfterJson = r.FieldsJson,
         }));
         await context.SaveChangesAsync(cancellationToken);
+        await SealHistoryAsync(context, now, cancellationToken);
         return new DemoSeedReport(true, subjects.Count, records.Count);
+    }
+
+    /// <summary>The demo history is sealed like any intake batch, so `audit verify` passes on a demo database.</summary>
+    private static async Task SealHistoryAsync(ShangdingDbContext context, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
+        await Audit.RecordHistory.SealAsync(context.Database.GetDbConnection(), Microsoft.EntityFrameworkCore.Storage.DbContextTransactionExtensions.GetDbTransaction(transaction),
+            context.Database.IsNpgsql() ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite, "demo", null, "channel = 'demo' AND batch_id IS NULL",
+            new Dictionary<string, object>(), "demo-seeder", now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>

@@ -98,6 +98,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         var now = Now();
         var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
         long batchId;
+        long historyFrom;
         await using (var context = DataServiceCollectionExtensions.CreateContext(settings))
         {
             if (request.IdempotencyKey is not null)
@@ -115,6 +116,8 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             context.IntakeBatches.Add(batch);
             await context.SaveChangesAsync(cancellationToken);
             batchId = batch.Id;
+            // History ids of this batch will come after every id that exists now (record_changes has no batch index).
+            historyFrom = await context.RecordChanges.MaxAsync(c => (long?)c.Id, cancellationToken) ?? 0;
         }
 
         try
@@ -143,6 +146,9 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                 $"batch {batchId} unit {request.UnitCode} {request.Channel} {request.CategoryCode}: {total} rows, {counts.Created} created, {counts.Updated} updated, {counts.Unchanged} unchanged, {counts.Withdrawn} withdrawn, {counts.Rejected} rejected");
             await AuditChain.AppendAsync(store.Connection, store.Transaction, settings.Provider, "intake-batch", batchId, request.Actor,
                 summary, digest, finished, cancellationToken);
+            // The history rows as stored, hashed one by one, so `audit verify` can name a row changed in SQL.
+            await RecordHistory.SealAsync(store.Connection, store.Transaction, settings.Provider, "intake-batch", batchId, "id > @from AND batch_id = @b",
+                new Dictionary<string, object> { ["@from"] = historyFrom, ["@b"] = batchId }, request.Actor, finished, cancellationToken);
             await store.CommitAsync(cancellationToken);
             var timings = store.Timings.ToList();
             timings.Insert(0, new("stage.busy.read", busy.Read));

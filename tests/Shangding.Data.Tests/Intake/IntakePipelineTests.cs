@@ -74,7 +74,8 @@ public sealed class IntakePipelineTests
         var batch = await context.IntakeBatches.SingleAsync(Ct);
         (batch.Status, batch.Created, batch.TotalRows).ShouldBe((BatchStatus.Committed, 2, 2));
         var audit = await context.AuditEntries.AsNoTracking().OrderBy(a => a.Id).ToListAsync(Ct);
-        audit.Count.ShouldBe(1);
+        // The batch (digest of its staged rows) and the seal of its history rows as stored.
+        audit.Select(a => a.Kind).ShouldBe(["intake-batch", "record-history"]);
         audit[0].RefId.ShouldBe(result.BatchId);
         Shangding.Core.Audit.AuditChain.Verify(audit).ShouldBeNull();
     }
@@ -265,7 +266,8 @@ public sealed class IntakePipelineTests
         Amount((await context.Records.SingleAsync(Ct)).FieldsJson).ShouldBe(1234.50m);
         (await context.Subjects.CountAsync(Ct)).ShouldBe(1);
         (await context.RecordChanges.CountAsync(Ct)).ShouldBe(1);
-        (await context.AuditEntries.CountAsync(Ct)).ShouldBe(1);
+        (await context.AuditEntries.CountAsync(Ct)).ShouldBe(2); // the first batch and its history seal
+        (await context.RecordHistorySeals.CountAsync(Ct)).ShouldBe(1);
         var failed = await context.IntakeBatches.OrderBy(b => b.Id).LastAsync(Ct);
         failed.Status.ShouldBe(BatchStatus.Refused);
         failed.Message!.ShouldContain("nothing was stored");

@@ -18,6 +18,7 @@ public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
     {
         ["Security:IdEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         ["Security:IdHashKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ["Access:QueryLogKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -29,6 +30,10 @@ public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
         builder.UseSetting("Demo:Seed", "true");
         builder.UseSetting("Demo:Persons", "40");
         builder.UseSetting("Jobs:Enabled", "false");
+        // Every test client comes from the same address: rate limits are tested on their own (AccessAbuseTests).
+        builder.UseSetting("Access:RateLimits:SignInPerMinute", "10000");
+        builder.UseSetting("Access:RateLimits:QueriesPerMinute", "10000");
+        builder.UseSetting("Access:RateLimits:PublicSearchesPerMinute", "10000");
         foreach (var (key, value) in TestKeys)
         {
             builder.UseSetting(key, value);

@@ -1,0 +1,207 @@
+using System.Buffers.Binary;
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Shangding.Core.Data;
+
+namespace Shangding.Core.Audit;
+
+/// <summary>
+/// Makes record history (<c>record_changes</c>) tamper-evident without slowing bulk intake: after a
+/// writer has inserted its rows (set-based, in its transaction), <see cref="SealAsync"/> reads them
+/// back once, hashes each row's stored content, and stores a seal — for every row its id and a
+/// 128-bit prefix of the SHA-256 of its content — whose SHA-256 digest goes into the audit chain
+/// (kind <c>record-history</c>). <c>audit verify</c> recomputes every row's hash and names the first
+/// row altered, removed or inserted; a row no seal covers counts as inserted.
+/// Every writer of record_changes seals what it wrote, in the same transaction.
+/// </summary>
+public static class RecordHistory
+{
+    public const string AuditKind = "record-history";
+    public const int RowHashBytes = 16;
+    public const int EntryBytes = 8 + RowHashBytes;
+
+    internal const string SelectColumns = "id, subject_id, record_id, version, action, channel, batch_id, actor, at, before, after";
+
+    /// <summary>
+    /// Seals the rows of record_changes matching <paramref name="where"/> (e.g. <c>batch_id = @b</c>,
+    /// parameters in <paramref name="args"/>) and appends the seal's digest to the audit chain.
+    /// </summary>
+    public static async Task<RecordHistorySeal> SealAsync(DbConnection connection, DbTransaction transaction, DatabaseProvider provider,
+        string kind, long? refId, string where, IReadOnlyDictionary<string, object> args, string actor, DateTime at, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var count = 0;
+        long? first = null, last = null;
+        var entry = new byte[EntryBytes];
+        await using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = $"SELECT {SelectColumns} FROM record_changes WHERE {where} ORDER BY id";
+            select.CommandTimeout = 0;
+            foreach (var (name, value) in args)
+            {
+                var parameter = select.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = value;
+                select.Parameters.Add(parameter);
+            }
+
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            var text = new StringBuilder(512);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetInt64(0);
+                first ??= id;
+                last = id;
+                count++;
+                BinaryPrimitives.WriteInt64BigEndian(entry, id);
+                RowHash(reader, text, entry.AsSpan(8));
+                buffer.Write(entry);
+            }
+        }
+
+        var hashes = buffer.ToArray();
+        var seal = new RecordHistorySeal
+        {
+            Kind = kind,
+            RefId = refId,
+            RowCount = count,
+            FirstChangeId = first,
+            LastChangeId = last,
+            RowHashes = hashes,
+            Digest = Digest(kind, refId, hashes),
+            At = at,
+        };
+
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO record_history_seals (kind, ref_id, row_count, first_change_id, last_change_id, row_hashes, digest, at)
+                VALUES (@k, @r, @n, @f, @l, @h, @d, @t) RETURNING id
+                """;
+            Add(insert, "@k", kind);
+            Add(insert, "@r", (object?)refId ?? DBNull.Value);
+            Add(insert, "@n", count);
+            Add(insert, "@f", (object?)first ?? DBNull.Value);
+            Add(insert, "@l", (object?)last ?? DBNull.Value);
+            Add(insert, "@h", hashes);
+            Add(insert, "@d", seal.Digest);
+            Add(insert, "@t", provider == DatabaseProvider.Postgres ? at : at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
+            seal.Id = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        }
+
+        await AuditChain.AppendAsync(connection, transaction, provider, AuditKind, seal.Id, actor,
+            string.Create(CultureInfo.InvariantCulture, $"record history {kind} {refId}: {count} change(s), ids {first}–{last}"), seal.Digest, at, cancellationToken);
+        return seal;
+    }
+
+    /// <summary>
+    /// Seals every history row no seal covers yet — rows written before migration 0011, or by a writer
+    /// that did not seal — as one audited <c>baseline</c> seal. Run once when upgrading
+    /// (<c>shangding audit seal-baseline</c>); it vouches for those rows as they are now, and the audit
+    /// chain records that it was done, by whom and for how many rows. Returns null when nothing is unsealed.
+    /// </summary>
+    public static async Task<RecordHistorySeal?> SealBaselineAsync(DatabaseSettings settings, string actor, DateTime at, CancellationToken cancellationToken)
+    {
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+        var covered = new HashSet<long>();
+        foreach (var hashes in await context.RecordHistorySeals.AsNoTracking().Select(x => x.RowHashes).ToListAsync(cancellationToken))
+        {
+            for (var offset = 0; offset + EntryBytes <= hashes.Length; offset += EntryBytes)
+            {
+                covered.Add(BinaryPrimitives.ReadInt64BigEndian(hashes.AsSpan(offset, 8)));
+            }
+        }
+
+        var ids = (await context.RecordChanges.AsNoTracking().OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(cancellationToken)).Where(id => !covered.Contains(id)).ToList();
+        if (ids.Count == 0)
+        {
+            return null;
+        }
+
+        // Contiguous ranges keep the statement short for the usual case (a block of old rows).
+        var ranges = new List<string>();
+        var start = ids[0];
+        var previous = ids[0];
+        foreach (var id in ids.Skip(1).Append(long.MinValue))
+        {
+            if (id == previous + 1)
+            {
+                previous = id;
+                continue;
+            }
+
+            ranges.Add(string.Create(CultureInfo.InvariantCulture, $"id BETWEEN {start} AND {previous}"));
+            start = previous = id;
+        }
+
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
+        var seal = await SealAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), settings.Provider, "baseline", null,
+            "(" + string.Join(" OR ", ranges) + ")", new Dictionary<string, object>(), actor, at, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return seal;
+    }
+
+    /// <summary>The digest of a seal, as stored with it and in the audit chain.</summary>
+    public static string Digest(string kind, long? refId, byte[] rowHashes)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{kind}\u001f{refId}\u001f")));
+        hash.AppendData(rowHashes);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Hashes one row read with <see cref="SelectColumns"/>: its stored values, as read back from either engine.</summary>
+    internal static void RowHash(DbDataReader reader, StringBuilder text, Span<byte> destination)
+    {
+        text.Clear();
+        for (var i = 0; i < 11; i++)
+        {
+            if (i > 0)
+            {
+                text.Append('\u001f');
+            }
+
+            if (reader.IsDBNull(i))
+            {
+                text.Append('\u2400');
+                continue;
+            }
+
+            switch (i)
+            {
+                case 0 or 1 or 2 or 6:
+                    text.Append(Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
+                    break;
+                case 3:
+                    text.Append(Convert.ToInt32(reader.GetValue(i), CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
+                    break;
+                case 8:
+                    text.Append(reader.GetDateTime(i).Ticks.ToString(CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    text.Append(reader.GetString(i));
+                    break;
+            }
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        Span<byte> full = stackalloc byte[32];
+        SHA256.HashData(bytes, full);
+        full[..RowHashBytes].CopyTo(destination);
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}

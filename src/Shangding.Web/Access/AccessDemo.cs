@@ -1,0 +1,80 @@
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
+using Shangding.Core.Data;
+using Shangding.Core.Intake;
+using Shangding.Core.Subjects;
+
+namespace Shangding.Web.Access;
+
+/// <summary>
+/// Demo data of the access module (development only, <c>Demo:Seed</c>): querying accounts (third-party
+/// organisations, government bodies) and one known demo citizen with records of classes A, B and C,
+/// furnished through the real intake pipeline. They have not opted in to the score: they can at /me/score. Idempotent.
+/// </summary>
+public static class AccessDemo
+{
+    /// <summary>The demo citizen (fictitious, valid check digit): sign in at /account/citizen with this name and number.</summary>
+    public const string CitizenName = "王小明";
+
+    public static string CitizenId { get; } = "41010519850412123" + ResidentIdNumber.ComputeCheckDigit("41010519850412123");
+
+    public static IReadOnlyList<(string User, string Name, string Role, string? Unit)> Accounts { get; } =
+    [
+        ("bank", "郑州某银行", Roles.ThirdParty, null),
+        ("library", "郑州图书馆", Roles.ThirdParty, null),
+        ("landlord", "郑州安居住房租赁公司", Roles.ThirdParty, null),
+        ("police", "市公安局 查询员", Roles.GovernmentQuerier, "PUBLIC-SECURITY"),
+        ("civil-gov", "市民政局 查询员", Roles.GovernmentQuerier, "CIVIL-AFFAIRS"),
+        ("pboc", "人行郑州中心支行 查询员", Roles.GovernmentQuerier, "PBOC-ZHENGZHOU"),
+    ];
+
+    public static async Task EnsureAsync(IServiceProvider services, ShangdingDbContext context, CancellationToken cancellationToken)
+    {
+        var accounts = services.GetRequiredService<AccountService>();
+        foreach (var (user, name, role, unit) in Accounts)
+        {
+            if (!await context.Accounts.AnyAsync(a => a.UserName == user, cancellationToken))
+            {
+                if (unit is not null && !await context.Units.AnyAsync(u => u.Code == unit, cancellationToken))
+                {
+                    continue; // units come with the demo seed; without them, no government demo account
+                }
+
+                await accounts.CreateAsync(context, user, name, role, DemoAccounts.Password, unit, null, cancellationToken);
+            }
+        }
+
+        var protector = services.GetRequiredService<IdentityProtector>();
+        var hash = protector.LookupHash(CitizenId);
+        if (await context.Subjects.AnyAsync(s => s.IdHash == hash, cancellationToken))
+        {
+            return;
+        }
+
+        var intake = services.GetRequiredService<IntakeService>();
+        var today = DateOnly.FromDateTime(services.GetRequiredService<TimeProvider>().GetLocalNow().DateTime);
+        string Day(int daysAgo) => today.AddDays(-daysAgo).ToString("yyyy-MM-dd");
+        Dictionary<string, string?> Person(string key) => new() { ["record_key"] = key, ["name"] = CitizenName, ["id_type"] = "居民身份证", ["id_number"] = CitizenId };
+
+        var volunteer = Person("DEMO-V-1");
+        volunteer["rated_on"] = Day(200);
+        volunteer["rating_body"] = "市文明办";
+        volunteer["honour_level"] = "省级";
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "demo-seeder", "P-VOLUNTEER"), [new IntakeRow(1, null, volunteer, [])], null, cancellationToken);
+
+        var water = Person("DEMO-W-1");
+        water["customer_address"] = "郑州市金水区花园路1号";
+        water["arrears_from"] = Day(400);
+        water["arrears_counted_to"] = Day(300);
+        water["arrears_quantity"] = "12";
+        water["arrears_amount"] = "86.5";
+        water["determining_body"] = "市自来水公司";
+        water["determined_on"] = Day(290);
+        await intake.RunAsync(new IntakeRequest("WATER-SUPPLY", IntakeChannels.Batch, "demo-seeder", "P-ARREARS-WATER"), [new IntakeRow(1, null, water, [])], null, cancellationToken);
+
+        var credit = Person("DEMO-C-1");
+        credit["defaulted_on"] = Day(500);
+        credit["default_amount"] = "3200";
+        await intake.RunAsync(new IntakeRequest("PBOC-ZHENGZHOU", IntakeChannels.Batch, "demo-seeder", "P-CREDIT-DEFAULT"), [new IntakeRow(1, null, credit, [])], null, cancellationToken);
+    }
+}

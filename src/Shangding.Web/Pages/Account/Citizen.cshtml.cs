@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Core.Subjects;
+using Shangding.Web.Access;
+using Shangding.Web.Localization;
+
+namespace Shangding.Web.Pages.Account;
+
+/// <summary>
+/// Citizen sign-in through real-name verification (003 §18: the subject shows their identity). The ID
+/// number travels only in this POST body; the account is linked to the subject it identifies, created
+/// on first sign-in (the subject too, if no unit has reported about them yet).
+/// </summary>
+public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext db, IdentityProtector protector, AccountService accounts, TimeProvider clock) : PageModel
+{
+    private readonly IRealNameVerifier? _verifier = services.GetService<IRealNameVerifier>();
+
+    [BindProperty]
+    public string? Name { get; set; }
+
+    [BindProperty]
+    public string? IdNumber { get; set; }
+
+    [BindProperty]
+    public string? Code { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public string? Error { get; private set; }
+
+    public bool Available => _verifier is not null;
+
+    public bool DevelopmentOnly => _verifier?.IsDevelopmentOnly == true;
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (_verifier is null)
+        {
+            return Page();
+        }
+
+        var result = await _verifier.VerifyAsync(Name ?? "", IdNumber ?? "", Code ?? "", cancellationToken);
+        IdNumber = null; // never echoed back into the page
+        if (!result.Verified)
+        {
+            Error = UiText.Pick(result.ErrorZh!, result.ErrorEn!);
+            return Page();
+        }
+
+        var name = Name!.Trim();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var hash = protector.LookupHash(result.Identifier!);
+        var subject = await db.Subjects.FirstOrDefaultAsync(s => s.IdHash == hash, cancellationToken);
+        if (subject is null)
+        {
+            var parsed = ResidentIdNumber.Parse(result.Identifier!, DateOnly.FromDateTime(clock.GetLocalNow().DateTime));
+            subject = new Subject
+            {
+                Kind = SubjectKind.Person,
+                CertType = nameof(CertificateType.ResidentId),
+                IdHash = hash,
+                IdCipher = protector.Encrypt(result.Identifier!),
+                IdMasked = Masking.Mask(result.Identifier),
+                Name = name,
+                BirthDate = parsed.BirthDate,
+                Sex = parsed.Sex == Sex.Male ? "M" : "F",
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Subjects.Add(subject);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        else if (!string.Equals(subject.Name, name, StringComparison.Ordinal))
+        {
+            // The verified person's name differs from the name on file: sign in, but the name on file is kept.
+            subject.NameConflict = true;
+            subject.UpdatedAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        var account = await db.Accounts.FirstOrDefaultAsync(a => a.Role == Roles.Citizen && a.SubjectId == subject.Id, cancellationToken)
+            ?? await accounts.CreateAsync(db, $"citizen-{subject.Id.ToString(CultureInfo.InvariantCulture)}", name, Roles.Citizen,
+                Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)), null, subject.Id, cancellationToken);
+        if (account.Disabled)
+        {
+            Error = UiText.Pick("该账户已停用，请联系市信用中心。", "This account is disabled; please contact the Credit Centre.");
+            return Page();
+        }
+
+        account.LastSignInAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, account.Id.ToString(CultureInfo.InvariantCulture)),
+            new(ClaimTypes.Name, account.DisplayName),
+            new(ClaimTypes.Role, Roles.Citizen),
+            new(ActorResolver.SubjectClaim, subject.Id.ToString(CultureInfo.InvariantCulture)),
+        };
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
+            new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
+        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/me/records");
+    }
+}

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shangding.Core.Access;
+using Shangding.Core.Data;
+using Shangding.Web.Access;
+using Shangding.Web.Tests.Infrastructure;
+
+namespace Shangding.Web.Tests.Access;
+
+/// <summary>
+/// Every endpoint × every role: the HTTP outcome must match the access rule of the endpoint's area,
+/// and every read of a subject's data must give the policy's answer (including the refusals of issue 5).
+/// A new endpoint outside the known areas fails the test until its rule is written down here.
+/// </summary>
+public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : IClassFixture<ShangdingWebFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private const string Anonymous = "anonymous";
+
+    /// <summary>The roles and the demo account signed in for each (the citizen through real-name sign-in).</summary>
+    private static readonly (string Role, string? User)[] Actors =
+    [
+        (Anonymous, null), (Roles.Operator, "operator"), (Roles.Auditor, "auditor"), (Roles.UnitClerk, "water"),
+        (Roles.GovernmentQuerier, "police"), (Roles.ThirdParty, "bank"), (Roles.Citizen, null),
+    ];
+
+    /// <summary>Who may reach each area (first matching prefix wins). Null = anyone, "signed-in" = any signed-in role.</summary>
+    private static readonly (string Prefix, string[]? Roles)[] Areas =
+    [
+        ("/operator", [Roles.Operator]),
+        ("/unit", [Roles.UnitClerk]),
+        ("/me", [Roles.Citizen]),
+        ("/inbox", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),
+        ("/api/v1/records", []), // units' systems with their API token only
+        ("/api/v1/queries", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),
+        ("/api/v1/benefit-checks", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),
+        ("/api/v1/catalog", null), ("/api/v1/public", null), ("/public", null), ("/account", null), ("/health", null), ("/openapi", null),
+        ("/language", null), ("/Error", null), ("/error", null), ("/Index", null), ("/catalog", null),
+    ];
+
+    private async Task<HttpClient> SignIn(string role, string? user)
+    {
+        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        if (role == Anonymous)
+        {
+            return client;
+        }
+
+        var (url, fields) = role == Roles.Citizen
+            ? ("/account/citizen", new Dictionary<string, string> { ["Name"] = AccessDemo.CitizenName, ["IdNumber"] = AccessDemo.CitizenId, ["Code"] = DevelopmentRealNameVerifier.Code })
+            : ("/account/signin", new Dictionary<string, string> { ["UserName"] = user!, ["Password"] = DemoAccounts.Password });
+        var page = await client.GetStringAsync(url, Ct);
+        fields["__RequestVerificationToken"] = TokenRegex().Match(page).Groups[1].Value;
+        var response = await client.PostAsync(url, new FormUrlEncodedContent(fields), Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect, $"{role} signs in");
+        return client;
+    }
+
+    private static bool Denied(HttpResponseMessage response) =>
+        response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ||
+        response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location?.OriginalString is { } location &&
+        (location.Contains("/account/signin", StringComparison.Ordinal) || location.Contains("/account/denied", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task EveryEndpoint_ForEveryRole_FollowsTheRuleOfItsArea()
+    {
+        var clients = new Dictionary<string, HttpClient>();
+        foreach (var (role, user) in Actors)
+        {
+            clients[role] = await SignIn(role, user);
+        }
+
+        var endpoints = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        endpoints.Count.ShouldBeGreaterThan(20);
+        var failures = new List<string>();
+        var checkedCount = 0;
+        foreach (var endpoint in endpoints)
+        {
+            var pattern = "/" + (endpoint.RoutePattern.RawText ?? "").TrimStart('/');
+            if (pattern.Contains("**", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var area = Areas.Where(a => pattern.StartsWith(a.Prefix, StringComparison.Ordinal)).Select(a => ((string Prefix, string[]? Roles)?)a).FirstOrDefault()
+                ?? (pattern == "/" ? ("/", null) : null);
+            if (area is null)
+            {
+                failures.Add($"{pattern}: no access rule for this endpoint — add its area to {nameof(AccessMatrixTests)}.{nameof(Areas)}");
+                continue;
+            }
+
+            var url = ParameterRegex().Replace(pattern, m => m.Groups[1].Value switch
+            {
+                "code" => "P-VOLUNTEER",
+                "id" => "1",
+                "format" => "csv",
+                "list" => "severe",
+                _ => "x",
+            });
+            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
+            var method = methods.Contains("GET") ? HttpMethod.Get : new HttpMethod(methods[0]);
+            foreach (var (role, _) in Actors)
+            {
+                using var request = new HttpRequestMessage(method, url);
+                if (method != HttpMethod.Get)
+                {
+                    request.Content = JsonContent.Create(new { });
+                }
+
+                var response = await clients[role].SendAsync(request, Ct);
+                var allowed = area.Value.Roles is null || area.Value.Roles.Contains(role);
+                checkedCount++;
+                if (Denied(response) == allowed)
+                {
+                    failures.Add($"{method} {url} as {role}: {(int)response.StatusCode} {response.Headers.Location} — expected {(allowed ? "allowed" : "denied")}");
+                }
+            }
+        }
+
+        failures.ShouldBeEmpty();
+        checkedCount.ShouldBeGreaterThan(100);
+    }
+
+    private Task<HttpResponseMessage> Ask(HttpClient client, string what, string? purpose = "核查", string? letter = null, string? grant = null) =>
+        AccessTestSupport.Query(client, what, grant, letter, purpose, ct: Ct);
+
+    [Fact]
+    public async Task SubjectReads_ForEveryRole_GiveThePolicysAnswer_IncludingEachRefusal()
+    {
+        var clients = new Dictionary<string, HttpClient>();
+        foreach (var (role, user) in Actors)
+        {
+            clients[role] = await SignIn(role, user);
+        }
+
+        var court = await SignIn(Roles.UnitClerk, "court");
+        var citizenPortal = await AccessTestSupport.Citizen(factory, Ct);
+        var levelGrant = await AccessTestSupport.Grant(citizenPortal, factory, "bank", GrantScopes.Level, null, Ct);
+        var revokedGrant = await AccessTestSupport.Grant(citizenPortal, factory, "bank", GrantScopes.Report, null, Ct);
+        var expiredGrant = await AccessTestSupport.Grant(citizenPortal, factory, "bank", GrantScopes.Score, null, Ct);
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            var grants = await db.AccessGrants.Where(g => g.RecipientName == "郑州某银行").OrderByDescending(g => g.Id).Take(2).ToListAsync(Ct);
+            grants[0].ExpiresAt = DateTime.UtcNow.AddSeconds(-1); // the score grant, created last
+            grants[1].RevokedAt = DateTime.UtcNow;                 // the report grant
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var cases = new List<(string Who, Func<Task<HttpResponseMessage>> Call, HttpStatusCode Expected, string? Reason)>
+        {
+            ("anonymous", () => Ask(clients[Anonymous], "records"), HttpStatusCode.Unauthorized, null),
+            ("citizen level", () => Ask(clients[Roles.Citizen], "level"), HttpStatusCode.OK, null),
+            ("citizen report", () => Ask(clients[Roles.Citizen], "report"), HttpStatusCode.OK, null),
+            ("clerk, own unit's records", () => Ask(clients[Roles.UnitClerk], "records"), HttpStatusCode.OK, null),
+            ("clerk, score", () => Ask(clients[Roles.UnitClerk], "score"), HttpStatusCode.Forbidden, RefusalReasons.RoleNotAllowed),
+            ("clerk reading another unit's records", () => Ask(court, "records"), HttpStatusCode.Forbidden, RefusalReasons.OtherUnit),
+            ("government without letter", () => Ask(clients[Roles.GovernmentQuerier], "report"), HttpStatusCode.Forbidden, RefusalReasons.LetterRequired),
+            ("government with letter", () => Ask(clients[Roles.GovernmentQuerier], "report", letter: "郑公函〔2026〕21号"), HttpStatusCode.OK, null),
+            ("government, score", () => Ask(clients[Roles.GovernmentQuerier], "score", letter: "郑公函〔2026〕21号"), HttpStatusCode.Forbidden, RefusalReasons.BeyondScope),
+            ("third party without grant", () => Ask(clients[Roles.ThirdParty], "level"), HttpStatusCode.Forbidden, RefusalReasons.GrantRequired),
+            ("third party within scope", () => Ask(clients[Roles.ThirdParty], "level", grant: levelGrant), HttpStatusCode.OK, null),
+            ("third party beyond scope", () => Ask(clients[Roles.ThirdParty], "score", grant: levelGrant), HttpStatusCode.Forbidden, RefusalReasons.BeyondScope),
+            ("third party, revoked grant", () => Ask(clients[Roles.ThirdParty], "report", grant: revokedGrant), HttpStatusCode.Forbidden, RefusalReasons.GrantRevoked),
+            ("third party, expired grant", () => Ask(clients[Roles.ThirdParty], "score", grant: expiredGrant), HttpStatusCode.Forbidden, RefusalReasons.GrantExpired),
+            ("operator without purpose", () => Ask(clients[Roles.Operator], "report", purpose: null), HttpStatusCode.Forbidden, RefusalReasons.PurposeRequired),
+            ("operator for a duty", () => Ask(clients[Roles.Operator], "report", purpose: "异议核查"), HttpStatusCode.OK, null),
+            ("auditor", () => Ask(clients[Roles.Auditor], "records"), HttpStatusCode.Forbidden, RefusalReasons.RoleNotAllowed),
+        };
+
+        foreach (var (who, call, expected, reason) in cases)
+        {
+            var before = (await AccessTestSupport.Log(factory, Ct)).Count;
+            var response = await call();
+            response.StatusCode.ShouldBe(expected, who);
+            var log = await AccessTestSupport.Log(factory, Ct);
+            if (expected == HttpStatusCode.Unauthorized)
+            {
+                continue;
+            }
+
+            log.Count.ShouldBe(before + 1, who); // exactly one entry per query, allowed or refused
+            var entry = log[^1];
+            (entry.Outcome, entry.RefusalReason).ShouldBe((reason is null ? QueryOutcome.Allowed : QueryOutcome.Refused, reason), who);
+        }
+    }
+
+    [GeneratedRegex("\\{([a-zA-Z]+)[^}]*\\}")]
+    private static partial Regex ParameterRegex();
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenRegex();
+}

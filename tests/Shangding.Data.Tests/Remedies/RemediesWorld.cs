@@ -103,6 +103,7 @@ public sealed class RemediesWorld : IAsyncDisposable
         if (unit is not null && !await context.Units.AnyAsync(u => u.Code == unit, Ct))
         {
             context.Units.Add(new Unit { Code = unit, NameZh = unit, NameEn = unit, CreatedAt = DateTime.UtcNow });
+            await context.SaveChangesAsync(Ct);
         }
 
         var account = new Account { UserName = user, DisplayName = user, Role = role, UnitCode = unit, SubjectId = subjectId, PasswordHash = "x", CreatedAt = DateTime.UtcNow };

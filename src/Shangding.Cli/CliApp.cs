@@ -67,6 +67,7 @@ public static class CliApp
             ScoreCommands.Build(context).ElementAt(1),
             ScoreCommands.Build(context).ElementAt(2),
         };
+        foreach (var command in RemedyCommands.Build(context)) root.Subcommands.Add(command);
 
         try
         {

@@ -49,6 +49,7 @@ public static class WebSetup
             .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator))
             .AddPolicy(Policies.UnitClerk, p => p.RequireRole(Roles.UnitClerk).RequireClaim(Policies.UnitClaim));
         services.AddSingleton<AccountService>();
+        Remedies.RemediesWeb.AddShangdingRemediesWeb(services, builder.Configuration);
         if (builder.Configuration.GetValue("Jobs:Enabled", true))
         {
             services.AddHostedService<DailyJobs>();

@@ -192,13 +192,17 @@ public sealed class DisputeService(
                 throw new RemedyException(first.Field, first.MessageZh, first.MessageEn);
             }
 
-            if (outcome is { Outcome: RecordOutcome.Unchanged })
+            batchId = result.BatchId;
+            if (outcome is { Outcome: RecordOutcome.Unchanged } && answer.Outcome == DisputeOutcome.Corrected)
             {
-                throw new RemedyException(null, "更正后的内容与原记录相同；请修改有误的字段，或选择维持并说明理由。",
+                // The same values again: fine only when this dispute's correction already went through
+                // (an answer interrupted after the intake batch committed); otherwise nothing was corrected.
+                var earlier = await context.RecordChanges.AsNoTracking()
+                    .Where(c => c.RecordId == record.Id && c.Channel == "dispute" && c.At >= dispute.ForwardedAt)
+                    .OrderByDescending(c => c.Id).Select(c => c.BatchId).FirstOrDefaultAsync(cancellationToken);
+                batchId = earlier ?? throw new RemedyException(null, "更正后的内容与原记录相同；请修改有误的字段，或选择维持并说明理由。",
                     "The corrected values are the same as the record: change the wrong fields, or uphold the record with reasons.");
             }
-
-            batchId = result.BatchId;
         }
 
         var now = RemedyTime.Now(clock);

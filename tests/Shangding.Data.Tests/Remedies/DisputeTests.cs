@@ -232,5 +232,13 @@ public sealed class DisputeTests
         unchanged.MessageEn.ShouldContain("same as the record");
         (await context.Disputes.AsNoTracking().SingleAsync(Ct)).Status.ShouldBe(DisputeStatus.Forwarded);
         (await context.Records.AsNoTracking().SingleAsync(r => r.Id == s.RecordId, Ct)).Version.ShouldBe(1);
+
+        // An answer interrupted after its intake batch committed: answering again with the same values is accepted.
+        var batch = await world.Intake.RunAsync(new Shangding.Core.Intake.IntakeRequest("WATER-SUPPLY", "dispute", "account:water", "P-ARREARS-WATER"),
+            [WaterArrears("W-1", AdultId, "2026-09-01", amount: "1500")], null, Ct);
+        batch.Updated.ShouldBe(1);
+        dispute = await world.Disputes.AnswerAsync(context, dispute.Id, "WATER-SUPPLY", "account:water",
+            new DisputeAnswer(DisputeOutcome.Corrected, null, new Dictionary<string, string?> { ["arrears_amount"] = "1500" }), Ct);
+        (dispute.Status, dispute.BatchId).ShouldBe((DisputeStatus.Answered, batch.BatchId));
     }
 }

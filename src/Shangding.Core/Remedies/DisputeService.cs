@@ -87,7 +87,17 @@ public sealed class DisputeService(
 
         await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
         context.Disputes.Add(dispute);
-        await context.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // ix_disputes_open_record: another request filed a dispute of this record a moment ago.
+            context.Entry(dispute).State = EntityState.Detached;
+            throw new RemedyException("recordId", "这条记录已有正在处理的异议。", "A dispute of this record is already being handled.");
+        }
+
         foreach (var file in stored)
         {
             file.OwnerId = dispute.Id;

@@ -89,7 +89,16 @@ public sealed class RepairService(CatalogDefinition catalog, DatabaseSettings se
             FiledAt = now,
         };
         context.RepairApplications.Add(application);
-        await context.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // ix_repair_applications_pending_record: another application for this record arrived a moment ago.
+            context.Entry(application).State = EntityState.Detached;
+            throw new RemedyException("recordId", "这条记录已有待审核的修复申请。", "A repair application for this record is already waiting for a decision.");
+        }
         stored.ForEach(f => f.OwnerId = application.Id);
         context.RemedyFiles.AddRange(stored);
         await context.SaveChangesAsync(cancellationToken);

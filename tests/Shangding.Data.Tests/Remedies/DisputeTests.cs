@@ -241,4 +241,22 @@ public sealed class DisputeTests
             new DisputeAnswer(DisputeOutcome.Corrected, null, new Dictionary<string, string?> { ["arrears_amount"] = "1500" }), Ct);
         (dispute.Status, dispute.BatchId).ShouldBe((DisputeStatus.Answered, batch.BatchId));
     }
+
+    [Theory]
+    [AllEngines]
+    public async Task TheDatabaseKeepsOneOpenDisputePerRecord_EvenIfTwoRequestsRace(DatabaseProvider provider)
+    {
+        await using var world = await RemediesWorld.CreateAsync(provider, MovableClock.At(2026, 9, 30));
+        await using var context = world.NewContext();
+        Dispute Make(DisputeStatus status) => new()
+        {
+            RecordId = 7, SubjectId = 1, UnitCode = "WATER-SUPPLY", CategoryCode = "P-ARREARS-WATER", Reason = "x", Status = status,
+            FiledAt = DateTime.UtcNow, ForwardDue = new DateOnly(2026, 10, 10),
+        };
+        context.Disputes.AddRange(Make(DisputeStatus.Closed), Make(DisputeStatus.Closed), Make(DisputeStatus.Forwarded));
+        await context.SaveChangesAsync(Ct);
+        await using var other = world.NewContext();
+        other.Disputes.Add(Make(DisputeStatus.Filed));
+        await Should.ThrowAsync<DbUpdateException>(() => other.SaveChangesAsync(Ct));
+    }
 }

@@ -28,6 +28,8 @@ CREATE TABLE disputes (
 );
 CREATE INDEX ix_disputes_subject_filed ON disputes (subject_id, filed_at);
 CREATE INDEX ix_disputes_record ON disputes (record_id);
+-- At most one open dispute per record, even when two requests race.
+CREATE UNIQUE INDEX ix_disputes_open_record ON disputes (record_id) WHERE status <> 'Closed';
 CREATE INDEX ix_disputes_status ON disputes (status);
 
 -- evidence and proof files, stored with what they belong to so both commit together
@@ -61,6 +63,8 @@ CREATE TABLE repair_applications (
 );
 CREATE INDEX ix_repair_applications_subject ON repair_applications (subject_id, filed_at);
 CREATE INDEX ix_repair_applications_record ON repair_applications (record_id);
+-- At most one pending application per record.
+CREATE UNIQUE INDEX ix_repair_applications_pending_record ON repair_applications (record_id) WHERE status = 'Pending';
 
 -- good deeds reported by residents themselves (004 §5)
 CREATE TABLE self_reports (

@@ -183,6 +183,20 @@ public sealed partial class RemediesPagesTests(ShangdingWebFactory factory) : IC
         (await db.Records.AsNoTracking().CountAsync(r => r.SubjectId == subjectId && r.CategoryCode == "P-VOLUNTEER", Ct)).ShouldBe(1);
     }
 
+    [Fact]
+    public async Task TheDailyJobs_RunTheRemedies_AndRecordTheRetentionRunInTheAuditChain()
+    {
+        var jobs = new DailyJobs(factory.Services, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<DailyJobs>.Instance);
+        using var scope = factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        var before = await db.AuditEntries.CountAsync(a => a.Kind == "retention-run", Ct);
+
+        await jobs.RunOnceAsync(Ct);
+
+        (await db.AuditEntries.CountAsync(a => a.Kind == "retention-run", Ct)).ShouldBe(before + 1);
+        Shangding.Core.Audit.AuditChain.Verify(await db.AuditEntries.AsNoTracking().OrderBy(a => a.Id).ToListAsync(Ct)).ShouldBeNull();
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenRegex();
 

@@ -25,9 +25,9 @@ public sealed class RemedyCliTests
         return (code, output.ToString(), error.ToString());
     }
 
-    private static Dispute Filed(DateTime filedAt, DateOnly forwardDue) => new()
+    private static Dispute Filed(long recordId, DateTime filedAt, DateOnly forwardDue) => new()
     {
-        RecordId = 1, SubjectId = 1, UnitCode = "WATER-SUPPLY", CategoryCode = "P-ARREARS-WATER", Reason = "x",
+        RecordId = recordId, SubjectId = 1, UnitCode = "WATER-SUPPLY", CategoryCode = "P-ARREARS-WATER", Reason = "x",
         Status = DisputeStatus.Filed, FiledAt = filedAt, ForwardDue = forwardDue,
     };
 
@@ -39,8 +39,8 @@ public sealed class RemedyCliTests
         var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
         await using (var context = db.NewContext())
         {
-            context.Disputes.Add(Filed(DateTime.UtcNow.AddDays(-30), today.AddDays(-20)));
-            context.Disputes.Add(Filed(DateTime.UtcNow, today.AddDays(5)));
+            context.Disputes.Add(Filed(1, DateTime.UtcNow.AddDays(-30), today.AddDays(-20)));
+            context.Disputes.Add(Filed(2, DateTime.UtcNow, today.AddDays(5)));
             await context.SaveChangesAsync(Ct);
         }
 

@@ -52,6 +52,8 @@ public sealed class DailyJobs(IServiceProvider services, TimeProvider clock, ILo
         logger.LogInformation("Reporting reminders for {Today}: {Written} written, {Resolved} resolved, {Listed} listed for criticism",
             result.Today, result.Written.Count, result.Resolved.Count, result.ListedForCriticism.Count);
 
+        await Remedies.RemediesWeb.RunDailyAsync(provider, logger, cancellationToken);
+
         // Records stop counting by date (good records after their validity, bad ones after their
         // publication period): the daily pass moves those scores without any record changing.
         var rescored = await provider.GetRequiredService<Shangding.Core.Scoring.ScoreService>()

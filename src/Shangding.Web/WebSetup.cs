@@ -50,6 +50,7 @@ public static class WebSetup
             .AddPolicy(Policies.UnitClerk, p => p.RequireRole(Roles.UnitClerk).RequireClaim(Policies.UnitClaim));
         services.AddSingleton<AccountService>();
         builder.AddShangdingAccessWeb();
+        Remedies.RemediesWeb.AddShangdingRemediesWeb(services, builder.Configuration);
         if (builder.Configuration.GetValue("Jobs:Enabled", true))
         {
             services.AddHostedService<DailyJobs>();

@@ -1,0 +1,91 @@
+using System.Globalization;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Core.Intake;
+using Shangding.Core.Scoring;
+using Shangding.Core.Subjects;
+
+namespace Shangding.Core.Remedies;
+
+/// <summary>
+/// Builds the intake rows remedies send through the one pipeline: a withdrawal of a record, a
+/// record as stored with corrections laid over it, or a new record from an approved self-report.
+/// </summary>
+public static class RecordRows
+{
+    public static IntakeRow Withdrawal(CreditRecord record) => new(1, null, new Dictionary<string, string?>
+    {
+        [IntakeColumns.RecordKey] = record.RecordKey,
+        [IntakeColumns.Action] = IntakeColumns.WithdrawValue,
+    }, []);
+
+    /// <summary>The fields a unit may correct: the category's fields without the subject's identity, and the act date where it is separate.</summary>
+    public static IReadOnlyList<FieldDefinition> EditableFields(Category category) =>
+        [.. IntakeColumns.For(category).Where(f => f.Code != IntakeColumns.RecordKey && f.Code != IntakeColumns.Action
+            && f.Code != IntakeColumns.EpidemicSme && f.Code != IntakeColumns.SimplifiedRemedied
+            && f.Code != category.SubjectNameField && f.Code != category.SubjectIdTypeField && f.Code != category.SubjectIdField)];
+
+    /// <summary>The record's current values by column code, as a unit would type them.</summary>
+    public static Dictionary<string, string?> CurrentValues(Category category, CreditRecord record)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (code, value) in ScoringRecord.ParseFields(record.FieldsJson))
+        {
+            values[code] = value;
+        }
+
+        if (category.ActDateField is null && record.ActDate is { } act)
+        {
+            values[IntakeColumns.ActDate] = act.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        }
+
+        return values;
+    }
+
+    /// <summary>The stored record with <paramref name="corrections"/> (editable fields only) laid over it, under the same record key.</summary>
+    public static IntakeRow Correction(Category category, CreditRecord record, Subject subject, IdentityProtector protector,
+        IReadOnlyDictionary<string, string?> corrections)
+    {
+        var values = CurrentValues(category, record);
+        foreach (var field in EditableFields(category))
+        {
+            if (corrections.TryGetValue(field.Code, out var value))
+            {
+                values[field.Code] = value;
+            }
+        }
+
+        AddIdentity(category, subject, protector, values);
+        values[IntakeColumns.RecordKey] = record.RecordKey;
+        return new IntakeRow(1, null, values, []);
+    }
+
+    /// <summary>A new record about <paramref name="subject"/> with the given category fields.</summary>
+    public static IntakeRow NewRecord(Category category, string recordKey, Subject subject, IdentityProtector protector, IReadOnlyDictionary<string, string?> fields)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var field in EditableFields(category))
+        {
+            if (fields.TryGetValue(field.Code, out var value))
+            {
+                values[field.Code] = value;
+            }
+        }
+
+        AddIdentity(category, subject, protector, values);
+        values[IntakeColumns.RecordKey] = recordKey;
+        return new IntakeRow(1, null, values, []);
+    }
+
+    private static void AddIdentity(Category category, Subject subject, IdentityProtector protector, Dictionary<string, string?> values)
+    {
+        values[category.SubjectNameField] = subject.Name;
+        values[category.SubjectIdField] = protector.Decrypt(subject.IdCipher);
+        if (category.SubjectIdTypeField.Length > 0)
+        {
+            values[category.SubjectIdTypeField] = Enum.TryParse<CertificateType>(subject.CertType, out var type)
+                ? type.Label("zh-CN")
+                : subject.CertType;
+        }
+    }
+}

@@ -133,8 +133,8 @@ public sealed class MyScoreModel(ShangdingDbContext db, ScoreService scores, Tim
         }
 
         Stored = await Db.Scores.AsNoTracking().SingleOrDefaultAsync(s => s.SubjectId == Subject.Id, cancellationToken);
-        Result = (Stored is null ? null : ScoreService.ReadExplanation(Stored.ExplanationJson))
-            ?? await scores.ComputeAsync(Db, Subject.Id, cancellationToken);
+        // Stored scores keep a compact explanation; the page shows the full one, computed from the same records.
+        Result = await scores.ComputeAsync(Db, Subject.Id, cancellationToken);
         History = await Db.ScoreHistory.AsNoTracking().Where(h => h.SubjectId == Subject.Id).OrderBy(h => h.ComputedAt).ThenBy(h => h.Id).ToListAsync(cancellationToken);
     }
 

@@ -5,7 +5,6 @@ using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Demo;
 using Shangding.Core.Intake;
-using Shangding.Core.Remedies;
 using Shangding.Core.Reporting;
 using Shangding.Core.Subjects;
 
@@ -45,7 +44,7 @@ public static class ShangdingCoreServices
         services.AddSingleton<FileImport>();
         services.AddSingleton<UnitCredentials>();
         services.AddSingleton(configuration.GetSection(ReportingOptions.SectionName).Get<ReportingOptions>() ?? new ReportingOptions());
-        services.AddShangdingRemedies(configuration);
+        Remedies.RemediesServices.AddShangdingRemedies(services, configuration);
         return services;
     }
 

@@ -43,6 +43,7 @@ public sealed class RemediesJourneyTests(WebServer server) : IClassFixture<WebSe
 
             var clerk = await SignedIn("civil", width, height);
             await VisitAsync(clerk, server.BaseUrl + "/unit/disputes", "异议核查", $"remedies-unit-disputes-{name}", width);
+            await VisitAsync(clerk, server.BaseUrl + "/unit/repairs", "信用修复申请审核", $"remedies-unit-repairs-{name}", width);
             await VisitAsync(clerk, server.BaseUrl + "/unit/self-reports?culture=en", "Self-reports to review", $"remedies-unit-self-reports-en-{name}", width);
             await clerk.Context.CloseAsync();
         }

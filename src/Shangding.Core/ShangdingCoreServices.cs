@@ -6,7 +6,6 @@ using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Demo;
 using Shangding.Core.Intake;
-using Shangding.Core.Remedies;
 using Shangding.Core.Reporting;
 using Shangding.Core.Subjects;
 
@@ -48,7 +47,7 @@ public static class ShangdingCoreServices
         services.AddSingleton<UnitCredentials>();
         services.AddShangdingAccess(configuration, paths, database);
         services.AddSingleton(configuration.GetSection(ReportingOptions.SectionName).Get<ReportingOptions>() ?? new ReportingOptions());
-        services.AddShangdingRemedies(configuration);
+        Remedies.RemediesServices.AddShangdingRemedies(services, configuration);
         return services;
     }
 

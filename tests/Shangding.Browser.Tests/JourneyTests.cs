@@ -121,6 +121,31 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
     }
 
     [Fact]
+    public async Task OnAPhoneWithoutJavaScript_TheMenuStaysOpen_AndTheSkipLinkWorksByKeyboard()
+    {
+        server.RequireBrowser();
+        var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+            JavaScriptEnabled = false,
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(server.BaseUrl + "/public/indicators");
+        (await page.IsVisibleAsync("nav.nav-public")).ShouldBeTrue();
+        (await page.IsVisibleAsync("nav.nav-public a[href='/public/lists']")).ShouldBeTrue();
+
+        // The first Tab reaches the skip link, which is then visible; Enter moves to the content.
+        await page.Keyboard.PressAsync("Tab");
+        (await page.EvaluateAsync<string>("() => document.activeElement.className")).ShouldBe("skip");
+        var box = await page.Locator("a.skip").BoundingBoxAsync();
+        box.ShouldNotBeNull();
+        box.X.ShouldBeGreaterThanOrEqualTo(0);
+        await page.Keyboard.PressAsync("Enter");
+        page.Url.ShouldEndWith("#main");
+        await context.CloseAsync();
+    }
+
+    [Fact]
     public async Task AVisitor_ReadsThePoliciesAndRemedies()
     {
         foreach (var (name, width, height) in Viewports)

@@ -25,9 +25,10 @@ public static class RecordStatusChanges
         }
 
         var digest = new StringBuilder();
+        var changes = new List<RecordChange>(records.Count);
         foreach (var record in records)
         {
-            context.RecordChanges.Add(new RecordChange
+            var change = new RecordChange
             {
                 SubjectId = record.SubjectId,
                 RecordId = record.Id,
@@ -39,7 +40,9 @@ public static class RecordStatusChanges
                 At = now,
                 BeforeJson = record.FieldsJson,
                 AfterJson = record.FieldsJson,
-            });
+            };
+            changes.Add(change);
+            context.RecordChanges.Add(change);
             record.Status = status;
             record.Version++;
             record.UpdatedAt = now;
@@ -51,6 +54,12 @@ public static class RecordStatusChanges
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(digest.ToString())));
         await AuditChain.AppendAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), settings.Provider, auditKind, refId, actor,
             summary, hash, now, cancellationToken);
+
+        // The history rows as stored, sealed like an intake batch's, so `audit verify` accepts them and
+        // names any of them changed later in SQL.
+        var ids = string.Join(", ", changes.Select(c => c.Id.ToString(CultureInfo.InvariantCulture)));
+        await RecordHistory.SealAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), settings.Provider, auditKind, refId,
+            $"id IN ({ids})", new Dictionary<string, object>(), actor, now, cancellationToken);
     }
 
     /// <summary>Queues the subjects for rescoring (the rescoring worker computes the opted-in ones).</summary>

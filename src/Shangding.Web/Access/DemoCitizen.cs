@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Shangding.Core.Access;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
@@ -55,14 +56,23 @@ public static class DemoCitizen
                 ["arrears_quantity"] = 96, ["arrears_amount"] = 820.5m, ["determining_body"] = "市自来水公司", ["determined_on"] = Day(40),
             }),
         };
+        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
         context.Records.AddRange(records);
         await context.SaveChangesAsync(cancellationToken);
-        context.RecordChanges.AddRange(records.Select(r => new RecordChange
+        var changes = records.Select(r => new RecordChange
         {
             SubjectId = r.SubjectId, RecordId = r.Id, Version = 1, Action = RecordAction.Created, Channel = "demo",
             Actor = "demo-seeder", At = now, AfterJson = r.FieldsJson,
-        }));
+        }).ToList();
+        context.RecordChanges.AddRange(changes);
         await context.SaveChangesAsync(cancellationToken);
+
+        // Sealed like every other history row, so `audit verify` passes on the demo database.
+        await Core.Audit.RecordHistory.SealAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(),
+            context.Database.IsNpgsql() ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite, "demo", null,
+            "id IN (" + string.Join(", ", changes.Select(c => c.Id.ToString(CultureInfo.InvariantCulture))) + ")",
+            new Dictionary<string, object>(), "demo-seeder", now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         await accounts.CreateAsync(context, UserName, subject.Name, Roles.Citizen, DemoAccounts.Password, null, subject.Id, cancellationToken);
     }
 

@@ -38,6 +38,9 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
         ("/unit", [Roles.UnitClerk]),
         ("/me", [Roles.Citizen]),
         ("/inbox", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),
+        // Evidence files: any signed-in account reaches the endpoint; the file itself is served only to the
+        // applicant, the unit concerned and operators, everyone else gets 404 (RemediesPagesTests).
+        ("/remedies/files", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),
         ("/api/v1/records", []), // units' systems with their API token only
         ("/api/v1/queries", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),
         ("/api/v1/benefit-checks", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),

@@ -67,6 +67,7 @@ public static class CliApp
             ScoreCommands.Build(context).ElementAt(1),
             ScoreCommands.Build(context).ElementAt(2),
             AuditCommands.Build(context),
+            AccessCommands.Build(context),
         };
 
         try

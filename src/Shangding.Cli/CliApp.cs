@@ -68,6 +68,7 @@ public static class CliApp
             ScoreCommands.Build(context).ElementAt(2),
             GenerateCommands.Build(context),
             AuditCommands.Build(context),
+            AccessCommands.Build(context),
         };
         foreach (var command in RemedyCommands.Build(context)) root.Subcommands.Add(command);
 

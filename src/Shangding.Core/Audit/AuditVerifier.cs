@@ -143,7 +143,7 @@ public sealed class AuditVerifier(DatabaseSettings settings, QueryLogKey key)
             command.CommandText = $"SELECT {RecordHistory.SelectColumns} FROM record_changes ORDER BY id";
             command.CommandTimeout = 0;
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var text = new StringBuilder(512);
+            var rowBuffer = new byte[1024];
             var hash = new byte[RecordHistory.RowHashBytes];
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -156,7 +156,7 @@ public sealed class AuditVerifier(DatabaseSettings settings, QueryLogKey key)
                     continue;
                 }
 
-                RecordHistory.RowHash(reader, text, hash);
+                RecordHistory.RowHash(reader, ref rowBuffer, hash);
                 if (!sealed_.Remove(id, out var expected))
                 {
                     problem = Earlier(problem, new VerifyProblem("record-history", "inserted", id, "a record history row no seal covers (written outside the product)"));

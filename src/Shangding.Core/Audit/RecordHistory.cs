@@ -51,7 +51,7 @@ public static class RecordHistory
             }
 
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            var text = new StringBuilder(512);
+            var rowBuffer = new byte[1024];
             while (await reader.ReadAsync(cancellationToken))
             {
                 var id = reader.GetInt64(0);
@@ -59,7 +59,7 @@ public static class RecordHistory
                 last = id;
                 count++;
                 BinaryPrimitives.WriteInt64BigEndian(entry, id);
-                RowHash(reader, text, entry.AsSpan(8));
+                RowHash(reader, ref rowBuffer, entry.AsSpan(8));
                 buffer.Write(entry);
             }
         }
@@ -157,44 +157,63 @@ public static class RecordHistory
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>Hashes one row read with <see cref="SelectColumns"/>: its stored values, as read back from either engine.</summary>
-    internal static void RowHash(DbDataReader reader, StringBuilder text, Span<byte> destination)
+    /// <summary>
+    /// Hashes one row read with <see cref="SelectColumns"/>: its stored values as read back, UTF-8, separated
+    /// by U+001F, null as U+2400. The time is hashed as stored: ticks of the timestamp on PostgreSQL, the
+    /// text on SQLite (so rewriting it in another format counts as a change). Encodes straight into a
+    /// reused buffer: this runs once per history row of every batch.
+    /// </summary>
+    internal static void RowHash(DbDataReader reader, ref byte[] buffer, Span<byte> destination)
     {
-        text.Clear();
+        var length = 0;
         for (var i = 0; i < 11; i++)
         {
+            Ensure(ref buffer, length + 64);
             if (i > 0)
             {
-                text.Append('\u001f');
+                buffer[length++] = 0x1f;
             }
 
             if (reader.IsDBNull(i))
             {
-                text.Append('\u2400');
+                length += Encoding.UTF8.GetBytes("\u2400", buffer.AsSpan(length));
                 continue;
             }
 
+            int written;
             switch (i)
             {
                 case 0 or 1 or 2 or 6:
-                    text.Append(Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
+                    reader.GetInt64(i).TryFormat(buffer.AsSpan(length), out written, default, CultureInfo.InvariantCulture);
+                    length += written;
                     break;
                 case 3:
-                    text.Append(Convert.ToInt32(reader.GetValue(i), CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
+                    reader.GetInt32(i).TryFormat(buffer.AsSpan(length), out written, default, CultureInfo.InvariantCulture);
+                    length += written;
                     break;
-                case 8:
-                    text.Append(reader.GetDateTime(i).Ticks.ToString(CultureInfo.InvariantCulture));
+                case 8 when reader.GetFieldType(i) == typeof(DateTime):
+                    reader.GetDateTime(i).Ticks.TryFormat(buffer.AsSpan(length), out written, default, CultureInfo.InvariantCulture);
+                    length += written;
                     break;
                 default:
-                    text.Append(reader.GetString(i));
+                    var text = reader.GetString(i);
+                    Ensure(ref buffer, length + Encoding.UTF8.GetMaxByteCount(text.Length));
+                    length += Encoding.UTF8.GetBytes(text, buffer.AsSpan(length));
                     break;
             }
         }
 
-        var bytes = Encoding.UTF8.GetBytes(text.ToString());
         Span<byte> full = stackalloc byte[32];
-        SHA256.HashData(bytes, full);
+        SHA256.HashData(buffer.AsSpan(0, length), full);
         full[..RowHashBytes].CopyTo(destination);
+
+        static void Ensure(ref byte[] buffer, int size)
+        {
+            if (buffer.Length < size)
+            {
+                Array.Resize(ref buffer, Math.Max(size, buffer.Length * 2));
+            }
+        }
     }
 
     private static void Add(DbCommand command, string name, object value)

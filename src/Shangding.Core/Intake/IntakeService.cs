@@ -147,14 +147,17 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             await AuditChain.AppendAsync(store.Connection, store.Transaction, settings.Provider, "intake-batch", batchId, request.Actor,
                 summary, digest, finished, cancellationToken);
             // The history rows as stored, hashed one by one, so `audit verify` can name a row changed in SQL.
+            var sealWatch = System.Diagnostics.Stopwatch.StartNew();
             await RecordHistory.SealAsync(store.Connection, store.Transaction, settings.Provider, "intake-batch", batchId, "id > @from AND batch_id = @b",
                 new Dictionary<string, object> { ["@from"] = historyFrom, ["@b"] = batchId }, request.Actor, finished, cancellationToken);
+            sealWatch.Stop();
             await store.CommitAsync(cancellationToken);
             var timings = store.Timings.ToList();
             timings.Insert(0, new("stage.busy.read", busy.Read));
             timings.Insert(1, new("stage.busy.process", busy.Process));
             timings.Insert(2, new("stage.busy.write", busy.Write));
             timings.Add(new("finish+commit", (Now() - finished).TotalSeconds));
+            timings.Add(new("of which seal", sealWatch.Elapsed.TotalSeconds));
 
             return new BatchResult(batchId, nameof(BatchStatus.Committed), total, counts.Created, counts.Updated, counts.Unchanged,
                 counts.Withdrawn, counts.Rejected, counts.NameConflicts, [], request.Warnings ?? [], results) { Timings = timings };

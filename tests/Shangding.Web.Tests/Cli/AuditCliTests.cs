@@ -48,4 +48,26 @@ public sealed class AuditCliTests
         output.ShouldContain($"record-history: altered entry {target}");
         output.ShouldContain("FAILED");
     }
+
+    [Theory]
+    [AllEngines]
+    public async Task AccessCredentials_AreIssuedToQueryingAccountsOnly_AndRevoked(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await using (var context = db.NewContext())
+        {
+            context.Accounts.Add(new Account { UserName = "bank", DisplayName = "郑州某银行", Role = Shangding.Core.Access.Roles.ThirdParty, PasswordHash = "x", CreatedAt = DateTime.UtcNow });
+            context.Accounts.Add(new Account { UserName = "me", DisplayName = "市民", Role = Shangding.Core.Access.Roles.Citizen, PasswordHash = "x", CreatedAt = DateTime.UtcNow });
+            await context.SaveChangesAsync(Ct);
+        }
+
+        var (code, output, _) = await Run(db, "access", "credentials", "create", "--user", "BANK", "--json");
+        code.ShouldBe(0);
+        var issued = System.Text.Json.JsonDocument.Parse(output).RootElement;
+        issued.GetProperty("token").GetString()!.ShouldStartWith("sdq_");
+        (await Run(db, "access", "credentials", "create", "--user", "me")).Code.ShouldBe(2);
+        (await Run(db, "access", "credentials", "create", "--user", "nobody")).Code.ShouldBe(2);
+        (await Run(db, "access", "credentials", "revoke", issued.GetProperty("keyId").GetString()!)).Code.ShouldBe(0);
+        (await Run(db, "access", "credentials", "revoke", issued.GetProperty("keyId").GetString()!)).Code.ShouldBe(2);
+    }
 }

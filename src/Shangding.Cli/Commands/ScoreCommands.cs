@@ -1,3 +1,4 @@
+using Shangding.Core.Access;
 using Spectre.Console;
 using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
@@ -11,8 +12,22 @@ internal static class ScoreCommands
 {
     public static IEnumerable<Command> Build(CliContext cli)
     {
-        var show = WithId(cli, "show", "Show a person's score, level, dimensions, contributions and key reasons", async (context, subject, json, ct) =>
+        var purpose = new Option<string>("--purpose")
         {
+            Description = "Why the credit centre looks (logged in the person's query list, seed 003 §19), e.g. \"dispute 2026-17\"",
+            Required = true,
+        };
+        var show = WithId(cli, "show", "Show a person's score, level, dimensions, contributions and key reasons (an operator's query: checked and logged)", async (context, subject, json, parse, ct) =>
+        {
+            // An operator's read like any other: the access policy decides and the query log records it.
+            var actor = new AccessActor(Roles.Operator, Name: "cli:" + Environment.UserName);
+            var answer = await cli.Get<CreditQueries>().QueryAsync(context, actor,
+                new AccessRequest(subject.Id, AccessWhat.Score, parse.GetValue(purpose)), "cli", ct);
+            if (!answer.Allowed)
+            {
+                throw new CliException($"Refused by the access policy: {answer.Reason}. / 访问策略拒绝：{answer.Reason}。");
+            }
+
             var result = await cli.Get<ScoreService>().ComputeAsync(context, subject.Id, ct);
             if (result is null)
             {
@@ -42,7 +57,7 @@ internal static class ScoreCommands
             }
         });
 
-        var optIn = WithId(cli, "opt-in", "Opt a resident (18+) in to the score and compute it", async (context, subject, json, ct) =>
+        var optIn = WithId(cli, "opt-in", "Opt a resident (18+) in to the score and compute it", async (context, subject, json, parse, ct) =>
         {
             try
             {
@@ -55,7 +70,7 @@ internal static class ScoreCommands
             }
         });
 
-        var optOut = WithId(cli, "opt-out", "Opt out: the score and its history are deleted", async (context, subject, json, ct) =>
+        var optOut = WithId(cli, "opt-out", "Opt out: the score and its history are deleted", async (context, subject, json, parse, ct) =>
         {
             await cli.Get<ScoreService>().OptOutAsync(context, subject.Id, ct);
             await cli.Out.WriteLineAsync($"{subject.IdMasked} opted out; score and history deleted.");
@@ -187,10 +202,11 @@ internal static class ScoreCommands
             return 0;
         });
 
+        show.Options.Add(purpose);
         return [new Command("score", "The Shangding score (商鼎分)") { show, optIn, optOut, models, activate }, recompute, simulate];
     }
 
-    private static Command WithId(CliContext cli, string name, string description, Func<ShangdingDbContext, Subject, bool, CancellationToken, Task> action)
+    private static Command WithId(CliContext cli, string name, string description, Func<ShangdingDbContext, Subject, bool, ParseResult, CancellationToken, Task> action)
     {
         var id = new Argument<string>("id-number") { Description = "The person's resident ID number (never logged)" };
         var json = CommandHelpers.JsonOption();
@@ -201,7 +217,7 @@ internal static class ScoreCommands
             await using var context = DataServiceCollectionExtensions.CreateContext(cli.Get<DatabaseSettings>());
             var subject = await context.Subjects.AsNoTracking().SingleOrDefaultAsync(s => s.IdHash == hash, ct)
                 ?? throw new CliException("No subject with that ID number is on file. / 平台上没有该证件号码的主体。");
-            await action(context, subject, parse.GetValue(json), ct);
+            await action(context, subject, parse.GetValue(json), parse, ct);
             return 0;
         });
         return command;

@@ -38,6 +38,20 @@ public abstract class CitizenPage(ShangdingDbContext db) : PageModel
 
         Account = account;
         Subject = subject;
+        if (HttpMethods.IsGet(Request.Method))
+        {
+            // Reading one's own score and records is a self-query like any other read: the access
+            // policy decides and the query log records it (seed 003 §19).
+            var queries = HttpContext.RequestServices.GetRequiredService<CreditQueries>();
+            var actor = new AccessActor(Roles.Citizen, account.Id, null, subject.Id, account.DisplayName);
+            var answer = await queries.QueryAsync(db, actor, new AccessRequest(subject.Id, AccessWhat.Report, "self-query"), "web", HttpContext.RequestAborted);
+            if (!answer.Allowed)
+            {
+                context.Result = new ForbidResult();
+                return;
+            }
+        }
+
         await next();
     }
 }

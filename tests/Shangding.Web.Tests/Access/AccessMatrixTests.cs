@@ -34,6 +34,9 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
     /// <summary>Who may reach each area (first matching prefix wins). Null = anyone, "signed-in" = any signed-in role.</summary>
     private static readonly (string Prefix, string[]? Roles)[] Areas =
     [
+        // The audit pages keep their /operator URLs and are open to auditors too (Pages/Audit).
+        ("/operator/audit", [Roles.Operator, Roles.Auditor]),
+        ("/operator/query-log", [Roles.Operator, Roles.Auditor]),
         ("/operator", [Roles.Operator]),
         ("/unit", [Roles.UnitClerk]),
         ("/me", [Roles.Citizen]),

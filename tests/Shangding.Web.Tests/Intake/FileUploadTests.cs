@@ -167,13 +167,13 @@ public sealed partial class FileUploadTests(ShangdingWebFactory factory) : IClas
             error.ShouldContain("不是");
 
             // The score: nobody is scored before opting in; the CLI never prints the full ID number.
-            (exit, _, error) = await Run(settings, "score", "show", goodId);
+            (exit, _, error) = await Run(settings, "score", "show", goodId, "--purpose", "test");
             exit.ShouldBe(2);
             error.ShouldContain("not opted in");
             (exit, output, _) = await Run(settings, "score", "opt-in", goodId);
             exit.ShouldBe(0);
             output.ShouldNotContain(goodId);
-            (exit, output, _) = await Run(settings, "score", "show", goodId, "--json");
+            (exit, output, _) = await Run(settings, "score", "show", goodId, "--json", "--purpose", "test");
             exit.ShouldBe(0);
             var shown = JsonDocument.Parse(output).RootElement.GetProperty("result");
             shown.GetProperty("score").GetInt32().ShouldBeLessThan(100); // an arrears record and nothing good

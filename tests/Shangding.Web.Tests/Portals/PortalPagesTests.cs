@@ -123,6 +123,24 @@ public sealed partial class PortalPagesTests(ShangdingWebFactory factory) : ICla
     }
 
     [Fact]
+    public async Task ReadingMyOwnScorePages_IsASelfQuery_LoggedLikeEveryOtherRead()
+    {
+        var client = await PortalClient.SignedInAs(factory, "citizen", Ct);
+        var subjectId = await SubjectOfAsync("citizen");
+        async Task<int> SelfQueries()
+        {
+            using var scope = factory.Services.CreateScope();
+            return await scope.ServiceProvider.GetRequiredService<ShangdingDbContext>().QueryLog
+                .CountAsync(q => q.SubjectId == subjectId && q.QuerierRole == Shangding.Core.Access.Roles.Citizen && q.Purpose == "self-query", Ct);
+        }
+
+        var before = await SelfQueries();
+        (await client.Http.GetAsync("/me", Ct)).EnsureSuccessStatusCode();
+        (await client.Http.GetAsync("/me/score", Ct)).EnsureSuccessStatusCode();
+        (await SelfQueries()).ShouldBe(before + 2);
+    }
+
+    [Fact]
     public async Task ACitizen_OptsInWithConfirmation_SeesTheScore_AsksWhatIf_AndOptsOut()
     {
         var client = await PortalClient.SignedInAs(factory, "citizen", Ct);

@@ -1,3 +1,4 @@
+using Shangding.Core.Access;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -98,7 +99,7 @@ public sealed class ScoreJourneyTests
 
         async Task<JsonElement> Show(string id)
         {
-            var (code, output, error) = await Run(settings, "score", "show", id, "--json");
+            var (code, output, error) = await Run(settings, "score", "show", id, "--json", "--purpose", "复核评分测试");
             code.ShouldBe(0, error);
             return JsonDocument.Parse(output).RootElement.GetProperty("result");
         }
@@ -133,6 +134,17 @@ public sealed class ScoreJourneyTests
         r4.GetProperty("levelZh").GetString().ShouldBe("轻微失信");
         r4.GetProperty("reasons").EnumerateArray().Select(r => (r.GetProperty("kind").GetString(), r.GetProperty("points").GetInt32()))
             .ShouldBe([("BadRecord", 12), ("NoGoodRecord", 0)]);
+
+        // Each `score show` was an operator's query: decided by the access policy and in the query log with its purpose.
+        await using (var logContext = db.NewContext())
+        {
+            var shows = await logContext.QueryLog.AsNoTracking().Where(q => q.Channel == "cli").ToListAsync(Ct);
+            shows.Count.ShouldBe(4);
+            shows.ShouldAllBe(q => q.QuerierRole == Roles.Operator && q.Purpose == "复核评分测试" && q.Outcome == QueryOutcome.Allowed);
+        }
+
+        // Without a stated purpose the CLI does not read.
+        (await Run(settings, "score", "show", p1)).Code.ShouldNotBe(0);
 
         // A draft model (volunteering 市级 5 → 8) simulated from the CLI; then the shipped model activated, audited.
         var draft = Path.Combine(Path.GetTempPath(), $"draft-{Guid.NewGuid():N}.yaml");

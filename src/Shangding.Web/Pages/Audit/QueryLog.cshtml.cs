@@ -1,15 +1,17 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Data;
 using Shangding.Core.Subjects;
 
-namespace Shangding.Web.Pages.Operator;
+namespace Shangding.Web.Pages.Audit;
 
 /// <summary>
 /// Searching the query log (read only: the product has no way to edit or delete entries). A subject is
 /// searched by full ID number in the POST body and shown masked; no raw identifiers on the page or in URLs.
 /// </summary>
+[Authorize(Policy = Shangding.Web.Access.AccessWeb.AuditPolicy)]
 public sealed class QueryLogModel(ShangdingDbContext db, IdentityProtector protector) : PageModel
 {
     public const int Shown = 200;

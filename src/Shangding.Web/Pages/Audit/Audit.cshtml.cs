@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -6,9 +7,10 @@ using Shangding.Core.Audit;
 using Shangding.Core.Data;
 using Shangding.Web.Localization;
 
-namespace Shangding.Web.Pages.Operator;
+namespace Shangding.Web.Pages.Audit;
 
 /// <summary>The state of the tamper evidence: chain sizes, the last signed checkpoint, and a verification run on demand (as `shangding audit verify`).</summary>
+[Authorize(Policy = Shangding.Web.Access.AccessWeb.AuditPolicy)]
 public sealed class AuditModel(ShangdingDbContext db, AuditVerifier verifier, QueryLog log, UiText text) : PageModel
 {
     public int AuditEntries { get; private set; }

@@ -51,15 +51,15 @@ public static class RecordStatusChanges
 
         await context.SaveChangesAsync(cancellationToken);
         await MarkForRescoreAsync(context, records.Select(r => r.SubjectId), channel, now, cancellationToken);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(digest.ToString())));
-        await AuditChain.AppendAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), settings.Provider, auditKind, refId, actor,
-            summary, hash, now, cancellationToken);
-
         // The history rows as stored, sealed like an intake batch's, so `audit verify` accepts them and
         // names any of them changed later in SQL.
         var ids = string.Join(", ", changes.Select(c => c.Id.ToString(CultureInfo.InvariantCulture)));
         await RecordHistory.SealAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), settings.Provider, auditKind, refId,
             $"id IN ({ids})", new Dictionary<string, object>(), actor, now, cancellationToken);
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(digest.ToString())));
+        await AuditChain.AppendAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), settings.Provider, auditKind, refId, actor,
+            summary, hash, now, cancellationToken);
     }
 
     /// <summary>Queues the subjects for rescoring (the rescoring worker computes the opted-in ones).</summary>

@@ -184,7 +184,16 @@ public sealed class PopulationGenerator(CatalogDefinition catalog, IdentityProte
 
     internal sealed record RecordRow(long SubjectId, SyntheticRecord Record, string RecordKey, string FieldsJson, string ContentHash);
 
-    private static Random ChunkRandom(int seed, int chunk, int salt) => new(HashCode.Combine(seed, chunk, salt) ^ (seed * 7919 + chunk));
+    /// <summary>A generator per chunk, the same in every process (SplitMix64 of seed, chunk and purpose; not HashCode, which is randomised per process).</summary>
+    internal static Random ChunkRandom(int seed, int chunk, int salt)
+    {
+        var x = unchecked(((ulong)(uint)seed << 32) ^ ((ulong)(uint)chunk << 4) ^ (ulong)salt);
+        x = unchecked(x + 0x9E3779B97F4A7C15UL);
+        x = unchecked((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL);
+        x = unchecked((x ^ (x >> 27)) * 0x94D049BB133111EBUL);
+        x ^= x >> 31;
+        return new Random((int)(x & 0x7FFFFFFF));
+    }
 
     private Person[] MakePersons(SyntheticPeople.Identity[] identities, int chunk, GenerationOptions options, DateOnly today, DateTime now)
     {

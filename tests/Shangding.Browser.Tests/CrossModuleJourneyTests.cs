@@ -214,7 +214,8 @@ public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<We
         await citizen.WaitForURLAsync("**/me/disputes?recordId=*");
         var recordId = long.Parse(citizen.Url.Split("recordId=")[1], CultureInfo.InvariantCulture);
         (await citizen.InputValueAsync("#RecordId")).ShouldBe(recordId.ToString(CultureInfo.InvariantCulture)); // the record is chosen already
-        await ShootAsIs(citizen, "journey-dispute-form-zh");
+        await ShootBoth(citizen, $"/me/disputes?recordId={recordId}", "dispute-form");
+        await citizen.GotoAsync(server.BaseUrl + $"/me/disputes?recordId={recordId}");
 
         // Without a reason the error is beside the field; nothing is filed.
         await citizen.ClickAsync("form.entry-form button[type=submit]");

@@ -121,6 +121,24 @@ public sealed class CrossLinkTests(ShangdingWebFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task WhoQueriedMe_ShowsTimesInChinaTime_WhateverTheServersTimeZone()
+    {
+        var citizen = await Citizen(factory, Ct);
+        await citizen.Http.GetStringAsync("/me/records", Ct); // a self-query, logged
+        DateTime at;
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            var subject = await db.Subjects.SingleAsync(s => s.IdHash == scope.ServiceProvider.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>().LookupHash(AccessDemo.CitizenId), Ct);
+            at = await db.QueryLog.Where(q => q.SubjectId == subject.Id).OrderByDescending(q => q.Id).Select(q => q.At).FirstAsync(Ct);
+        }
+
+        var page = await Page(citizen, "/me/queries?own=true");
+        var china = at.AddHours(8).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        page.QuerySelectorAll("tbody tr td:first-child").Select(td => td.TextContent.Trim()).ShouldContain(china);
+    }
+
+    [Fact]
     public async Task TheCitizenOverview_LinksToDisputesAndRepairs()
     {
         var citizen = await Citizen(factory, Ct);

@@ -232,6 +232,9 @@ public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<We
         await citizen.GotoAsync(server.BaseUrl + "/me/records");
         (await citizen.Locator("tbody tr", new PageLocatorOptions { HasText = "市自来水公司" }).First.InnerTextAsync()).ShouldContain("异议处理中");
         await ShootBoth(citizen, "/me/records", "records-disputed");
+        await citizen.GotoAsync(server.BaseUrl + "/me");
+        (await citizen.InnerTextAsync("main .under-dispute")).ShouldBe("1 条记录异议处理中");
+        await ShootBoth(citizen, "/me", "me-disputed");
         await citizen.Context.CloseAsync();
 
         // Time passes: the credit centre's forwarding deadline (3 working days) is two weeks behind.

@@ -79,6 +79,11 @@ public sealed class CrossLinkTests(ShangdingWebFactory factory) : IClassFixture<
             RowOf(page, disputed).QuerySelector(".under-dispute")!.TextContent.ShouldBe("异议处理中");
             RowOf(page, other).QuerySelector(".under-dispute").ShouldBeNull();
             (await Page(citizen, "/me/records?culture=en")).QuerySelector(".under-dispute")!.TextContent.ShouldBe("Under dispute");
+
+            // The overview counts it and leads to the disputes.
+            var overview = await Page(citizen, "/me");
+            overview.QuerySelector("main .under-dispute")!.TextContent.ShouldBe("1 条记录异议处理中");
+            overview.QuerySelector("main .under-dispute + a")!.GetAttribute("href").ShouldBe("/me/disputes");
         }
         finally
         {
@@ -147,6 +152,9 @@ public sealed class CrossLinkTests(ShangdingWebFactory factory) : IClassFixture<
         {
             page.QuerySelector($"main a[href='{href}']").ShouldNotBeNull(href);
         }
+
+        page.QuerySelector("main .under-dispute").ShouldBeNull(); // nothing is disputed
+        page.QuerySelector("#me-records-h")!.ParentElement!.QuerySelector("a[href='/me/repairs']").ShouldNotBeNull(); // 王小明 has bad records
     }
 
     [Fact]

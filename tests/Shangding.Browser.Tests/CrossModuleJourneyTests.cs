@@ -96,6 +96,7 @@ public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<We
         await citizen.SelectOptionAsync("#Scope", "benefit");
         await citizen.SelectOptionAsync("#Benefit", "rental-deposit-waiver");
         await citizen.FillAsync("#Purpose", "租房押金减免");
+        var validUntil = await citizen.InputValueAsync("#Expires"); // the proposed last day, yyyy-MM-dd
         await citizen.ClickAsync("form.entry-form button[type=submit]");
         (await citizen.Locator(".qr svg").CountAsync()).ShouldBe(1);
         var code = (await citizen.InnerTextAsync("#grant-code")).Trim();
@@ -120,6 +121,7 @@ public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<We
         await citizen.GotoAsync(server.BaseUrl + "/me/grants");
         var grantRow = citizen.Locator("tbody tr", new PageLocatorOptions { HasText = Landlord }).First;
         (await grantRow.InnerTextAsync()).ShouldContain("有效");
+        (await grantRow.InnerTextAsync()).ShouldContain(validUntil); // valid until the day chosen, not the day after
         await ShootBoth(citizen, "/me/grants", "grants-active");
 
         // Revoke: the very next check is refused with the same answer as any refusal, and logged.

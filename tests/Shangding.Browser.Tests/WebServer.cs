@@ -21,6 +21,9 @@ public sealed class WebServer : IAsyncLifetime
     private IPlaywright? _playwright;
 
     public string BaseUrl { get; private set; } = "";
+
+    /// <summary>The server's SQLite file, for tests that must age a row (the server's clock cannot be moved).</summary>
+    public string DatabasePath => _database;
     public IBrowser? Browser { get; private set; }
 
     public static string ScreenshotDirectory { get; } = Path.Combine(RepoPaths.Root, "artifacts", "screenshots");

@@ -53,7 +53,7 @@ public sealed class SignInModel(AccountService accounts, ShangdingDbContext db, 
             case SignInOutcome.Success:
                 break;
             case SignInOutcome.LockedOut:
-                Error = text.Format("signin.locked", result.LockedUntil!.Value.ToLocalTime().ToString("HH:mm", CultureInfo.InvariantCulture));
+                Error = text.Format("signin.locked", Shangding.Web.Portal.ChinaTime.Of(result.LockedUntil!.Value).ToString("HH:mm", CultureInfo.InvariantCulture));
                 return Page();
             case SignInOutcome.Disabled:
                 Error = text["signin.disabled"];

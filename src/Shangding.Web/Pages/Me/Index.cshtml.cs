@@ -13,6 +13,7 @@ public sealed class OverviewModel(ShangdingDbContext db, ScoreService scores) : 
     public bool OptedIn { get; private set; }
     public int Good { get; private set; }
     public int Bad { get; private set; }
+    public int UnderDispute { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +23,7 @@ public sealed class OverviewModel(ShangdingDbContext db, ScoreService scores) : 
             .Select(r => r.CategoryCode).ToListAsync(cancellationToken);
         Good = inForce.Count(c => Model.Find(c)?.Polarity == Shangding.Core.Catalog.Polarity.Good);
         Bad = inForce.Count - Good;
+        UnderDispute = await Db.Records.CountAsync(r => r.SubjectId == Subject.Id && r.UnderDispute, cancellationToken);
     }
 
     public ScoreLevel? Level => Stored is not null && Enum.TryParse<ScoreLevel>(Stored.Level, out var level) ? level : null;

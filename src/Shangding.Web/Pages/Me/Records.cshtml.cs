@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Shangding.Core.Access;
 using Shangding.Core.Data;
+using Shangding.Core.Remedies;
 using Shangding.Web.Access;
 
 namespace Shangding.Web.Pages.Me;
@@ -18,6 +19,8 @@ public sealed class RecordsModel(ShangdingDbContext db, ActorResolver actors, Cr
         }
 
         var answer = await queries.QueryAsync(db, me.Actor, new AccessRequest(me.SubjectId, AccessWhat.Records, "self-query"), "web", cancellationToken);
-        Records = answer.Allowed ? answer.Records : [];
+        // Bad records retired by retention (5 years, 003 §20) are no longer shown.
+        var retired = await RetentionService.RetiredRecordIdsAsync(db, me.SubjectId, cancellationToken);
+        Records = answer.Allowed ? [.. answer.Records!.Where(r => !retired.Contains(r.Id))] : [];
     }
 }

@@ -211,4 +211,17 @@ public sealed class CrossLinkTests(ShangdingWebFactory factory) : IClassFixture<
             (await op.Http.GetAsync(href, Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, href);
         }
     }
+
+    [Fact]
+    public async Task Auditor_SeesTheQueryLogAndAuditLinks_AndNoOperatorDesk()
+    {
+        var auditor = await PortalClient.SignedInAs(factory, "auditor", Ct);
+        var page = await Page(auditor, "/operator/audit");
+        var nav = page.QuerySelectorAll("nav a").Select(a => a.GetAttribute("href")).ToList();
+        nav.ShouldContain("/operator/query-log");
+        nav.ShouldContain("/operator/audit");
+        nav.ShouldNotContain("/operator/disputes");
+        nav.ShouldNotContain("/operator");
+        (await auditor.Http.GetAsync("/operator/query-log", Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+    }
 }

@@ -30,6 +30,12 @@ public static class IntakeChannels
     public const string Api = "api";
     public const string Batch = "batch";
     public const string Form = "form";
+
+    /// <summary>A correction the furnishing unit makes to answer a dispute (003 §23). Not a report for reporting deadlines.</summary>
+    public const string Dispute = "dispute";
+
+    /// <summary>A good deed a citizen reported and the unit verified. Not a report for reporting deadlines.</summary>
+    public const string SelfReport = "self-report";
 }
 
 /// <summary>

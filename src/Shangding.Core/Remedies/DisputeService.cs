@@ -188,7 +188,7 @@ public sealed class DisputeService(
                 row = RecordRows.Correction(category, record, subject, protector, answer.Corrections ?? new Dictionary<string, string?>());
             }
 
-            var result = await intake.RunAsync(new IntakeRequest(unitCode, "dispute", actor, record.CategoryCode, ReturnRecordResults: true), [row], null, cancellationToken);
+            var result = await intake.RunAsync(new IntakeRequest(unitCode, IntakeChannels.Dispute, actor, record.CategoryCode, ReturnRecordResults: true), [row], null, cancellationToken);
             var outcome = result.Records.Count > 0 ? result.Records[0] : null;
             if (result.Refusals.Count > 0)
             {
@@ -208,7 +208,7 @@ public sealed class DisputeService(
                 // The same values again: fine only when this dispute's correction already went through
                 // (an answer interrupted after the intake batch committed); otherwise nothing was corrected.
                 var earlier = await context.RecordChanges.AsNoTracking()
-                    .Where(c => c.RecordId == record.Id && c.Channel == "dispute" && c.At >= dispute.ForwardedAt)
+                    .Where(c => c.RecordId == record.Id && c.Channel == IntakeChannels.Dispute && c.At >= dispute.ForwardedAt)
                     .OrderByDescending(c => c.Id).Select(c => c.BatchId).FirstOrDefaultAsync(cancellationToken);
                 batchId = earlier ?? throw new RemedyException(null, "更正后的内容与原记录相同；请修改有误的字段，或选择维持并说明理由。",
                     "The corrected values are the same as the record: change the wrong fields, or uphold the record with reasons.");

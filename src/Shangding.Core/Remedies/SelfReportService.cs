@@ -166,7 +166,7 @@ public sealed class SelfReportService(CatalogDefinition catalog, IntakeService i
 
             var key = string.Create(CultureInfo.InvariantCulture, $"SELF-{report.Id}");
             var row = RecordRows.NewRecord(category, key, subject, protector, values);
-            var result = await intake.RunAsync(new IntakeRequest(unitCode, "self-report", actor, category.Code, ReturnRecordResults: true), [row], null, cancellationToken);
+            var result = await intake.RunAsync(new IntakeRequest(unitCode, IntakeChannels.SelfReport, actor, category.Code, ReturnRecordResults: true), [row], null, cancellationToken);
             if (result.Refusals.Count > 0)
             {
                 throw new RemedyException(null, result.Refusals[0].MessageZh, result.Refusals[0].MessageEn);

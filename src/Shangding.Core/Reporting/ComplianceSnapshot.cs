@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Calendar;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
+using Shangding.Core.Intake;
 
 namespace Shangding.Core.Reporting;
 
@@ -57,7 +58,8 @@ internal sealed class ComplianceSnapshot
         
         var unitQuery = context.Units.AsNoTracking();
         var batchQuery = context.IntakeBatches.AsNoTracking()
-            .Where(b => b.Status == BatchStatus.Committed && b.FinishedAt != null && b.FinishedAt <= asOfUtc);
+            .Where(b => b.Status == BatchStatus.Committed && b.FinishedAt != null && b.FinishedAt <= asOfUtc
+                && b.Channel != IntakeChannels.Dispute && b.Channel != IntakeChannels.SelfReport); // the unit's own reports only (003 §12)
         var reminderQuery = context.ReportingReminders.Where(r => r.ResolvedAt == null);
         if (unitCode is not null)
         {

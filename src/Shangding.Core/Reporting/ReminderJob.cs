@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Calendar;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
+using Shangding.Core.Intake;
 
 namespace Shangding.Core.Reporting;
 
@@ -88,6 +89,7 @@ public static class ReminderJob
                 .Where(b => b.UnitCode == reminder.UnitCode
                     && (b.CategoryCode == reminder.CategoryCode || b.CategoryCode == null)
                     && b.Status == BatchStatus.Committed
+                    && b.Channel != IntakeChannels.Dispute && b.Channel != IntakeChannels.SelfReport // the unit's own reports only (003 §12)
                     && b.FinishedAt != null && b.FinishedAt >= from && b.FinishedAt <= now)
                 .OrderBy(b => b.FinishedAt)
                 .Select(b => b.FinishedAt)

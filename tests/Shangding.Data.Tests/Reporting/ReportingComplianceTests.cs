@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Calendar;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
+using Shangding.Core.Intake;
 using Shangding.Core.Reporting;
 using Shangding.Testing;
 
@@ -80,6 +81,10 @@ public sealed class ReportingComplianceTests
         // Water: only a refused upload and one still running — neither is a report.
         await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Refused, Local(2, 5));
         await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Running, Local(2, 6));
+        // Nor are the corrections that answer a dispute, nor a verified self-report (the one before the
+        // deadline, the other after the reminder): they are remedies the platform asked for, not reports.
+        await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Committed, Local(2, 10), IntakeChannels.Dispute);
+        await AddBatchAsync(db, "WATER-SUPPLY", null, BatchStatus.Committed, Local(2, 26), IntakeChannels.SelfReport);
         // Heating reports January on time, with nothing new ("nothing to report" is a report).
         await AddBatchAsync(db, "HEATING", Monthly, BatchStatus.Committed, Local(2, 5));
         // Gas reports January late, on 02-25.

@@ -55,8 +55,9 @@ public sealed class AccessJourneyTests(ShangdingWebFactory factory) : IClassFixt
 
         var queries = new HtmlParser().ParseDocument(await citizen.Http.GetStringAsync("/me/queries", Ct));
         var bankRows = queries.QuerySelectorAll("tbody tr").Where(r => r.TextContent.Contains("郑州某银行")).Select(r => r.TextContent).ToList();
-        bankRows.ShouldContain(r => r.Contains("已准许") && r.Contains("租房"));
-        bankRows.ShouldContain(r => r.Contains("已拒绝") && r.Contains("超出授权范围"));
+        bankRows.ShouldContain(r => r.Contains("已准许") && r.Contains("租房") && r.Contains("商鼎分及等级"));
+        bankRows.ShouldContain(r => r.Contains("已拒绝") && r.Contains("超出授权范围") && r.Contains("完整信用报告"));
+        bankRows.ShouldAllBe(r => !r.Contains("score") && !r.Contains("report")); // what was asked, in words, not codes
 
         // Revoke on the page: the very next query is refused, and logged as refused.
         var grants = new HtmlParser().ParseDocument(await citizen.Http.GetStringAsync("/me/grants", Ct));

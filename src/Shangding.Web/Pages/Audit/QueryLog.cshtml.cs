@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
 using Shangding.Core.Data;
 using Shangding.Core.Subjects;
 
@@ -12,8 +13,10 @@ namespace Shangding.Web.Pages.Audit;
 /// searched by full ID number in the POST body and shown masked; no raw identifiers on the page or in URLs.
 /// </summary>
 [Authorize(Policy = Shangding.Web.Access.AccessWeb.AuditPolicy)]
-public sealed class QueryLogModel(ShangdingDbContext db, IdentityProtector protector) : PageModel
+public sealed class QueryLogModel(ShangdingDbContext db, IdentityProtector protector, BenefitCatalog benefits) : PageModel
 {
+    public BenefitCatalog Benefits => benefits;
+
     public const int Shown = 200;
 
     public sealed record Row(QueryLogEntry Entry, string? SubjectMasked);

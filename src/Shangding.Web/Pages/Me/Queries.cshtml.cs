@@ -8,8 +8,10 @@ using Shangding.Web.Access;
 namespace Shangding.Web.Pages.Me;
 
 /// <summary>Who queried me, when, why, how, under which grant or letter, and the outcome (003 §19), with cumulative counts.</summary>
-public sealed class QueriesModel(ShangdingDbContext db, ActorResolver actors, CreditQueries queries) : PageModel
+public sealed class QueriesModel(ShangdingDbContext db, ActorResolver actors, CreditQueries queries, BenefitCatalog benefits) : PageModel
 {
+    public BenefitCatalog Benefits => benefits;
+
     public const int Shown = 500;
 
     [BindProperty(SupportsGet = true, Name = "own")]

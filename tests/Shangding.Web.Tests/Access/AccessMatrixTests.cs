@@ -34,8 +34,10 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
     /// <summary>Who may reach each area (first matching prefix wins). Null = anyone, "signed-in" = any signed-in role.</summary>
     private static readonly (string Prefix, string[]? Roles)[] Areas =
     [
-        // The audit pages keep their /operator URLs and are open to auditors too (Pages/Audit).
+        // The audit pages and the dispute queue keep their /operator URLs and are open to auditors too
+        // (Pages/Audit; on the dispute queue only operators act, RemediesPagesTests).
         ("/operator/audit", [Roles.Operator, Roles.Auditor]),
+        ("/operator/disputes", [Roles.Operator, Roles.Auditor]),
         ("/operator/query-log", [Roles.Operator, Roles.Auditor]),
         ("/operator", [Roles.Operator]),
         ("/unit", [Roles.UnitClerk]),

@@ -220,7 +220,8 @@ public sealed class CrossLinkTests(ShangdingWebFactory factory) : IClassFixture<
         var nav = page.QuerySelectorAll("nav a").Select(a => a.GetAttribute("href")).ToList();
         nav.ShouldContain("/operator/query-log");
         nav.ShouldContain("/operator/audit");
-        nav.ShouldNotContain("/operator/disputes");
+        nav.ShouldContain("/operator/disputes"); // supervisors are told of overdue disputes, and read the queue
+        nav.ShouldNotContain("/operator/repairs");
         nav.ShouldNotContain("/operator");
         (await auditor.Http.GetAsync("/operator/query-log", Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
     }

@@ -96,9 +96,18 @@ public sealed partial class RemediesPagesTests(ShangdingWebFactory factory) : IC
         var (stranger, _, _) = await CitizenWithRecordAsync("stranger9", 612);
         (await stranger.Http.GetAsync(fileLink, Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
+        // The supervisor reads the queue but cannot act on it.
+        var auditor = await PortalClient.SignedInAs(factory, "auditor", Ct);
+        var readOnly = new HtmlParser().ParseDocument(await auditor.Http.GetStringAsync("/operator/disputes", Ct));
+        readOnly.QuerySelector($"tr[data-dispute='{disputeId}']").ShouldNotBeNull();
+        readOnly.QuerySelectorAll("form[action*='handler=Forward'], form[action*='handler=Notify']").Length.ShouldBe(0);
+        var notAllowed = await auditor.PostFormAsync("/operator/disputes?handler=Forward", new() { ["Id"] = disputeId.ToString() }, Ct, "/operator/disputes");
+        notAllowed.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe("/account/denied");
+
         var op = await PortalClient.SignedInAs(factory, "operator", Ct);
         var queue = new HtmlParser().ParseDocument(await op.Http.GetStringAsync("/operator/disputes", Ct));
         queue.QuerySelector($"tr[data-dispute='{disputeId}']").ShouldNotBeNull();
+        queue.QuerySelectorAll("form[action*='handler=Forward']").Length.ShouldBeGreaterThan(0);
         var forwarded = await op.PostFormAsync("/operator/disputes?handler=Forward", new() { ["Id"] = disputeId.ToString() }, Ct, "/operator/disputes");
         (await ParseAsync(forwarded)).QuerySelector(".success")!.TextContent.ShouldContain("已转交");
 

@@ -1,13 +1,20 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Remedies;
 using Shangding.Web.Remedies;
 
-namespace Shangding.Web.Pages.Operator;
+namespace Shangding.Web.Pages.Audit;
 
-/// <summary>The credit centre's dispute queue: forward within 3 working days, tell the applicant within 2 after the unit's answer; overdue steps first and highlighted.</summary>
+/// <summary>
+/// The credit centre's dispute queue: forward within 3 working days, tell the applicant within 2 after the
+/// unit's answer; overdue steps first and highlighted. Supervisors (auditors), who are told of overdue
+/// steps too, read the same queue; only operators act on it.
+/// </summary>
+[Authorize(Policy = Shangding.Web.Access.AccessWeb.AuditPolicy)]
 public sealed class DisputesModel(ShangdingDbContext db, DisputeService disputes, CatalogDefinition catalog, TimeProvider clock) : RemediesPageModel
 {
     public CatalogDefinition Catalog => catalog;
@@ -27,6 +34,9 @@ public sealed class DisputesModel(ShangdingDbContext db, DisputeService disputes
 
     public Task OnGetAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
 
+    /// <summary>Whether the reader may forward and notify (operators); auditors only read.</summary>
+    public bool CanAct => User.IsInRole(Roles.Operator);
+
     public Task<IActionResult> OnPostForwardAsync(CancellationToken cancellationToken) =>
         ActAsync(() => disputes.ForwardAsync(db, Id, Actor, cancellationToken), English ? "Dispute No. {0} forwarded to the unit." : "第 {0} 号异议已转交信息提供单位。", cancellationToken);
 
@@ -35,6 +45,11 @@ public sealed class DisputesModel(ShangdingDbContext db, DisputeService disputes
 
     private async Task<IActionResult> ActAsync(Func<Task<Dispute>> action, string done, CancellationToken cancellationToken)
     {
+        if (!CanAct)
+        {
+            return Forbid();
+        }
+
         try
         {
             var dispute = await action();

@@ -312,9 +312,13 @@ public sealed class IntakeStore : IAsyncDisposable
             """, cancellationToken, args);
 
         Mark("history-of-updates");
+        // An update restores a withdrawn record; a repaired or expired one stays so (a corrected detail
+        // does not undo an approved repair or a publication period that has run out).
         await ExecuteAsync("""
             UPDATE credit_records SET subject_id = c.subject_id, act_date = c.act_date, severity = c.severity, fields = c.fields,
-                   content_hash = c.content_hash, status = 'InForce', version = credit_records.version + 1, batch_id = @b, updated_at = @now
+                   content_hash = c.content_hash,
+                   status = CASE WHEN credit_records.status IN ('Repaired', 'Expired') THEN credit_records.status ELSE 'InForce' END,
+                   version = credit_records.version + 1, batch_id = @b, updated_at = @now
             FROM intake_classified c
             WHERE c.record_id = credit_records.id AND c.outcome = 'Updated'
             """, cancellationToken, args);

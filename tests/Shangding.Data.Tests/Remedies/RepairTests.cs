@@ -80,6 +80,15 @@ public sealed class RepairTests
         audit[^1].Kind.ShouldBe("record-repaired");
         AuditChain.Verify(audit).ShouldBeNull();
         (await world.InboxAsync(citizen)).ShouldContain(n => n.Kind == "repair-approved");
+
+        // The unit's next routine upload sends the record again with a changed detail: the change is kept
+        // in its history, and the approved repair stands.
+        await world.FurnishAsync("WATER-SUPPLY", "P-ARREARS-WATER", WaterArrears("W-1", AdultId, "2026-04-10", amount: "2600"));
+        var resent = await context.Records.AsNoTracking().SingleAsync(r => r.Id == record, Ct);
+        resent.Status.ShouldBe(RecordStatus.Repaired);
+        resent.FieldsJson.ShouldContain("2600");
+        (await context.RecordChanges.AsNoTracking().Where(c => c.RecordId == record).OrderBy(c => c.Id).LastAsync(Ct)).Action.ShouldBe(RecordAction.Updated);
+        (await ScoreAsync(context, subject, new DateOnly(2026, 7, 10))).Contributions.ShouldNotContain(c => c.RecordId == record);
     }
 
     [Theory]

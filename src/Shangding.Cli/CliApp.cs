@@ -69,6 +69,7 @@ public static class CliApp
             GenerateCommands.Build(context),
             AuditCommands.Build(context),
             AccessCommands.Build(context),
+            AccountCommands.Build(context),
         };
         foreach (var command in RemedyCommands.Build(context)) root.Subcommands.Add(command);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Localization;
@@ -43,6 +44,20 @@ public static class WebSetup
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.ExpireTimeSpan = TimeSpan.FromHours(8);
                 options.SlidingExpiration = true;
+                // A disabled account, or one whose password was reset, loses its sessions at the next request.
+                options.Events.OnValidatePrincipal = async context =>
+                {
+                    var id = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
+                    var version = context.Principal?.FindFirst(Policies.SessionClaim)?.Value ?? "0";
+                    var db = context.HttpContext.RequestServices.GetRequiredService<ShangdingDbContext>();
+                    if (!long.TryParse(id, CultureInfo.InvariantCulture, out var accountId)
+                        || !int.TryParse(version, CultureInfo.InvariantCulture, out var sessionVersion)
+                        || !await AccountService.SessionValidAsync(db, accountId, sessionVersion, context.HttpContext.RequestAborted))
+                    {
+                        context.RejectPrincipal();
+                        await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                    }
+                };
             })
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, UnitApiKeyHandler>(UnitApiKeyHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

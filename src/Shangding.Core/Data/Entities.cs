@@ -242,6 +242,9 @@ public sealed class Account
     public bool Disabled { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? LastSignInAt { get; set; }
+
+    /// <summary>Raised when the account is disabled or its password reset: sessions signed in before end.</summary>
+    public int SessionVersion { get; set; }
 }
 
 /// <summary>

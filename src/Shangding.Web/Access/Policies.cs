@@ -7,4 +7,7 @@ public static class Policies
 
     /// <summary>The reporting unit a clerk works for.</summary>
     public const string UnitClaim = "shangding:unit";
+
+    /// <summary>The account's session version at sign-in (<see cref="Core.Data.Account.SessionVersion"/>).</summary>
+    public const string SessionClaim = "shangding:session";
 }

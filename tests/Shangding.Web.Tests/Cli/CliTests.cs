@@ -70,6 +70,46 @@ public sealed class CliTests
 
     [Theory]
     [AllEngines]
+    public async Task Accounts_AFreshInstallationGetsItsFirstOperator_AndEveryChangeIsAudited(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var settings = Database(db);
+
+        var (code, output, error) = await Run(settings, "accounts", "create", "--user", "Admin", "--name", "管理员", "--role", "operator");
+        code.ShouldBe(2);
+        error.ShouldContain("--user:");
+        (code, output, _) = await Run(settings, "accounts", "create", "--user", "admin", "--name", "市信用中心 管理员", "--role", "operator", "--json");
+        code.ShouldBe(0);
+        var created = JsonDocument.Parse(output).RootElement;
+        var password = created.GetProperty("password").GetString()!;
+        password.Length.ShouldBe(16);
+        (code, _, _) = await Run(settings, "accounts", "create", "--user", "police2", "--name", "市公安局 查询员", "--role", "government", "--unit", "PUBLIC-SECURITY");
+        code.ShouldBe(0);
+
+        (_, output, _) = await Run(settings, "accounts", "list", "--json");
+        var listed = JsonDocument.Parse(output).RootElement.EnumerateArray().Select(a => a.GetProperty("userName").GetString()).ToList();
+        listed.ShouldBe(["police2", "admin"], ignoreOrder: true);
+        output.ShouldNotContain(password);
+
+        (code, output, _) = await Run(settings, "accounts", "reset-password", "admin");
+        code.ShouldBe(0);
+        output.ShouldStartWith("New password for admin (shown once): ");
+        (code, _, _) = await Run(settings, "accounts", "disable", "police2");
+        code.ShouldBe(0);
+        (code, _, error) = await Run(settings, "accounts", "disable", "nobody");
+        code.ShouldBe(2);
+        error.ShouldContain("No account 'nobody'");
+
+        await using var context = db.NewContext();
+        context.Accounts.Single(a => a.UserName == "police2").Disabled.ShouldBeTrue();
+        context.AuditEntries.OrderBy(a => a.Id).Select(a => a.Kind).ToList()
+            .ShouldBe(["account-created", "account-created", "account-password-reset", "account-disabled"]);
+        (code, output, _) = await Run(settings, "audit", "verify");
+        code.ShouldBe(0);
+    }
+
+    [Theory]
+    [AllEngines]
     public async Task DbMigrate_ThenStatus_ThenDemoSeed_WorkOnEachEngine(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider, migrate: false);

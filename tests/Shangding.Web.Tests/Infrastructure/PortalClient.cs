@@ -8,10 +8,10 @@ public sealed partial class PortalClient(ShangdingWebFactory factory)
 {
     public HttpClient Http { get; } = factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = true });
 
-    public static async Task<PortalClient> SignedInAs(ShangdingWebFactory factory, string user, CancellationToken ct)
+    public static async Task<PortalClient> SignedInAs(ShangdingWebFactory factory, string user, CancellationToken ct, string? password = null)
     {
         var client = new PortalClient(factory);
-        var response = await client.PostFormAsync("/account/signin", new() { ["UserName"] = user, ["Password"] = Shangding.Web.Access.DemoAccounts.Password }, ct);
+        var response = await client.PostFormAsync("/account/signin", new() { ["UserName"] = user, ["Password"] = password ?? Shangding.Web.Access.DemoAccounts.Password }, ct);
         response.EnsureSuccessStatusCode();
         return client;
     }

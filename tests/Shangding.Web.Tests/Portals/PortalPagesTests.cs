@@ -216,7 +216,7 @@ public sealed partial class PortalPagesTests(ShangdingWebFactory factory) : ICla
             db.Subjects.Add(minor);
             await db.SaveChangesAsync(Ct);
             subjectId = minor.Id;
-            await scope.ServiceProvider.GetRequiredService<Shangding.Web.Access.AccountService>()
+            await scope.ServiceProvider.GetRequiredService<Shangding.Core.Access.AccountService>()
                 .CreateAsync(db, "minor-citizen", "小明", Shangding.Core.Access.Roles.Citizen, Shangding.Web.Access.DemoAccounts.Password, null, subjectId, Ct);
         }
 

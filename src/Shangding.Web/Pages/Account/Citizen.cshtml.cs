@@ -109,6 +109,7 @@ public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext d
             new(ClaimTypes.Name, account.DisplayName),
             new(ClaimTypes.Role, Roles.Citizen),
             new(ActorResolver.SubjectClaim, subject.Id.ToString(CultureInfo.InvariantCulture)),
+            new(Policies.SessionClaim, account.SessionVersion.ToString(CultureInfo.InvariantCulture)),
         };
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
             new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));

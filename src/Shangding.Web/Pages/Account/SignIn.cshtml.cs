@@ -69,6 +69,7 @@ public sealed class SignInModel(AccountService accounts, ShangdingDbContext db, 
             new(ClaimTypes.NameIdentifier, account.Id.ToString(CultureInfo.InvariantCulture)),
             new(ClaimTypes.Name, account.DisplayName),
             new(ClaimTypes.Role, account.Role),
+            new(Policies.SessionClaim, account.SessionVersion.ToString(CultureInfo.InvariantCulture)),
         };
         if (account.UnitCode is not null)
         {

@@ -257,6 +257,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
             (await page.Locator(".chart.chart-ready").CountAsync()).ShouldBe(2);
             (await page.Locator("#levels-table tbody tr").CountAsync()).ShouldBe(5);
             await ShootBothLanguages(page, "/operator", "operator", name);
+            await ShootBothLanguages(page, "/operator/accounts", "operator-accounts", name);
             await page.Context.CloseAsync();
         }
     }

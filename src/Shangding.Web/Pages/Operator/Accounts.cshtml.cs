@@ -96,7 +96,7 @@ public sealed class AccountsModel(ShangdingDbContext db, AccountService accounts
 
     public bool Locked(Core.Data.Account account) => account.LockedUntil is { } until && until > clock.GetUtcNow().UtcDateTime;
 
-    private long Me => long.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!, CultureInfo.InvariantCulture);
+    public long Me => long.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!, CultureInfo.InvariantCulture);
 
     private string Actor => $"account:{Me}";
 

@@ -147,8 +147,12 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
     }
 
     public static RecordFacts Facts(CreditRecord record, Category category) =>
-        new(record.SubjectId, record.UnitCode, category.InfoClass, category.CQueryBodies, category.Polarity,
-            Enum.TryParse<Severity>(record.Severity, out var severity) ? severity : category.Severity, record.Status.ToString(), record.ActDate, record.PublicationEnd);
+        Facts(record.SubjectId, record.UnitCode, record.Severity, record.Status, record.ActDate, record.PublicationEnd, category);
+
+    /// <summary>The facts from a record's columns (for reads that do not load the whole record).</summary>
+    public static RecordFacts Facts(long subjectId, string unitCode, string? severity, RecordStatus status, DateOnly? actDate, DateOnly? publicationEnd, Category category) =>
+        new(subjectId, unitCode, category.InfoClass, category.CQueryBodies, category.Polarity,
+            Enum.TryParse<Severity>(severity, out var parsed) ? parsed : category.Severity, status.ToString(), actDate, publicationEnd);
 
     private static string DefaultPurpose(AccessActor actor) => actor.Role switch
     {

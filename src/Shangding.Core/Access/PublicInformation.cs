@@ -45,16 +45,34 @@ public sealed class PublicInformation(AccessPolicy policy, CatalogDefinition cat
     public async Task<PublicPage> ListAsync(ShangdingDbContext context, string list, int page, CancellationToken cancellationToken)
     {
         list = PublicLists.All.Contains(list) ? list : PublicLists.Severe;
-        var codes = CategoriesOf(list).Select(c => c.Code).ToList();
-        var rows = await context.Records.AsNoTracking()
-            .Where(r => codes.Contains(r.CategoryCode) && r.Status == RecordStatus.InForce)
-            .OrderByDescending(r => r.ActDate).ThenByDescending(r => r.Id)
-            .Join(context.Subjects, r => r.SubjectId, s => s.Id, (r, s) => new { Record = r, s.Name, s.IdMasked, s.Kind, s.IdCipher })
-            .ToListAsync(cancellationToken);
+        var categories = CategoriesOf(list);
+        var codes = categories.Select(c => c.Code).ToList();
         var now = clock.GetUtcNow().UtcDateTime;
-        var visible = rows.Where(x => policy.MayReadRecord(AccessActor.Anonymous, CreditQueries.Facts(x.Record, catalog.Find(x.Record.CategoryCode)!), now).Allowed).ToList();
+        var today = DateOnly.FromDateTime(now);
+        var candidates = context.Records.AsNoTracking().Where(r => codes.Contains(r.CategoryCode) && r.Status == RecordStatus.InForce);
+        if (categories.All(c => c.Polarity == Polarity.Bad))
+        {
+            // Narrow in SQL to what can still be within a publication period (the longest one); the
+            // policy below decides each record exactly.
+            var longest = Math.Max(models.Active.PublicationMonths.Values.Max(), Remedies.PublicationPeriods.MaxMonths(Severity.Serious));
+            var horizon = today.AddMonths(-longest).AddDays(-1);
+            candidates = candidates.Where(r => r.PublicationEnd != null ? r.PublicationEnd >= today : r.ActDate != null && r.ActDate > horizon);
+        }
+
+        // Only the columns the policy needs for every candidate; the page's 20 are read in full below.
+        var slim = await candidates
+            .OrderByDescending(r => r.ActDate).ThenByDescending(r => r.Id)
+            .Select(r => new { r.Id, r.SubjectId, r.UnitCode, r.CategoryCode, r.Severity, r.Status, r.ActDate, r.PublicationEnd })
+            .ToListAsync(cancellationToken);
+        var visible = slim.Where(r => policy.MayReadRecord(AccessActor.Anonymous,
+            CreditQueries.Facts(r.SubjectId, r.UnitCode, r.Severity, r.Status, r.ActDate, r.PublicationEnd, catalog.Find(r.CategoryCode)!), now).Allowed)
+            .Select(r => r.Id).ToList();
         page = Math.Max(1, page);
-        var entries = visible.Skip((page - 1) * PageSize).Take(PageSize)
+        var pageIds = visible.Skip((page - 1) * PageSize).Take(PageSize).ToList();
+        var rows = await context.Records.AsNoTracking().Where(r => pageIds.Contains(r.Id))
+            .Join(context.Subjects, r => r.SubjectId, s => s.Id, (r, s) => new { Record = r, s.Name, s.IdMasked, s.Kind })
+            .ToListAsync(cancellationToken);
+        var entries = rows.OrderBy(x => pageIds.IndexOf(x.Record.Id))
             .Select(x => Entry(x.Record, x.Name, x.IdMasked, x.Kind, maskName: x.Kind == SubjectKind.Person)).ToList();
         return new PublicPage(list, page, PageSize, visible.Count, entries);
     }

@@ -139,7 +139,7 @@ internal static class ScoreCommands
 
             var active = cli.Get<ScoreService>().Model;
             var report = await Simulation.RunAsync(cli.Get<DatabaseSettings>(), active, draft,
-                DateOnly.FromDateTime(cli.Get<TimeProvider>().GetLocalNow().DateTime), null, ct);
+                Shangding.Core.Reporting.ReportingTime.ChinaDate(cli.Get<TimeProvider>().GetUtcNow()), null, ct);
             if (parse.GetValue(simulateJson))
             {
                 cli.WriteJson(report);

@@ -224,7 +224,7 @@ public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationM
         switch (actor.Role)
         {
             case null:
-                return IsPublished(record, DateOnly.FromDateTime(nowUtc)) ? AccessDecision.Allow : AccessDecision.Refuse(RefusalReasons.NotPublished);
+                return IsPublished(record, Reporting.ReportingTime.ChinaDate(nowUtc)) ? AccessDecision.Allow : AccessDecision.Refuse(RefusalReasons.NotPublished);
 
             case Roles.Citizen:
                 return actor.SubjectId == record.SubjectId ? AccessDecision.Allow : AccessDecision.Refuse(RefusalReasons.NotOwnSubject);

@@ -48,7 +48,7 @@ public sealed class PublicInformation(AccessPolicy policy, CatalogDefinition cat
         var categories = CategoriesOf(list);
         var codes = categories.Select(c => c.Code).ToList();
         var now = clock.GetUtcNow().UtcDateTime;
-        var today = DateOnly.FromDateTime(now);
+        var today = Reporting.ReportingTime.ChinaDate(now);
         var candidates = context.Records.AsNoTracking().Where(r => codes.Contains(r.CategoryCode) && r.Status == RecordStatus.InForce);
         if (categories.All(c => c.Polarity == Polarity.Bad))
         {

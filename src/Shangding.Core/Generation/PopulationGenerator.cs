@@ -52,7 +52,7 @@ public sealed class PopulationGenerator(CatalogDefinition catalog, IdentityProte
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var now = clock.GetUtcNow().UtcDateTime;
-        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        var today = Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow());
         await using var context = DataServiceCollectionExtensions.CreateContext(settings);
         if (await context.Subjects.AnyAsync(cancellationToken))
         {

@@ -102,7 +102,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
 
         var now = Now();
-        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        var today = Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow());
         long batchId;
         long historyFrom;
         await using (var context = DataServiceCollectionExtensions.CreateContext(settings))

@@ -35,7 +35,7 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
     /// <summary>The active model: every computation reads it afresh, so an activation applies at once.</summary>
     public ScoreModel Model => registry.Active;
 
-    private DateOnly Today => DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+    private DateOnly Today => Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow());
 
     /// <summary>Opts a resident aged 18 or more in and computes the first score at once.</summary>
     public async Task<ScoreResult> OptInAsync(ShangdingDbContext context, long subjectId, string channel, CancellationToken cancellationToken)

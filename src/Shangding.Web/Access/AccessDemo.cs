@@ -52,7 +52,7 @@ public static class AccessDemo
         }
 
         var intake = services.GetRequiredService<IntakeService>();
-        var today = DateOnly.FromDateTime(services.GetRequiredService<TimeProvider>().GetLocalNow().DateTime);
+        var today = Shangding.Core.Reporting.ReportingTime.ChinaDate(services.GetRequiredService<TimeProvider>().GetUtcNow());
         string Day(int daysAgo) => today.AddDays(-daysAgo).ToString("yyyy-MM-dd");
         Dictionary<string, string?> Person(string key) => new() { ["record_key"] = key, ["name"] = CitizenName, ["id_type"] = "居民身份证", ["id_number"] = CitizenId };
 

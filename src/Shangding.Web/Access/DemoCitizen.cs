@@ -28,7 +28,7 @@ public static class DemoCitizen
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        var today = Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow());
         var adult = today.AddYears(-18);
         var optedIn = context.ScoreOptIns.Select(o => o.SubjectId);
         var subject = await context.Subjects

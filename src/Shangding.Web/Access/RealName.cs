@@ -37,7 +37,7 @@ public sealed class DevelopmentRealNameVerifier(TimeProvider clock) : IRealNameV
             return Task.FromResult(new RealNameResult(false, null, "请填写身份证上的姓名。", "Enter your name as on your ID card."));
         }
 
-        if (!ResidentIdNumber.TryParse(idNumber, DateOnly.FromDateTime(clock.GetLocalNow().DateTime), out var id, out _))
+        if (!ResidentIdNumber.TryParse(idNumber, Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow()), out var id, out _))
         {
             return Task.FromResult(new RealNameResult(false, null, "身份证号码无效，请核对。", "The ID number is not valid; please check it."));
         }

@@ -69,6 +69,16 @@ public sealed class AccessPolicyTests
     }
 
     [Fact]
+    public void Public_TheLastDayIsAChinaDay_WhateverTheServersTimeZone()
+    {
+        var record = Record(InfoClass.A, severity: Severity.Serious, end: new DateOnly(2026, 3, 16));
+        // 23:30 on 03-16 in Zhengzhou is 15:30 UTC: still the last day.
+        Policy.MayReadRecord(AccessActor.Anonymous, record, new DateTime(2026, 3, 16, 15, 30, 0, DateTimeKind.Utc)).Allowed.ShouldBeTrue();
+        // 00:30 on 03-17 in Zhengzhou is 16:30 UTC on 03-16: the period is over, though it is still 03-16 in UTC.
+        Policy.MayReadRecord(AccessActor.Anonymous, record, new DateTime(2026, 3, 16, 16, 30, 0, DateTimeKind.Utc)).Allowed.ShouldBeFalse();
+    }
+
+    [Fact]
     public void Citizen_SeesEverythingAboutThemselves_NothingAboutOthers()
     {
         foreach (var what in Enum.GetValues<AccessWhat>())

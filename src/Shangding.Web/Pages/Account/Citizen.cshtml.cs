@@ -67,7 +67,7 @@ public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext d
         var subject = await db.Subjects.FirstOrDefaultAsync(s => s.IdHash == hash, cancellationToken);
         if (subject is null)
         {
-            var parsed = ResidentIdNumber.Parse(result.Identifier!, DateOnly.FromDateTime(clock.GetLocalNow().DateTime));
+            var parsed = ResidentIdNumber.Parse(result.Identifier!, Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow()));
             subject = new Subject
             {
                 Kind = SubjectKind.Person,

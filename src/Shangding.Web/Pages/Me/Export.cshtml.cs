@@ -84,7 +84,7 @@ public sealed class ExportModel(ShangdingDbContext db, ActorResolver actors, Cre
                 .ToListAsync(cancellationToken),
         };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(export, Json);
-        return File(bytes, "application/json", $"shangding-my-data-{clock.GetLocalNow():yyyyMMdd}.json");
+        return File(bytes, "application/json", $"shangding-my-data-{Shangding.Web.Portal.ChinaTime.Of(clock.GetUtcNow().UtcDateTime):yyyyMMdd}.json");
     }
 
     private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();

@@ -44,7 +44,7 @@ public sealed class GrantsModel(ShangdingDbContext db, ActorResolver actors, Gra
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        Expires = DateOnly.FromDateTime(clock.GetLocalNow().DateTime).AddDays(30);
+        Expires = Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow()).AddDays(30);
         await LoadAsync(cancellationToken);
     }
 
@@ -90,7 +90,7 @@ public sealed class GrantsModel(ShangdingDbContext db, ActorResolver actors, Gra
             }
         }
 
-        Expires = DateOnly.FromDateTime(clock.GetLocalNow().DateTime).AddDays(30);
+        Expires = Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow()).AddDays(30);
         await LoadAsync(cancellationToken);
         return Page();
     }

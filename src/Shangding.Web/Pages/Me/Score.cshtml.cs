@@ -42,7 +42,7 @@ public sealed class MyScoreModel(ShangdingDbContext db, ScoreService scores, Tim
     public string? OptOutError { get; private set; }
     public string? RepairError { get; private set; }
 
-    private DateOnly Today => DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+    private DateOnly Today => Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow());
 
     public Task OnGetAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
 

@@ -33,7 +33,7 @@ public sealed class ModelsModel(ScoreModelRegistry registry, ShangdingDbContext 
             return NotFound();
         }
 
-        Report = await Simulation.RunAsync(settings, registry.Active, draft, DateOnly.FromDateTime(clock.GetLocalNow().DateTime), null, cancellationToken);
+        Report = await Simulation.RunAsync(settings, registry.Active, draft, Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow()), null, cancellationToken);
         return Page();
     }
 

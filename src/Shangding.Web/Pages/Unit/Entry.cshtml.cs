@@ -27,7 +27,7 @@ public sealed class EntryModel(CatalogDefinition catalog, IntakeService intake, 
             return NotFound();
         }
 
-        Values[IntakeColumns.RecordKey] = string.Create(CultureInfo.InvariantCulture, $"FORM-{clock.GetLocalNow():yyyyMMddHHmmss}");
+        Values[IntakeColumns.RecordKey] = string.Create(CultureInfo.InvariantCulture, $"FORM-{Shangding.Web.Portal.ChinaTime.Of(clock.GetUtcNow().UtcDateTime):yyyyMMddHHmmss}");
         if (Columns.FirstOrDefault(c => c.Type == FieldType.IdType) is { AllowedValues.Count: > 0 } idType)
         {
             // Most records are about holders of a resident ID card.
@@ -75,7 +75,7 @@ public sealed class EntryModel(CatalogDefinition catalog, IntakeService intake, 
         {
             Outcome = text["entry.outcome." + record.Outcome] + (record.NameConflict ? " " + text["entry.nameConflict"] : "");
             Values.Clear();
-            Values[IntakeColumns.RecordKey] = string.Create(CultureInfo.InvariantCulture, $"FORM-{clock.GetLocalNow():yyyyMMddHHmmss}");
+            Values[IntakeColumns.RecordKey] = string.Create(CultureInfo.InvariantCulture, $"FORM-{Shangding.Web.Portal.ChinaTime.Of(clock.GetUtcNow().UtcDateTime):yyyyMMddHHmmss}");
         }
 
         return Page();

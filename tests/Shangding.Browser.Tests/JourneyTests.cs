@@ -258,6 +258,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
             (await page.Locator("#levels-table tbody tr").CountAsync()).ShouldBe(5);
             await ShootBothLanguages(page, "/operator", "operator", name);
             await ShootBothLanguages(page, "/operator/accounts", "operator-accounts", name);
+            await ShootBothLanguages(page, "/operator/calendar?year=2026", "operator-calendar", name);
             await page.Context.CloseAsync();
         }
     }

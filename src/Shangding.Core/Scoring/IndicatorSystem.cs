@@ -46,13 +46,17 @@ public static class IndicatorSystem
         Line($"- A bad record of a category within **{model.Repeat.WithinMonths} months** after an earlier one of the same category weighs " +
              $"**×{N(model.Repeat.Factor)}** (rounded half away from zero).");
         Line("- **One act counts once.** Records of one same-act group are one act when they have the same act date (or, where the group " +
-             "names an act key field, the same value of it); only the highest-valued report counts, the others are shown as superseded.");
+             "names an act key field, the same value of it); only the highest-valued report counts, the others are shown as superseded. " +
+             "The value is taken after the caps and the repeat rule: when the reports fall in different categories, the one that counts " +
+             "is the one that gives the person the most points (or, for bad acts, takes the most), so a further report of an act never " +
+             "raises a score through a bad record nor lowers it through a good one.");
+        Line("- Overrides hold while a record of their category is in effect, even when another report of the same act is the one that counts.");
         Line("- Caps: a category's records together give or take at most its cap; the points a dimension can add are capped as below " +
              "(deductions are not capped by dimension). The largest contributions are counted first.");
         foreach (var rule in model.Overrides)
         {
             var level = model.Level(rule.Level);
-            Line($"- Override: while a `{rule.CategoryCode}` record counts, the score is at most **{rule.MaxScore}** ({level.NameZh}): {rule.TextZh}.");
+            Line($"- Override: while a `{rule.CategoryCode}` record is in effect, the score is at most **{rule.MaxScore}** ({level.NameZh}): {rule.TextZh}.");
         }
 
         Line();

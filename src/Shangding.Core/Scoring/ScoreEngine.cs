@@ -32,7 +32,7 @@ public static class ScoreEngine
             }
         }
 
-        var counted = MergeSameActs(candidates, excluded);
+        var counted = MergeSameActs(candidates, model, excluded);
         ApplyRepeats(counted, model);
         var categoryMissed = ApplyCategoryCaps(counted);
         var dimensionMissed = ApplyDimensionCaps(counted, model);
@@ -43,12 +43,15 @@ public static class ScoreEngine
         var reasons = new List<ScoreReason>();
         foreach (var rule in model.Overrides)
         {
-            if (counted.Exists(c => c.Rule.CategoryCode == rule.CategoryCode) && score > rule.MaxScore)
+            // A listing in effect puts the person at the level even when another report of the same
+            // act is the one whose points count (candidates, not only the counted reports).
+            var inEffect = candidates.Exists(c => c.Rule.CategoryCode == rule.CategoryCode);
+            if (inEffect && score > rule.MaxScore)
             {
                 reasons.Add(new ScoreReason(ReasonKind.Override, score - rule.MaxScore, rule.TextZh, rule.TextEn));
                 score = rule.MaxScore;
             }
-            else if (counted.Exists(c => c.Rule.CategoryCode == rule.CategoryCode))
+            else if (inEffect)
             {
                 reasons.Add(new ScoreReason(ReasonKind.Override, 0, rule.TextZh, rule.TextEn));
             }
@@ -270,32 +273,200 @@ public static class ScoreEngine
 
     /// <summary>
     /// One act counts once: records of one same-act group with the same act key (the act key field
-    /// when the rule names one, else the act date) are one act; the highest-valued report counts.
+    /// when the rule names one, else the act date) are one act, and it counts at its highest value.
     /// </summary>
-    private static List<Candidate> MergeSameActs(List<Candidate> candidates, List<Exclusion> excluded)
+    /// <remarks>
+    /// "Highest value" is taken after the caps and the repeat rule, over the whole person: when the
+    /// reports of an act fall in different categories, the report that counts is the one for which
+    /// the person's total of that polarity is highest (most points for good acts, most deducted for
+    /// bad ones). Choosing report by report on raw points alone would let a second report lower a
+    /// score (it moves the act into a category whose cap is reached) or raise it (it takes the act
+    /// out of a category where it was a repeat). With the whole-person choice, adding a good record
+    /// never lowers the score and adding a bad one never raises it: every choice open before is
+    /// still open and worth the same. Ties keep the report with the highest raw points, then the
+    /// lowest category code and record id, so the result does not depend on the order of the input.
+    /// </remarks>
+    private static List<Candidate> MergeSameActs(List<Candidate> candidates, ScoreModel model, List<Exclusion> excluded)
     {
-        var counted = new List<Candidate>();
-        var groups = candidates.GroupBy(c => (c.Rule.SameActGroup, ActKey(c)));
-        foreach (var group in groups)
-        {
-            var ordered = group
+        var groups = candidates
+            .GroupBy(c => (c.Rule.SameActGroup, Key: ActKey(c)))
+            .OrderBy(g => g.Key.SameActGroup, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Key, StringComparer.Ordinal)
+            .Select(g => g
                 .OrderByDescending(c => Math.Abs(c.RawPoints))
                 .ThenBy(c => c.Record.CategoryCode, StringComparer.Ordinal)
                 .ThenBy(c => c.Record.Id)
-                .ToList();
-            var winner = ordered[0];
+                .ToArray())
+            .ToList();
+
+        var choice = new int[groups.Count];
+        ChooseReports(groups, choice, Polarity.Good, model);
+        ChooseReports(groups, choice, Polarity.Bad, model);
+
+        var counted = new List<Candidate>(groups.Count);
+        for (var g = 0; g < groups.Count; g++)
+        {
+            var winner = groups[g][choice[g]];
             counted.Add(winner);
-            foreach (var other in ordered.Skip(1))
+            foreach (var other in groups[g])
             {
-                excluded.Add(new Exclusion(other.Record.Id, other.Record.CategoryCode, ExclusionReason.SameAct,
-                    $"与记录 {winner.Record.Id}（{winner.Rule.NameZh}）为同一行为，按较高分值计一次",
-                    $"The same act as record {winner.Record.Id} ({winner.Rule.NameEn}); counted once at the higher value",
-                    winner.Record.Id));
+                if (!ReferenceEquals(other, winner))
+                {
+                    excluded.Add(new Exclusion(other.Record.Id, other.Record.CategoryCode, ExclusionReason.SameAct,
+                        $"与记录 {winner.Record.Id}（{winner.Rule.NameZh}）为同一行为，按较高分值计一次",
+                        $"The same act as record {winner.Record.Id} ({winner.Rule.NameEn}); counted once at the higher value",
+                        winner.Record.Id));
+                }
             }
         }
 
         return counted;
     }
+
+    /// <summary>Beyond this many combinations the reports are chosen one act at a time (never seen outside tests).</summary>
+    private const int MaxCombinations = 4096;
+
+    /// <summary>
+    /// Sets <paramref name="choice"/> for the acts of one polarity that were reported more than once, so
+    /// that the person's capped, repeat-weighted total of that polarity is highest. Exhaustive up to
+    /// <see cref="MaxCombinations"/>; beyond that, each act in turn takes its best report given the others.
+    /// </summary>
+    private static void ChooseReports(List<Candidate[]> groups, int[] choice, Polarity polarity, ScoreModel model)
+    {
+        var open = new List<int>();
+        long combinations = 1;
+        for (var g = 0; g < groups.Count; g++)
+        {
+            if (groups[g].Length > 1 && groups[g][0].Rule.Polarity == polarity)
+            {
+                open.Add(g);
+                combinations = Math.Min(combinations * groups[g].Length, MaxCombinations + 1L);
+            }
+        }
+
+        if (open.Count == 0)
+        {
+            return;
+        }
+
+        var winners = new List<Candidate>(groups.Count);
+        int Total()
+        {
+            winners.Clear();
+            for (var g = 0; g < groups.Count; g++)
+            {
+                if (groups[g][0].Rule.Polarity == polarity)
+                {
+                    winners.Add(groups[g][choice[g]]);
+                }
+            }
+
+            return polarity == Polarity.Bad ? BadTotal(winners, model) : GoodTotal(winners, model);
+        }
+
+        if (combinations <= MaxCombinations)
+        {
+            // Odometer over the open acts, the last one turning fastest; the first best combination wins.
+            var best = Total();
+            var bestChoice = (int[])choice.Clone();
+            while (true)
+            {
+                var i = open.Count - 1;
+                while (i >= 0 && ++choice[open[i]] == groups[open[i]].Length)
+                {
+                    choice[open[i]] = 0;
+                    i--;
+                }
+
+                if (i < 0)
+                {
+                    break;
+                }
+
+                var total = Total();
+                if (total > best)
+                {
+                    best = total;
+                    Array.Copy(choice, bestChoice, choice.Length);
+                }
+            }
+
+            Array.Copy(bestChoice, choice, choice.Length);
+            return;
+        }
+
+        foreach (var g in open)
+        {
+            var best = Total();
+            var bestIndex = 0;
+            for (var k = 1; k < groups[g].Length; k++)
+            {
+                choice[g] = k;
+                var total = Total();
+                if (total > best)
+                {
+                    best = total;
+                    bestIndex = k;
+                }
+            }
+
+            choice[g] = bestIndex;
+        }
+    }
+
+    /// <summary>Points deducted by these bad records after the repeat rule and the category caps (as a positive number).</summary>
+    /// <remarks>The same arithmetic as <see cref="ApplyRepeats"/> and <see cref="ApplyCategoryCaps"/>, without their texts.</remarks>
+    private static int BadTotal(List<Candidate> winners, ScoreModel model)
+    {
+        var total = 0;
+        foreach (var category in winners.GroupBy(c => c.Rule.CategoryCode, StringComparer.Ordinal))
+        {
+            var sum = 0;
+            DateOnly? previous = null;
+            foreach (var c in category.OrderBy(c => c.Record.ActDate is null).ThenBy(c => c.Record.ActDate).ThenBy(c => c.Record.Id))
+            {
+                var points = c.RawPoints;
+                if (c.Record.ActDate is { } act)
+                {
+                    if (previous is { } p && p.AddMonths(model.Repeat.WithinMonths) > act)
+                    {
+                        points = Weighted(points, model.Repeat);
+                    }
+
+                    previous = act;
+                }
+
+                sum += Math.Abs(points);
+            }
+
+            total += category.First().Rule.Cap is { } cap ? Math.Min(cap, sum) : sum;
+        }
+
+        return total;
+    }
+
+    /// <summary>Points added by these good records after the category and dimension caps.</summary>
+    /// <remarks>The same arithmetic as <see cref="ApplyCategoryCaps"/> and <see cref="ApplyDimensionCaps"/>, without their texts.</remarks>
+    private static int GoodTotal(List<Candidate> winners, ScoreModel model)
+    {
+        var total = 0;
+        foreach (var dimension in winners.GroupBy(c => c.Rule.Dimension))
+        {
+            var sum = 0;
+            foreach (var category in dimension.GroupBy(c => c.Rule.CategoryCode, StringComparer.Ordinal))
+            {
+                var points = category.Sum(c => Math.Max(0, c.RawPoints));
+                sum += category.First().Rule.Cap is { } cap ? Math.Min(cap, points) : points;
+            }
+
+            total += model.DimensionCaps.TryGetValue(dimension.Key, out var dimensionCap) ? Math.Min(dimensionCap, sum) : sum;
+        }
+
+        return total;
+    }
+
+    private static int Weighted(int points, RepeatRule repeat) =>
+        (int)Math.Round(points * repeat.Factor, MidpointRounding.AwayFromZero);
 
     private static string ActKey(Candidate c)
     {
@@ -320,7 +491,7 @@ public static class ScoreEngine
                 var repeated = ordered.Take(i).Any(p => p.Record.ActDate!.Value.AddMonths(repeat.WithinMonths) > act);
                 if (repeated)
                 {
-                    var weighted = (int)Math.Round(current.RawPoints * repeat.Factor, MidpointRounding.AwayFromZero);
+                    var weighted = Weighted(current.RawPoints, repeat);
                     current.RawPoints = weighted;
                     current.Points = weighted;
                     var factor = repeat.Factor.ToString(CultureInfo.InvariantCulture);

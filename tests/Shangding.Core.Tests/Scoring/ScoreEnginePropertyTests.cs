@@ -16,7 +16,7 @@ public sealed class ScoreEnginePropertyTests
 {
     private static readonly ScoreModel Model = ShippedModelTests.Model;
     private static readonly DateOnly AsOf = new(2026, 3, 1);
-    private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(400);
+    private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(2000);
 
     private static readonly string[] HonourLevels = ["区县级", "市级", "省级", "国家级"];
     private static readonly List<string> AllCategories = [.. Model.Rules.Select(r => r.CategoryCode)];

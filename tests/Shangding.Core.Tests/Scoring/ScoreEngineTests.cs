@@ -184,6 +184,27 @@ public sealed class ScoreEngineTests
     }
 
     [Fact]
+    public void ASecondReportOfACase_UnderACategoryAtItsCap_DoesNotRaiseTheScore()
+    {
+        // Found by the property test: two listings as a dishonest enforcee reach that category's cap
+        // of 60; a criminal judgement of a third case takes another 30. A listing of that third case
+        // is the same act: were it to count instead of the judgement, the cap would cut it to 0.
+        ScoringRecord Judgement(long id, string caseNumber) => Make(id, "P-CRIMINAL-JUDGEMENT", null, ("case_number", caseNumber));
+        ScoringRecord[] before = [Dishonest(1, null, "(2025)豫01执1号"), Dishonest(2, null, "(2025)豫01执2号"), Judgement(3, "(2025)豫01刑3号")];
+
+        var once = Score(before);
+        var twice = Score([.. before, Dishonest(4, null, "(2025)豫01刑3号")]);
+
+        once.Score.ShouldBe(10);
+        twice.Score.ShouldBe(once.Score);
+        twice.Contributions.Select(c => c.RecordId).Order().ShouldBe([1, 2, 3]);
+        var superseded = twice.NotCounted.ShouldHaveSingleItem();
+        superseded.RecordId.ShouldBe(4);
+        superseded.Reason.ShouldBe(ExclusionReason.SameAct);
+        superseded.SupersededBy.ShouldBe(3);
+    }
+
+    [Fact]
     public void RepeatedBadRecordWithinTwelveMonths_WeighsOneAndAHalfTimes()
     {
         var result = Score(D("2026-03-01"), CreditDefault(1, "2025-06-01"), CreditDefault(2, "2025-12-01"));

@@ -108,7 +108,7 @@ internal static class ScoreBench
     {
         var model = draft ? DraftModel() : Registry(settings).Active;
         var report = await FullRecompute.RunAsync(settings, model, DateOnly.FromDateTime(DateTime.Now), TimeProvider.System, "recompute", null, CancellationToken.None);
-        Program.Report(new { step = "score-recompute", provider = settings.Provider.ToString(), model = model.Version, report.Scored, report.Changed, report.Seconds, peakMb = Program.PeakMb(), load = Load() });
+        Program.Report(new { step = "score-recompute", provider = settings.Provider.ToString(), model = model.Version, report.Scored, report.Changed, report.Seconds, busy = new { read = report.StageSeconds.Read, compute = report.StageSeconds.Compute, write = report.StageSeconds.Write }, peakMb = Program.PeakMb(), load = Load() });
         return 0;
     }
 
@@ -177,7 +177,7 @@ internal static class ScoreBench
         var stream = await ScoreStore.StreamOnlyAsync(connection, ids, CancellationToken.None);
         var streamSeconds = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        var records = await ScoreStore.ReadRecordsAsync(connection, null, ids, CancellationToken.None);
+        var records = await ScoreStore.ReadRecordsAsync(connection, null, ids, Registry(settings).Active.FieldsRead, CancellationToken.None);
         var readSeconds = watch.Elapsed.TotalSeconds;
         var model = Registry(settings).Active;
         var asOf = DateOnly.FromDateTime(DateTime.Now);

@@ -8,96 +8,45 @@ namespace Shangding.Core.Scoring;
 /// (the order of the records does not matter) and without I/O, so the same code serves live,
 /// full, simulated and what-if runs.
 /// </summary>
+/// <remarks>
+/// One computation serves two uses. <see cref="Compute"/> explains everything: the rule text of
+/// every counting record and why each other record does not count (pages, CLI, what-if).
+/// <see cref="ComputeStored"/> gives what a stored score keeps — the same numbers, dimensions,
+/// counting records and key reasons — without building those texts; a full recompute of a million
+/// people runs it, so it avoids per-record strings and LINQ.
+/// </remarks>
 public static class ScoreEngine
 {
     private const int MaxReasons = 4;
 
     public static ScoreResult Compute(IReadOnlyList<ScoringRecord> records, ScoreModel model, DateOnly asOf)
     {
-        var ordered = records
-            .OrderBy(r => r.CategoryCode, StringComparer.Ordinal)
-            .ThenBy(r => r.ActDate ?? DateOnly.MaxValue)
-            .ThenBy(r => r.Id)
-            .ThenBy(r => r.Status)
-            .ToList();
-
-        var excluded = new List<Exclusion>();
-        var candidates = new List<Candidate>();
-        foreach (var record in ordered)
+        var run = Run(records, model, asOf, explain: true);
+        var contributions = new List<Contribution>(run.Counted.Count);
+        foreach (var c in run.Counted)
         {
-            var candidate = Classify(record, model, asOf, excluded);
-            if (candidate is not null)
-            {
-                candidates.Add(candidate);
-            }
+            contributions.Add(new Contribution(c.Record.Id, c.Rule.CategoryCode, c.Rule.NameZh, c.Rule.NameEn, c.Rule.Dimension, c.Rule.Polarity,
+                c.Points, c.RawPoints, c.RuleZh!, c.RuleEn!, c.Record.ActDate, c.StopsOn, c.Record.UnderDispute));
         }
 
-        var counted = MergeSameActs(candidates, model, excluded);
-        ApplyRepeats(counted, model);
-        var categoryMissed = ApplyCategoryCaps(counted);
-        var dimensionMissed = ApplyDimensionCaps(counted, model);
+        var excluded = run.Excluded!;
+        excluded.Sort(static (a, b) => a.RecordId != b.RecordId ? a.RecordId.CompareTo(b.RecordId) : a.Reason.CompareTo(b.Reason));
+        return new ScoreResult(model.Version, asOf, run.Score, run.Level.Level, run.Level.NameZh, run.Level.NameEn, run.Dimensions, contributions,
+            excluded, run.Reasons);
+    }
 
-        var total = counted.Sum(c => c.Points);
-        var uncapped = Math.Clamp(model.Base + total, model.Min, model.Max);
-        var score = uncapped;
-        var reasons = new List<ScoreReason>();
-        foreach (var rule in model.Overrides)
+    /// <summary>The score as stored (<see cref="StoredExplanation"/>): the numbers of <see cref="Compute"/> without rule texts or the records that do not count.</summary>
+    public static StoredExplanation ComputeStored(IReadOnlyList<ScoringRecord> records, ScoreModel model, DateOnly asOf)
+    {
+        var run = Run(records, model, asOf, explain: false);
+        var contributions = new StoredContribution[run.Counted.Count];
+        for (var i = 0; i < contributions.Length; i++)
         {
-            // A listing in effect puts the person at the level even when another report of the same
-            // act is the one whose points count (candidates, not only the counted reports).
-            var inEffect = candidates.Exists(c => c.Rule.CategoryCode == rule.CategoryCode);
-            if (inEffect && score > rule.MaxScore)
-            {
-                reasons.Add(new ScoreReason(ReasonKind.Override, score - rule.MaxScore, rule.TextZh, rule.TextEn));
-                score = rule.MaxScore;
-            }
-            else if (inEffect)
-            {
-                reasons.Add(new ScoreReason(ReasonKind.Override, 0, rule.TextZh, rule.TextEn));
-            }
+            var c = run.Counted[i];
+            contributions[i] = new StoredContribution(c.Record.Id, c.Rule.CategoryCode, c.Points, c.StopsOn);
         }
 
-        var level = model.LevelOf(score);
-        var hasBad = counted.Exists(c => c.Rule.Polarity == Polarity.Bad);
-        if (level.RequiresNoBadRecord && hasBad)
-        {
-            var blocked = level;
-            level = model.Levels[model.Levels.ToList().IndexOf(level) + 1];
-            reasons.Add(new ScoreReason(ReasonKind.TopLevelBlocked, score - level.Min,
-                $"有不良记录在效，不能评为{blocked.NameZh}",
-                $"A bad record is in effect, so the level cannot be {blocked.NameEn}"));
-        }
-
-        AddRecordReasons(reasons, counted, categoryMissed, dimensionMissed, model);
-
-        var contributions = counted
-            .OrderBy(c => c.Rule.Dimension)
-            .ThenByDescending(c => Math.Abs(c.Points))
-            .ThenBy(c => c.Record.CategoryCode, StringComparer.Ordinal)
-            .ThenBy(c => c.Record.Id)
-            .Select(c => new Contribution(c.Record.Id, c.Rule.CategoryCode, c.Rule.NameZh, c.Rule.NameEn, c.Rule.Dimension, c.Rule.Polarity,
-                c.Points, c.RawPoints, c.RuleZh, c.RuleEn, c.Record.ActDate, c.StopsOn, c.Record.UnderDispute))
-            .ToList();
-
-        var dimensions = Enum.GetValues<ScoreDimension>()
-            .Select(d => new DimensionSubtotal(
-                d,
-                counted.Where(c => c.Rule.Dimension == d).Sum(c => c.Points),
-                counted.Where(c => c.Rule.Dimension == d && c.Points > 0).Sum(c => c.Points),
-                -counted.Where(c => c.Rule.Dimension == d && c.Points < 0).Sum(c => c.Points),
-                model.DimensionCaps.TryGetValue(d, out var cap) ? cap : null))
-            .ToList();
-
-        var ranked = reasons
-            .OrderBy(r => r.Kind switch { ReasonKind.Override => 0, ReasonKind.TopLevelBlocked => 1, _ => 2 })
-            .ThenByDescending(r => r.Points)
-            .ThenBy(r => r.Kind)
-            .ThenBy(r => r.TextEn, StringComparer.Ordinal)
-            .Take(MaxReasons)
-            .ToList();
-
-        return new ScoreResult(model.Version, asOf, score, level.Level, level.NameZh, level.NameEn, dimensions, contributions,
-            [.. excluded.OrderBy(e => e.RecordId).ThenBy(e => e.Reason)], ranked);
+        return new StoredExplanation(model.Version, asOf, run.Score, run.Level.Level, run.Dimensions, contributions, run.Reasons);
     }
 
     /// <summary>The score now and after hypothetical changes (records added, records repaired); stores nothing.</summary>
@@ -129,23 +78,192 @@ public static class ScoreEngine
         return new WhatIfResult(before, Compute(changed, model, asOf));
     }
 
-    private sealed class Candidate(ScoringRecord record, CategoryRule rule, int points, string ruleZh, string ruleEn, DateOnly? stopsOn)
+    private sealed class Candidate(ScoringRecord record, CategoryRule rule, int points, string? ruleZh, string? ruleEn, DateOnly? stopsOn)
     {
         public ScoringRecord Record { get; } = record;
         public CategoryRule Rule { get; } = rule;
         public int RawPoints { get; set; } = points;
         public int Points { get; set; } = points;
-        public string RuleZh { get; set; } = ruleZh;
-        public string RuleEn { get; set; } = ruleEn;
+        public string? RuleZh { get; set; } = ruleZh;
+        public string? RuleEn { get; set; } = ruleEn;
         public DateOnly? StopsOn { get; } = stopsOn;
+
+        /// <summary>The value of the rule's act key field, when the rule names one and the record has it.</summary>
+        public string? ActKey { get; } = rule.ActKeyField is { } field ? record.Field(field) : null;
     }
 
-    private static Candidate? Classify(ScoringRecord record, ScoreModel model, DateOnly asOf, List<Exclusion> excluded)
+    /// <summary>What one computation found: the counting records in the order they are shown, and the rest.</summary>
+    private sealed record Outcome(
+        int Score,
+        LevelDefinition Level,
+        List<Candidate> Counted,
+        List<Exclusion>? Excluded,
+        IReadOnlyList<DimensionSubtotal> Dimensions,
+        IReadOnlyList<ScoreReason> Reasons);
+
+    private static Outcome Run(IReadOnlyList<ScoringRecord> records, ScoreModel model, DateOnly asOf, bool explain)
+    {
+        var ordered = new ScoringRecord[records.Count];
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            ordered[i] = records[i];
+        }
+
+        Array.Sort(ordered, static (a, b) =>
+        {
+            var c = string.CompareOrdinal(a.CategoryCode, b.CategoryCode);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = (a.ActDate ?? DateOnly.MaxValue).CompareTo(b.ActDate ?? DateOnly.MaxValue);
+            return c != 0 ? c : a.Id != b.Id ? a.Id.CompareTo(b.Id) : a.Status.CompareTo(b.Status);
+        });
+
+        var excluded = explain ? new List<Exclusion>() : null;
+        var candidates = new List<Candidate>(ordered.Length);
+        foreach (var record in ordered)
+        {
+            if (Classify(record, model, asOf, excluded, explain) is { } candidate)
+            {
+                candidates.Add(candidate);
+            }
+        }
+
+        var counted = MergeSameActs(candidates, model, excluded);
+        ApplyRepeats(counted, model, explain);
+        var categoryMissed = ApplyCategoryCaps(counted, explain);
+        var dimensionMissed = ApplyDimensionCaps(counted, model, explain);
+
+        var total = 0;
+        var hasBad = false;
+        var hasGood = false;
+        foreach (var c in counted)
+        {
+            total += c.Points;
+            hasBad |= c.Rule.Polarity == Polarity.Bad;
+            hasGood |= c.Points > 0;
+        }
+
+        var score = Math.Clamp(model.Base + total, model.Min, model.Max);
+        var reasons = new List<ScoreReason>();
+        foreach (var rule in model.Overrides)
+        {
+            // A listing in effect puts the person at the level even when another report of the same
+            // act is the one whose points count (candidates, not only the counted reports).
+            if (!candidates.Exists(c => c.Rule.CategoryCode == rule.CategoryCode))
+            {
+                continue;
+            }
+
+            if (score > rule.MaxScore)
+            {
+                reasons.Add(new ScoreReason(ReasonKind.Override, score - rule.MaxScore, rule.TextZh, rule.TextEn));
+                score = rule.MaxScore;
+            }
+            else
+            {
+                reasons.Add(new ScoreReason(ReasonKind.Override, 0, rule.TextZh, rule.TextEn));
+            }
+        }
+
+        var level = model.LevelOf(score);
+        if (level.RequiresNoBadRecord && hasBad)
+        {
+            var blocked = level;
+            level = model.Levels[IndexOf(model.Levels, level) + 1];
+            reasons.Add(new ScoreReason(ReasonKind.TopLevelBlocked, score - level.Min,
+                $"有不良记录在效，不能评为{blocked.NameZh}",
+                $"A bad record is in effect, so the level cannot be {blocked.NameEn}"));
+        }
+
+        AddRecordReasons(reasons, counted, categoryMissed, dimensionMissed, model, hasGood);
+
+        counted.Sort(static (a, b) =>
+        {
+            var c = a.Rule.Dimension.CompareTo(b.Rule.Dimension);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = Math.Abs(b.Points).CompareTo(Math.Abs(a.Points));
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = string.CompareOrdinal(a.Record.CategoryCode, b.Record.CategoryCode);
+            return c != 0 ? c : a.Record.Id.CompareTo(b.Record.Id);
+        });
+
+        var dimensions = new DimensionSubtotal[AllDimensions.Length];
+        for (var d = 0; d < AllDimensions.Length; d++)
+        {
+            var dimension = AllDimensions[d];
+            int points = 0, gained = 0, lost = 0;
+            foreach (var c in counted)
+            {
+                if (c.Rule.Dimension == dimension)
+                {
+                    points += c.Points;
+                    gained += c.Points > 0 ? c.Points : 0;
+                    lost -= c.Points < 0 ? c.Points : 0;
+                }
+            }
+
+            dimensions[d] = new DimensionSubtotal(dimension, points, gained, lost, model.DimensionCaps.TryGetValue(dimension, out var cap) ? cap : null);
+        }
+
+        reasons.Sort(static (a, b) =>
+        {
+            var c = Priority(a.Kind).CompareTo(Priority(b.Kind));
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = b.Points.CompareTo(a.Points);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = a.Kind.CompareTo(b.Kind);
+            return c != 0 ? c : string.CompareOrdinal(a.TextEn, b.TextEn);
+        });
+        if (reasons.Count > MaxReasons)
+        {
+            reasons.RemoveRange(MaxReasons, reasons.Count - MaxReasons);
+        }
+
+        return new Outcome(score, level, counted, excluded, dimensions, reasons);
+
+        static int Priority(ReasonKind kind) => kind switch { ReasonKind.Override => 0, ReasonKind.TopLevelBlocked => 1, _ => 2 };
+    }
+
+    private static readonly ScoreDimension[] AllDimensions = Enum.GetValues<ScoreDimension>();
+
+    private static int IndexOf(IReadOnlyList<LevelDefinition> levels, LevelDefinition level)
+    {
+        for (var i = 0; i < levels.Count; i++)
+        {
+            if (ReferenceEquals(levels[i], level))
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException("level not in the model");
+    }
+
+    private static Candidate? Classify(ScoringRecord record, ScoreModel model, DateOnly asOf, List<Exclusion>? excluded, bool explain)
     {
         var rule = model.Find(record.CategoryCode);
         if (rule is null || !rule.Scored)
         {
-            excluded.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.NotScored,
+            excluded?.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.NotScored,
                 $"模型 {model.Version} 不对此类信息计分", $"Model {model.Version} does not score this category"));
             return null;
         }
@@ -153,13 +271,13 @@ public static class ScoreEngine
         switch (record.Status)
         {
             case ScoringStatus.Withdrawn:
-                excluded.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.Withdrawn, "记录已撤销", "The record was withdrawn"));
+                excluded?.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.Withdrawn, "记录已撤销", "The record was withdrawn"));
                 return null;
             case ScoringStatus.Repaired:
-                excluded.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.Repaired, "已完成信用修复", "Credit repair was approved"));
+                excluded?.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.Repaired, "已完成信用修复", "Credit repair was approved"));
                 return null;
             case ScoringStatus.Expired:
-                excluded.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.Expired, "记录已过期", "The record has expired"));
+                excluded?.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.Expired, "记录已过期", "The record has expired"));
                 return null;
             case ScoringStatus.InForce:
             default:
@@ -168,7 +286,7 @@ public static class ScoreEngine
 
         if (record.ActDate is { } act && act > asOf)
         {
-            excluded.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.NotYetEffective,
+            excluded?.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.NotYetEffective,
                 $"行为日期 {Day(act)} 晚于计分日期", $"The act date {Day(act)} is after the date of the score"));
             return null;
         }
@@ -179,7 +297,7 @@ public static class ScoreEngine
             stopsOn = record.ActDate?.AddYears(rule.GoodYears);
             if (stopsOn is { } end && asOf >= end)
             {
-                excluded.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.GoodPeriodOver,
+                excluded?.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.GoodPeriodOver,
                     $"良好信息计分 {rule.GoodYears} 年，{Day(end)} 起不再计算", $"Good records count for {rule.GoodYears} years; this one stopped on {Day(end)}", Since: end));
                 return null;
             }
@@ -191,7 +309,7 @@ public static class ScoreEngine
             var publicationEnd = record.PublicationEnd?.AddDays(1) ?? record.ActDate?.AddMonths(model.PublicationMonths[severity]);
             if (retentionEnd is { } retention && asOf >= retention)
             {
-                excluded.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.RetentionOver,
+                excluded?.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.RetentionOver,
                     $"不良信息超过 {model.BadRecordMaxYears} 年，{Day(retention)} 起不再计算",
                     $"Bad records never count after {model.BadRecordMaxYears} years; this one stopped on {Day(retention)}", Since: retention));
                 return null;
@@ -199,7 +317,7 @@ public static class ScoreEngine
 
             if (publicationEnd is { } publication && asOf >= publication)
             {
-                excluded.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.PublicationOver,
+                excluded?.Add(new Exclusion(record.Id, record.CategoryCode, ExclusionReason.PublicationOver,
                     $"公示期已满，{Day(publication)} 起不再计算", $"The publication period is over; the record stopped counting on {Day(publication)}", Since: publication));
                 return null;
             }
@@ -213,13 +331,65 @@ public static class ScoreEngine
             };
         }
 
-        var (points, zh, en) = RulePoints(record, rule);
+        var points = RulePoints(record, rule);
+        var (zh, en) = explain ? RuleTexts(record, rule) : (null, null);
         return new Candidate(record, rule, points, zh, en, stopsOn);
     }
 
-    private static (int Points, string Zh, string En) RulePoints(ScoringRecord record, CategoryRule rule)
+    private static int LevelPoints(LevelGrade level, string? value)
+    {
+        if (value is null)
+        {
+            return 0;
+        }
+
+        foreach (var (key, points) in level.Points)
+        {
+            if (key == value)
+            {
+                return points;
+            }
+        }
+
+        return 0;
+    }
+
+    private static int BandPoints(IReadOnlyList<Band> bands, decimal value)
+    {
+        foreach (var band in bands)
+        {
+            if (band.Contains(value))
+            {
+                return band.Points;
+            }
+        }
+
+        return 0;
+    }
+
+    private static int? DaysBetween(ScoringRecord record, DaysGrade days) =>
+        record.Date(days.FromField) is { } f && record.Date(days.ToField) is { } t ? t.DayNumber - f.DayNumber : null;
+
+    private static int RulePoints(ScoringRecord record, CategoryRule rule)
     {
         var points = rule.BasePoints;
+        foreach (var grade in rule.Grades)
+        {
+            points += grade switch
+            {
+                LevelGrade level => LevelPoints(level, record.Field(level.Field)),
+                BandGrade band => record.Number(band.Field) is { } n ? BandPoints(band.Bands, n) : 0,
+                DaysGrade days => DaysBetween(record, days) is { } s ? BandPoints(days.Bands, s) : 0,
+                _ => throw new InvalidOperationException($"unknown grade {grade.GetType().Name}"),
+            };
+        }
+
+        return points;
+    }
+
+    /// <summary>The rule text of a record's points, step by step, in Chinese and English (the same arithmetic as <see cref="RulePoints"/>).</summary>
+    private static (string Zh, string En) RuleTexts(ScoringRecord record, CategoryRule rule)
+    {
         var zh = new List<string>();
         var en = new List<string>();
         if (rule.BasePointsFromSeverity)
@@ -240,26 +410,20 @@ public static class ScoreEngine
             {
                 case LevelGrade level:
                     var value = record.Field(level.Field);
-                    var match = level.Points.FirstOrDefault(p => p.Key == value);
-                    var p1 = value is not null && match.Key is not null ? match.Value : 0;
-                    points += p1;
+                    var p1 = LevelPoints(level, value);
                     zh.Add($"{level.FieldZh}「{value ?? "未填"}」{Signed(p1)}");
                     en.Add($"{level.FieldEn} '{value ?? "missing"}' {Signed(p1)}");
                     break;
                 case BandGrade band:
                     var number = record.Number(band.Field);
-                    var p2 = number is { } n ? band.Bands.FirstOrDefault(b => b.Contains(n))?.Points ?? 0 : 0;
-                    points += p2;
+                    var p2 = number is { } n ? BandPoints(band.Bands, n) : 0;
                     var shown = number?.ToString(CultureInfo.InvariantCulture) ?? "未填";
                     zh.Add($"{band.FieldZh} {shown} {Signed(p2)}");
                     en.Add($"{band.FieldEn} {(number is null ? "missing" : shown)} {Signed(p2)}");
                     break;
                 case DaysGrade days:
-                    var from = record.Date(days.FromField);
-                    var to = record.Date(days.ToField);
-                    int? span = from is { } f && to is { } t ? t.DayNumber - f.DayNumber : null;
-                    var p3 = span is { } s ? days.Bands.FirstOrDefault(b => b.Contains(s))?.Points ?? 0 : 0;
-                    points += p3;
+                    var span = DaysBetween(record, days);
+                    var p3 = span is { } s ? BandPoints(days.Bands, s) : 0;
                     zh.Add(span is null ? $"持续天数未知 {Signed(p3)}" : $"持续 {span} 天 {Signed(p3)}");
                     en.Add(span is null ? $"duration unknown {Signed(p3)}" : $"lasting {span} days {Signed(p3)}");
                     break;
@@ -268,7 +432,7 @@ public static class ScoreEngine
             }
         }
 
-        return (points, $"{rule.NameZh}：{string.Join("，", zh)}", $"{rule.NameEn}: {string.Join(", ", en)}");
+        return ($"{rule.NameZh}：{string.Join("，", zh)}", $"{rule.NameEn}: {string.Join(", ", en)}");
     }
 
     /// <summary>
@@ -286,30 +450,64 @@ public static class ScoreEngine
     /// still open and worth the same. Ties keep the report with the highest raw points, then the
     /// lowest category code and record id, so the result does not depend on the order of the input.
     /// </remarks>
-    private static List<Candidate> MergeSameActs(List<Candidate> candidates, ScoreModel model, List<Exclusion> excluded)
+    private static List<Candidate> MergeSameActs(List<Candidate> candidates, ScoreModel model, List<Exclusion>? excluded)
     {
-        var groups = candidates
-            .GroupBy(c => (c.Rule.SameActGroup, Key: ActKey(c)))
-            .OrderBy(g => g.Key.SameActGroup, StringComparer.Ordinal)
-            .ThenBy(g => g.Key.Key, StringComparer.Ordinal)
-            .Select(g => g
-                .OrderByDescending(c => Math.Abs(c.RawPoints))
-                .ThenBy(c => c.Record.CategoryCode, StringComparer.Ordinal)
-                .ThenBy(c => c.Record.Id)
-                .ToArray())
-            .ToList();
-
-        var choice = new int[groups.Count];
-        ChooseReports(groups, choice, Polarity.Good, model);
-        ChooseReports(groups, choice, Polarity.Bad, model);
-
-        var counted = new List<Candidate>(groups.Count);
-        for (var g = 0; g < groups.Count; g++)
+        // Sorted by act, and within an act in the order of preference: each run of one act is a group.
+        var byAct = candidates.ToArray();
+        Array.Sort(byAct, static (a, b) =>
         {
-            var winner = groups[g][choice[g]];
-            counted.Add(winner);
-            foreach (var other in groups[g])
+            var c = CompareActs(a, b);
+            if (c != 0)
             {
+                return c;
+            }
+
+            c = Math.Abs(b.RawPoints).CompareTo(Math.Abs(a.RawPoints));
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = string.CompareOrdinal(a.Record.CategoryCode, b.Record.CategoryCode);
+            return c != 0 ? c : a.Record.Id.CompareTo(b.Record.Id);
+        });
+
+        var starts = new List<int>(byAct.Length + 1);
+        var shared = false;
+        for (var i = 0; i < byAct.Length; i++)
+        {
+            if (i == 0 || CompareActs(byAct[i - 1], byAct[i]) != 0)
+            {
+                starts.Add(i);
+            }
+            else
+            {
+                shared = true;
+            }
+        }
+
+        starts.Add(byAct.Length);
+        var groups = starts.Count - 1;
+        var choice = new int[groups];
+        if (shared)
+        {
+            ChooseReports(byAct, starts, choice, Polarity.Good, model);
+            ChooseReports(byAct, starts, choice, Polarity.Bad, model);
+        }
+
+        var counted = new List<Candidate>(groups);
+        for (var g = 0; g < groups; g++)
+        {
+            var winner = byAct[starts[g] + choice[g]];
+            counted.Add(winner);
+            if (excluded is null)
+            {
+                continue;
+            }
+
+            for (var i = starts[g]; i < starts[g + 1]; i++)
+            {
+                var other = byAct[i];
                 if (!ReferenceEquals(other, winner))
                 {
                     excluded.Add(new Exclusion(other.Record.Id, other.Record.CategoryCode, ExclusionReason.SameAct,
@@ -323,6 +521,36 @@ public static class ScoreEngine
         return counted;
     }
 
+    /// <summary>
+    /// Orders acts: by same-act group, then acts known by date (in date order), then records known by
+    /// nothing but their id, then acts known by their act key field (in ordinal order). Zero when both
+    /// are the same act.
+    /// </summary>
+    private static int CompareActs(Candidate a, Candidate b)
+    {
+        var c = string.CompareOrdinal(a.Rule.SameActGroup, b.Rule.SameActGroup);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        var keyA = a.ActKey;
+        var keyB = b.ActKey;
+        var kindA = keyA is not null ? 2 : a.Record.ActDate is not null ? 0 : 1;
+        var kindB = keyB is not null ? 2 : b.Record.ActDate is not null ? 0 : 1;
+        if (kindA != kindB)
+        {
+            return kindA.CompareTo(kindB);
+        }
+
+        return kindA switch
+        {
+            0 => a.Record.ActDate!.Value.CompareTo(b.Record.ActDate!.Value),
+            1 => a.Record.Id.CompareTo(b.Record.Id),
+            _ => string.CompareOrdinal(keyA, keyB),
+        };
+    }
+
     /// <summary>Beyond this many combinations the reports are chosen one act at a time (never seen outside tests).</summary>
     private const int MaxCombinations = 4096;
 
@@ -331,16 +559,25 @@ public static class ScoreEngine
     /// that the person's capped, repeat-weighted total of that polarity is highest. Exhaustive up to
     /// <see cref="MaxCombinations"/>; beyond that, each act in turn takes its best report given the others.
     /// </summary>
-    private static void ChooseReports(List<Candidate[]> groups, int[] choice, Polarity polarity, ScoreModel model)
+    private static void ChooseReports(Candidate[] byAct, List<int> starts, int[] choice, Polarity polarity, ScoreModel model)
     {
+        var groups = choice.Length;
         var open = new List<int>();
         long combinations = 1;
-        for (var g = 0; g < groups.Count; g++)
+        var ofPolarity = 0;
+        for (var g = 0; g < groups; g++)
         {
-            if (groups[g].Length > 1 && groups[g][0].Rule.Polarity == polarity)
+            if (byAct[starts[g]].Rule.Polarity != polarity)
+            {
+                continue;
+            }
+
+            ofPolarity++;
+            var size = starts[g + 1] - starts[g];
+            if (size > 1)
             {
                 open.Add(g);
-                combinations = Math.Min(combinations * groups[g].Length, MaxCombinations + 1L);
+                combinations = Math.Min(combinations * size, MaxCombinations + 1L);
             }
         }
 
@@ -349,15 +586,16 @@ public static class ScoreEngine
             return;
         }
 
-        var winners = new List<Candidate>(groups.Count);
+        var winners = new Candidate[ofPolarity];
         int Total()
         {
-            winners.Clear();
-            for (var g = 0; g < groups.Count; g++)
+            var n = 0;
+            for (var g = 0; g < groups; g++)
             {
-                if (groups[g][0].Rule.Polarity == polarity)
+                var candidate = byAct[starts[g] + choice[g]];
+                if (candidate.Rule.Polarity == polarity)
                 {
-                    winners.Add(groups[g][choice[g]]);
+                    winners[n++] = candidate;
                 }
             }
 
@@ -372,7 +610,7 @@ public static class ScoreEngine
             while (true)
             {
                 var i = open.Count - 1;
-                while (i >= 0 && ++choice[open[i]] == groups[open[i]].Length)
+                while (i >= 0 && ++choice[open[i]] == starts[open[i] + 1] - starts[open[i]])
                 {
                     choice[open[i]] = 0;
                     i--;
@@ -399,7 +637,7 @@ public static class ScoreEngine
         {
             var best = Total();
             var bestIndex = 0;
-            for (var k = 1; k < groups[g].Length; k++)
+            for (var k = 1; k < starts[g + 1] - starts[g]; k++)
             {
                 choice[g] = k;
                 var total = Total();
@@ -414,17 +652,38 @@ public static class ScoreEngine
         }
     }
 
+    /// <summary>Bad records by category, then dated ones by date and id, then those without a date: the order of the repeat rule.</summary>
+    private static int RepeatOrder(Candidate a, Candidate b)
+    {
+        var c = string.CompareOrdinal(a.Rule.CategoryCode, b.Rule.CategoryCode);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        if (a.Record.ActDate is { } da && b.Record.ActDate is { } db)
+        {
+            c = da.CompareTo(db);
+            return c != 0 ? c : a.Record.Id.CompareTo(b.Record.Id);
+        }
+
+        return a.Record.ActDate is not null ? -1 : b.Record.ActDate is not null ? 1 : a.Record.Id.CompareTo(b.Record.Id);
+    }
+
     /// <summary>Points deducted by these bad records after the repeat rule and the category caps (as a positive number).</summary>
     /// <remarks>The same arithmetic as <see cref="ApplyRepeats"/> and <see cref="ApplyCategoryCaps"/>, without their texts.</remarks>
-    private static int BadTotal(List<Candidate> winners, ScoreModel model)
+    private static int BadTotal(Candidate[] winners, ScoreModel model)
     {
+        Array.Sort(winners, RepeatOrder);
         var total = 0;
-        foreach (var category in winners.GroupBy(c => c.Rule.CategoryCode, StringComparer.Ordinal))
+        for (var i = 0; i < winners.Length;)
         {
+            var rule = winners[i].Rule;
             var sum = 0;
             DateOnly? previous = null;
-            foreach (var c in category.OrderBy(c => c.Record.ActDate is null).ThenBy(c => c.Record.ActDate).ThenBy(c => c.Record.Id))
+            for (; i < winners.Length && ReferenceEquals(winners[i].Rule, rule); i++)
             {
+                var c = winners[i];
                 var points = c.RawPoints;
                 if (c.Record.ActDate is { } act)
                 {
@@ -439,7 +698,7 @@ public static class ScoreEngine
                 sum += Math.Abs(points);
             }
 
-            total += category.First().Rule.Cap is { } cap ? Math.Min(cap, sum) : sum;
+            total += rule.Cap is { } cap ? Math.Min(cap, sum) : sum;
         }
 
         return total;
@@ -447,19 +706,31 @@ public static class ScoreEngine
 
     /// <summary>Points added by these good records after the category and dimension caps.</summary>
     /// <remarks>The same arithmetic as <see cref="ApplyCategoryCaps"/> and <see cref="ApplyDimensionCaps"/>, without their texts.</remarks>
-    private static int GoodTotal(List<Candidate> winners, ScoreModel model)
+    private static int GoodTotal(Candidate[] winners, ScoreModel model)
     {
-        var total = 0;
-        foreach (var dimension in winners.GroupBy(c => c.Rule.Dimension))
+        Array.Sort(winners, static (a, b) =>
         {
+            var c = a.Rule.Dimension.CompareTo(b.Rule.Dimension);
+            return c != 0 ? c : string.CompareOrdinal(a.Rule.CategoryCode, b.Rule.CategoryCode);
+        });
+        var total = 0;
+        for (var i = 0; i < winners.Length;)
+        {
+            var dimension = winners[i].Rule.Dimension;
             var sum = 0;
-            foreach (var category in dimension.GroupBy(c => c.Rule.CategoryCode, StringComparer.Ordinal))
+            while (i < winners.Length && winners[i].Rule.Dimension == dimension)
             {
-                var points = category.Sum(c => Math.Max(0, c.RawPoints));
-                sum += category.First().Rule.Cap is { } cap ? Math.Min(cap, points) : points;
+                var rule = winners[i].Rule;
+                var points = 0;
+                for (; i < winners.Length && ReferenceEquals(winners[i].Rule, rule); i++)
+                {
+                    points += Math.Max(0, winners[i].RawPoints);
+                }
+
+                sum += rule.Cap is { } cap ? Math.Min(cap, points) : points;
             }
 
-            total += model.DimensionCaps.TryGetValue(dimension.Key, out var dimensionCap) ? Math.Min(dimensionCap, sum) : sum;
+            total += model.DimensionCaps.TryGetValue(dimension, out var dimensionCap) ? Math.Min(dimensionCap, sum) : sum;
         }
 
         return total;
@@ -468,58 +739,98 @@ public static class ScoreEngine
     private static int Weighted(int points, RepeatRule repeat) =>
         (int)Math.Round(points * repeat.Factor, MidpointRounding.AwayFromZero);
 
-    private static string ActKey(Candidate c)
-    {
-        if (c.Rule.ActKeyField is { } field && c.Record.Field(field) is { } key)
-        {
-            return "key:" + key;
-        }
-
-        return c.Record.ActDate is { } date ? "date:" + Day(date) : "id:" + c.Record.Id.ToString(CultureInfo.InvariantCulture);
-    }
-
-    private static void ApplyRepeats(List<Candidate> counted, ScoreModel model)
+    /// <summary>The second and later bad record of a category within the repeat period of the one before weighs more.</summary>
+    private static void ApplyRepeats(List<Candidate> counted, ScoreModel model, bool explain)
     {
         var repeat = model.Repeat;
-        foreach (var category in counted.Where(c => c.Rule.Polarity == Polarity.Bad && c.Record.ActDate is not null).GroupBy(c => c.Rule.CategoryCode))
+        var dated = new List<Candidate>();
+        foreach (var c in counted)
         {
-            var ordered = category.OrderBy(c => c.Record.ActDate).ThenBy(c => c.Record.Id).ToList();
-            for (var i = 1; i < ordered.Count; i++)
+            if (c.Rule.Polarity == Polarity.Bad && c.Record.ActDate is not null)
             {
-                var current = ordered[i];
-                var act = current.Record.ActDate!.Value;
-                var repeated = ordered.Take(i).Any(p => p.Record.ActDate!.Value.AddMonths(repeat.WithinMonths) > act);
-                if (repeated)
-                {
-                    var weighted = Weighted(current.RawPoints, repeat);
-                    current.RawPoints = weighted;
-                    current.Points = weighted;
-                    var factor = repeat.Factor.ToString(CultureInfo.InvariantCulture);
-                    current.RuleZh += $"；{repeat.WithinMonths} 个月内再次发生 ×{factor} = {Signed(weighted)}";
-                    current.RuleEn += $"; repeated within {repeat.WithinMonths} months ×{factor} = {Signed(weighted)}";
-                }
+                dated.Add(c);
+            }
+        }
+
+        if (dated.Count < 2)
+        {
+            return;
+        }
+
+        dated.Sort(RepeatOrder);
+        for (var i = 1; i < dated.Count; i++)
+        {
+            var previous = dated[i - 1];
+            var current = dated[i];
+            if (!ReferenceEquals(previous.Rule, current.Rule) || previous.Record.ActDate!.Value.AddMonths(repeat.WithinMonths) <= current.Record.ActDate!.Value)
+            {
+                continue;
+            }
+
+            var weighted = Weighted(current.RawPoints, repeat);
+            current.RawPoints = weighted;
+            current.Points = weighted;
+            if (explain)
+            {
+                var factor = repeat.Factor.ToString(CultureInfo.InvariantCulture);
+                current.RuleZh += $"；{repeat.WithinMonths} 个月内再次发生 ×{factor} = {Signed(weighted)}";
+                current.RuleEn += $"; repeated within {repeat.WithinMonths} months ×{factor} = {Signed(weighted)}";
             }
         }
     }
 
     /// <summary>Caps each category's points; the largest contributions are counted first. Returns the points cut per category.</summary>
-    private static Dictionary<string, int> ApplyCategoryCaps(List<Candidate> counted)
+    private static Dictionary<string, int>? ApplyCategoryCaps(List<Candidate> counted, bool explain)
     {
-        var missed = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var category in counted.Where(c => c.Rule.Cap is not null).GroupBy(c => c.Rule.CategoryCode, StringComparer.Ordinal))
+        Dictionary<string, int>? missed = null;
+        var capped = new List<Candidate>();
+        foreach (var c in counted)
         {
-            var remaining = category.First().Rule.Cap!.Value;
-            foreach (var c in category.OrderByDescending(c => Math.Abs(c.Points)).ThenBy(c => c.Record.ActDate).ThenBy(c => c.Record.Id))
+            if (c.Rule.Cap is not null)
             {
+                capped.Add(c);
+            }
+        }
+
+        capped.Sort(static (a, b) =>
+        {
+            var c = string.CompareOrdinal(a.Rule.CategoryCode, b.Rule.CategoryCode);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = Math.Abs(b.Points).CompareTo(Math.Abs(a.Points));
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = Nullable.Compare(a.Record.ActDate, b.Record.ActDate);
+            return c != 0 ? c : a.Record.Id.CompareTo(b.Record.Id);
+        });
+
+        for (var i = 0; i < capped.Count;)
+        {
+            var rule = capped[i].Rule;
+            var cap = rule.Cap!.Value;
+            var remaining = cap;
+            for (; i < capped.Count && ReferenceEquals(capped[i].Rule, rule); i++)
+            {
+                var c = capped[i];
                 var allowed = Math.Min(Math.Abs(c.Points), remaining);
                 remaining -= allowed;
                 var cut = Math.Abs(c.Points) - allowed;
                 if (cut > 0)
                 {
-                    missed[category.Key] = missed.GetValueOrDefault(category.Key) + cut;
+                    missed ??= new Dictionary<string, int>(StringComparer.Ordinal);
+                    missed[rule.CategoryCode] = missed.GetValueOrDefault(rule.CategoryCode) + cut;
                     c.Points = Math.Sign(c.Points) * allowed;
-                    c.RuleZh += $"；已达类别上限 {category.First().Rule.Cap} 分，计 {Signed(c.Points)}";
-                    c.RuleEn += $"; category cap of {category.First().Rule.Cap} reached, counts {Signed(c.Points)}";
+                    if (explain)
+                    {
+                        c.RuleZh += $"；已达类别上限 {cap} 分，计 {Signed(c.Points)}";
+                        c.RuleEn += $"; category cap of {cap} reached, counts {Signed(c.Points)}";
+                    }
                 }
             }
         }
@@ -528,23 +839,69 @@ public static class ScoreEngine
     }
 
     /// <summary>Caps the points each dimension can add (deductions are not capped). Returns the points cut per dimension.</summary>
-    private static Dictionary<ScoreDimension, int> ApplyDimensionCaps(List<Candidate> counted, ScoreModel model)
+    private static Dictionary<ScoreDimension, int>? ApplyDimensionCaps(List<Candidate> counted, ScoreModel model, bool explain)
     {
-        var missed = new Dictionary<ScoreDimension, int>();
+        Dictionary<ScoreDimension, int>? missed = null;
+        List<Candidate>? gains = null;
         foreach (var (dimension, cap) in model.DimensionCaps)
         {
+            var sum = 0;
+            foreach (var c in counted)
+            {
+                if (c.Rule.Dimension == dimension && c.Points > 0)
+                {
+                    sum += c.Points;
+                }
+            }
+
+            if (sum <= cap)
+            {
+                continue;
+            }
+
+            gains ??= [];
+            gains.Clear();
+            foreach (var c in counted)
+            {
+                if (c.Rule.Dimension == dimension && c.Points > 0)
+                {
+                    gains.Add(c);
+                }
+            }
+
+            gains.Sort(static (a, b) =>
+            {
+                var c = b.Points.CompareTo(a.Points);
+                if (c != 0)
+                {
+                    return c;
+                }
+
+                c = Nullable.Compare(a.Record.ActDate, b.Record.ActDate);
+                if (c != 0)
+                {
+                    return c;
+                }
+
+                c = string.CompareOrdinal(a.Record.CategoryCode, b.Record.CategoryCode);
+                return c != 0 ? c : a.Record.Id.CompareTo(b.Record.Id);
+            });
+
             var remaining = cap;
-            foreach (var c in counted.Where(c => c.Rule.Dimension == dimension && c.Points > 0)
-                         .OrderByDescending(c => c.Points).ThenBy(c => c.Record.ActDate).ThenBy(c => c.Record.CategoryCode, StringComparer.Ordinal).ThenBy(c => c.Record.Id))
+            foreach (var c in gains)
             {
                 var allowed = Math.Min(c.Points, remaining);
                 remaining -= allowed;
                 if (allowed < c.Points)
                 {
+                    missed ??= [];
                     missed[dimension] = missed.GetValueOrDefault(dimension) + c.Points - allowed;
                     c.Points = allowed;
-                    c.RuleZh += $"；{dimension.NameZh()}已达上限 {cap} 分，计 {Signed(c.Points)}";
-                    c.RuleEn += $"; {dimension.NameEn()} cap of {cap} reached, counts {Signed(c.Points)}";
+                    if (explain)
+                    {
+                        c.RuleZh += $"；{dimension.NameZh()}已达上限 {cap} 分，计 {Signed(c.Points)}";
+                        c.RuleEn += $"; {dimension.NameEn()} cap of {cap} reached, counts {Signed(c.Points)}";
+                    }
                 }
             }
         }
@@ -555,12 +912,18 @@ public static class ScoreEngine
     private static void AddRecordReasons(
         List<ScoreReason> reasons,
         List<Candidate> counted,
-        Dictionary<string, int> categoryMissed,
-        Dictionary<ScoreDimension, int> dimensionMissed,
-        ScoreModel model)
+        Dictionary<string, int>? categoryMissed,
+        Dictionary<ScoreDimension, int>? dimensionMissed,
+        ScoreModel model,
+        bool hasGood)
     {
-        foreach (var c in counted.Where(c => c.Points < 0))
+        foreach (var c in counted)
         {
+            if (c.Points >= 0)
+            {
+                continue;
+            }
+
             var lost = -c.Points;
             reasons.Add(c.StopsOn is { } stop
                 ? new ScoreReason(ReasonKind.BadRecord, lost, $"{c.Rule.NameZh}记录扣 {lost} 分，至 {Day(stop)} 不再计算",
@@ -569,23 +932,29 @@ public static class ScoreEngine
                     $"{c.Rule.NameEn} record takes {lost} points while it is in effect"));
         }
 
-        foreach (var (code, cut) in categoryMissed)
+        if (categoryMissed is not null)
         {
-            var rule = model.Find(code)!;
-            if (rule.Polarity == Polarity.Good)
+            foreach (var (code, cut) in categoryMissed)
             {
-                reasons.Add(new ScoreReason(ReasonKind.CategoryCap, cut, $"{rule.NameZh}已达上限 {rule.Cap} 分",
-                    $"{rule.NameEn} has reached its cap of {rule.Cap} points"));
+                var rule = model.Find(code)!;
+                if (rule.Polarity == Polarity.Good)
+                {
+                    reasons.Add(new ScoreReason(ReasonKind.CategoryCap, cut, $"{rule.NameZh}已达上限 {rule.Cap} 分",
+                        $"{rule.NameEn} has reached its cap of {rule.Cap} points"));
+                }
             }
         }
 
-        foreach (var (dimension, cut) in dimensionMissed)
+        if (dimensionMissed is not null)
         {
-            reasons.Add(new ScoreReason(ReasonKind.DimensionCap, cut, $"{dimension.NameZh()}已达上限 {model.DimensionCaps[dimension]} 分",
-                $"{dimension.NameEn()} has reached its cap of {model.DimensionCaps[dimension]} points"));
+            foreach (var (dimension, cut) in dimensionMissed)
+            {
+                reasons.Add(new ScoreReason(ReasonKind.DimensionCap, cut, $"{dimension.NameZh()}已达上限 {model.DimensionCaps[dimension]} 分",
+                    $"{dimension.NameEn()} has reached its cap of {model.DimensionCaps[dimension]} points"));
+            }
         }
 
-        if (!counted.Exists(c => c.Points > 0))
+        if (!hasGood)
         {
             reasons.Add(new ScoreReason(ReasonKind.NoGoodRecord, 0, "暂无计分的良好信息（如志愿服务、无偿献血、荣誉表彰）",
                 "No good record counts yet (e.g. volunteering, blood donation, honours)"));

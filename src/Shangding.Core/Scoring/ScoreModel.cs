@@ -114,7 +114,43 @@ public sealed class ScoreModel
         Overrides = overrides;
         SourceFile = sourceFile;
         _rules = rules.ToDictionary(r => r.CategoryCode, StringComparer.Ordinal);
+        var read = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var rule in rules)
+        {
+            if (rule.ActKeyField is { } key)
+            {
+                read.Add(key);
+            }
+
+            foreach (var grade in rule.Grades)
+            {
+                switch (grade)
+                {
+                    case LevelGrade level:
+                        read.Add(level.Field);
+                        break;
+                    case BandGrade band:
+                        read.Add(band.Field);
+                        break;
+                    case DaysGrade days:
+                        read.Add(days.FromField);
+                        read.Add(days.ToField);
+                        break;
+                    default:
+                        break;
+                }
+            }
+        }
+
+        FieldsRead = read;
     }
+
+    /// <summary>
+    /// The record fields the rules read (grades, act keys). Bulk reads of stored records parse only
+    /// these (<see cref="ScoringRecord.ParseFields(string, HashSet{string}?)"/>); the score does not
+    /// depend on any other field.
+    /// </summary>
+    public HashSet<string> FieldsRead { get; }
 
     public string Version { get; }
 

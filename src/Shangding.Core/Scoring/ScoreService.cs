@@ -142,10 +142,13 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
         }
 
         var today = Today;
-        var records = await ScoreStore.ReadRecordsAsync(connection, transaction, optedIn, cancellationToken);
-        var computed = ComputeAll(optedIn, records, Model, today);
+        var model = Model;
+        var records = await ScoreStore.ReadRecordsAsync(connection, transaction, optedIn, model.FieldsRead, cancellationToken);
+        var computed = ComputeAll(optedIn, records, model, today);
         return await ScoreStore.WriteAsync(connection, transaction, computed, reason, today, clock.GetUtcNow().UtcDateTime, cancellationToken);
     }
+
+    private static readonly string[] LevelNames = Enum.GetNames<ScoreLevel>();
 
     /// <summary>Scores the subjects in parallel (the engine is pure) and serialises their explanations.</summary>
     internal static ComputedScore[] ComputeAll(IReadOnlyList<long> subjects, List<ScoringRecord>[] records, ScoreModel model, DateOnly asOf)
@@ -153,8 +156,8 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
         var result = new ComputedScore[subjects.Count];
         Parallel.For(0, subjects.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            var score = ScoreEngine.Compute(records[i], model, asOf);
-            result[i] = new ComputedScore(subjects[i], score.Score, score.Level.ToString(), score.ModelVersion, StoredExplanation.Of(score).ToJson());
+            var score = ScoreEngine.ComputeStored(records[i], model, asOf);
+            result[i] = new ComputedScore(subjects[i], score.Score, LevelNames[(int)score.Level], score.ModelVersion, score.ToJson());
         });
         return result;
     }

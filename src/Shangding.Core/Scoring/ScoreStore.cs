@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Shangding.Core.Scoring;
 
@@ -12,7 +11,7 @@ public readonly record struct ComputedScore(long SubjectId, int Score, string Le
 /// <summary>
 /// The bulk reads and writes of the stored score, in plain SQL on both engines (no per-row EF):
 /// opted-in subjects in id order, their records streamed ordered by subject, and scores written
-/// set-based from a staging table (binary COPY on PostgreSQL, one prepared statement on SQLite),
+/// set-based (array parameters on PostgreSQL, a staging table filled by one prepared statement on SQLite),
 /// with a history row for every score that moved.
 /// </summary>
 public static class ScoreStore
@@ -57,7 +56,9 @@ public static class ScoreStore
     /// The records of <paramref name="subjects"/> (ascending ids), read in one pass ordered by subject
     /// over the id range they span; every subject gets a list, empty when it has no record.
     /// </summary>
-    public static async Task<List<ScoringRecord>[]> ReadRecordsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<long> subjects, CancellationToken cancellationToken)
+    /// <param name="fields">The record fields to parse (the model's <see cref="ScoreModel.FieldsRead"/>); null parses all of them.</param>
+    public static async Task<List<ScoringRecord>[]> ReadRecordsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<long> subjects,
+        HashSet<string>? fields, CancellationToken cancellationToken)
     {
         var result = new List<ScoringRecord>[subjects.Count];
         for (var i = 0; i < result.Length; i++)
@@ -73,11 +74,20 @@ public static class ScoreStore
         // A dense run of ids (a full recompute) is read as a range; a scattered set (the queue) by list.
         var postgres = IsPostgres(connection);
         var span = subjects[^1] - subjects[0] + 1;
+
+        // PostgreSQL hands over just the fields the model reads (a key look-up in the stored jsonb each), instead of
+        // turning every record's whole jsonb into text for the client to parse. SQLite keeps its JSON as text: the
+        // client parses it, keeping only those fields.
+        var keys = postgres && fields is not null ? fields.Order(StringComparer.Ordinal).ToArray() : null;
+        var columns = keys is null ? RecordColumns
+            : RecordColumns.Replace("fields", "NULL::text AS fields", StringComparison.Ordinal)
+              + string.Concat(keys.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $", fields ->> @k{i}")));
+        var keyArgs = keys?.Select((k, i) => (string.Create(CultureInfo.InvariantCulture, $"@k{i}"), (object)k)) ?? [];
         await using var command = span <= subjects.Count * 4L
-            ? Command(connection, transaction, $"SELECT {RecordColumns} FROM credit_records WHERE subject_id >= @from AND subject_id <= @to ORDER BY subject_id",
-                ("@from", subjects[0]), ("@to", subjects[^1]))
-            : Command(connection, transaction, $"SELECT {RecordColumns} FROM credit_records WHERE {InList(connection, "subject_id")} ORDER BY subject_id",
-                ("@ids", IdsParameter(connection, subjects)));
+            ? Command(connection, transaction, $"SELECT {columns} FROM credit_records WHERE subject_id >= @from AND subject_id <= @to ORDER BY subject_id",
+                [("@from", subjects[0]), ("@to", subjects[^1]), .. keyArgs])
+            : Command(connection, transaction, $"SELECT {columns} FROM credit_records WHERE {InList(connection, "subject_id")} ORDER BY subject_id",
+                [("@ids", IdsParameter(connection, subjects)), .. keyArgs]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var at = 0;
         while (await reader.ReadAsync(cancellationToken))
@@ -98,18 +108,37 @@ public static class ScoreStore
                 continue; // a subject in the range who has not opted in
             }
 
-            result[at].Add(new ScoringRecord(
-                reader.GetInt64(1),
-                reader.GetString(2),
-                reader.IsDBNull(3) ? null : ReadDate(reader, 3, postgres),
-                ScoringRecord.ParseStatus(reader.GetString(4)),
-                ScoringRecord.ParseFields(reader.GetString(5)),
-                reader.IsDBNull(8) ? null : ScoringRecord.ParseSeverity(reader.GetString(8)),
-                reader.IsDBNull(6) ? null : ReadDate(reader, 6, postgres),
-                reader.GetBoolean(7)));
+            // Columns in order: the reader does not seek back within a row.
+            var id = reader.GetInt64(1);
+            var category = reader.GetString(2);
+            DateOnly? actDate = reader.IsDBNull(3) ? null : ReadDate(reader, 3, postgres);
+            var status = ScoringRecord.ParseStatus(reader.GetString(4));
+            var recordFields = keys is null ? ScoringRecord.ParseFields(reader.GetString(5), fields) : null;
+            DateOnly? publicationEnd = reader.IsDBNull(6) ? null : ReadDate(reader, 6, postgres);
+            var underDispute = reader.GetBoolean(7);
+            var severity = reader.IsDBNull(8) ? null : ScoringRecord.ParseSeverity(reader.GetString(8));
+            result[at].Add(new ScoringRecord(id, category, actDate, status, recordFields ?? ReadKeys(reader, keys!), severity, publicationEnd, underDispute));
         }
 
         return result;
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> NoFields = new Dictionary<string, string>();
+
+    /// <summary>The fields read by key (columns 9 on), those present; most records carry one or two of them.</summary>
+    private static IReadOnlyDictionary<string, string> ReadKeys(DbDataReader reader, string[] keys)
+    {
+        Dictionary<string, string>? values = null;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (!reader.IsDBNull(9 + i))
+            {
+                values ??= new Dictionary<string, string>(4, StringComparer.Ordinal);
+                values[keys[i]] = reader.GetString(9 + i);
+            }
+        }
+
+        return values ?? NoFields;
     }
 
     /// <summary>Reads the same rows as <see cref="ReadRecordsAsync"/> for a run of subjects, touching every value but building nothing (the benchmark's baseline).</summary>
@@ -146,31 +175,81 @@ public static class ScoreStore
     public static async Task<int> WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<ComputedScore> scores, string reason,
         DateOnly asOf, DateTime now, CancellationToken cancellationToken)
     {
-        var postgres = IsPostgres(connection);
-        await Execute(connection, transaction, postgres
-            ? "CREATE TEMP TABLE IF NOT EXISTS score_stage (subject_id bigint NOT NULL, score integer NOT NULL, level text NOT NULL, model_version text NOT NULL, explanation json NOT NULL); TRUNCATE score_stage;"
-            : "CREATE TEMP TABLE IF NOT EXISTS score_stage (subject_id INTEGER NOT NULL, score INTEGER NOT NULL, level TEXT NOT NULL, model_version TEXT NOT NULL, explanation TEXT NOT NULL); DELETE FROM temp.score_stage;",
-            cancellationToken);
-        if (postgres)
+        if (scores.Count == 0)
         {
-            await using var copy = await ((NpgsqlConnection)connection).BeginBinaryImportAsync(
-                "COPY score_stage (subject_id, score, level, model_version, explanation) FROM STDIN (FORMAT BINARY)", cancellationToken);
-            foreach (var s in scores)
-            {
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(s.SubjectId, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(s.Score, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(s.Level, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(s.ModelVersion, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(s.ExplanationJson, NpgsqlDbType.Json, cancellationToken);
-            }
-
-            await copy.CompleteAsync(cancellationToken);
+            return 0;
         }
-        else
+
+        // The range of the subjects bounds the opt-in look-ups (a range scan, not a walk from the first opt-in).
+        long from = long.MaxValue, to = long.MinValue;
+        foreach (var s in scores)
         {
-            await using var insert = Command(connection, transaction, "INSERT INTO temp.score_stage (subject_id, score, level, model_version, explanation) VALUES (@s, @n, @l, @m, @e)",
-                ("@s", 0L), ("@n", 0), ("@l", ""), ("@m", ""), ("@e", ""));
+            from = Math.Min(from, s.SubjectId);
+            to = Math.Max(to, s.SubjectId);
+        }
+
+        return IsPostgres(connection)
+            ? await WritePostgresAsync(connection, transaction, scores, reason, asOf, now, from, to, cancellationToken)
+            : await WriteSqliteAsync(connection, transaction, scores, reason, asOf, now, from, to, cancellationToken);
+    }
+
+    /// <summary>
+    /// One statement per chunk: the scores travel as five array parameters, and data-modifying CTEs write the history
+    /// rows (compared with the scores as they were before the statement) and upsert the scores. No staging table, no
+    /// COPY, one round trip.
+    /// </summary>
+    private static async Task<int> WritePostgresAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<ComputedScore> scores, string reason,
+        DateOnly asOf, DateTime now, long from, long to, CancellationToken cancellationToken)
+    {
+        var ids = new long[scores.Count];
+        var values = new int[scores.Count];
+        var levels = new string[scores.Count];
+        var versions = new string[scores.Count];
+        var explanations = new string[scores.Count];
+        for (var i = 0; i < scores.Count; i++)
+        {
+            (ids[i], values[i], levels[i], versions[i], explanations[i]) = (scores[i].SubjectId, scores[i].Score, scores[i].Level, scores[i].ModelVersion, scores[i].ExplanationJson);
+        }
+
+        await using var command = Command(connection, transaction, """
+            WITH st AS (
+                SELECT t.subject_id, t.score, t.level, t.model_version, t.explanation
+                FROM unnest(@ids, @scores, @levels, @versions, @explanations) AS t(subject_id, score, level, model_version, explanation)
+                JOIN score_opt_ins o ON o.subject_id = t.subject_id AND o.opted_out_at IS NULL AND o.subject_id BETWEEN @from AND @to),
+            moved AS (
+                INSERT INTO score_history (subject_id, score, level, model_version, computed_at, reason)
+                SELECT st.subject_id, st.score, st.level, st.model_version, @now, @reason
+                FROM st LEFT JOIN scores s ON s.subject_id = st.subject_id
+                WHERE s.subject_id IS NULL OR s.score <> st.score OR s.level <> st.level OR s.model_version <> st.model_version
+                ORDER BY st.subject_id
+                RETURNING 1),
+            stored AS (
+                INSERT INTO scores (subject_id, score, level, model_version, as_of, computed_at, reason, explanation)
+                SELECT st.subject_id, st.score, st.level, st.model_version, @asof, @now, @reason, st.explanation::json
+                FROM st
+                ON CONFLICT (subject_id) DO UPDATE SET
+                    reason = CASE WHEN scores.score <> excluded.score OR scores.level <> excluded.level OR scores.model_version <> excluded.model_version
+                                  THEN excluded.reason ELSE scores.reason END,
+                    score = excluded.score, level = excluded.level, model_version = excluded.model_version,
+                    as_of = excluded.as_of, computed_at = excluded.computed_at, explanation = excluded.explanation
+                RETURNING 1)
+            SELECT count(*) FROM moved
+            """,
+            ("@ids", ids), ("@scores", values), ("@levels", levels), ("@versions", versions), ("@explanations", explanations),
+            ("@from", from), ("@to", to), ("@now", now), ("@asof", asOf), ("@reason", reason));
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Staged in a temporary table by one prepared statement, then the history rows and the upsert, set-based.</summary>
+    private static async Task<int> WriteSqliteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<ComputedScore> scores, string reason,
+        DateOnly asOf, DateTime now, long from, long to, CancellationToken cancellationToken)
+    {
+        await Execute(connection, transaction,
+            "CREATE TEMP TABLE IF NOT EXISTS score_stage (subject_id INTEGER NOT NULL, score INTEGER NOT NULL, level TEXT NOT NULL, model_version TEXT NOT NULL, explanation TEXT NOT NULL); DELETE FROM temp.score_stage;",
+            cancellationToken);
+        await using (var insert = Command(connection, transaction, "INSERT INTO temp.score_stage (subject_id, score, level, model_version, explanation) VALUES (@s, @n, @l, @m, @e)",
+            ("@s", 0L), ("@n", 0), ("@l", ""), ("@m", ""), ("@e", "")))
+        {
             insert.Prepare();
             foreach (var s in scores)
             {
@@ -183,29 +262,29 @@ public static class ScoreStore
             }
         }
 
-        object stamp = postgres ? now : now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
-        object day = postgres ? asOf : asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var stamp = now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+        var day = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var changed = await Execute(connection, transaction, """
             INSERT INTO score_history (subject_id, score, level, model_version, computed_at, reason)
             SELECT st.subject_id, st.score, st.level, st.model_version, @now, @reason
             FROM score_stage st
-            JOIN score_opt_ins o ON o.subject_id = st.subject_id AND o.opted_out_at IS NULL
+            JOIN score_opt_ins o ON o.subject_id = st.subject_id AND o.opted_out_at IS NULL AND o.subject_id BETWEEN @from AND @to
             LEFT JOIN scores s ON s.subject_id = st.subject_id
             WHERE s.subject_id IS NULL OR s.score <> st.score OR s.level <> st.level OR s.model_version <> st.model_version
             ORDER BY st.subject_id
-            """, cancellationToken, ("@now", stamp), ("@reason", reason));
+            """, cancellationToken, ("@now", stamp), ("@reason", reason), ("@from", from), ("@to", to));
         await Execute(connection, transaction, """
             INSERT INTO scores (subject_id, score, level, model_version, as_of, computed_at, reason, explanation)
             SELECT st.subject_id, st.score, st.level, st.model_version, @asof, @now, @reason, st.explanation
             FROM score_stage st
-            JOIN score_opt_ins o ON o.subject_id = st.subject_id AND o.opted_out_at IS NULL
+            JOIN score_opt_ins o ON o.subject_id = st.subject_id AND o.opted_out_at IS NULL AND o.subject_id BETWEEN @from AND @to
             WHERE true
             ON CONFLICT (subject_id) DO UPDATE SET
                 reason = CASE WHEN scores.score <> excluded.score OR scores.level <> excluded.level OR scores.model_version <> excluded.model_version
                               THEN excluded.reason ELSE scores.reason END,
                 score = excluded.score, level = excluded.level, model_version = excluded.model_version,
                 as_of = excluded.as_of, computed_at = excluded.computed_at, explanation = excluded.explanation
-            """, cancellationToken, ("@asof", day), ("@now", stamp), ("@reason", reason));
+            """, cancellationToken, ("@asof", day), ("@now", stamp), ("@reason", reason), ("@from", from), ("@to", to));
         return changed;
     }
 

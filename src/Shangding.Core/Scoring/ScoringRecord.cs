@@ -76,7 +76,11 @@ public sealed record ScoringRecord(
     /// A full recompute reads ten million of these: a forward-only <see cref="Utf8JsonReader"/> over a pooled
     /// buffer, without building a document.
     /// </remarks>
-    public static IReadOnlyDictionary<string, string> ParseFields(string fieldsJson)
+    public static IReadOnlyDictionary<string, string> ParseFields(string fieldsJson) => ParseFields(fieldsJson, null);
+
+    /// <summary>As <see cref="ParseFields(string)"/>, keeping only the fields named in <paramref name="only"/> (all when null).</summary>
+    /// <remarks>Names are matched without allocating (an ordinal look-up by span); the kept keys are the set's own strings.</remarks>
+    public static IReadOnlyDictionary<string, string> ParseFields(string fieldsJson, HashSet<string>? only)
     {
         var result = new Dictionary<string, string>(8, StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(fieldsJson))
@@ -94,9 +98,36 @@ public sealed record ScoringRecord(
                 throw new ArgumentException("record fields must be a JSON object", nameof(fieldsJson));
             }
 
+            var lookup = only?.GetAlternateLookup<ReadOnlySpan<char>>();
+            Span<char> nameBuffer = stackalloc char[128];
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
+                string? name;
+                if (lookup is { } wanted)
+                {
+                    // A name longer than the buffer (never one of the model's fields) is read as a string.
+                    if (reader.ValueSpan.Length <= nameBuffer.Length)
+                    {
+                        wanted.TryGetValue(nameBuffer[..reader.CopyString(nameBuffer)], out name);
+                    }
+                    else
+                    {
+                        name = reader.GetString()!;
+                        name = wanted.Contains(name) ? name : null;
+                    }
+
+                    if (name is null)
+                    {
+                        reader.Read();
+                        reader.Skip();
+                        continue;
+                    }
+                }
+                else
+                {
+                    name = reader.GetString()!;
+                }
+
                 reader.Read();
                 string? text;
                 switch (reader.TokenType)

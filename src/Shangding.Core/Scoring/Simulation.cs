@@ -43,19 +43,22 @@ public static class Simulation
         await context.Database.OpenConnectionAsync(cancellationToken);
         var connection = context.Database.GetDbConnection();
 
+        var fields = new HashSet<string>(active.FieldsRead, StringComparer.Ordinal);
+        fields.UnionWith(draft.FieldsRead);
+
         async Task<(List<long> Subjects, List<ScoringRecord>[] Records)?> ReadAsync(long last)
         {
             var subjects = await ScoreStore.NextOptedInAsync(connection, null, last, FullRecompute.ChunkSize, cancellationToken);
-            return subjects.Count == 0 ? null : (subjects, await ScoreStore.ReadRecordsAsync(connection, null, subjects, cancellationToken));
+            return subjects.Count == 0 ? null : (subjects, await ScoreStore.ReadRecordsAsync(connection, null, subjects, fields, cancellationToken));
         }
 
         var next = ReadAsync(0);
         while (await next is { } chunk)
         {
             next = ReadAsync(chunk.Subjects[^1]);
-            var results = new (ScoreResult A, ScoreResult B)[chunk.Subjects.Count];
+            var results = new (StoredExplanation A, StoredExplanation B)[chunk.Subjects.Count];
             Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-                i => results[i] = (ScoreEngine.Compute(chunk.Records[i], active, asOf), ScoreEngine.Compute(chunk.Records[i], draft, asOf)));
+                i => results[i] = (ScoreEngine.ComputeStored(chunk.Records[i], active, asOf), ScoreEngine.ComputeStored(chunk.Records[i], draft, asOf)));
             for (var i = 0; i < results.Length; i++)
             {
                 var (a, b) = results[i];

@@ -83,6 +83,15 @@ public sealed class ScoreEnginePropertyTests
     }
 
     [Fact]
+    public void TheStoredScore_IsTheExplainedScoreWithoutItsTexts()
+    {
+        // ComputeStored skips the rule texts and the records that do not count; everything it keeps must be what Compute says.
+        Prop.ForAll(RecordSets(AllCategories).ToArbitrary(), Gen.Choose(-400, 400).ToArbitrary(), (records, days) =>
+            ScoreEngine.ComputeStored(records, Model, AsOf.AddDays(days)).ToJson()
+                == StoredExplanation.Of(ScoreEngine.Compute(records, Model, AsOf.AddDays(days))).ToJson()).Check(Runs);
+    }
+
+    [Fact]
     public void AddingAGoodRecord_NeverLowersTheScore()
     {
         Prop.ForAll(RecordSets(AllCategories).ToArbitrary(), RecordOf(Good).ToArbitrary(), (records, good) =>

@@ -357,4 +357,43 @@ public sealed class ScoreEngineTests
         Should.Throw<Exception>(() => ScoringRecord.ParseFields("""{"a":1} {"b":2}"""));
         Should.Throw<Exception>(() => ScoringRecord.ParseFields("""{"a":"""));
     }
+
+    [Fact]
+    public void ParseFields_WithASet_KeepsOnlyItsFields_SkippingNestedValues_AndStillRefusesBadJson()
+    {
+        var only = new HashSet<string>(["n", "\u0062", "a", "k"], StringComparer.Ordinal);
+        var fields = ScoringRecord.ParseFields("""{"o":{"a":[1,{"n":2}]},"n":12.50,"l":[1,"b"],"\u0061":"escaped name","z":null}""", only);
+
+        fields.Keys.Order(StringComparer.Ordinal).ShouldBe(["a", "n"]);
+        fields["n"].ShouldBe("12.50");
+        fields["a"].ShouldBe("escaped name");
+        Should.Throw<Exception>(() => ScoringRecord.ParseFields("""{"x":1} {"n":2}""", only));
+        Should.Throw<Exception>(() => ScoringRecord.ParseFields("""{"x":[1,""", only));
+    }
+
+    [Fact]
+    public void TheShippedModel_ReadsTheFieldsOfItsGradesAndActKeys()
+    {
+        Model.FieldsRead.Order(StringComparer.Ordinal).ShouldBe(
+            ["arrears_amount", "arrears_counted_to", "arrears_from", "case_number", "dishonesty_severity", "donation_count", "honour_level"],
+            ignoreOrder: false);
+    }
+
+    [Fact]
+    public void ScoringOnlyTheFieldsTheModelReads_GivesTheSameScore()
+    {
+        ScoringRecord[] records = [
+            Arrears(1, "2025-10-01", "2500", "2025-01-01", "2025-10-01"),
+            Blood(2, "2025-06-01", 4),
+            Volunteer(3, "2025-02-01", "省级"),
+            Dishonest(4, null),
+        ];
+        var trimmed = records.Select(r => r with
+        {
+            Fields = ScoringRecord.ParseFields(System.Text.Json.JsonSerializer.Serialize(r.Fields.Append(new("remarks", "不计分的说明")).ToDictionary()), Model.FieldsRead),
+        }).ToArray();
+
+        trimmed.ShouldAllBe(r => !r.Fields.ContainsKey("remarks"));
+        ScoreEngine.ComputeStored(trimmed, Model, AsOf).ToJson().ShouldBe(ScoreEngine.ComputeStored(records, Model, AsOf).ToJson());
+    }
 }

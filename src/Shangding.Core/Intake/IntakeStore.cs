@@ -53,7 +53,7 @@ public sealed class IntakeStore : IAsyncDisposable
     public static async Task<IntakeStore> BeginAsync(DatabaseSettings settings, CancellationToken cancellationToken)
     {
         DbConnection connection = settings.Provider == DatabaseProvider.Postgres
-            ? new NpgsqlConnection(settings.ConnectionString)
+            ? new NpgsqlConnection(BulkConnectionString(settings.ConnectionString))
             : new SqliteConnection(new SqliteConnectionStringBuilder(settings.ConnectionString) { ForeignKeys = true }.ToString());
         await connection.OpenAsync(cancellationToken);
         var store = new IntakeStore(settings, connection);
@@ -68,6 +68,20 @@ public sealed class IntakeStore : IAsyncDisposable
         }
 
         return store;
+    }
+
+    /// <summary>
+    /// Batches run on sessions of their own (a pool of their own, by application name) with memory for a big batch:
+    /// the staging tables stay in the session's temporary buffers instead of going to disk page by page, and the
+    /// merge's hash joins, sorts and the created-records CTE stay in memory. The server takes the memory only as a
+    /// batch uses it; a small API batch uses little.
+    /// </summary>
+    internal static string BulkConnectionString(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.ApplicationName = (builder.ApplicationName is { Length: > 0 } name ? name + " " : "") + "intake";
+        builder.Options = ((builder.Options ?? "") + " -c temp_buffers=256MB -c work_mem=128MB").Trim();
+        return builder.ToString();
     }
 
     private async Task StartAsync(CancellationToken cancellationToken)

@@ -32,6 +32,10 @@ public static class RecordContent
     [ThreadStatic]
     private static List<KeyValuePair<string, object>>? _sorted;
 
+    // One SHA-256 context per thread, reset after each hash: a one-shot hash sets up an OpenSSL context every call.
+    [ThreadStatic]
+    private static IncrementalHash? _sha;
+
     /// <summary>Serialises the values (null values dropped) in a canonical order.</summary>
     /// <remarks>
     /// Written directly with a <see cref="Utf8JsonWriter"/> — the same text the serializer gives for a
@@ -103,7 +107,9 @@ public static class RecordContent
             rented[at++] = 0x1f;
             at += Encoding.UTF8.GetBytes(fieldsJson, rented.AsSpan(at));
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(rented.AsSpan(0, at), hash);
+            var sha = _sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            sha.AppendData(rented.AsSpan(0, at));
+            sha.GetHashAndReset(hash);
             return Convert.ToHexStringLower(hash[..16]);
         }
         finally

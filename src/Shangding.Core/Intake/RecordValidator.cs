@@ -31,12 +31,14 @@ public sealed partial class RecordValidator
     private readonly DateOnly _today;
     private readonly List<(FieldDefinition Start, FieldDefinition End)> _datePairs = [];
     private readonly FieldDefinition? _idTypeField;
+    private readonly int _dateFields;
 
     public RecordValidator(Category category, DateOnly today)
     {
         _category = category;
         _today = today;
         _idTypeField = category.SubjectIdTypeField.Length > 0 ? category.FindField(category.SubjectIdTypeField) : null;
+        _dateFields = category.Fields.Count(f => f.Type is FieldType.Date or FieldType.DateTime);
         foreach (var start in category.Fields.Where(f => f.Type == FieldType.Date && f.Code.EndsWith("_from", StringComparison.Ordinal)))
         {
             var prefix = start.Code[..^"_from".Length];
@@ -87,8 +89,8 @@ public sealed partial class RecordValidator
                 : new RowResult(new ValidatedRecord(row.RowNumber, key!, action, _category.Code, null, null, null, new Dictionary<string, object?>()), []);
         }
 
-        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-        var dates = new Dictionary<string, DateOnly>(StringComparer.Ordinal);
+        var values = new Dictionary<string, object?>(_category.Fields.Count, StringComparer.Ordinal);
+        var dates = new Dictionary<string, DateOnly>(_dateFields, StringComparer.Ordinal);
         CertificateType? certificateType = null;
         if (_idTypeField is not null)
         {
@@ -155,10 +157,9 @@ public sealed partial class RecordValidator
         }
 
         var subject = BuildSubject(values);
-        foreach (var code in new[] { _category.SubjectNameField, _category.SubjectIdTypeField, _category.SubjectIdField })
-        {
-            values.Remove(code);
-        }
+        values.Remove(_category.SubjectNameField);
+        values.Remove(_category.SubjectIdTypeField);
+        values.Remove(_category.SubjectIdField);
 
         return new RowResult(new ValidatedRecord(row.RowNumber, key!, action, _category.Code, subject, actDate, _category.Severity?.ToString(), values), []);
     }
@@ -238,7 +239,9 @@ public sealed partial class RecordValidator
         switch (field.Type)
         {
             case FieldType.Date:
-                if (ParseDate(raw) is not { } date)
+                // Most dates arrive as yyyy-MM-dd (Excel dates come so from the reader): then the text is already the stored form.
+                var iso = TryParseIsoDate(raw, out var isoDate);
+                if ((iso ? isoDate : ParseDate(raw)) is not { } date)
                 {
                     reasons.Add(IntakeMessages.BadDate(field, raw));
                     return null;
@@ -251,7 +254,7 @@ public sealed partial class RecordValidator
                 }
 
                 dates[field.Code] = date;
-                return date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                return iso ? raw : date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
             case FieldType.DateTime:
                 if (!DateTime.TryParseExact(raw, DateTimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dateTime))

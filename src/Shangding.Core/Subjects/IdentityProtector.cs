@@ -20,11 +20,35 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
 
     private readonly IdentityProtectionKeys _keys = keys ?? throw new ArgumentNullException(nameof(keys));
 
-    // AesGcm instances are not thread-safe but are costly to create (a key schedule each): bulk intake
-    // encrypts a million identifiers, so instances are pooled rather than made per call.
-    private readonly System.Collections.Concurrent.ConcurrentBag<AesGcm> _ciphers = [];
+    // AesGcm and HMAC contexts are not thread-safe but are costly to create (a key schedule and an
+    // OpenSSL context each): bulk intake protects a million identifiers, so they are pooled rather
+    // than made per call. Each pooled cipher keeps a block of random nonces, filled 256 at a time
+    // (one call to the system's random source instead of one per identifier).
+    private readonly System.Collections.Concurrent.ConcurrentBag<CipherLease> _ciphers = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<IncrementalHash> _macs = [];
 
-    private AesGcm RentCipher() => _ciphers.TryTake(out var cipher) ? cipher : new AesGcm(_keys.EncryptionKey, TagSize);
+    private sealed class CipherLease(AesGcm aes)
+    {
+        private const int Batch = 256;
+        private readonly byte[] _nonces = new byte[Batch * NonceSize];
+        private int _next = Batch;
+
+        public AesGcm Aes { get; } = aes;
+
+        public ReadOnlySpan<byte> NextNonce()
+        {
+            if (_next == Batch)
+            {
+                RandomNumberGenerator.Fill(_nonces);
+                _next = 0;
+            }
+
+            var nonce = _nonces.AsSpan(_next++ * NonceSize, NonceSize);
+            return nonce;
+        }
+    }
+
+    private CipherLease RentCipher() => _ciphers.TryTake(out var cipher) ? cipher : new CipherLease(new AesGcm(_keys.EncryptionKey, TagSize));
 
     /// <summary>
     /// Encrypts the identifier with AES-256-GCM under a fresh random 12-byte nonce. The result is
@@ -43,15 +67,16 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
         output = output[..total];
         output[0] = CurrentVersion;
         var nonce = output.Slice(1, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        var aes = RentCipher();
+        var lease = RentCipher();
         try
         {
-            aes.Encrypt(nonce, plaintext, output[HeaderSize..], output.Slice(1 + NonceSize, TagSize), output[..1]);
+            // Each nonce of the block is used once and then passes out of the block.
+            lease.NextNonce().CopyTo(nonce);
+            lease.Aes.Encrypt(nonce, plaintext, output[HeaderSize..], output.Slice(1 + NonceSize, TagSize), output[..1]);
         }
         finally
         {
-            _ciphers.Add(aes);
+            _ciphers.Add(lease);
         }
 
         CryptographicOperations.ZeroMemory(plaintext);
@@ -108,7 +133,17 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
         var buffer = maxLength <= 256 ? stackalloc byte[256] : new byte[maxLength];
         var bytes = buffer[..Encoding.UTF8.GetBytes(normalised, buffer)];
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_keys.HashKey, bytes, mac);
+        var hmac = _macs.TryTake(out var pooled) ? pooled : IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _keys.HashKey);
+        try
+        {
+            hmac.AppendData(bytes);
+            hmac.GetHashAndReset(mac);
+        }
+        finally
+        {
+            _macs.Add(hmac);
+        }
+
         return Convert.ToHexStringLower(mac);
     }
 }

@@ -31,6 +31,15 @@ public sealed record IntakeRow(int RowNumber, string? CategoryCode, IReadOnlyDic
     public IReadOnlyList<IntakeReason> Problems { get; init; } = [];
 
     public string? Get(string code) => Values.TryGetValue(code, out var value) ? value : null;
+
+    /// <summary>
+    /// Makes the cells as sent when they are needed (only rejected and withdrawn rows keep them): an API record
+    /// is written out as JSON only then, not for every record of a batch.
+    /// </summary>
+    public Func<string?[]>? RawCellsFactory { get; init; }
+
+    /// <summary>The cells as uploaded or sent, for the rejects file.</summary>
+    public string?[] CellsAsSent() => RawCellsFactory?.Invoke() ?? RawCells;
 }
 
 /// <summary>Who a record is about, as validated: the identifier is normalised and never leaves Core in clear.</summary>

@@ -472,13 +472,13 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         if (record is null)
         {
             return new StagedRow(row.RowNumber, key, 'R', null, null, null, null, null, null, null, null, categoryCode, null, null, null, null,
-                RejectsExport.ProtectCells(row.RawCells, protector), IntakeStore.ReasonsJson(reasons));
+                RejectsExport.ProtectCells(row.CellsAsSent(), protector), IntakeStore.ReasonsJson(reasons));
         }
 
         if (record.Action == IntakeAction.Withdraw)
         {
             return new StagedRow(row.RowNumber, record.RecordKey, 'W', null, null, null, null, null, null, null, null, record.CategoryCode,
-                null, null, null, null, RejectsExport.ProtectCells(row.RawCells, protector), null);
+                null, null, null, null, RejectsExport.ProtectCells(row.CellsAsSent(), protector), null);
         }
 
         var subject = record.Subject!;

@@ -114,6 +114,6 @@ public static class RecordEndpoints
             };
         }
 
-        return new IntakeRow(index, input.Category, values, [JsonSerializer.Serialize(input)]);
+        return new IntakeRow(index, input.Category, values, []) { RawCellsFactory = () => [JsonSerializer.Serialize(input)] };
     }
 }

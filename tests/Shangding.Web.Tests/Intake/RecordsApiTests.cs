@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shangding.Core.Data;
 using Shangding.Core.Intake;
@@ -81,6 +82,18 @@ public sealed class RecordsApiTests(ShangdingWebFactory factory) : IClassFixture
         var second = await (await Client(token).PostAsJsonAsync("/api/v1/records", body, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         second.GetProperty("created").GetInt32().ShouldBe(0);
         second.GetProperty("unchanged").GetInt32().ShouldBe(1);
+
+        // The rejected records are kept as they were sent (encrypted: they hold the ID number), the accepted one is not.
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        var batch = first.GetProperty("batchId").GetInt64();
+        var rejects = await db.IntakeRejects.AsNoTracking().Where(r => r.BatchId == batch).OrderBy(r => r.RowNumber).ToListAsync(Ct);
+        rejects.Select(r => r.RecordKey).ShouldBe(["API-2", "API-3"]);
+        rejects.ShouldAllBe(r => !r.CellsJson.Contains(bad) && !r.CellsJson.Contains(good));
+        var protector = scope.ServiceProvider.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>();
+        var sent = JsonDocument.Parse(RejectsExport.UnprotectCells(rejects[0].CellsJson, protector).ShouldHaveSingleItem()!).RootElement;
+        sent.GetProperty("RecordKey").GetString().ShouldBe("API-2");
+        sent.GetProperty("Fields").GetProperty("id_number").GetString().ShouldBe(bad);
     }
 
     [Fact]

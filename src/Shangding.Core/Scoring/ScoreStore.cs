@@ -75,14 +75,32 @@ public static class ScoreStore
         var postgres = IsPostgres(connection);
         var span = subjects[^1] - subjects[0] + 1;
 
-        // PostgreSQL hands over just the fields the model reads (a key look-up in the stored jsonb each), instead of
-        // turning every record's whole jsonb into text for the client to parse. SQLite keeps its JSON as text: the
-        // client parses it, keeping only those fields.
-        var keys = postgres && fields is not null ? fields.Order(StringComparer.Ordinal).ToArray() : null;
-        var columns = keys is null ? RecordColumns
-            : RecordColumns.Replace("fields", "NULL::text AS fields", StringComparison.Ordinal)
-              + string.Concat(keys.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $", fields ->> @k{i}")));
-        var keyArgs = keys?.Select((k, i) => (string.Create(CultureInfo.InvariantCulture, $"@k{i}"), (object)k)) ?? [];
+        // The database hands over just the fields the model reads instead of every record's whole JSON: PostgreSQL
+        // by key look-ups in the stored jsonb (one column each), SQLite as one small JSON array from json_extract
+        // (its C parser reads the text once; with two or more paths json_extract answers an array).
+        var keys = fields?.Order(StringComparer.Ordinal).ToArray();
+        string columns;
+        IEnumerable<(string, object)> keyArgs;
+        if (keys is null)
+        {
+            columns = RecordColumns;
+            keyArgs = [];
+        }
+        else if (postgres)
+        {
+            columns = RecordColumns.Replace("fields", "NULL::text AS fields", StringComparison.Ordinal)
+                + string.Concat(keys.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $", fields ->> @k{i}")));
+            keyArgs = keys.Select((k, i) => (string.Create(CultureInfo.InvariantCulture, $"@k{i}"), (object)k));
+        }
+        else
+        {
+            var paths = keys.Length == 1 ? [keys[0], keys[0]] : keys;
+            columns = RecordColumns.Replace("fields",
+                "json_extract(fields" + string.Concat(paths.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $", @k{i}"))) + ") AS fields",
+                StringComparison.Ordinal);
+            keyArgs = paths.Select((k, i) => (string.Create(CultureInfo.InvariantCulture, $"@k{i}"), (object)("$.\"" + k + "\""))).ToList();
+        }
+
         await using var command = span <= subjects.Count * 4L
             ? Command(connection, transaction, $"SELECT {columns} FROM credit_records WHERE subject_id >= @from AND subject_id <= @to ORDER BY subject_id",
                 [("@from", subjects[0]), ("@to", subjects[^1]), .. keyArgs])
@@ -113,7 +131,9 @@ public static class ScoreStore
             var category = reader.GetString(2);
             DateOnly? actDate = reader.IsDBNull(3) ? null : ReadDate(reader, 3, postgres);
             var status = ScoringRecord.ParseStatus(reader.GetString(4));
-            var recordFields = keys is null ? ScoringRecord.ParseFields(reader.GetString(5), fields) : null;
+            var recordFields = keys is null ? ScoringRecord.ParseFields(reader.GetString(5), fields)
+                : postgres ? null
+                : ScoringRecord.ParseFieldArray(reader.IsDBNull(5) ? "[]" : reader.GetString(5), keys);
             DateOnly? publicationEnd = reader.IsDBNull(6) ? null : ReadDate(reader, 6, postgres);
             var underDispute = reader.GetBoolean(7);
             var severity = reader.IsDBNull(8) ? null : ScoringRecord.ParseSeverity(reader.GetString(8));
@@ -288,8 +308,26 @@ public static class ScoreStore
         return changed;
     }
 
-    internal static DateOnly ReadDate(DbDataReader reader, int ordinal, bool postgres) =>
-        postgres ? reader.GetFieldValue<DateOnly>(ordinal) : DateOnly.ParseExact(reader.GetString(ordinal).AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture);
+    internal static DateOnly ReadDate(DbDataReader reader, int ordinal, bool postgres)
+    {
+        if (postgres)
+        {
+            return reader.GetFieldValue<DateOnly>(ordinal);
+        }
+
+        // SQLite keeps dates as yyyy-MM-dd text: read the digits directly (the format parser showed in profiles).
+        var text = reader.GetString(ordinal);
+        if (text.Length >= 10 && text[4] == '-' && text[7] == '-'
+            && int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year)
+            && int.TryParse(text.AsSpan(5, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var month)
+            && int.TryParse(text.AsSpan(8, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var day)
+            && month is >= 1 and <= 12 && year >= 1 && day >= 1 && day <= DateTime.DaysInMonth(year, month))
+        {
+            return new DateOnly(year, month, day);
+        }
+
+        return DateOnly.ParseExact(text.AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture);
+    }
 
     /// <summary><c>column IN (the ids)</c>: an array parameter on PostgreSQL, a JSON array on SQLite.</summary>
     public static string InList(DbConnection connection, string column) =>

@@ -129,31 +129,7 @@ public sealed record ScoringRecord(
                 }
 
                 reader.Read();
-                string? text;
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.String:
-                        text = reader.GetString();
-                        break;
-                    case JsonTokenType.Number:
-                        text = Encoding.UTF8.GetString(reader.ValueSpan);
-                        break;
-                    case JsonTokenType.True:
-                        text = "true";
-                        break;
-                    case JsonTokenType.False:
-                        text = "false";
-                        break;
-                    case JsonTokenType.Null:
-                        text = null;
-                        break;
-                    default:
-                        var start = (int)reader.TokenStartIndex;
-                        reader.Skip();
-                        text = Encoding.UTF8.GetString(bytes[start..(int)reader.BytesConsumed]);
-                        break;
-                }
-
+                var text = Value(ref reader, bytes);
                 if (text is not null)
                 {
                     result[name] = text;
@@ -171,6 +147,66 @@ public sealed record ScoringRecord(
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Reads a JSON array of field values in the order of <paramref name="keys"/> (what SQLite's multi-path
+    /// json_extract answers; a shorter array leaves the rest out). Null values are left out, numbers keep
+    /// their written form, nested values their JSON text.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ParseFieldArray(string json, string[] keys)
+    {
+        Dictionary<string, string>? result = null;
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
+        {
+            var bytes = rented.AsSpan(0, Encoding.UTF8.GetBytes(json, rented));
+            var reader = new Utf8JsonReader(bytes);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw new ArgumentException("expected a JSON array of field values", nameof(json));
+            }
+
+            for (var i = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; i++)
+            {
+                var text = Value(ref reader, bytes);
+                if (text is not null && i < keys.Length)
+                {
+                    result ??= new Dictionary<string, string>(4, StringComparer.Ordinal);
+                    result[keys[i]] = text;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return result ?? Empty;
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+
+    /// <summary>The value at the reader as invariant text: strings as they are, numbers as written, nested values as JSON; null for null.</summary>
+    private static string? Value(ref Utf8JsonReader reader, ReadOnlySpan<byte> bytes)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                return reader.GetString();
+            case JsonTokenType.Number:
+                return Encoding.UTF8.GetString(reader.ValueSpan);
+            case JsonTokenType.True:
+                return "true";
+            case JsonTokenType.False:
+                return "false";
+            case JsonTokenType.Null:
+                return null;
+            default:
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                return Encoding.UTF8.GetString(bytes[start..(int)reader.BytesConsumed]);
+        }
     }
 
     internal decimal? Number(string code) =>

@@ -372,6 +372,17 @@ public sealed class ScoreEngineTests
     }
 
     [Fact]
+    public void ParseFieldArray_ReadsValuesByPosition_LeavingOutNulls()
+    {
+        var fields = ScoringRecord.ParseFieldArray("""[12.50,"市级",null,{"x":1},1e3,true]""", ["a", "b", "c", "d", "e"]);
+
+        fields.Keys.Order(StringComparer.Ordinal).ShouldBe(["a", "b", "d", "e"]);
+        (fields["a"], fields["b"], fields["d"], fields["e"]).ShouldBe(("12.50", "市级", """{"x":1}""", "1e3"));
+        ScoringRecord.ParseFieldArray("[]", ["a"]).Count.ShouldBe(0);
+        Should.Throw<ArgumentException>(() => ScoringRecord.ParseFieldArray("""{"a":1}""", ["a"]));
+    }
+
+    [Fact]
     public void TheShippedModel_ReadsTheFieldsOfItsGradesAndActKeys()
     {
         Model.FieldsRead.Order(StringComparer.Ordinal).ShouldBe(

@@ -103,6 +103,14 @@ public sealed class ScoreServiceTests
             stored.Score.ShouldBeLessThan((await context.ScoreHistory.OrderBy(h => h.Id).FirstAsync(Ct)).Score);
             stored.Reason.ShouldBe("records-changed");
             after.Contributions.ShouldContain(c => c.CategoryCode == "P-ARREARS-WATER" && c.Points < 0);
+
+            // Rescoring reads only the fields the model grades by (by key on PostgreSQL, json_extract on SQLite):
+            // the stored score is exactly what the engine gives over the records with all their fields.
+            var all = context.Records.AsNoTracking().Where(r => r.SubjectId == adult).AsEnumerable()
+                .Select(r => ScoringRecord.FromStored(r.Id, r.CategoryCode, r.ActDate, r.Status.ToString(), r.FieldsJson, r.PublicationEnd, r.UnderDispute, r.Severity))
+                .ToList();
+            after.ToJson().ShouldBe(ScoreEngine.ComputeStored(all, Model, new DateOnly(2026, 3, 16)).ToJson());
+            after.Contributions.Single(c => c.CategoryCode == "P-ARREARS-WATER").Points.ShouldBe(-12); // -3, amount 2,500 -5, 423 days -4
             (await context.ScoreHistory.CountAsync(Ct)).ShouldBe(2);
             (await context.RescoreQueue.CountAsync(Ct)).ShouldBe(0);
 

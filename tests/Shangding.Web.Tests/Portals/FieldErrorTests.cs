@@ -115,4 +115,26 @@ public sealed class FieldErrorTests(ShangdingWebFactory factory) : IClassFixture
         issued.QuerySelector("code.token")!.TextContent.ShouldStartWith("sd_");
         issued.QuerySelectorAll(".field-error").ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task ALanguageChosenInTheAddress_StaysWithTheForm_SoTheErrorsComeBackInIt()
+    {
+        var citizen = await Citizen(factory, Ct);
+        var english = new HtmlParser().ParseDocument(await citizen.Http.GetStringAsync("/me/grants?culture=en", Ct));
+        english.QuerySelector("form.entry-form")!.GetAttribute("action").ShouldBe("/me/grants?handler=Create&culture=en");
+        english.QuerySelector("form.lang[action='/language']").ShouldNotBeNull(); // the language switch is left alone
+        var chinese = new HtmlParser().ParseDocument(await citizen.Http.GetStringAsync("/me/grants", Ct));
+        chinese.QuerySelector("form.entry-form")!.GetAttribute("action").ShouldBe("/me/grants?handler=Create");
+
+        // The form as shown in English answers in English.
+        var action = english.QuerySelector("form.entry-form")!.GetAttribute("action")!;
+        var page = await ParseAsync(await citizen.PostFormAsync(action, new() { ["Scope"] = "level", ["Purpose"] = "", ["Expires"] = Day(10) }, Ct, "/me/grants"));
+        page.DocumentElement.GetAttribute("lang").ShouldBe("en");
+        page.QuerySelector("#Recipient-error, #Purpose-error")!.TextContent.ShouldNotContain("请");
+
+        // A GET form (the catalogue filter) carries the language as a field.
+        var catalogue = new HtmlParser().ParseDocument(await citizen.Http.GetStringAsync("/catalog?culture=en", Ct));
+        catalogue.QuerySelector("form.filters input[type=hidden][name=culture]")!.GetAttribute("value").ShouldBe("en");
+        new HtmlParser().ParseDocument(await citizen.Http.GetStringAsync("/catalog", Ct)).QuerySelector("form.filters input[name=culture]").ShouldBeNull();
+    }
 }

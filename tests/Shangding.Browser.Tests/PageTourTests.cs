@@ -15,47 +15,15 @@ namespace Shangding.Browser.Tests;
 /// </summary>
 public sealed class PageTourTests(WebServer server) : IClassFixture<WebServer>
 {
-    private const string DemoPassword = "Shangding-demo-2026";
-    private const string CitizenName = "王小明";
-    private const string CitizenId = "410105198504121237"; // AccessDemo.CitizenId
+    private const string CitizenName = Sessions.CitizenName;
+    private const string CitizenId = Sessions.CitizenId;
 
-    /// <summary>A 1×1 PNG, as a photographed receipt would be (files are recognised by their first bytes).</summary>
-    private static readonly byte[] TinyPng = Convert.FromBase64String(
-        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+    private Task<IPage> NewPage() => Sessions.NewPage(server);
 
-    private async Task<IPage> NewPage()
-    {
-        server.RequireBrowser();
-        var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = Screenshots.Desktop.Width, Height = Screenshots.Desktop.Height },
-        });
-        return await context.NewPageAsync();
-    }
+    /// <summary>Signed in; the landing page is whatever the role's home is.</summary>
+    private Task<IPage> StaffPage(string user) => Sessions.Staff(server, user, user == "operator" ? "/operator" : "/unit");
 
-    private async Task<IPage> StaffPage(string user)
-    {
-        var page = await NewPage();
-        await page.GotoAsync(server.BaseUrl + "/account/signin");
-        await page.FillAsync("#UserName", user);
-        await page.FillAsync("#Password", DemoPassword);
-        await page.ClickAsync("main button[type=submit]");
-        await page.WaitForLoadStateAsync();
-        page.Url.ShouldNotContain("/account/signin");
-        return page;
-    }
-
-    private async Task<IPage> CitizenPage()
-    {
-        var page = await NewPage();
-        await page.GotoAsync(server.BaseUrl + "/account/citizen");
-        await page.FillAsync("#Name", CitizenName);
-        await page.FillAsync("#IdNumber", CitizenId);
-        await page.FillAsync("#Code", "246810");
-        await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync("**/me/records");
-        return page;
-    }
+    private Task<IPage> CitizenPage() => Sessions.Citizen(server);
 
     private async Task Tour(IPage page, params (string Url, string Name)[] pages)
     {
@@ -98,13 +66,13 @@ public sealed class PageTourTests(WebServer server) : IClassFixture<WebServer>
         var recordId = recordLink!.Split("recordId=")[1];
         await citizen.GotoAsync(server.BaseUrl + recordLink);
         await citizen.FillAsync("#Reason", "欠费已于 2025 年结清，请核实。");
-        await citizen.SetInputFilesAsync("#files", new FilePayload { Name = "缴费凭证.png", MimeType = "image/png", Buffer = TinyPng });
+        await citizen.SetInputFilesAsync("#files", new FilePayload { Name = "缴费凭证.png", MimeType = "image/png", Buffer = Sessions.TinyPng });
         await citizen.ClickAsync("form.entry-form button[type=submit]");
         (await citizen.InnerTextAsync("p.success")).ShouldContain("异议已受理");
 
         await citizen.GotoAsync(server.BaseUrl + "/me/repairs?recordId=" + recordId);
         await citizen.FillAsync("#Statement", "已于 2025 年 12 月缴清全部欠费，附缴费凭证。");
-        await citizen.SetInputFilesAsync("#files", new FilePayload { Name = "缴费凭证.png", MimeType = "image/png", Buffer = TinyPng });
+        await citizen.SetInputFilesAsync("#files", new FilePayload { Name = "缴费凭证.png", MimeType = "image/png", Buffer = Sessions.TinyPng });
         await citizen.CheckAsync("input[name=Commitment]");
         await citizen.ClickAsync("form.entry-form button[type=submit]");
         (await citizen.Locator("p.success").CountAsync()).ShouldBe(1, await citizen.InnerTextAsync("main"));
@@ -116,7 +84,7 @@ public sealed class PageTourTests(WebServer server) : IClassFixture<WebServer>
         await citizen.FillAsync("#IdNumber", CitizenId);
         await citizen.FillAsync("#ActDate", DateTime.UtcNow.AddHours(8).AddDays(-20).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         await citizen.FillAsync("#Matter", "参加社区志愿服务 120 小时。");
-        await citizen.SetInputFilesAsync("#files", new FilePayload { Name = "志愿服务证明.png", MimeType = "image/png", Buffer = TinyPng });
+        await citizen.SetInputFilesAsync("#files", new FilePayload { Name = "志愿服务证明.png", MimeType = "image/png", Buffer = Sessions.TinyPng });
         await citizen.ClickAsync("form.entry-form button[type=submit]");
         (await citizen.Locator("p.success").CountAsync()).ShouldBe(1, await citizen.InnerTextAsync("main"));
         (await citizen.InnerTextAsync("main table .decision-due")).ShouldMatch(@"^\s*\d{4}-\d{2}-\d{2}");

@@ -15,42 +15,17 @@ namespace Shangding.Browser.Tests;
 /// </summary>
 public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<WebServer>
 {
-    private const string DemoPassword = "Shangding-demo-2026";
-    private const string CitizenName = "王小明";
-    private const string CitizenId = "410105198504121237"; // AccessDemo.CitizenId
+    private const string CitizenName = Sessions.CitizenName;
+    private const string CitizenId = Sessions.CitizenId;
     private const string Landlord = "郑州安居住房租赁公司"; // AccessDemo account "landlord"
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<IPage> NewPage(int width = 1280, int height = 900)
-    {
-        server.RequireBrowser();
-        var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        return await context.NewPageAsync();
-    }
+    private Task<IPage> NewPage(int width = 1280, int height = 900) => Sessions.NewPage(server, width, height);
 
-    private async Task<IPage> CitizenPage()
-    {
-        var page = await NewPage();
-        await page.GotoAsync(server.BaseUrl + "/account/citizen");
-        await page.FillAsync("#Name", CitizenName);
-        await page.FillAsync("#IdNumber", CitizenId);
-        await page.FillAsync("#Code", "246810");
-        await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync("**/me/records");
-        return page;
-    }
+    private Task<IPage> CitizenPage() => Sessions.Citizen(server);
 
-    private async Task<IPage> StaffPage(string user, string landing)
-    {
-        var page = await NewPage();
-        await page.GotoAsync(server.BaseUrl + "/account/signin");
-        await page.FillAsync("#UserName", user);
-        await page.FillAsync("#Password", DemoPassword);
-        await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync("**" + landing);
-        return page;
-    }
+    private Task<IPage> StaffPage(string user, string landing) => Sessions.Staff(server, user, landing);
 
     /// <summary>Screenshots the page as it is now at desktop and phone width (a page that is the answer to a form stays as it is).</summary>
     private static async Task ShootAsIs(IPage page, string name)
@@ -225,7 +200,7 @@ public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<We
         await ShootAsIs(citizen, "journey-dispute-error-zh");
 
         await citizen.FillAsync("#Reason", "欠费已于 2025 年结清，水费账户余额为零，请核实。");
-        await citizen.SetInputFilesAsync("#files", new FilePayload { Name = "缴费凭证.png", MimeType = "image/png", Buffer = TinyPng });
+        await citizen.SetInputFilesAsync("#files", new FilePayload { Name = "缴费凭证.png", MimeType = "image/png", Buffer = Sessions.TinyPng });
         await citizen.ClickAsync("form.entry-form button[type=submit]");
         (await citizen.InnerTextAsync("p.success")).ShouldContain("异议已受理");
         await ShootBoth(citizen, "/me/disputes", "disputes-filed");
@@ -265,8 +240,4 @@ public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<We
         (await op.Locator($"tr[data-dispute='{disputeId}']").CountAsync()).ShouldBe(1);
         await op.Context.CloseAsync();
     }
-
-    /// <summary>A 1×1 PNG, as a photographed receipt would be (files are recognised by their first bytes).</summary>
-    private static readonly byte[] TinyPng = Convert.FromBase64String(
-        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
 }

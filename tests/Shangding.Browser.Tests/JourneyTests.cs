@@ -25,21 +25,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
         return await context.NewPageAsync();
     }
 
-    private static async Task Shot(IPage page, string name)
-    {
-        // Charts animate in; wait until they are drawn so the screenshot shows them.
-        if (await page.Locator(".chart").CountAsync() > 0)
-        {
-            await page.WaitForSelectorAsync(".chart.chart-ready svg");
-            await page.WaitForTimeoutAsync(700);
-        }
-
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(WebServer.ScreenshotDirectory, name + ".png"), FullPage = true });
-        // Every visible text comes from a key; a missing one would show as [key].
-        (await page.InnerTextAsync("body")).ShouldNotMatch(@"\[[a-z]+\.[\w.\-]+\]", name);
-        // Nothing is wider than the window (no sideways scrolling of the whole page).
-        (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1")).ShouldBeTrue($"{name} overflows sideways");
-    }
+    private static Task Shot(IPage page, string name) => Screenshots.Shot(page, name);
 
     private async Task SignIn(IPage page, string user, string landing)
     {

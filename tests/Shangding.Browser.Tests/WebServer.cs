@@ -17,6 +17,8 @@ public sealed class WebServer : IAsyncLifetime
     public const string ChromiumPath = "/usr/bin/chromium";
 
     private readonly string _database = Path.Combine(Path.GetTempPath(), $"shangding-browser-{Guid.NewGuid():N}.db");
+    private readonly string _idEncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private readonly string _idHashKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     private Process? _server;
     private IPlaywright? _playwright;
 
@@ -35,47 +37,31 @@ public sealed class WebServer : IAsyncLifetime
             return;
         }
 
-        var port = FreePort();
-        BaseUrl = $"http://127.0.0.1:{port}";
         var web = Path.Combine(RepoPaths.Root, "src", "Shangding.Web");
         var dll = Directory.GetFiles(Path.Combine(web, "bin"), "Shangding.Web.dll", SearchOption.AllDirectories)
             .OrderByDescending(File.GetLastWriteTimeUtc).First();
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", BaseUrl, "--contentRoot", web])
+        // Several servers start at once beside the other test projects on a shared machine: give each
+        // time, try another port if one was taken between choosing and binding it, and say why if it never answers.
+        for (var attempt = 1; ; attempt++)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = web,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["Shangding__Home"] = RepoPaths.Root;
-        start.Environment["Database__Provider"] = "Sqlite";
-        start.Environment["ConnectionStrings__Shangding"] = $"Data Source={_database}";
-        start.Environment["Database__MigrateOnStart"] = "true";
-        start.Environment["Demo__Seed"] = "true";
-        start.Environment["Demo__Persons"] = "60";
-        start.Environment["Jobs__Enabled"] = "false";
-        start.Environment["Security__IdEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        start.Environment["Security__IdHashKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        _server = Process.Start(start)!;
-        _server.BeginOutputReadLine();
-        _server.BeginErrorReadLine();
-
-        using var http = new HttpClient();
-        for (var i = 0; i < 120; i++)
-        {
-            try
+            BaseUrl = $"http://127.0.0.1:{FreePort()}";
+            _server = Start(dll, web);
+            if (await HealthyAsync(TimeSpan.FromMinutes(3)))
             {
-                if ((await http.GetAsync(BaseUrl + "/health")).IsSuccessStatusCode)
-                {
-                    break;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
+                break;
             }
 
-            await Task.Delay(500);
+            var exited = _server.HasExited;
+            if (!exited)
+            {
+                _server.Kill(entireProcessTree: true);
+                await _server.WaitForExitAsync();
+            }
+
+            if (!exited || attempt == 3)
+            {
+                throw new InvalidOperationException($"The web server at {BaseUrl} did not answer /health ({(exited ? "it exited" : "still starting after 3 minutes")}). Its last output:\n{string.Join('\n', _output.TakeLast(40))}");
+            }
         }
 
         _playwright = await Playwright.CreateAsync();
@@ -122,6 +108,71 @@ public sealed class WebServer : IAsyncLifetime
         {
             File.Delete(_database + suffix);
         }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    private Process Start(string dll, string web)
+    {
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", BaseUrl, "--contentRoot", web])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = web,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Shangding__Home"] = RepoPaths.Root;
+        start.Environment["Database__Provider"] = "Sqlite";
+        start.Environment["ConnectionStrings__Shangding"] = $"Data Source={_database}";
+        start.Environment["Database__MigrateOnStart"] = "true";
+        start.Environment["Demo__Seed"] = "true";
+        start.Environment["Demo__Persons"] = "60";
+        start.Environment["Jobs__Enabled"] = "false";
+        start.Environment["Security__IdEncryptionKey"] = _idEncryptionKey;
+        start.Environment["Security__IdHashKey"] = _idHashKey;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > 200 && _output.TryDequeue(out _))
+        {
+        }
+    }
+
+    private async Task<bool> HealthyAsync(TimeSpan within)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var until = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < until && !_server!.HasExited)
+        {
+            try
+            {
+                if ((await http.GetAsync(BaseUrl + "/health")).IsSuccessStatusCode)
+                {
+                    return true;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(500);
+        }
+
+        return false;
     }
 
     private static int FreePort()

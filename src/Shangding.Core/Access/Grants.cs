@@ -5,11 +5,12 @@ using Shangding.Core.Data;
 
 namespace Shangding.Core.Access;
 
-/// <summary>A refusal to be shown to the person who asked, in both languages.</summary>
-public sealed class AccessException(string messageZh, string messageEn) : Exception($"{messageZh} / {messageEn}")
+/// <summary>A refusal to be shown to the person who asked, in both languages; <see cref="Field"/> names the form field it is about, if any.</summary>
+public sealed class AccessException(string messageZh, string messageEn, string? field = null) : Exception($"{messageZh} / {messageEn}")
 {
     public string MessageZh { get; } = messageZh;
     public string MessageEn { get; } = messageEn;
+    public string? Field { get; } = field;
 }
 
 /// <summary>A new grant and its code, shown to the citizen once.</summary>
@@ -34,19 +35,19 @@ public sealed class GrantService(BenefitCatalog benefits, TimeProvider clock)
         var recipient = await context.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == recipientAccountId, cancellationToken);
         if (recipient is null || recipient.Role != Roles.ThirdParty || recipient.Disabled)
         {
-            throw new AccessException("请选择一个已登记的第三方机构。", "Choose a registered third-party organisation.");
+            throw new AccessException("请选择一个已登记的第三方机构。", "Choose a registered third-party organisation.", "recipient");
         }
 
         if (!GrantScopes.All.Contains(scope))
         {
-            throw new AccessException("请选择授权范围：仅等级、分数、完整报告或一项权益核验。", "Choose a scope: level only, score, full report or one benefit check.");
+            throw new AccessException("请选择授权范围：仅等级、分数、完整报告或一项权益核验。", "Choose a scope: level only, score, full report or one benefit check.", "scope");
         }
 
         if (scope == GrantScopes.Benefit)
         {
             if (benefits.Find(benefit) is null)
             {
-                throw new AccessException("请选择要核验的权益。", "Choose the benefit to be checked.");
+                throw new AccessException("请选择要核验的权益。", "Choose the benefit to be checked.", "benefit");
             }
         }
         else
@@ -57,12 +58,12 @@ public sealed class GrantService(BenefitCatalog benefits, TimeProvider clock)
         purpose = purpose?.Trim();
         if (string.IsNullOrEmpty(purpose) || purpose.Length > MaxPurposeLength)
         {
-            throw new AccessException($"请填写查询用途（不超过 {MaxPurposeLength} 字）。", $"State the purpose (at most {MaxPurposeLength} characters).");
+            throw new AccessException($"请填写查询用途（不超过 {MaxPurposeLength} 字）。", $"State the purpose (at most {MaxPurposeLength} characters).", "purpose");
         }
 
         if (expiresAtUtc <= now || expiresAtUtc > now + MaxValidity)
         {
-            throw new AccessException("有效期须在今天之后、一年之内。", "The expiry must be after today and within one year.");
+            throw new AccessException("有效期须在今天之后、一年之内。", "The expiry must be after today and within one year.", "expires");
         }
 
         var code = NewCode();

@@ -20,9 +20,12 @@ public static class PublicLists
     public static IReadOnlyList<string> All { get; } = [Severe, Red, Black];
 }
 
-/// <summary>One line of a public list: nothing private, identifiers masked (USCCs are public and shown whole).</summary>
+/// <summary>
+/// One line of a public list: nothing private, identifiers masked (USCCs are public and shown whole).
+/// <paramref name="UnderDispute"/>: the record has an open dispute; it stays published but is marked so (003 §24).
+/// </summary>
 public sealed record PublicEntry(long RecordId, string SubjectName, string SubjectId, string SubjectKind, string CategoryCode, string CategoryZh, string CategoryEn,
-    string UnitZh, string UnitEn, DateOnly? ActDate, DateOnly? PublishedUntil);
+    string UnitZh, string UnitEn, DateOnly? ActDate, DateOnly? PublishedUntil, bool UnderDispute);
 
 public sealed record PublicPage(string List, int Page, int PageSize, int Total, IReadOnlyList<PublicEntry> Entries);
 
@@ -107,6 +110,6 @@ public sealed class PublicInformation(AccessPolicy policy, CatalogDefinition cat
         }
 
         return new PublicEntry(record.Id, maskName ? Masking.MaskName(name) : name, idMasked, kind.ToString(), category.Code, category.NameZh, category.NameEn,
-            unit?.NameZh ?? record.UnitCode, unit?.NameEn ?? record.UnitCode, record.ActDate, until);
+            unit?.NameZh ?? record.UnitCode, unit?.NameEn ?? record.UnitCode, record.ActDate, until, record.UnderDispute);
     }
 }

@@ -290,10 +290,8 @@ public sealed class DisputeService(
 
         DisputeStepState State(DisputeStep step, DateOnly? due, DateTime? done)
         {
-            var doneDay = done is { } d ? RemedyTime.ChinaDate(d) : (DateOnly?)null;
-            var lateAsOf = doneDay ?? today;
-            var late = due is { } dd && lateAsOf > dd;
-            return new DisputeStepState(step, due, done, late && done is null, late ? calendar.WorkingDaysBetween(due!.Value, lateAsOf) : 0);
+            var state = DeadlineState.Of(calendar, due, done, today);
+            return new DisputeStepState(step, state.Due, state.DoneAt, state.Overdue, state.WorkingDaysLate);
         }
     }
 

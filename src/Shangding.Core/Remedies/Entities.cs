@@ -96,6 +96,12 @@ public sealed class RepairApplication
     public DateTime? DecidedAt { get; set; }
     public string? DecidedBy { get; set; }
     public string? DecisionReason { get; set; }
+
+    /// <summary>The last working day for the decision (<see cref="Remedies.DecisionDeadlines"/>); null only for applications filed before migration 0014 until the next daily run.</summary>
+    public DateOnly? DecisionDue { get; set; }
+
+    /// <summary>When operators were told the decision is overdue (once).</summary>
+    public DateTime? OverdueFlaggedAt { get; set; }
 }
 
 /// <summary>A resident's report of their own good deed (004 §5), reviewed by the category's responsible unit.</summary>
@@ -120,6 +126,12 @@ public sealed class SelfReport
     public string? DecisionReason { get; set; }
     public long? RecordId { get; set; }
     public long? BatchId { get; set; }
+
+    /// <summary>The last working day for the unit's review (<see cref="Remedies.DecisionDeadlines"/>); null only for reports filed before migration 0014 until the next daily run.</summary>
+    public DateOnly? DecisionDue { get; set; }
+
+    /// <summary>When operators were told the review is overdue (once).</summary>
+    public DateTime? OverdueFlaggedAt { get; set; }
 }
 
 /// <summary>A message in an account's inbox, in both languages.</summary>

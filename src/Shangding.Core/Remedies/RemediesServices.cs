@@ -24,6 +24,7 @@ public static class RemediesServices
         services.AddSingleton<NotificationService>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<DisputeService>();
+        services.AddSingleton<DecisionDeadlines>();
         services.AddSingleton<RepairService>();
         services.AddSingleton<SelfReportService>();
         services.AddSingleton<RetentionService>();
@@ -36,17 +37,18 @@ public static class RemediesServices
 }
 
 /// <summary>What the remedies' daily run did.</summary>
-public sealed record RemediesDailyReport(int OverdueFlagged, int PublicationEnded, int MinorsProtected, RetentionReport Retention);
+public sealed record RemediesDailyReport(int OverdueFlagged, int PublicationEnded, int MinorsProtected, RetentionReport Retention, int DecisionsOverdueFlagged);
 
-/// <summary>The remedies' daily work: overdue dispute steps flagged, publication periods ended, minors protected, retention.</summary>
-public sealed class RemediesDailyJob(DisputeService disputes, RepairService repairs, RetentionService retention)
+/// <summary>The remedies' daily work: overdue dispute steps and decisions flagged, publication periods ended, minors protected, retention.</summary>
+public sealed class RemediesDailyJob(DisputeService disputes, DecisionDeadlines deadlines, RepairService repairs, RetentionService retention)
 {
     public async Task<RemediesDailyReport> RunAsync(ShangdingDbContext context, CancellationToken cancellationToken)
     {
         var flagged = await disputes.FlagOverdueAsync(context, cancellationToken);
+        var decisions = await deadlines.FlagOverdueAsync(context, cancellationToken);
         var ended = await repairs.ExpirePublicationAsync(context, cancellationToken);
         var minors = await repairs.ProtectMinorsAsync(context, cancellationToken);
         var kept = await retention.RunAsync(context, dryRun: false, "system:retention", cancellationToken);
-        return new RemediesDailyReport(flagged, ended, minors, kept);
+        return new RemediesDailyReport(flagged, ended, minors, kept, decisions);
     }
 }

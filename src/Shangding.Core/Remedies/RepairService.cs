@@ -15,7 +15,7 @@ namespace Shangding.Core.Remedies;
 /// themselves (<see cref="ExpirePublicationAsync"/>, daily). Minors' minor acts are protected
 /// (<see cref="ProtectMinorsAsync"/>).
 /// </summary>
-public sealed class RepairService(CatalogDefinition catalog, DatabaseSettings settings, NotificationService notifications, RemediesOptions options, TimeProvider clock)
+public sealed class RepairService(CatalogDefinition catalog, DatabaseSettings settings, NotificationService notifications, DecisionDeadlines deadlines, RemediesOptions options, TimeProvider clock)
 {
     public const string FileOwner = "repair";
 
@@ -87,6 +87,7 @@ public sealed class RepairService(CatalogDefinition catalog, DatabaseSettings se
             Commitment = CommitmentZh,
             Status = ApplicationStatus.Pending,
             FiledAt = now,
+            DecisionDue = deadlines.RepairDue(now),
         };
         context.RepairApplications.Add(application);
         try
@@ -103,7 +104,8 @@ public sealed class RepairService(CatalogDefinition catalog, DatabaseSettings se
         context.RemedyFiles.AddRange(stored);
         await context.SaveChangesAsync(cancellationToken);
         var message = new Message("repair-to-decide", $"信用修复申请待审核（第 {application.Id} 号）", $"Credit repair application No. {application.Id} to decide",
-            $"“{Name(record.CategoryCode).Zh}”记录的主体申请信用修复，请审核证明材料。", $"The subject of a '{Name(record.CategoryCode).En}' record applied for credit repair; review the proof.",
+            $"“{Name(record.CategoryCode).Zh}”记录的主体申请信用修复，请审核证明材料，于 {Day(application.DecisionDue.Value)} 前作出决定。",
+            $"The subject of a '{Name(record.CategoryCode).En}' record applied for credit repair; review the proof and decide by {Day(application.DecisionDue.Value)}.",
             "/operator/repairs");
         await notifications.SendToRoleAsync(context, Roles.Operator, null, message, cancellationToken);
         await notifications.SendToRoleAsync(context, Roles.UnitClerk, record.UnitCode, message with { Link = "/unit/repairs" }, cancellationToken);

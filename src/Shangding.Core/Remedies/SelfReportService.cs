@@ -18,7 +18,7 @@ public sealed record SelfReportInput(string? CategoryCode, string? UnitCode, str
 /// the intake pipeline as that unit, a refused one gets reasons.
 /// </summary>
 public sealed class SelfReportService(CatalogDefinition catalog, IntakeService intake, IdentityProtector protector, NotificationService notifications,
-    RemediesOptions options, TimeProvider clock)
+    DecisionDeadlines deadlines, RemediesOptions options, TimeProvider clock)
 {
     public const string FileOwner = "self-report";
 
@@ -118,6 +118,7 @@ public sealed class SelfReportService(CatalogDefinition catalog, IntakeService i
             Matter = matter,
             Status = ApplicationStatus.Pending,
             FiledAt = now,
+            DecisionDue = deadlines.SelfReportDue(now),
         };
         context.SelfReports.Add(report);
         await context.SaveChangesAsync(cancellationToken);
@@ -126,7 +127,8 @@ public sealed class SelfReportService(CatalogDefinition catalog, IntakeService i
         await context.SaveChangesAsync(cancellationToken);
         await notifications.SendToRoleAsync(context, Roles.UnitClerk, unit, new Message("self-report-to-review",
             $"自主申报待审核（第 {report.Id} 号）", $"Self-report No. {report.Id} to review",
-            $"一位市民申报了“{category.NameZh}”事项，请审核证明材料。", $"A resident reported a '{category.NameEn}' deed; review the proof.", "/unit/self-reports"), cancellationToken);
+            $"一位市民申报了“{category.NameZh}”事项，请审核证明材料，于 {Day(report.DecisionDue.Value)} 前作出认定。",
+            $"A resident reported a '{category.NameEn}' deed; review the proof and decide by {Day(report.DecisionDue.Value)}.", "/unit/self-reports"), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return report;
     }
@@ -203,4 +205,6 @@ public sealed class SelfReportService(CatalogDefinition catalog, IntakeService i
         await transaction.CommitAsync(cancellationToken);
         return report;
     }
+
+    private static string Day(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

@@ -27,8 +27,8 @@ public static class RemediesWeb
     {
         var report = await provider.GetRequiredService<RemediesDailyJob>().RunAsync(provider.GetRequiredService<ShangdingDbContext>(), cancellationToken);
         logger.LogInformation(
-            "Remedies: {Flagged} overdue dispute step(s) flagged, {Ended} record(s) at the end of publication, {Minors} minor act(s) protected, retention retired {Retired} record(s) and purged {Purged} query log entries",
-            report.OverdueFlagged, report.PublicationEnded, report.MinorsProtected, report.Retention.RecordsRetired, report.Retention.QueryLogPurged);
+            "Remedies: {Flagged} overdue dispute step(s) and {Decisions} overdue repair decision(s) or self-report review(s) flagged, {Ended} record(s) at the end of publication, {Minors} minor act(s) protected, retention retired {Retired} record(s) and purged {Purged} query log entries",
+            report.OverdueFlagged, report.DecisionsOverdueFlagged, report.PublicationEnded, report.MinorsProtected, report.Retention.RecordsRetired, report.Retention.QueryLogPurged);
     }
 }
 

@@ -47,8 +47,9 @@ public sealed class RemediesWorld : IAsyncDisposable
         Notifications = new NotificationService([Sms], clock);
         Intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
         Disputes = new DisputeService(TestPlatform.Catalog, Calendar, Intake, TestPlatform.Protector, Notifications, Options, clock);
-        Repairs = new RepairService(TestPlatform.Catalog, db.Settings, Notifications, Options, clock);
-        SelfReports = new SelfReportService(TestPlatform.Catalog, Intake, TestPlatform.Protector, Notifications, Options, clock);
+        Deadlines = new DecisionDeadlines(Calendar, TestPlatform.Catalog, Notifications, Options, clock);
+        Repairs = new RepairService(TestPlatform.Catalog, db.Settings, Notifications, Deadlines, Options, clock);
+        SelfReports = new SelfReportService(TestPlatform.Catalog, Intake, TestPlatform.Protector, Notifications, Deadlines, Options, clock);
         Retention = new RetentionService(db.Settings, Options, clock);
         Outbox = new OutboxDispatcher([Sms], Options, clock);
     }
@@ -60,6 +61,7 @@ public sealed class RemediesWorld : IAsyncDisposable
     public NotificationService Notifications { get; }
     public IntakeService Intake { get; }
     public DisputeService Disputes { get; }
+    public DecisionDeadlines Deadlines { get; }
     public RepairService Repairs { get; }
     public SelfReportService SelfReports { get; }
     public RetentionService Retention { get; }

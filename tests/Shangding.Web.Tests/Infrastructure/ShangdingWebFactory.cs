@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Shangding.Testing;
 
 namespace Shangding.Web.Tests.Infrastructure;
@@ -21,8 +23,16 @@ public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
         ["Access:QueryLogKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
     };
 
+    /// <summary>A clock for the whole app (e.g. a <see cref="MovableClock"/>), instead of the system's.</summary>
+    public TimeProvider? Clock { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        if (Clock is { } clock)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(clock));
+        }
+
         builder.UseSetting("Shangding:Home", RepoPaths.Root);
         builder.UseSetting("Database:Provider", "Sqlite");
         builder.UseSetting("ConnectionStrings:Shangding", new SqliteConnectionStringBuilder { DataSource = _databaseFile }.ToString());

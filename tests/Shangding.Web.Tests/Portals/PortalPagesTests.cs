@@ -249,34 +249,143 @@ public sealed partial class PortalPagesTests(ShangdingWebFactory factory) : ICla
         (await op.Http.GetAsync("/lib/echarts/echarts.min.js", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
+    /// <summary>
+    /// Every page a role other than the subject can open — found from the app's own page routes, so a new
+    /// page is covered without editing this list — is opened by every such role (visitor, unit clerks,
+    /// operator, supervisor, a third party, a government querier) over data that names a person: a dispute
+    /// forwarded to the unit, a repair application, a self-report, the public search and the query-log
+    /// search by ID. No page shows an 18-character ID number whole; /me shows the subject's own masked.
+    /// </summary>
     [Fact]
     public async Task NoPage_ShowsAnUnmaskedIdNumber()
     {
-        var pages = new Dictionary<string, string[]>
+        var (personId, disputeId, selfReportId) = await PersonWithRemediesAsync();
+        string waterBatch, civilBatch;
+        using (var scope = factory.Services.CreateScope())
         {
-            [""] = ["/", "/catalog", "/public/indicators", "/public/policies", "/public/remedies"],
-            ["citizen"] = ["/me", "/me/score"],
-            ["water"] = ["/unit", "/unit/reporting"],
-            ["operator"] = ["/operator", "/operator/reporting", "/operator/models", "/operator/credentials"],
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            waterBatch = (await db.IntakeBatches.Where(b => b.UnitCode == "WATER-SUPPLY").MaxAsync(b => b.Id, Ct)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            civilBatch = (await db.IntakeBatches.Where(b => b.UnitCode == "CIVILISATION-OFFICE").MaxAsync(b => b.Id, Ct)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // Every Razor page of the app, as its route template.
+        var routes = factory.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.PageActionDescriptor>() is not null)
+            .Select(e => "/" + e.RoutePattern.RawText!.Trim('/'))
+            .Where(r => r != "/Index" && r != "/Error")
+            // A download of the applicant's own evidence file, not a page (access to it: RemediesPagesTests).
+            .Where(r => r != "/remedies/files/{id:long}")
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        routes.Count.ShouldBeGreaterThan(35);
+
+        // Who may open what is the app's business: each role tries every page, and every 200 on the page asked for is checked.
+        var users = new (string User, string Category, string Batch)[]
+        {
+            ("", "P-ARREARS-WATER", waterBatch), ("water", "P-ARREARS-WATER", waterBatch), ("civil", "P-VOLUNTEER", civilBatch),
+            ("operator", "P-ARREARS-WATER", waterBatch), ("auditor", "P-ARREARS-WATER", waterBatch), ("bank", "P-ARREARS-WATER", waterBatch),
+            ("police", "P-ARREARS-WATER", waterBatch),
+        };
+        var extras = new[]
+        {
+            $"/unit/disputes?id={disputeId}", $"/unit/self-reports?id={selfReportId}", "/operator/disputes?overdue=true", "/public/lists?list=red",
+            "/public/lists?list=black", "/catalog?unit=WATER-SUPPLY", "/operator/calendar?year=2026",
         };
         var found = new List<string>();
-        foreach (var (user, urls) in pages)
+        var opened = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (user, category, batch) in users)
         {
             var client = user.Length == 0 ? new PortalClient(factory) : await PortalClient.SignedInAs(factory, user, Ct);
-            foreach (var url in urls)
+            foreach (var route in routes)
+            {
+                var url = route.Replace("{code}", category, StringComparison.Ordinal).Replace("{id:long}", batch, StringComparison.Ordinal);
+                foreach (var culture in new[] { "", "culture=en" })
+                {
+                    var response = await client.Http.GetAsync(culture.Length == 0 ? url : url + "?" + culture, Ct);
+                    if (response.StatusCode != HttpStatusCode.OK || response.RequestMessage!.RequestUri!.AbsolutePath != url)
+                    {
+                        continue; // not this role's page (signed out, denied or not found)
+                    }
+
+                    opened.Add(route);
+                    Scan(await response.Content.ReadAsStringAsync(Ct), $"{user} {url} {culture}");
+                }
+            }
+
+            foreach (var url in extras)
             {
                 var response = await client.Http.GetAsync(url, Ct);
-                response.StatusCode.ShouldBe(HttpStatusCode.OK, url);
-                var html = await response.Content.ReadAsStringAsync(Ct);
-                found.AddRange(UnmaskedId().Matches(html).Select(m => $"{user} {url}: {m.Value}"));
-                if (url == "/me")
+                if (response.StatusCode == HttpStatusCode.OK)
                 {
-                    Parse(html).QuerySelector(".id-masked")!.TextContent.ShouldMatch(@"^\d{4}\*{10}\d{3}[\dX]$");
+                    Scan(await response.Content.ReadAsStringAsync(Ct), $"{user} {url}");
                 }
             }
         }
 
+        // Results of searches by the full ID number.
+        var visitor = new PortalClient(factory);
+        var search = await visitor.PostFormAsync("/public/lists", new() { ["Name"] = "郑十一", ["Identifier"] = personId }, Ct);
+        Scan(await search.Content.ReadAsStringAsync(Ct), "public search");
+        var op = await PortalClient.SignedInAs(factory, "operator", Ct);
+        var log = await op.PostFormAsync("/operator/query-log", new() { ["SubjectId"] = personId }, Ct);
+        var logPage = await log.Content.ReadAsStringAsync(Ct);
+        Scan(logPage, "query-log search");
+        Parse(logPage).QuerySelectorAll("tbody tr").Length.ShouldBeGreaterThan(0); // the search found the person's entries
+
+        // Every page except the subject's own (/me…) was opened by some role other than the subject.
+        routes.Where(r => !r.StartsWith("/me", StringComparison.Ordinal) && !opened.Contains(r)).ShouldBeEmpty();
         found.ShouldBeEmpty();
+
+        // The subject's own overview shows the ID masked.
+        var citizen = await PortalClient.SignedInAs(factory, "citizen", Ct);
+        Parse(await citizen.Http.GetStringAsync("/me", Ct)).QuerySelector(".id-masked")!.TextContent.ShouldMatch(@"^\d{4}\*{10}\d{3}[\dX]$");
+
+        void Scan(string html, string where)
+        {
+            found.AddRange(UnmaskedId().Matches(html).Select(m => $"{where}: {m.Value}"));
+            if (html.Contains(personId, StringComparison.Ordinal))
+            {
+                found.Add($"{where}: {personId}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A person with a water-arrears record (decided four months ago) and a citizen account, who disputed the
+    /// record (forwarded to the unit), applied for its repair and reported a good deed. Returns the ID number,
+    /// the dispute and the self-report.
+    /// </summary>
+    private async Task<(string Id, long Dispute, long SelfReport)> PersonWithRemediesAsync()
+    {
+        var id = Shangding.Testing.TestPlatform.ResidentId(new DateOnly(1979, 11, 3), 517);
+        using var scope = factory.Services.CreateScope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<ShangdingDbContext>();
+        var decided = Shangding.Core.Reporting.ReportingTime.ChinaDate(DateTime.UtcNow).AddMonths(-4).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var intake = await services.GetRequiredService<Shangding.Core.Intake.IntakeService>().RunAsync(
+            new Shangding.Core.Intake.IntakeRequest("WATER-SUPPLY", Shangding.Core.Intake.IntakeChannels.Batch, "test", "P-ARREARS-WATER"),
+            [new Shangding.Core.Intake.IntakeRow(1, null, new Dictionary<string, string?>
+            {
+                ["record_key"] = "NOPAGE-1", ["name"] = "郑十一", ["id_type"] = "居民身份证", ["id_number"] = id, ["customer_address"] = "郑州市二七区",
+                ["arrears_from"] = "2025-01-01", ["arrears_counted_to"] = "2025-12-31", ["arrears_quantity"] = "3", ["arrears_amount"] = "600",
+                ["determining_body"] = "市自来水公司", ["determined_on"] = decided,
+            }, [])], null, Ct);
+        intake.Created.ShouldBe(1);
+        var subject = await db.Subjects.SingleAsync(s => s.IdHash == services.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>().LookupHash(id), Ct);
+        var record = await db.Records.SingleAsync(r => r.RecordKey == "NOPAGE-1", Ct);
+        var account = await services.GetRequiredService<Shangding.Core.Access.AccountService>()
+            .CreateAsync(db, "zheng11", "郑十一", Shangding.Core.Access.Roles.Citizen, Shangding.Web.Access.DemoAccounts.Password, null, subject.Id, Ct);
+        var pdf = new Shangding.Core.Remedies.EvidenceUpload("proof.pdf", [.. "%PDF-1.7\n"u8.ToArray(), .. new byte[64]]);
+        var disputes = services.GetRequiredService<Shangding.Core.Remedies.DisputeService>();
+        var dispute = await disputes.FileAsync(db, account.Id, record.Id, "欠费已结清", [pdf], Ct);
+        await disputes.ForwardAsync(db, dispute.Id, "test", Ct);
+        await services.GetRequiredService<Shangding.Core.Remedies.RepairService>().ApplyAsync(db, account.Id, record.Id, "已缴清", true, [pdf], Ct);
+        var report = await services.GetRequiredService<Shangding.Core.Remedies.SelfReportService>().SubmitAsync(db, account.Id,
+            new Shangding.Core.Remedies.SelfReportInput("P-VOLUNTEER", null, "郑十一", "M", id, decided, "社区志愿服务"), [pdf], Ct);
+        // The person was also queried, so the query-log search finds entries.
+        await services.GetRequiredService<Shangding.Core.Access.CreditQueries>().QueryAsync(db, Shangding.Core.Access.AccessActor.Anonymous,
+            new Shangding.Core.Access.AccessRequest(subject.Id, Shangding.Core.Access.AccessWhat.Records, "public-search"), "web", Ct);
+        return (id, dispute.Id, report.Id);
     }
 
     private async Task<long> SubjectOfAsync(string user)

@@ -20,7 +20,7 @@ namespace Shangding.Web.Pages.Account;
 /// number travels only in this POST body; the account is linked to the subject it identifies, created
 /// on first sign-in (the subject too, if no unit has reported about them yet).
 /// </summary>
-public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext db, IdentityProtector protector, AccountService accounts, TimeProvider clock) : PageModel
+public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext db, IdentityProtector protector, AccountService accounts, TimeProvider clock, UiText text) : PageModel
 {
     private readonly IRealNameVerifier? _verifier = services.GetService<IRealNameVerifier>();
 
@@ -53,11 +53,35 @@ public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext d
             return Page();
         }
 
-        var result = await _verifier.VerifyAsync(Name ?? "", IdNumber ?? "", Code ?? "", cancellationToken);
+        // Each field's error beside it, in the page's language; the verifier is asked only about a well-formed form.
+        ModelState.Clear();
+        if (string.IsNullOrWhiteSpace(Name) || Name.Trim().Length > 50)
+        {
+            ModelState.AddModelError(nameof(Name), text["fields.citizen.name"]);
+        }
+
+        if (!ResidentIdNumber.TryParse(IdNumber, Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow()), out _, out var idError))
+        {
+            ModelState.AddModelError(nameof(IdNumber), IdErrorMessages.Describe(idError, CultureInfo.CurrentUICulture.Name));
+        }
+
+        if (string.IsNullOrWhiteSpace(Code))
+        {
+            ModelState.AddModelError(nameof(Code), text["fields.citizen.code"]);
+        }
+
+        if (!ModelState.IsValid)
+        {
+            IdNumber = null; // never echoed back into the page
+            return Page();
+        }
+
+        var result = await _verifier.VerifyAsync(Name!, IdNumber!, Code!, cancellationToken);
         IdNumber = null; // never echoed back into the page
         if (!result.Verified)
         {
-            Error = UiText.Pick(result.ErrorZh!, result.ErrorEn!);
+            // The form was well-formed, so the verification itself failed: its answer goes beside the code.
+            ModelState.AddModelError(nameof(Code), UiText.Pick(result.ErrorZh!, result.ErrorEn!));
             return Page();
         }
 

@@ -56,6 +56,8 @@ public sealed class GrantsModel(ShangdingDbContext db, ActorResolver actors, Gra
             return Page();
         }
 
+        // Errors are shown beside their fields, in the page's language (not the binder's English).
+        ModelState.Clear();
         try
         {
             // The grant runs to the end of the chosen day, China time.
@@ -67,6 +69,10 @@ public sealed class GrantsModel(ShangdingDbContext db, ActorResolver actors, Gra
                 sizingMode: SvgQRCode.SizingMode.ViewBoxAttribute);
             Purpose = null;
         }
+        catch (AccessException ex) when (FieldOf(ex.Field) is { } field)
+        {
+            ModelState.AddModelError(field, UiText.Pick(ex.MessageZh, ex.MessageEn));
+        }
         catch (AccessException ex)
         {
             Error = UiText.Pick(ex.MessageZh, ex.MessageEn);
@@ -75,6 +81,17 @@ public sealed class GrantsModel(ShangdingDbContext db, ActorResolver actors, Gra
         await LoadAsync(cancellationToken);
         return Page();
     }
+
+    /// <summary>The form field (property) a refusal of <see cref="GrantService"/> is about.</summary>
+    private static string? FieldOf(string? field) => field switch
+    {
+        "recipient" => nameof(Recipient),
+        "scope" => nameof(Scope),
+        "benefit" => nameof(Benefit),
+        "purpose" => nameof(Purpose),
+        "expires" => nameof(Expires),
+        _ => null,
+    };
 
     public async Task<IActionResult> OnPostRevokeAsync(CancellationToken cancellationToken)
     {

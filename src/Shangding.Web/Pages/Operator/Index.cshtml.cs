@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Calendar;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
+using Shangding.Core.Remedies;
 using Shangding.Core.Reporting;
 using Shangding.Core.Scoring;
 
@@ -11,7 +12,8 @@ namespace Shangding.Web.Pages.Operator;
 
 /// <summary>
 /// The operator's dashboard: records in force by category and by unit, the score distribution by
-/// level (chart and table), reporting that is overdue, recent batches.
+/// level (chart and table), reporting that is overdue, overdue dispute steps and overdue repair
+/// decisions and self-report reviews (the most urgent first), recent batches.
 /// </summary>
 public sealed class IndexModel(CatalogDefinition catalog, ShangdingDbContext db) : PageModel
 {
@@ -33,9 +35,24 @@ public sealed class IndexModel(CatalogDefinition catalog, ShangdingDbContext db)
     /// <summary>Unit × category pairs whose reporting deadline has passed without a report (overdue, reminded or listed).</summary>
     public IReadOnlyList<ComplianceRow> Overdue { get; private set; } = [];
 
+    /// <summary>How many of the most urgent overdue items the dashboard lists; the queues list them all.</summary>
+    public const int UrgentShown = 5;
+
+    /// <summary>Open disputes whose current step is past its deadline, the most working days late first.</summary>
+    public IReadOnlyList<(Dispute Dispute, DisputeStepState Step)> OverdueDisputes { get; private set; } = [];
+
+    /// <summary>Pending repair applications and self-reports past their decision deadline, the earliest deadline first.</summary>
+    public IReadOnlyList<OverdueDecision> OverdueDecisions { get; private set; } = [];
+
     public async Task OnGetAsync([FromServices] ScoreService scores, [FromServices] WorkingDayCalendar calendar,
-        [FromServices] ReportingOptions options, [FromServices] TimeProvider clock, CancellationToken cancellationToken)
+        [FromServices] ReportingOptions options, [FromServices] TimeProvider clock, [FromServices] DisputeService disputes,
+        [FromServices] DecisionDeadlines deadlines, CancellationToken cancellationToken)
     {
+        var remediesToday = RemedyTime.Today(clock);
+        OverdueDisputes = [.. (await disputes.ListOpenAsync(db, overdueOnly: true, cancellationToken))
+            .Select(d => (Dispute: d, Step: disputes.OverdueStep(d, remediesToday)!))
+            .OrderByDescending(x => x.Step.WorkingDaysLate).ThenBy(x => x.Step.Due).ThenBy(x => x.Dispute.Id)];
+        OverdueDecisions = await deadlines.ListOverdueAsync(db, cancellationToken);
         var byLevel = await db.Scores.AsNoTracking().GroupBy(s => s.Level).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         ScoreLevels = [.. scores.Model.Levels.Select(l => (l, byLevel.FirstOrDefault(b => b.Key == l.Level.ToString())?.Count ?? 0))];
         OptedIn = await db.ScoreOptIns.CountAsync(o => o.OptedOutAt == null, cancellationToken);
@@ -57,6 +74,8 @@ public sealed class IndexModel(CatalogDefinition catalog, ShangdingDbContext db)
             .Where(r => r.Status >= ComplianceStatus.Overdue)
             .OrderByDescending(r => r.WorkingDaysOverdue).ThenBy(r => r.UnitCode, StringComparer.Ordinal)];
     }
+
+    public string CategoryName(string code) => catalog.Find(code) is { } c ? Localization.UiText.Pick(c.NameZh, c.NameEn) : code;
 
     public string UnitName(string code) => catalog.FindUnit(code) is { } u ? Localization.UiText.Pick(u.NameZh, u.NameEn) : code;
 }

@@ -15,8 +15,11 @@ public sealed class ListsModel(ShangdingDbContext db, PublicInformation informat
     [BindProperty(SupportsGet = true)]
     public string List { get; set; } = PublicLists.Severe;
 
-    [BindProperty(SupportsGet = true, Name = "page")]
+    /// <summary>The page of the list, from <c>?p=</c> (Razor Pages reserves <c>page</c> for the page's own route value).</summary>
+    [BindProperty(SupportsGet = true, Name = PageParameter)]
     public int PageNumber { get; set; } = 1;
+
+    public const string PageParameter = "p";
 
     [BindProperty]
     public string? Name { get; set; }
@@ -26,7 +29,6 @@ public sealed class ListsModel(ShangdingDbContext db, PublicInformation informat
 
     public PublicPage? Current { get; private set; }
     public IReadOnlyList<PublicEntry>? Found { get; private set; }
-    public string? Error { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
@@ -37,11 +39,19 @@ public sealed class ListsModel(ShangdingDbContext db, PublicInformation informat
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         List = PublicLists.All.Contains(List) ? List : PublicLists.Severe;
-        if (string.IsNullOrWhiteSpace(Name) || string.IsNullOrWhiteSpace(Identifier))
+        // Each missing half of the search beside its own field, in the page's language.
+        ModelState.Clear();
+        if (string.IsNullOrWhiteSpace(Name))
         {
-            Error = text["access.lists.both"];
+            ModelState.AddModelError(nameof(Name), text["fields.lists.nameRequired"]);
         }
-        else
+
+        if (string.IsNullOrWhiteSpace(Identifier))
+        {
+            ModelState.AddModelError(nameof(Identifier), text["fields.lists.identifierRequired"]);
+        }
+
+        if (ModelState.IsValid)
         {
             Found = await information.SearchAsync(db, queries, Name, Identifier, cancellationToken);
         }

@@ -1,0 +1,47 @@
+using Microsoft.Playwright;
+
+namespace Shangding.Browser.Tests;
+
+/// <summary>Signed-in browser pages of the demo accounts on a <see cref="WebServer"/>.</summary>
+internal static class Sessions
+{
+    public const string DemoPassword = "Shangding-demo-2026";
+    public const string CitizenName = "王小明";
+    public const string CitizenId = "410105198504121237"; // AccessDemo.CitizenId
+
+    /// <summary>A 1×1 PNG, as a photographed receipt would be (files are recognised by their first bytes).</summary>
+    public static readonly byte[] TinyPng = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    public static async Task<IPage> NewPage(WebServer server, int width = 1280, int height = 900)
+    {
+        server.RequireBrowser();
+        var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>王小明 signed in through real-name verification (the development verifier), on /me/records.</summary>
+    public static async Task<IPage> Citizen(WebServer server)
+    {
+        var page = await NewPage(server);
+        await page.GotoAsync(server.BaseUrl + "/account/citizen");
+        await page.FillAsync("#Name", CitizenName);
+        await page.FillAsync("#IdNumber", CitizenId);
+        await page.FillAsync("#Code", "246810");
+        await page.ClickAsync("main button[type=submit]");
+        await page.WaitForURLAsync("**/me/records");
+        return page;
+    }
+
+    /// <summary>A staff or organisation account signed in with the demo password, on <paramref name="landing"/>.</summary>
+    public static async Task<IPage> Staff(WebServer server, string user, string landing)
+    {
+        var page = await NewPage(server);
+        await page.GotoAsync(server.BaseUrl + "/account/signin");
+        await page.FillAsync("#UserName", user);
+        await page.FillAsync("#Password", DemoPassword);
+        await page.ClickAsync("main button[type=submit]");
+        await page.WaitForURLAsync("**" + landing);
+        return page;
+    }
+}

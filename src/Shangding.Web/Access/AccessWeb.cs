@@ -42,7 +42,7 @@ public static class AccessWeb
         services.AddAuthorizationBuilder()
             .AddPolicy(CitizenPolicy, p => p.RequireRole(Roles.Citizen))
             .AddPolicy(AuditPolicy, p => p.RequireRole(Roles.Operator, Roles.Auditor));
-        if (configuration.GetValue("Access:DevelopmentRealNameVerifier", true))
+        if (DevelopmentRealNameVerifier.Enabled(configuration, builder.Environment))
         {
             services.AddSingleton<IRealNameVerifier, DevelopmentRealNameVerifier>();
         }

@@ -21,12 +21,36 @@ public interface IRealNameVerifier
 /// <summary>
 /// DEVELOPMENT ONLY — NOT A REAL IDENTITY CHECK. Accepts anyone who types a well-formed resident ID
 /// number, a name and the fixed code <see cref="Code"/> shown on the page. It exists so the citizen
-/// area can be demonstrated and tested without the city's identity service; a deployment sets
-/// <c>Access:DevelopmentRealNameVerifier=false</c> and registers the real <see cref="IRealNameVerifier"/>.
+/// area can be demonstrated and tested without the city's identity service. It is registered only in
+/// the Development environment, or where <see cref="Setting"/> is set to <c>true</c> explicitly (a
+/// staging or training instance); in Production the web app refuses to start with it (see
+/// <see cref="Enabled"/>). A deployment registers the city's identity service as the <see cref="IRealNameVerifier"/>.
 /// </summary>
 public sealed class DevelopmentRealNameVerifier(TimeProvider clock) : IRealNameVerifier
 {
     public const string Code = "246810";
+
+    /// <summary>The setting that turns the development verifier on or off: on by default in Development only.</summary>
+    public const string Setting = "Access:DevelopmentRealNameVerifier";
+
+    /// <summary>
+    /// Whether to register the development verifier: <see cref="Setting"/> if given, else only in the
+    /// Development environment. Never in Production: anyone could sign in as anyone with the printed code,
+    /// so a Production host with the setting on stops at start rather than run with it.
+    /// </summary>
+    public static bool Enabled(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var enabled = configuration.GetValue<bool?>(Setting) ?? environment.IsDevelopment();
+        if (enabled && environment.IsProduction())
+        {
+            throw new InvalidOperationException(
+                $"{Setting}=true in the Production environment: the development real-name verifier lets anyone sign in as any citizen " +
+                "with a fixed code, so it is never allowed in Production. Remove the setting and register the city's identity service " +
+                "(IRealNameVerifier); without one, citizen sign-in is shown as not available.");
+        }
+
+        return enabled;
+    }
 
     public bool IsDevelopmentOnly => true;
 

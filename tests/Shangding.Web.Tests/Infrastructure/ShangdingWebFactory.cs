@@ -15,6 +15,23 @@ namespace Shangding.Web.Tests.Infrastructure;
 public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
 {
     private readonly string _databaseFile = Path.Combine(Path.GetTempPath(), $"shangding-web-{Guid.NewGuid():N}.db");
+    private readonly string? _environment;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    /// <summary>The app as a test fixture: the host's default environment (Development).</summary>
+    public ShangdingWebFactory()
+        : this(null, null)
+    {
+    }
+
+    private ShangdingWebFactory(string? environment, IReadOnlyDictionary<string, string?>? settings)
+    {
+        _environment = environment;
+        _settings = settings ?? new Dictionary<string, string?>();
+    }
+
+    /// <summary>The app in another environment (e.g. Production) and with more settings, for tests of environment-dependent behaviour.</summary>
+    public static ShangdingWebFactory In(string environment, IReadOnlyDictionary<string, string?>? settings = null) => new(environment, settings);
 
     public static IReadOnlyDictionary<string, string?> TestKeys { get; } = new Dictionary<string, string?>
     {
@@ -44,9 +61,14 @@ public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
         builder.UseSetting("Access:RateLimits:SignInPerMinute", "10000");
         builder.UseSetting("Access:RateLimits:QueriesPerMinute", "10000");
         builder.UseSetting("Access:RateLimits:PublicSearchesPerMinute", "10000");
-        foreach (var (key, value) in TestKeys)
+        foreach (var (key, value) in TestKeys.Concat(_settings))
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_environment is not null)
+        {
+            builder.UseEnvironment(_environment);
         }
     }
 

@@ -110,10 +110,10 @@ public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext d
         }
         else if (!string.Equals(subject.Name, name, StringComparison.Ordinal))
         {
-            // The verified person's name differs from the name on file: sign in, but the name on file is kept.
-            subject.NameConflict = true;
-            subject.UpdatedAt = now;
-            await db.SaveChangesAsync(cancellationToken);
+            // The name does not match the one on file for this ID number: not signed in, and nothing about
+            // the subject changes (an unverified name must not mark the file as needing a check).
+            ModelState.AddModelError(nameof(Name), text["access.citizen.nameMismatch"]);
+            return Page();
         }
 
         var account = await db.Accounts.FirstOrDefaultAsync(a => a.Role == Roles.Citizen && a.SubjectId == subject.Id, cancellationToken)

@@ -62,8 +62,11 @@ public sealed record AccessRequest(
     string? Benefit = null);
 
 /// <summary>One stored record as the policy needs to see it.</summary>
+/// <param name="SubjectKind">Whom the category is about: the 5-year limit of 003 §20 is for bad information about persons.</param>
+/// <param name="Retired">Listed in <c>retired_records</c>: past the 5-year retention of bad information about a person (003 §20).</param>
 public sealed record RecordFacts(long SubjectId, string UnitCode, InfoClass InfoClass, IReadOnlyList<string> CQueryBodies,
-    Polarity Polarity, Severity? Severity, string Status, DateOnly? ActDate, DateOnly? PublicationEnd);
+    Polarity Polarity, Severity? Severity, string Status, DateOnly? ActDate, DateOnly? PublicationEnd,
+    SubjectKind SubjectKind = SubjectKind.Person, bool Retired = false);
 
 /// <summary>The answer: allowed, or refused with a reason code (never data about the subject).</summary>
 public sealed record AccessDecision(bool Allowed, string? Reason)
@@ -91,6 +94,14 @@ public static class RefusalReasons
     public const string BeyondScope = "beyond-scope";
     public const string ClassNotAllowed = "class-not-allowed";
     public const string NotPublished = "not-published";
+
+    /// <summary>
+    /// Per record only (<see cref="AccessPolicy.MayReadRecord"/>): the record is no longer in use —
+    /// withdrawn, repaired, expired, retired, or a bad record past its publication period or 5 years.
+    /// Such records are left out of an answer as if they did not exist; this never becomes the
+    /// refusal of a query.
+    /// </summary>
+    public const string NotInUse = "not-in-use";
 }
 
 /// <summary>
@@ -111,8 +122,13 @@ public static class RefusalReasons
 /// repair, corrections — SPEC §1), always logged; query history of a subject for supervision.</item>
 /// <item>Auditor: the query log (who looked at whom) — no credit data.</item>
 /// </list>
+/// Records shown to anyone but their subject and the unit that furnished them must also be in use
+/// (<see cref="IsInUse"/>): in force, not retired, and a bad record within its publication period and
+/// under <paramref name="badRecordMaxYears"/> years — the records the score counts.
 /// </summary>
-public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationMonths)
+/// <param name="publicationMonths">Publication period of a bad record by severity, from the act (the score model's <c>publication_months</c>).</param>
+/// <param name="badRecordMaxYears">Bad information is not used after this many years (003 §20; the score model's <c>bad_record_max_years</c>).</param>
+public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationMonths, int badRecordMaxYears = 5)
 {
     /// <summary>Decides whether the request as a whole is allowed.</summary>
     public AccessDecision Decide(AccessActor actor, AccessRequest request, DateTime nowUtc)
@@ -237,31 +253,35 @@ public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationM
             case Roles.GovernmentQuerier:
                 return record.InfoClass switch
                 {
-                    InfoClass.A or InfoClass.B => AccessDecision.Allow,
+                    InfoClass.A or InfoClass.B => InUse(record, nowUtc),
                     _ => actor.UnitCode is { } body && record.CQueryBodies.Contains(body, StringComparer.Ordinal)
-                        ? AccessDecision.Allow
+                        ? InUse(record, nowUtc)
                         : AccessDecision.Refuse(RefusalReasons.ClassNotAllowed),
                 };
 
             case Roles.ThirdParty:
-                return record.InfoClass is InfoClass.A or InfoClass.B ? AccessDecision.Allow : AccessDecision.Refuse(RefusalReasons.ClassNotAllowed);
+                return record.InfoClass is InfoClass.A or InfoClass.B ? InUse(record, nowUtc) : AccessDecision.Refuse(RefusalReasons.ClassNotAllowed);
 
             case Roles.Operator:
-                return AccessDecision.Allow;
+                return InUse(record, nowUtc);
 
             default:
                 return AccessDecision.Refuse(RefusalReasons.RoleNotAllowed);
         }
     }
 
+    private AccessDecision InUse(RecordFacts record, DateTime nowUtc) =>
+        IsInUse(record, Reporting.ReportingTime.ChinaDate(nowUtc)) ? AccessDecision.Allow : AccessDecision.Refuse(RefusalReasons.NotInUse);
+
     /// <summary>
-    /// Published to the public: class A, in force, and within the publication period — a bad record
-    /// until its own publication end or the act date plus its severity's period; minor bad records are
-    /// not published at all (SPEC §9). Good and neutral class-A records are public while in force.
+    /// Still in use on <paramref name="today"/> (the China date), as the score engine counts records: in
+    /// force and not retired; a bad record moreover — about a person — under <c>badRecordMaxYears</c>
+    /// years from its act (003 §20), and within its publication period — until its own publication end, or the act date
+    /// plus its severity's period (SPEC §9). Good and neutral records are in use while in force.
     /// </summary>
-    public bool IsPublished(RecordFacts record, DateOnly today)
+    public bool IsInUse(RecordFacts record, DateOnly today)
     {
-        if (record.InfoClass != InfoClass.A || record.Status != "InForce")
+        if (record.Status != "InForce" || record.Retired)
         {
             return false;
         }
@@ -271,7 +291,7 @@ public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationM
             return true;
         }
 
-        if (record.Severity is not { } severity || severity == Severity.Minor)
+        if (record.SubjectKind == SubjectKind.Person && record.ActDate is { } act && today >= act.AddYears(badRecordMaxYears))
         {
             return false;
         }
@@ -281,6 +301,27 @@ public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationM
             return today <= end;
         }
 
-        return record.ActDate is { } act && today < act.AddMonths(publicationMonths[severity]);
+        return record.ActDate is not { } from || today < from.AddMonths(publicationMonths[record.Severity ?? Severity.General]);
+    }
+
+    /// <summary>
+    /// Published to the public: class A and in use (<see cref="IsInUse"/>: in force, not retired, a bad
+    /// record within its publication period); minor bad records are not published at all (SPEC §9).
+    /// Good and neutral class-A records are public while in force.
+    /// </summary>
+    public bool IsPublished(RecordFacts record, DateOnly today)
+    {
+        if (record.InfoClass != InfoClass.A || !IsInUse(record, today))
+        {
+            return false;
+        }
+
+        if (record.Polarity != Polarity.Bad)
+        {
+            return true;
+        }
+
+        // A bad record is published only with a known severity above minor and a period that can be counted.
+        return record.Severity is { } severity && severity != Severity.Minor && (record.PublicationEnd is not null || record.ActDate is not null);
     }
 }

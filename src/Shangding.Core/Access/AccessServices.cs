@@ -17,7 +17,11 @@ public static class AccessServices
             CheckpointEvery = configuration.GetValue("Access:QueryLogCheckpointEvery", 1000),
         });
         services.AddSingleton(sp => new AuditVerifier(database, sp.GetRequiredService<QueryLogKey>()));
-        services.AddSingleton(sp => new AccessPolicy(sp.GetRequiredService<Scoring.ScoreModelRegistry>().Active.PublicationMonths));
+        services.AddSingleton(sp =>
+        {
+            var model = sp.GetRequiredService<Scoring.ScoreModelRegistry>().Active;
+            return new AccessPolicy(model.PublicationMonths, model.BadRecordMaxYears);
+        });
         services.AddSingleton(_ => BenefitCatalog.Load(paths.CatalogDirectory));
         services.AddSingleton<GrantService>();
         services.AddSingleton<AccessCredentials>();

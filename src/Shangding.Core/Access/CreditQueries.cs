@@ -120,6 +120,7 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
     private async Task<(List<RecordView> Visible, string? Refusal)> ReadRecordsAsync(ShangdingDbContext context, AccessActor actor, long subjectId, DateTime now, CancellationToken cancellationToken)
     {
         var stored = await context.Records.AsNoTracking().Where(r => r.SubjectId == subjectId).OrderByDescending(r => r.ActDate).ThenBy(r => r.Id).ToListAsync(cancellationToken);
+        var retired = (await context.RetiredRecords.AsNoTracking().Where(r => r.SubjectId == subjectId).Select(r => r.RecordId).ToListAsync(cancellationToken)).ToHashSet();
         var visible = new List<RecordView>();
         string? refusal = null;
         foreach (var record in stored)
@@ -130,10 +131,15 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
                 continue;
             }
 
-            var decision = policy.MayReadRecord(actor, Facts(record, category), now);
+            var decision = policy.MayReadRecord(actor, Facts(record, category, retired.Contains(record.Id)), now);
             if (!decision.Allowed)
             {
-                refusal ??= decision.Reason;
+                // A record no longer in use is left out as if it did not exist; it does not turn the query into a refusal.
+                if (decision.Reason != RefusalReasons.NotInUse)
+                {
+                    refusal ??= decision.Reason;
+                }
+
                 continue;
             }
 
@@ -146,13 +152,15 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
         return (visible, refusal);
     }
 
-    public static RecordFacts Facts(CreditRecord record, Category category) =>
-        Facts(record.SubjectId, record.UnitCode, record.Severity, record.Status, record.ActDate, record.PublicationEnd, category);
+    public static RecordFacts Facts(CreditRecord record, Category category, bool retired = false) =>
+        Facts(record.SubjectId, record.UnitCode, record.Severity, record.Status, record.ActDate, record.PublicationEnd, category, retired);
 
     /// <summary>The facts from a record's columns (for reads that do not load the whole record).</summary>
-    public static RecordFacts Facts(long subjectId, string unitCode, string? severity, RecordStatus status, DateOnly? actDate, DateOnly? publicationEnd, Category category) =>
+    /// <param name="retired">Whether the record is in <c>retired_records</c> (past retention).</param>
+    public static RecordFacts Facts(long subjectId, string unitCode, string? severity, RecordStatus status, DateOnly? actDate, DateOnly? publicationEnd, Category category,
+        bool retired = false) =>
         new(subjectId, unitCode, category.InfoClass, category.CQueryBodies, category.Polarity,
-            Enum.TryParse<Severity>(severity, out var parsed) ? parsed : category.Severity, status.ToString(), actDate, publicationEnd);
+            Enum.TryParse<Severity>(severity, out var parsed) ? parsed : category.Severity, status.ToString(), actDate, publicationEnd, category.SubjectKind, retired);
 
     private static string DefaultPurpose(AccessActor actor) => actor.Role switch
     {

@@ -73,7 +73,8 @@ public static class AccessDemo
         await intake.RunAsync(new IntakeRequest("WATER-SUPPLY", IntakeChannels.Batch, "demo-seeder", "P-ARREARS-WATER"), [new IntakeRow(1, null, water, [])], null, cancellationToken);
 
         var credit = Person("DEMO-C-1");
-        credit["defaulted_on"] = Day(500);
+        // Within the 12 months of a general bad record, so that the bodies named for class C (PBOC) still receive it.
+        credit["defaulted_on"] = Day(120);
         credit["default_amount"] = "3200";
         await intake.RunAsync(new IntakeRequest("PBOC-ZHENGZHOU", IntakeChannels.Batch, "demo-seeder", "P-CREDIT-DEFAULT"), [new IntakeRow(1, null, credit, [])], null, cancellationToken);
     }

@@ -198,4 +198,44 @@ public sealed class AccessPolicyTests
         Reason(new AccessActor("unit-system"), new AccessRequest(Alice, AccessWhat.Records)).ShouldBe(RefusalReasons.RoleNotAllowed);
         Policy.MayReadRecord(new AccessActor("unit-system"), Record(InfoClass.A), Now).Allowed.ShouldBeFalse();
     }
+
+    [Theory]
+    // Today is 2026-03-16 (China date). Records of Alice, furnished by the water company.
+    [InlineData("InForce", Severity.General, "2026-01-10", null, false, true)]
+    [InlineData("Withdrawn", Severity.General, "2026-01-10", null, false, false)]
+    [InlineData("Repaired", Severity.General, "2026-01-10", null, false, false)]
+    [InlineData("Expired", Severity.General, "2026-01-10", null, false, false)]
+    [InlineData("InForce", Severity.General, "2026-01-10", null, true, false)]          // listed in retired_records
+    [InlineData("InForce", Severity.General, "2025-03-17", null, false, true)]          // the last day of its 12 months
+    [InlineData("InForce", Severity.General, "2025-03-16", null, false, false)]         // its 12 months are over
+    [InlineData("InForce", Severity.Minor, "2025-12-17", null, false, true)]            // minor: 3 months, not public but usable
+    [InlineData("InForce", Severity.Minor, "2025-12-16", null, false, false)]
+    [InlineData("InForce", Severity.Serious, "2023-03-17", null, false, true)]
+    [InlineData("InForce", Severity.Serious, "2021-01-10", "2027-01-01", false, false)] // an own publication end cannot outlast 5 years
+    [InlineData("InForce", Severity.Serious, "2021-03-17", "2026-03-16", false, true)]
+    [InlineData("InForce", Severity.Serious, "2025-01-10", "2026-03-15", false, false)] // its own publication end has passed
+    public void OthersThanTheSubjectAndTheUnit_GetOnlyRecordsInUse(string status, Severity severity, string act, string? end, bool retired, bool inUse)
+    {
+        var record = Record(InfoClass.B, severity: severity, status: status, act: DateOnly.Parse(act, System.Globalization.CultureInfo.InvariantCulture),
+            end: end is null ? null : DateOnly.Parse(end, System.Globalization.CultureInfo.InvariantCulture)) with { Retired = retired };
+        Policy.IsInUse(record, new DateOnly(2026, 3, 16)).ShouldBe(inUse);
+        foreach (var actor in new[] { Police, BankActor, Operator })
+        {
+            var decision = Policy.MayReadRecord(actor, record, Now);
+            (decision.Allowed, decision.Reason).ShouldBe(inUse ? (true, null) : (false, RefusalReasons.NotInUse), actor.Role);
+        }
+
+        // The subject and the furnishing unit see it whatever its state.
+        Policy.MayReadRecord(Citizen, record, Now).Allowed.ShouldBeTrue();
+        Policy.MayReadRecord(WaterClerk, record, Now).Allowed.ShouldBeTrue();
+        // The 5-year limit is for bad information about persons (003 §20); an organisation's record keeps its own period.
+        if (end is not null && status == "InForce" && !retired && DateOnly.Parse(end, System.Globalization.CultureInfo.InvariantCulture) >= new DateOnly(2026, 3, 16))
+        {
+            Policy.IsInUse(record with { SubjectKind = SubjectKind.Organisation }, new DateOnly(2026, 3, 16)).ShouldBeTrue();
+        }
+
+        // Good records are in use while in force, however old.
+        Policy.IsInUse(record with { Polarity = Polarity.Good, Severity = null, ActDate = new DateOnly(2010, 1, 1), PublicationEnd = null }, new DateOnly(2026, 3, 16))
+            .ShouldBe(status == "InForce" && !retired);
+    }
 }

@@ -352,19 +352,32 @@ public sealed class DisputeService(
     public static Task<bool> IsUnderDisputeAsync(ShangdingDbContext context, long recordId, CancellationToken cancellationToken) =>
         context.Disputes.AnyAsync(d => d.RecordId == recordId && d.Status != DisputeStatus.Closed, cancellationToken);
 
+    /// <summary>The roles of queriers outside the platform who take a subject's information away: they are told of a correction.</summary>
+    public static IReadOnlyList<string> RecipientRoles { get; } = [Roles.ThirdParty, Roles.GovernmentQuerier];
+
     /// <summary>
-    /// 003 §24: whoever received the subject's information in the last months (allowed queries in the
-    /// query log, not the subject's own) is told that it was corrected. Queriers with an account get an
-    /// inbox message; bodies known only by name get an outbox message. Returns how many were told.
+    /// 003 §24: the organisations and bodies that received the subject's information in the last months
+    /// are told that it was corrected — the accounts of third parties and government queriers with an
+    /// allowed query in the query log. Refused queries received nothing; the public search has no account
+    /// to tell; the subject, the furnishing unit and the credit centre already know. Each account is told
+    /// once (inbox, and the outbox for its gateways). Returns how many were told.
     /// </summary>
     public async Task<int> NotifyRecipientsAsync(ShangdingDbContext context, Dispute dispute, CreditRecord record, DateTime now, CancellationToken cancellationToken)
     {
         var since = now.AddMonths(-options.RecipientMonths);
-        var ownAccounts = await context.Accounts.AsNoTracking().Where(a => a.SubjectId == dispute.SubjectId).Select(a => a.Id).ToListAsync(cancellationToken);
-        var queries = await context.QueryLog.AsNoTracking()
-            .Where(q => q.SubjectId == dispute.SubjectId && q.Outcome == QueryOutcome.Allowed && q.At >= since)
-            .Select(q => new { q.QuerierAccountId, q.QuerierName })
+        var roles = RecipientRoles.ToList();
+        var accounts = await context.QueryLog.AsNoTracking()
+            .Where(q => q.SubjectId == dispute.SubjectId && q.Outcome == QueryOutcome.Allowed && q.At >= since && q.At <= now
+                && q.QuerierAccountId != null && roles.Contains(q.QuerierRole))
+            .Select(q => q.QuerierAccountId!.Value)
+            .Distinct()
+            .OrderBy(id => id)
             .ToListAsync(cancellationToken);
+        if (accounts.Count == 0)
+        {
+            return 0;
+        }
+
         var subject = await context.Subjects.AsNoTracking().FirstAsync(s => s.Id == dispute.SubjectId, cancellationToken);
         var category = CategoryName(record.CategoryCode);
         var verb = dispute.Outcome == DisputeOutcome.Withdrawn ? ("撤销", "withdrawn") : ("更正", "corrected");
@@ -372,15 +385,8 @@ public sealed class DisputeService(
             "信用信息更正通知", "Notice of corrected credit information",
             $"您于近 {options.RecipientMonths} 个月内获取过信用主体 {subject.IdMasked} 的信用信息。其“{category.Zh}”记录经异议核查已{verb.Item1}，请以更正后的信息为准，消除不良影响（《郑州市公共信用信息管理暂行办法》第二十四条）。",
             $"In the last {options.RecipientMonths} months you received credit information about the subject {subject.IdMasked}. Their '{category.En}' record was {verb.Item2} after a dispute; please rely on the corrected information and undo any harm done (Zhengzhou interim measures, art. 24).");
-        var accounts = queries.Where(q => q.QuerierAccountId is { } id && !ownAccounts.Contains(id)).Select(q => q.QuerierAccountId!.Value).Distinct().ToList();
-        var named = queries.Where(q => q.QuerierAccountId is null).Select(q => q.QuerierName).Distinct(StringComparer.Ordinal).ToList();
         await notifications.SendAsync(context, accounts, message, cancellationToken);
-        foreach (var name in named)
-        {
-            await notifications.SendToOrganisationAsync(context, name, message, cancellationToken);
-        }
-
-        return accounts.Count + named.Count;
+        return accounts.Count;
     }
 
     public (string Zh, string En) CategoryName(string code) =>

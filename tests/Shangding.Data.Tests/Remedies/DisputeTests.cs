@@ -13,9 +13,14 @@ namespace Shangding.Data.Tests.Remedies;
 /// </summary>
 public sealed class DisputeTests
 {
-    private sealed record Setup(RemediesWorld World, long RecordId, long SubjectId, long Citizen, long Operator, long Auditor, long Clerk, long Bank, long OldBank);
+    private sealed record Setup(RemediesWorld World, long RecordId, long SubjectId, long Citizen, long Operator, long Auditor, long Clerk, long Bank, long OldBank,
+        long Nosy, long CivilGov);
 
-    /// <summary>A water-arrears record, its subject's citizen account, staff, and queries of the subject (recent, old, refused, by name).</summary>
+    /// <summary>
+    /// A water-arrears record, its subject's citizen account, staff, and queries of the subject: a bank
+    /// (recent, twice), a bank 8 months ago, a refused querier, a government body, the public search, the
+    /// credit centre and the subject themself.
+    /// </summary>
     private static async Task<Setup> SetUpAsync(DatabaseProvider provider)
     {
         var world = await RemediesWorld.CreateAsync(provider, MovableClock.At(2026, 9, 30));
@@ -28,14 +33,22 @@ public sealed class DisputeTests
         var bank = await world.AccountAsync("bank", Roles.ThirdParty);
         var oldBank = await world.AccountAsync("oldbank", Roles.ThirdParty);
         var refused = await world.AccountAsync("nosy", Roles.ThirdParty);
+        var civilGov = await world.AccountAsync("civil-gov", Roles.GovernmentQuerier, "CIVIL-AFFAIRS");
         var now = world.Clock.GetUtcNow();
         await world.QueryLogAsync(subject, now.AddMonths(-2), bank, "郑州某银行");
         await world.QueryLogAsync(subject, now.AddMonths(-1), bank, "郑州某银行");
         await world.QueryLogAsync(subject, now.AddMonths(-8), oldBank, "旧银行");
         await world.QueryLogAsync(subject, now.AddDays(-3), refused, "好奇者", QueryOutcome.Refused);
-        await world.QueryLogAsync(subject, now.AddDays(-10), null, "市民政局");
-        await world.QueryLogAsync(subject, now.AddDays(-1), citizen, "孙八");
-        return new Setup(world, ids["W-1"], subject, citizen, op, auditor, clerk, bank, oldBank);
+        await world.QueryLogAsync(subject, now.AddDays(-10), civilGov, "市民政局 查询员", role: Roles.GovernmentQuerier);
+        await world.QueryLogAsync(subject, now.AddDays(-4), null, "public", role: "public"); // the public search: no account
+        await world.QueryLogAsync(subject, now.AddDays(-2), op, "op", role: Roles.Operator);
+        await world.QueryLogAsync(subject, now.AddDays(-1), citizen, "孙八", role: Roles.Citizen);
+        await using (var context = world.NewContext())
+        {
+            await world.Scores.OptInAsync(context, subject, "test", Ct);
+        }
+
+        return new Setup(world, ids["W-1"], subject, citizen, op, auditor, clerk, bank, oldBank, refused, civilGov);
     }
 
     [Theory]
@@ -69,6 +82,7 @@ public sealed class DisputeTests
         world.SetDay(2026, 10, 16);
         var rescoreBefore = await context.RescoreQueue.ExecuteDeleteAsync(Ct);
         rescoreBefore.ShouldBeGreaterThan(0);
+        var scoreBefore = await context.Scores.AsNoTracking().SingleAsync(x => x.SubjectId == s.SubjectId, Ct);
         dispute = await world.Disputes.AnswerAsync(context, dispute.Id, "WATER-SUPPLY", "account:water", new DisputeAnswer(
             DisputeOutcome.Corrected, "金额按结清凭证更正", new Dictionary<string, string?> { ["arrears_amount"] = "1200" }), Ct);
 
@@ -85,16 +99,28 @@ public sealed class DisputeTests
         change.BeforeJson!.ShouldContain("2500");
         (await context.RescoreQueue.AsNoTracking().Select(m => m.SubjectId).ToListAsync(Ct)).ShouldContain(s.SubjectId);
 
-        // 003 §24: the bank that received the information 1–2 months ago is told once; the one of 8 months
-        // ago, the refused querier and the subject's own look are not; the body without an account gets an outbox message.
+        // The rescoring worker's pass: the stored score follows the corrected amount (2,500 → 1,200 yuan: a lighter arrears band).
+        (await world.Scores.ProcessQueueAsync(context, 100, Ct)).ShouldBeGreaterThan(0);
+        var scoreAfter = await context.Scores.AsNoTracking().SingleAsync(x => x.SubjectId == s.SubjectId, Ct);
+        scoreAfter.Score.ShouldBeGreaterThan(scoreBefore.Score);
+        (await context.ScoreHistory.AsNoTracking().Where(h => h.SubjectId == s.SubjectId).OrderBy(h => h.Id).LastAsync(Ct)).Reason.ShouldBe("dispute");
+
+        // 003 §24: the bank that received the information 1–2 months ago and the government body are told,
+        // once each; the bank of 8 months ago, the refused querier, the public search (no account, no
+        // "org:public" message), the credit centre and the subject's own look are not.
         (await world.InboxAsync(s.Bank)).Count(n => n.Kind == "information-corrected").ShouldBe(1);
+        var toBody = (await world.InboxAsync(s.CivilGov)).Single(n => n.Kind == "information-corrected");
+        toBody.BodyZh.ShouldContain("4101");
+        toBody.BodyZh.ShouldNotContain(AdultId); // masked, never the ID number
         (await world.InboxAsync(s.OldBank)).ShouldBeEmpty();
+        (await world.InboxAsync(s.Nosy)).ShouldBeEmpty();
         (await world.InboxAsync(s.Citizen)).ShouldNotContain(n => n.Kind == "information-corrected");
-        (await context.Notifications.CountAsync(n => n.Kind == "information-corrected", Ct)).ShouldBe(1);
-        var toBody = await context.Outbox.AsNoTracking().Where(m => m.Recipient == "org:市民政局").ToListAsync(Ct);
-        toBody.Count.ShouldBe(1);
-        toBody[0].Body.ShouldContain("4101");
-        toBody[0].Body.ShouldNotContain(AdultId); // masked, never the ID number
+        (await world.InboxAsync(s.Operator)).ShouldNotContain(n => n.Kind == "information-corrected");
+        (await context.Notifications.CountAsync(n => n.Kind == "information-corrected", Ct)).ShouldBe(2);
+        var corrected = await context.Notifications.AsNoTracking().Where(n => n.Kind == "information-corrected").Select(n => n.Id).ToListAsync(Ct);
+        (await context.Outbox.AsNoTracking().Where(m => m.NotificationId != null && corrected.Contains(m.NotificationId.Value)).Select(m => m.Recipient).OrderBy(r => r).ToListAsync(Ct))
+            .ShouldBe(new[] { $"account:{s.Bank}", $"account:{s.CivilGov}" }.Order().ToList());
+        (await context.Outbox.AsNoTracking().CountAsync(m => m.Recipient.StartsWith("org:"), Ct)).ShouldBe(0);
 
         world.SetDay(2026, 10, 19);
         dispute = await world.Disputes.NotifyApplicantAsync(context, dispute.Id, "account:op", Ct);

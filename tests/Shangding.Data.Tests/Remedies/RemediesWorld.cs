@@ -52,6 +52,9 @@ public sealed class RemediesWorld : IAsyncDisposable
         SelfReports = new SelfReportService(TestPlatform.Catalog, Intake, TestPlatform.Protector, Notifications, Deadlines, Options, clock);
         Retention = new RetentionService(db.Settings, Options, clock);
         Outbox = new OutboxDispatcher([Sms], Options, clock);
+        Scores = new Shangding.Core.Scoring.ScoreService(new Shangding.Core.Scoring.ScoreModelRegistry(
+            new Shangding.Core.ShangdingPaths(RepoPaths.Root, RepoPaths.Catalog, Path.Combine(RepoPaths.Catalog, "calendar"), Path.GetTempPath()),
+            TestPlatform.Catalog, db.Settings, clock), clock);
     }
 
     public TestDatabase Db { get; }
@@ -66,6 +69,7 @@ public sealed class RemediesWorld : IAsyncDisposable
     public SelfReportService SelfReports { get; }
     public RetentionService Retention { get; }
     public OutboxDispatcher Outbox { get; }
+    public Shangding.Core.Scoring.ScoreService Scores { get; }
 
     public static async Task<RemediesWorld> CreateAsync(DatabaseProvider provider, MovableClock clock) =>
         new(await TestDatabase.CreateAsync(provider), clock);
@@ -114,12 +118,13 @@ public sealed class RemediesWorld : IAsyncDisposable
         return account.Id;
     }
 
-    public async Task QueryLogAsync(long subjectId, DateTimeOffset at, long? accountId, string name, QueryOutcome outcome = QueryOutcome.Allowed)
+    /// <param name="role">The querier's role; by default a third party when an account is given, else a government body.</param>
+    public async Task QueryLogAsync(long subjectId, DateTimeOffset at, long? accountId, string name, QueryOutcome outcome = QueryOutcome.Allowed, string? role = null)
     {
         await using var context = NewContext();
         context.QueryLog.Add(new QueryLogEntry
         {
-            At = at.UtcDateTime, QuerierAccountId = accountId, QuerierRole = accountId is null ? Roles.GovernmentQuerier : Roles.ThirdParty, QuerierName = name,
+            At = at.UtcDateTime, QuerierAccountId = accountId, QuerierRole = role ?? (accountId is null ? Roles.GovernmentQuerier : Roles.ThirdParty), QuerierName = name,
             SubjectId = subjectId, Channel = "web", Purpose = "test", Scope = "report", Outcome = outcome,
             PrevHash = "p" + at.ToUnixTimeSeconds(), EntryHash = "e" + at.ToUnixTimeSeconds(),
         });

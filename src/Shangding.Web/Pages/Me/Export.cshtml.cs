@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Access;
 using Shangding.Core.Data;
+using Shangding.Core.Remedies;
 using Shangding.Core.Subjects;
 using Shangding.Web.Access;
 
@@ -14,7 +15,10 @@ namespace Shangding.Web.Pages.Me;
 /// <summary>
 /// The PIPL access right: everything held about the signed-in citizen as one JSON file — subject data
 /// (with their own full ID number: it is their own view), every record with its fields and history,
-/// score, explanation and history, consent, grants (without codes) and the query log about them.
+/// score, explanation and history, consent, grants (without codes), the query log about them, their
+/// disputes, repair applications and self-reports with the evidence files' metadata (name, type, size,
+/// SHA-256, date and the download address — the bytes stay downloadable there), and the notifications
+/// of their accounts with how each was delivered. Staff account ids are left out.
 /// The export itself is a query and is logged.
 /// </summary>
 public sealed class ExportModel(ShangdingDbContext db, ActorResolver actors, CreditQueries queries, IdentityProtector protector, TimeProvider clock) : PageModel
@@ -46,6 +50,11 @@ public sealed class ExportModel(ShangdingDbContext db, ActorResolver actors, Cre
 
         var subject = await db.Subjects.AsNoTracking().SingleAsync(s => s.Id == me.SubjectId, cancellationToken);
         var recordIds = answer.Records!.Select(r => r.Id).ToList();
+        var disputes = await db.Disputes.AsNoTracking().Where(d => d.SubjectId == me.SubjectId).OrderBy(d => d.Id).ToListAsync(cancellationToken);
+        var repairs = await db.RepairApplications.AsNoTracking().Where(a => a.SubjectId == me.SubjectId).OrderBy(a => a.Id).ToListAsync(cancellationToken);
+        var selfReports = await db.SelfReports.AsNoTracking().Where(r => r.SubjectId == me.SubjectId).OrderBy(r => r.Id).ToListAsync(cancellationToken);
+        var accountIds = await db.Accounts.AsNoTracking().Where(a => a.SubjectId == me.SubjectId).Select(a => a.Id).ToListAsync(cancellationToken);
+        var recipients = accountIds.Select(id => $"account:{id}").ToList();
         var export = new
         {
             exportedAt = clock.GetUtcNow(),
@@ -82,10 +91,42 @@ public sealed class ExportModel(ShangdingDbContext db, ActorResolver actors, Cre
             queries = await db.QueryLog.AsNoTracking().Where(q => q.SubjectId == me.SubjectId).OrderBy(q => q.Id)
                 .Select(q => new { q.At, q.QuerierRole, q.QuerierName, q.Channel, q.Purpose, q.Scope, q.GrantId, q.LetterNumber, q.Outcome, q.RefusalReason })
                 .ToListAsync(cancellationToken),
+            disputes = disputes.Select(d => new
+            {
+                d.Id, d.RecordId, d.CategoryCode, d.UnitCode, d.Reason, d.Status, d.FiledAt, d.ForwardDue, d.ForwardedAt, d.AnswerDue, d.AnsweredAt,
+                d.Outcome, d.AnswerText, d.NotifyDue, d.NotifiedAt,
+            }),
+            repairApplications = repairs.Select(a => new { a.Id, a.RecordId, a.UnitCode, a.Statement, a.Commitment, a.Status, a.FiledAt, a.DecidedAt, a.DecisionReason }),
+            selfReports = selfReports.Select(r => new
+            {
+                r.Id, r.CategoryCode, r.UnitCode, r.Name, r.Sex, r.ActDate, r.Matter, r.Status, r.FiledAt, r.DecidedAt, r.DecisionReason, r.RecordId,
+            }),
+            evidenceFiles = await EvidenceFilesAsync(disputes.Select(d => d.Id), repairs.Select(a => a.Id), selfReports.Select(r => r.Id), cancellationToken),
+            notifications = await db.Notifications.AsNoTracking().Where(n => accountIds.Contains(n.AccountId)).OrderBy(n => n.Id)
+                .Select(n => new { n.Id, n.Kind, n.TitleZh, n.TitleEn, n.BodyZh, n.BodyEn, n.Link, n.CreatedAt, n.ReadAt })
+                .ToListAsync(cancellationToken),
+            notificationDeliveries = await db.Outbox.AsNoTracking().Where(m => recipients.Contains(m.Recipient)).OrderBy(m => m.Id)
+                .Select(m => new { m.NotificationId, m.Channel, m.Title, m.Status, m.Attempts, m.CreatedAt, m.SentAt })
+                .ToListAsync(cancellationToken),
         };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(export, Json);
         return File(bytes, "application/json", $"shangding-my-data-{Shangding.Web.Portal.ChinaTime.Of(clock.GetUtcNow().UtcDateTime):yyyyMMdd}.json");
     }
 
     private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+
+    /// <summary>What is known of the evidence files of the citizen's disputes, repair applications and self-reports — never their bytes.</summary>
+    private async Task<List<object>> EvidenceFilesAsync(IEnumerable<long> disputes, IEnumerable<long> repairs, IEnumerable<long> selfReports, CancellationToken cancellationToken)
+    {
+        var owners = new[] { (DisputeService.FileOwner, disputes.ToList()), (RepairService.FileOwner, repairs.ToList()), (SelfReportService.FileOwner, selfReports.ToList()) };
+        var files = new List<object>();
+        foreach (var (kind, ids) in owners.Where(o => o.Item2.Count > 0))
+        {
+            files.AddRange(await db.RemedyFiles.AsNoTracking().Where(f => f.OwnerKind == kind && ids.Contains(f.OwnerId)).OrderBy(f => f.Id)
+                .Select(f => new { f.Id, f.OwnerKind, f.OwnerId, f.FileName, f.ContentType, f.SizeBytes, f.Sha256, f.UploadedAt, download = "/remedies/files/" + f.Id })
+                .ToListAsync(cancellationToken));
+        }
+
+        return files;
+    }
 }

@@ -68,6 +68,30 @@ public sealed record RecordFacts(long SubjectId, string UnitCode, InfoClass Info
     Polarity Polarity, Severity? Severity, string Status, DateOnly? ActDate, DateOnly? PublicationEnd,
     SubjectKind SubjectKind = SubjectKind.Person, bool Retired = false);
 
+/// <summary>The kinds of remedy case (disputes, repair applications, self-reports) staff read about a subject; also the query-log scope of such a read.</summary>
+public static class CaseKinds
+{
+    public const string Dispute = "dispute";
+    public const string Repair = "repair";
+    public const string SelfReport = "self-report";
+
+    /// <summary>The query-log scope of reading a case's evidence file.</summary>
+    public const string EvidenceScope = "evidence";
+}
+
+/// <summary>
+/// One remedy case as the policy needs to see it: whose, handled by which unit, filed by which account;
+/// <paramref name="Evidence"/> when one of its evidence files is asked for rather than the case.
+/// </summary>
+public sealed record CaseFacts(string Kind, long Id, long SubjectId, string UnitCode, long? ApplicantAccountId, bool Evidence = false)
+{
+    public static CaseFacts Of(Data.Dispute d) => new(CaseKinds.Dispute, d.Id, d.SubjectId, d.UnitCode, d.ApplicantAccountId);
+
+    public static CaseFacts Of(Data.RepairApplication a) => new(CaseKinds.Repair, a.Id, a.SubjectId, a.UnitCode, a.ApplicantAccountId);
+
+    public static CaseFacts Of(Data.SelfReport r) => new(CaseKinds.SelfReport, r.Id, r.SubjectId, r.UnitCode, r.AccountId);
+}
+
 /// <summary>The answer: allowed, or refused with a reason code (never data about the subject).</summary>
 public sealed record AccessDecision(bool Allowed, string? Reason)
 {
@@ -269,6 +293,27 @@ public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationM
                 return AccessDecision.Refuse(RefusalReasons.RoleNotAllowed);
         }
     }
+
+    /// <summary>
+    /// Whether the actor may read a remedy case about a subject (a dispute, repair application or
+    /// self-report, with the record concerned) or one of its evidence files: the subject or the applicant;
+    /// a clerk of the unit that handles it (003 §23: the furnishing unit verifies); the credit centre,
+    /// which runs the queues; a supervisor (auditor) the dispute queue only (003 §25: dispute handling),
+    /// not the evidence. Third parties and government queriers never: they query through a grant or letter.
+    /// </summary>
+    public AccessDecision MayReadCase(AccessActor actor, CaseFacts @case) => actor.Role switch
+    {
+        null => AccessDecision.Refuse(RefusalReasons.NotSignedIn),
+        Roles.Citizen => actor.SubjectId == @case.SubjectId || (@case.ApplicantAccountId is { } applicant && applicant == actor.AccountId)
+            ? AccessDecision.Allow
+            : AccessDecision.Refuse(RefusalReasons.NotOwnSubject),
+        Roles.UnitClerk => !string.IsNullOrEmpty(actor.UnitCode) && actor.UnitCode == @case.UnitCode
+            ? AccessDecision.Allow
+            : AccessDecision.Refuse(RefusalReasons.OtherUnit),
+        Roles.Operator => AccessDecision.Allow,
+        Roles.Auditor => @case.Kind == CaseKinds.Dispute && !@case.Evidence ? AccessDecision.Allow : AccessDecision.Refuse(RefusalReasons.RoleNotAllowed),
+        _ => AccessDecision.Refuse(RefusalReasons.RoleNotAllowed),
+    };
 
     private AccessDecision InUse(RecordFacts record, DateTime nowUtc) =>
         IsInUse(record, Reporting.ReportingTime.ChinaDate(nowUtc)) ? AccessDecision.Allow : AccessDecision.Refuse(RefusalReasons.NotInUse);

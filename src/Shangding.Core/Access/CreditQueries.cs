@@ -117,6 +117,31 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
             OptedIn: showLevel ? score is not null : null);
     }
 
+    /// <summary>
+    /// A staff page (or the evidence download) shows remedy cases: the policy decides each
+    /// (<see cref="AccessPolicy.MayReadCase"/>), the query log gets one entry per subject, kind and outcome
+    /// — the purpose naming the case numbers — and only the allowed cases are returned for the page to show.
+    /// </summary>
+    /// <param name="purpose">What the page is for, as the subject reads it in their query list (e.g. "核查异议 dispute verification").</param>
+    public async Task<IReadOnlyList<CaseFacts>> ReadCasesAsync(ShangdingDbContext context, AccessActor actor, IReadOnlyList<CaseFacts> cases, string purpose,
+        string channel, CancellationToken cancellationToken)
+    {
+        if (cases.Count == 0)
+        {
+            return [];
+        }
+
+        var decided = cases.Select(c => (Case: c, Decision: policy.MayReadCase(actor, c))).ToList();
+        var entries = decided
+            .GroupBy(d => (d.Case.SubjectId, Scope: d.Case.Evidence ? CaseKinds.EvidenceScope : d.Case.Kind, d.Decision.Allowed, d.Decision.Reason))
+            .Select(g => new QueryLogInput(actor.AccountId, actor.Role ?? "public", actor.Name ?? actor.Role ?? "public", g.Key.SubjectId, channel,
+                $"{purpose} · No. {string.Join(", ", g.Select(d => d.Case.Id).Distinct().Order())}", g.Key.Scope, null, null,
+                g.Key.Allowed ? QueryOutcome.Allowed : QueryOutcome.Refused, g.Key.Reason))
+            .ToList();
+        await log.AppendAsync(context, entries, cancellationToken);
+        return [.. decided.Where(d => d.Decision.Allowed).Select(d => d.Case)];
+    }
+
     private async Task<(List<RecordView> Visible, string? Refusal)> ReadRecordsAsync(ShangdingDbContext context, AccessActor actor, long subjectId, DateTime now, CancellationToken cancellationToken)
     {
         var stored = await context.Records.AsNoTracking().Where(r => r.SubjectId == subjectId).OrderByDescending(r => r.ActDate).ThenBy(r => r.Id).ToListAsync(cancellationToken);

@@ -125,19 +125,23 @@ public sealed class QueryLog(DatabaseSettings settings, QueryLogKey key, TimePro
     public QueryLogKey Key => key;
 
     /// <summary>Appends an entry in the context's current transaction, or in a transaction of its own.</summary>
-    public async Task<QueryLogEntry> AppendAsync(ShangdingDbContext context, QueryLogInput input, CancellationToken cancellationToken)
+    public async Task<QueryLogEntry> AppendAsync(ShangdingDbContext context, QueryLogInput input, CancellationToken cancellationToken) =>
+        (await AppendAsync(context, [input], cancellationToken))[0];
+
+    /// <summary>Appends entries, in this order, in the context's current transaction or in a transaction of its own.</summary>
+    public async Task<IReadOnlyList<QueryLogEntry>> AppendAsync(ShangdingDbContext context, IReadOnlyList<QueryLogInput> inputs, CancellationToken cancellationToken)
     {
         var own = context.Database.CurrentTransaction is null ? await context.Database.BeginTransactionAsync(cancellationToken) : null;
         try
         {
             var connection = context.Database.GetDbConnection();
-            var entry = await AppendAsync(connection, context.Database.CurrentTransaction!.GetDbTransaction(), input, cancellationToken);
+            var entries = await AppendAsync(connection, context.Database.CurrentTransaction!.GetDbTransaction(), inputs, cancellationToken);
             if (own is not null)
             {
                 await own.CommitAsync(cancellationToken);
             }
 
-            return entry;
+            return entries;
         }
         finally
         {
@@ -149,8 +153,20 @@ public sealed class QueryLog(DatabaseSettings settings, QueryLogKey key, TimePro
     }
 
     /// <summary>Appends an entry inside the caller's transaction (serialised on PostgreSQL by an advisory lock).</summary>
-    public async Task<QueryLogEntry> AppendAsync(DbConnection connection, DbTransaction transaction, QueryLogInput input, CancellationToken cancellationToken)
+    public async Task<QueryLogEntry> AppendAsync(DbConnection connection, DbTransaction transaction, QueryLogInput input, CancellationToken cancellationToken) =>
+        (await AppendAsync(connection, transaction, [input], cancellationToken))[0];
+
+    /// <summary>
+    /// Appends entries, chained in this order, inside the caller's transaction: one lock and one read of the
+    /// previous hash for all of them (a page that shows several subjects logs them together).
+    /// </summary>
+    public async Task<IReadOnlyList<QueryLogEntry>> AppendAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<QueryLogInput> inputs, CancellationToken cancellationToken)
     {
+        if (inputs.Count == 0)
+        {
+            return [];
+        }
+
         if (connection.State != ConnectionState.Open)
         {
             await connection.OpenAsync(cancellationToken);
@@ -165,61 +181,70 @@ public sealed class QueryLog(DatabaseSettings settings, QueryLogKey key, TimePro
         var previous = await ScalarAsync(connection, transaction, "SELECT entry_hash FROM query_log ORDER BY id DESC LIMIT 1", cancellationToken) as string
             ?? await StartHashAsync(connection, transaction, cancellationToken);
         var at = Truncate(clock.GetUtcNow().UtcDateTime);
-        var entry = new QueryLogEntry
+        var entries = new List<QueryLogEntry>(inputs.Count);
+        foreach (var input in inputs)
         {
-            At = at,
-            QuerierAccountId = input.QuerierAccountId,
-            QuerierRole = input.QuerierRole,
-            QuerierName = input.QuerierName,
-            SubjectId = input.SubjectId,
-            Channel = input.Channel,
-            Purpose = input.Purpose,
-            Scope = input.Scope,
-            GrantId = input.GrantId,
-            LetterNumber = input.LetterNumber,
-            Outcome = input.Outcome,
-            RefusalReason = input.RefusalReason,
-            PrevHash = previous,
-            EntryHash = "",
-        };
-        entry.EntryHash = EntryHash(previous, entry);
-
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO query_log (at, querier_account_id, querier_role, querier_name, subject_id, channel, purpose, scope, grant_id,
-                                       letter_number, outcome, refusal_reason, prev_hash, entry_hash)
-                VALUES (@at, @acc, @role, @name, @subject, @channel, @purpose, @scope, @grant, @letter, @outcome, @reason, @prev, @hash)
-                RETURNING id
-                """;
-            Add(insert, "@at", isPostgres ? at : Text(at));
-            Add(insert, "@acc", (object?)entry.QuerierAccountId ?? DBNull.Value);
-            Add(insert, "@role", entry.QuerierRole);
-            Add(insert, "@name", entry.QuerierName);
-            Add(insert, "@subject", entry.SubjectId);
-            Add(insert, "@channel", entry.Channel);
-            Add(insert, "@purpose", entry.Purpose);
-            Add(insert, "@scope", entry.Scope);
-            Add(insert, "@grant", (object?)entry.GrantId ?? DBNull.Value);
-            Add(insert, "@letter", (object?)entry.LetterNumber ?? DBNull.Value);
-            Add(insert, "@outcome", entry.Outcome.ToString());
-            Add(insert, "@reason", (object?)entry.RefusalReason ?? DBNull.Value);
-            Add(insert, "@prev", entry.PrevHash);
-            Add(insert, "@hash", entry.EntryHash);
-            entry.Id = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            var entry = new QueryLogEntry
+            {
+                At = at,
+                QuerierAccountId = input.QuerierAccountId,
+                QuerierRole = input.QuerierRole,
+                QuerierName = input.QuerierName,
+                SubjectId = input.SubjectId,
+                Channel = input.Channel,
+                Purpose = input.Purpose,
+                Scope = input.Scope,
+                GrantId = input.GrantId,
+                LetterNumber = input.LetterNumber,
+                Outcome = input.Outcome,
+                RefusalReason = input.RefusalReason,
+                PrevHash = previous,
+                EntryHash = "",
+            };
+            entry.EntryHash = EntryHash(previous, entry);
+            entry.Id = await InsertAsync(connection, transaction, entry, isPostgres, cancellationToken);
+            entries.Add(entry);
+            previous = entry.EntryHash;
         }
 
+        var last = entries[^1];
         var lastCheckpointed = Convert.ToInt64(await ScalarAsync(connection, transaction,
             "SELECT COALESCE(MAX(last_entry_id), 0) FROM query_log_checkpoints", cancellationToken), CultureInfo.InvariantCulture);
         var since = Convert.ToInt64(await ScalarAsync(connection, transaction,
             $"SELECT COUNT(*) FROM query_log WHERE id > {lastCheckpointed.ToString(CultureInfo.InvariantCulture)}", cancellationToken), CultureInfo.InvariantCulture);
         if (since >= CheckpointEvery)
         {
-            await WriteCheckpointAsync(connection, transaction, entry.Id, entry.EntryHash, at, cancellationToken);
+            await WriteCheckpointAsync(connection, transaction, last.Id, last.EntryHash, at, cancellationToken);
         }
 
-        return entry;
+        return entries;
+    }
+
+    private static async Task<long> InsertAsync(DbConnection connection, DbTransaction transaction, QueryLogEntry entry, bool isPostgres, CancellationToken cancellationToken)
+    {
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO query_log (at, querier_account_id, querier_role, querier_name, subject_id, channel, purpose, scope, grant_id,
+                                   letter_number, outcome, refusal_reason, prev_hash, entry_hash)
+            VALUES (@at, @acc, @role, @name, @subject, @channel, @purpose, @scope, @grant, @letter, @outcome, @reason, @prev, @hash)
+            RETURNING id
+            """;
+        Add(insert, "@at", isPostgres ? entry.At : Text(entry.At));
+        Add(insert, "@acc", (object?)entry.QuerierAccountId ?? DBNull.Value);
+        Add(insert, "@role", entry.QuerierRole);
+        Add(insert, "@name", entry.QuerierName);
+        Add(insert, "@subject", entry.SubjectId);
+        Add(insert, "@channel", entry.Channel);
+        Add(insert, "@purpose", entry.Purpose);
+        Add(insert, "@scope", entry.Scope);
+        Add(insert, "@grant", (object?)entry.GrantId ?? DBNull.Value);
+        Add(insert, "@letter", (object?)entry.LetterNumber ?? DBNull.Value);
+        Add(insert, "@outcome", entry.Outcome.ToString());
+        Add(insert, "@reason", (object?)entry.RefusalReason ?? DBNull.Value);
+        Add(insert, "@prev", entry.PrevHash);
+        Add(insert, "@hash", entry.EntryHash);
+        return Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Signs the latest entry now (the daily job and <c>shangding audit checkpoint</c>); nothing if it is already signed.</summary>

@@ -5,7 +5,8 @@ namespace Shangding.Web.Portal;
 
 /// <summary>
 /// A query-log scope (<see cref="CreditQueries.ScopeText"/>: <c>level</c>, <c>score</c>, <c>report</c>,
-/// <c>records</c>, <c>query-history</c>, <c>benefit:{code}</c>) in the reader's language, the benefit by its name.
+/// <c>records</c>, <c>query-history</c>, <c>benefit:{code}</c>; for staff reads of remedy cases <c>dispute</c>,
+/// <c>repair</c>, <c>self-report</c>, <c>evidence</c>) in the reader's language, the benefit by its name.
 /// </summary>
 public static class QueryScopeText
 {

@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
 using Shangding.Core.Data;
 using Shangding.Core.Notifications;
 using Shangding.Core.Remedies;
+using Shangding.Web.Access;
 using Shangding.Web.Localization;
 
 namespace Shangding.Web.Remedies;
@@ -80,6 +82,20 @@ public abstract class RemediesPageModel : PageModel
 
     protected static async Task<long?> SubjectOfAsync(ShangdingDbContext db, long accountId, CancellationToken cancellationToken) =>
         await db.Accounts.AsNoTracking().Where(a => a.Id == accountId).Select(a => a.SubjectId).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>
+    /// The cases this page is about to show go through the access policy and into the query log (one entry
+    /// per subject: who looked, why, at which case numbers, allowed or refused — the subject sees it on
+    /// /me/queries). Returns the ids of the cases the page may show.
+    /// </summary>
+    /// <param name="purpose">Why the page shows them, as stored in the log (Chinese and English).</param>
+    protected async Task<HashSet<long>> ReadCasesAsync(ShangdingDbContext db, IEnumerable<CaseFacts> cases, string purpose, CancellationToken cancellationToken)
+    {
+        var services = HttpContext.RequestServices;
+        var actor = await services.GetRequiredService<ActorResolver>().ResolveAsync(User, db, cancellationToken);
+        var allowed = await services.GetRequiredService<CreditQueries>().ReadCasesAsync(db, actor, [.. cases], purpose, "web", cancellationToken);
+        return [.. allowed.Select(c => c.Id)];
+    }
 
     /// <summary>The uploaded files, each read up to one byte past the limit (the check then refuses it without reading it all).</summary>
     protected async Task<List<EvidenceUpload>> ReadFilesAsync(RemediesOptions options, CancellationToken cancellationToken)

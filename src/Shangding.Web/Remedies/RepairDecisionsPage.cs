@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Remedies;
@@ -57,6 +58,9 @@ public abstract class RepairDecisionsPage(ShangdingDbContext db, RepairService r
                           where scope == null || a.UnitCode == scope
                           orderby a.Status == ApplicationStatus.Pending descending, a.Id descending
                           select new { a, r, s.IdMasked }).Take(300).ToListAsync(cancellationToken);
+        var allowed = await ReadCasesAsync(db, rows.Select(x => CaseFacts.Of(x.a)),
+            "审核信用修复申请 repair decision", cancellationToken);
+        rows = [.. rows.Where(x => allowed.Contains(x.a.Id))];
         List = [.. rows.Select(x => new Row(x.a, x.r, x.IdMasked, PublicationPeriods.For(x.r)))];
         var ids = rows.Select(x => x.a.Id).ToList();
         Files = (await db.RemedyFiles.AsNoTracking().Where(f => f.OwnerKind == RepairService.FileOwner && ids.Contains(f.OwnerId))

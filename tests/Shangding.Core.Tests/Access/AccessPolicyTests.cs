@@ -238,4 +238,29 @@ public sealed class AccessPolicyTests
         Policy.IsInUse(record with { Polarity = Polarity.Good, Severity = null, ActDate = new DateOnly(2010, 1, 1), PublicationEnd = null }, new DateOnly(2026, 3, 16))
             .ShouldBe(status == "InForce" && !retired);
     }
+
+    [Fact]
+    public void RemedyCases_AreForTheSubject_TheUnitHandlingThem_AndTheCreditCentre_TheDisputeQueueForSupervisors()
+    {
+        var dispute = new CaseFacts(CaseKinds.Dispute, 17, Alice, "WATER-SUPPLY", ApplicantAccountId: 1);
+        var repair = new CaseFacts(CaseKinds.Repair, 5, Alice, "WATER-SUPPLY", ApplicantAccountId: 1);
+        var otherUnit = dispute with { UnitCode = "INTERMEDIATE-COURT" };
+        foreach (var c in new[] { dispute, repair, dispute with { Evidence = true }, repair with { Evidence = true } })
+        {
+            Policy.MayReadCase(Citizen, c).Allowed.ShouldBeTrue();
+            Policy.MayReadCase(WaterClerk, c).Allowed.ShouldBeTrue();
+            Policy.MayReadCase(Operator, c).Allowed.ShouldBeTrue();
+            Policy.MayReadCase(Police, c).Reason.ShouldBe(RefusalReasons.RoleNotAllowed);
+            Policy.MayReadCase(BankActor, c).Reason.ShouldBe(RefusalReasons.RoleNotAllowed);
+            Policy.MayReadCase(AccessActor.Anonymous, c).Reason.ShouldBe(RefusalReasons.NotSignedIn);
+        }
+
+        Policy.MayReadCase(new AccessActor(Roles.Citizen, 2, SubjectId: Bob), dispute).Reason.ShouldBe(RefusalReasons.NotOwnSubject);
+        Policy.MayReadCase(WaterClerk, otherUnit).Reason.ShouldBe(RefusalReasons.OtherUnit);
+        Policy.MayReadCase(new AccessActor(Roles.UnitClerk, 8), dispute).Reason.ShouldBe(RefusalReasons.OtherUnit); // a clerk without a unit
+        // Supervisors read the dispute queue (003 §25), not the evidence, nor the other queues.
+        Policy.MayReadCase(Auditor, dispute).Allowed.ShouldBeTrue();
+        Policy.MayReadCase(Auditor, dispute with { Evidence = true }).Reason.ShouldBe(RefusalReasons.RoleNotAllowed);
+        Policy.MayReadCase(Auditor, repair).Reason.ShouldBe(RefusalReasons.RoleNotAllowed);
+    }
 }

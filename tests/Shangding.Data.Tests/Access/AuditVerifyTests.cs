@@ -39,6 +39,31 @@ public sealed class AuditVerifyTests
 
     [Theory]
     [AllEngines]
+    public async Task AppendingABatch_ChainsItsEntriesInOrder_AfterTheLastOne_AndVerifies(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var log = await LogWithEntries(db, 2, checkpointEvery: 4);
+        await using var context = db.NewContext();
+
+        var batch = await log.AppendAsync(context, [Input(3, "a"), Input(4, "b"), Input(5, "c", QueryOutcome.Refused)], Ct);
+
+        var entries = await context.QueryLog.AsNoTracking().OrderBy(q => q.Id).ToListAsync(Ct);
+        entries.Select(e => e.Purpose).ShouldBe(["loan", "loan", "a", "b", "c"]);
+        batch.Select(e => e.Id).ShouldBe(entries.Skip(2).Select(e => e.Id));
+        for (var i = 1; i < entries.Count; i++)
+        {
+            entries[i].PrevHash.ShouldBe(entries[i - 1].EntryHash);
+            QueryLog.EntryHash(entries[i].PrevHash, entries[i]).ShouldBe(entries[i].EntryHash);
+        }
+
+        // The batch crossed the checkpoint interval: its last entry is signed.
+        (await context.QueryLogCheckpoints.Select(c => c.LastEntryId).ToListAsync(Ct)).ShouldBe([entries[^1].Id]);
+        (await Verify(db)).Ok.ShouldBeTrue();
+        (await log.AppendAsync(context, [], Ct)).ShouldBeEmpty();
+    }
+
+    [Theory]
+    [AllEngines]
     public async Task Append_ChainsEveryEntry_CountsPerSubject_AndSignsCheckpoints(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

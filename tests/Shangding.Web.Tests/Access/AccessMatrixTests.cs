@@ -201,6 +201,125 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
         }
     }
 
+    /// <summary>
+    /// The staff pages that show remedy cases (the units' dispute, repair and self-report desks, the credit
+    /// centre's dispute queue and repairs, the supervisors' view of the queue) and the evidence downloads:
+    /// each case shown passes the access policy and leaves one query-log entry for its subject, allowed or
+    /// refused, which the subject reads on /me/queries.
+    /// </summary>
+    [Fact]
+    public async Task RemedyCases_AndEvidenceFiles_ForEveryRole_GoThroughThePolicy_AndAreLogged()
+    {
+        var clients = new Dictionary<string, HttpClient>();
+        foreach (var (role, user) in Actors)
+        {
+            clients[role] = await SignIn(role, user);
+        }
+
+        var water = clients[Roles.UnitClerk];
+        var civil = await SignIn(Roles.UnitClerk, "civil");
+        long subjectId, disputeId, repairId, reportId;
+        var files = new Dictionary<string, long>();
+        var accounts = new Dictionary<string, long>();
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            // 王小明 disputes the volunteer record (市文明办), applies for repair of the water arrears (市自来水公司)
+            // and reports a good deed (市文明办), each with a proof file; the centre forwards the dispute.
+            var services = scope.ServiceProvider;
+            var db = services.GetRequiredService<ShangdingDbContext>();
+            var hash = services.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>().LookupHash(AccessDemo.CitizenId);
+            subjectId = (await db.Subjects.AsNoTracking().SingleAsync(x => x.IdHash == hash, Ct)).Id;
+            var citizen = await db.Accounts.AsNoTracking().SingleAsync(a => a.Role == Roles.Citizen && a.SubjectId == subjectId, Ct);
+            var records = await db.Records.AsNoTracking().Where(r => r.SubjectId == subjectId).ToDictionaryAsync(r => r.CategoryCode, r => r.Id, Ct);
+            byte[] pdf = [.. "%PDF-1.7\n"u8.ToArray(), .. new byte[64]];
+            var disputes = services.GetRequiredService<Shangding.Core.Remedies.DisputeService>();
+            disputeId = (await disputes.FileAsync(db, citizen.Id, records["P-VOLUNTEER"], "荣誉级别登记有误", [new("d.pdf", pdf)], Ct)).Id;
+            await disputes.ForwardAsync(db, disputeId, "account:operator", Ct);
+            repairId = (await services.GetRequiredService<Shangding.Core.Remedies.RepairService>()
+                .ApplyAsync(db, citizen.Id, records["P-ARREARS-WATER"], "欠费已缴清", true, [new("r.pdf", pdf)], Ct)).Id;
+            var deedDay = Shangding.Core.Reporting.ReportingTime.ChinaDate(DateTimeOffset.UtcNow).AddDays(-10).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            reportId = (await services.GetRequiredService<Shangding.Core.Remedies.SelfReportService>().SubmitAsync(db, citizen.Id,
+                new Shangding.Core.Remedies.SelfReportInput("P-VOLUNTEER", null, AccessDemo.CitizenName, "M", AccessDemo.CitizenId, deedDay, "社区志愿服务"), [new("s.pdf", pdf)], Ct)).Id;
+            foreach (var f in await db.RemedyFiles.AsNoTracking().ToListAsync(Ct))
+            {
+                files[f.OwnerKind] = f.Id;
+            }
+
+            accounts = await db.Accounts.AsNoTracking().Where(a => a.UserName != null).ToDictionaryAsync(a => a.UserName, a => a.Id, Ct);
+            accounts[Roles.Citizen] = citizen.Id;
+        }
+
+        async Task<List<QueryLogEntry>> NewEntries(Func<Task<HttpResponseMessage>> call, HttpStatusCode status, string who)
+        {
+            var before = (await AccessTestSupport.Log(factory, Ct)).Count;
+            (await call()).StatusCode.ShouldBe(status, who);
+            return [.. (await AccessTestSupport.Log(factory, Ct)).Skip(before).Where(q => q.SubjectId == subjectId)];
+        }
+
+        // Pages: the case is shown — and logged once — only to those the policy allows.
+        var pages = new (string Who, HttpClient Client, string User, string Url, string? Scope, long CaseId)[]
+        {
+            ("civil clerk, its disputes", civil, "civil", "/unit/disputes", CaseKinds.Dispute, disputeId),
+            ("civil clerk, the dispute opened", civil, "civil", $"/unit/disputes?id={disputeId}", CaseKinds.Dispute, disputeId),
+            ("water clerk, disputes of another unit", water, "water", "/unit/disputes", null, disputeId),
+            ("water clerk, its repair applications", water, "water", "/unit/repairs", CaseKinds.Repair, repairId),
+            ("civil clerk, repairs of another unit", civil, "civil", "/unit/repairs", null, repairId),
+            ("civil clerk, its self-reports", civil, "civil", "/unit/self-reports", CaseKinds.SelfReport, reportId),
+            ("water clerk, self-reports of another unit", water, "water", "/unit/self-reports", null, reportId),
+            ("operator, the dispute queue", clients[Roles.Operator], "operator", "/operator/disputes", CaseKinds.Dispute, disputeId),
+            ("operator, repair applications", clients[Roles.Operator], "operator", "/operator/repairs", CaseKinds.Repair, repairId),
+            ("auditor, the dispute queue", clients[Roles.Auditor], "auditor", "/operator/disputes", CaseKinds.Dispute, disputeId),
+        };
+        foreach (var (who, client, user, url, scope, caseId) in pages)
+        {
+            var entries = await NewEntries(() => client.GetAsync(url, Ct), HttpStatusCode.OK, who);
+            if (scope is null)
+            {
+                entries.ShouldBeEmpty(who);
+                continue;
+            }
+
+            var entry = entries.ShouldHaveSingleItem(who);
+            (entry.QuerierAccountId, entry.Scope, entry.Outcome, entry.Channel).ShouldBe((accounts[user], scope, QueryOutcome.Allowed, "web"), who);
+            entry.Purpose.ShouldContain($"No. {caseId}", Case.Sensitive, who);
+        }
+
+        // Evidence files: the applicant, the unit concerned and the credit centre download them; everyone
+        // else gets 404 and a refused entry. (Anonymous visitors are sent to sign in: nothing is read.)
+        var downloads = new (string Kind, string Unit)[] { (CaseKinds.Dispute, "civil"), (CaseKinds.Repair, "water"), (CaseKinds.SelfReport, "civil") };
+        var readers = new (string Who, HttpClient Client, string User)[]
+        {
+            ("citizen", clients[Roles.Citizen], Roles.Citizen), ("water clerk", water, "water"), ("civil clerk", civil, "civil"),
+            ("operator", clients[Roles.Operator], "operator"), ("auditor", clients[Roles.Auditor], "auditor"),
+            ("government", clients[Roles.GovernmentQuerier], "police"), ("third party", clients[Roles.ThirdParty], "bank"),
+        };
+        foreach (var (kind, unit) in downloads)
+        {
+            foreach (var (who, client, user) in readers)
+            {
+                var reason = user switch
+                {
+                    Roles.Citizen or "operator" => null,
+                    "water" or "civil" => user == unit ? null : RefusalReasons.OtherUnit,
+                    _ => RefusalReasons.RoleNotAllowed,
+                };
+                var label = $"{who} downloads the {kind} file";
+                var entry = (await NewEntries(() => client.GetAsync($"/remedies/files/{files[kind]}", Ct), reason is null ? HttpStatusCode.OK : HttpStatusCode.NotFound, label))
+                    .ShouldHaveSingleItem(label);
+                (entry.QuerierAccountId, entry.Scope, entry.Outcome, entry.RefusalReason)
+                    .ShouldBe((accounts[user], CaseKinds.EvidenceScope, reason is null ? QueryOutcome.Allowed : QueryOutcome.Refused, reason), label);
+            }
+
+            (await NewEntries(() => clients[Anonymous].GetAsync($"/remedies/files/{files[kind]}", Ct), HttpStatusCode.Redirect, "anonymous")).ShouldBeEmpty();
+        }
+
+        // The subject reads these looks on /me/queries, in words.
+        var mine = await clients[Roles.Citizen].GetStringAsync("/me/queries", Ct);
+        mine.ShouldContain("异议材料及所涉记录");
+        mine.ShouldContain("核查异议");
+        mine.ShouldContain("证明材料文件");
+    }
+
     [GeneratedRegex("\\{([a-zA-Z]+)[^}]*\\}")]
     private static partial Regex ParameterRegex();
 

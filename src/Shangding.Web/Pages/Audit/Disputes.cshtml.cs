@@ -73,15 +73,17 @@ public sealed class DisputesModel(ShangdingDbContext db, DisputeService disputes
                           join s in db.Subjects.AsNoTracking() on d.SubjectId equals s.Id
                           where d.Status != DisputeStatus.Closed
                           select new { d, s.IdMasked }).ToListAsync(cancellationToken);
-        var open = rows.Select(x => Make(x.d, x.IdMasked)).ToList();
-        OverdueCount = open.Count(r => r.Late is not null);
-        Open = [.. open.Where(r => !Overdue || r.Late is not null).OrderByDescending(r => r.Late is not null).ThenBy(r => NextDue(r)).ThenBy(r => r.Dispute.Id)];
         var closed = await (from d in db.Disputes.AsNoTracking()
                             join s in db.Subjects.AsNoTracking() on d.SubjectId equals s.Id
                             where d.Status == DisputeStatus.Closed
                             orderby d.Id descending
                             select new { d, s.IdMasked }).Take(50).ToListAsync(cancellationToken);
-        Closed = [.. closed.Select(x => Make(x.d, x.IdMasked))];
+        var allowed = await ReadCasesAsync(db, rows.Concat(closed).Select(x => CaseFacts.Of(x.d)),
+            CanAct ? "办理异议（转交、告知）dispute handling" : "督查异议办理 dispute supervision", cancellationToken);
+        var open = rows.Where(x => allowed.Contains(x.d.Id)).Select(x => Make(x.d, x.IdMasked)).ToList();
+        OverdueCount = open.Count(r => r.Late is not null);
+        Open = [.. open.Where(r => !Overdue || r.Late is not null).OrderByDescending(r => r.Late is not null).ThenBy(r => NextDue(r)).ThenBy(r => r.Dispute.Id)];
+        Closed = [.. closed.Where(x => allowed.Contains(x.d.Id)).Select(x => Make(x.d, x.IdMasked))];
     }
 
     private Row Make(Dispute d, string masked)

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Remedies;
@@ -76,6 +77,8 @@ public sealed class DisputesModel(ShangdingDbContext db, DisputeService disputes
                           where d.UnitCode == unit && d.Status != DisputeStatus.Filed
                           orderby d.Status == DisputeStatus.Forwarded descending, d.AnswerDue, d.Id descending
                           select new { Dispute = d, s.IdMasked }).Take(300).ToListAsync(cancellationToken);
+        var allowed = await ReadCasesAsync(db, rows.Select(r => CaseFacts.Of(r.Dispute)), "核查异议 dispute verification", cancellationToken);
+        rows = [.. rows.Where(r => allowed.Contains(r.Dispute.Id))];
         List = [.. rows.Select(r => (r.Dispute, r.IdMasked))];
         if (Id is not { } id || rows.FirstOrDefault(r => r.Dispute.Id == id) is not { } chosen)
         {

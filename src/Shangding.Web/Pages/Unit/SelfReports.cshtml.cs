@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Remedies;
@@ -66,6 +67,9 @@ public sealed class SelfReportsModel(ShangdingDbContext db, SelfReportService re
                           where r.UnitCode == unit
                           orderby r.Status == ApplicationStatus.Pending descending, r.Id descending
                           select new { Report = r, s.IdMasked }).Take(300).ToListAsync(cancellationToken);
+        var allowed = await ReadCasesAsync(db, rows.Select(r => CaseFacts.Of(r.Report)),
+            "审核自主申报 self-report review", cancellationToken);
+        rows = [.. rows.Where(r => allowed.Contains(r.Report.Id))];
         List = [.. rows.Select(r => (r.Report, r.IdMasked))];
         if (Id is not { } id || rows.FirstOrDefault(r => r.Report.Id == id) is not { } chosen)
         {

@@ -32,7 +32,7 @@ public sealed class FileModel(ShangdingDbContext db) : RemediesPageModel
             CaseKinds.SelfReport => await db.SelfReports.AsNoTracking().Where(r => r.Id == file.OwnerId).Select(r => CaseFacts.Of(r)).FirstOrDefaultAsync(cancellationToken),
             _ => null,
         };
-        if (owner is null || (await ReadCasesAsync(db, [owner with { Evidence = true }], $"查看证明材料 evidence file “{file.FileName}”", cancellationToken)).Count == 0)
+        if (owner is null || (await ReadCasesAsync(db, [owner with { Evidence = true }], "查看证明材料 evidence file", cancellationToken)).Count == 0)
         {
             return NotFound();
         }

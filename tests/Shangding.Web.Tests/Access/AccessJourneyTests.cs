@@ -7,7 +7,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shangding.Core.Access;
 using Shangding.Core.Data;
-using Shangding.Core.Remedies;
 using Shangding.Testing;
 using Shangding.Web.Access;
 using Shangding.Web.Tests.Infrastructure;
@@ -219,23 +218,7 @@ public sealed class AccessJourneyTests(ShangdingWebFactory factory) : IClassFixt
     public async Task Export_DownloadsEverythingAboutMe_AsJson_AndIsLogged()
     {
         var citizen = await Citizen(factory, Ct);
-        byte[] pdf = [.. "%PDF-1.7\n"u8.ToArray(), .. new byte[200]];
-        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
-        await using (var scope = factory.Services.CreateAsyncScope())
-        {
-            // What the citizen filed: a dispute of the water arrears, a repair application for the credit default, a self-report — each with a proof file.
-            var services = scope.ServiceProvider;
-            var db = services.GetRequiredService<ShangdingDbContext>();
-            var hash = services.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>().LookupHash(AccessDemo.CitizenId);
-            var subject = await db.Subjects.AsNoTracking().SingleAsync(x => x.IdHash == hash, Ct);
-            var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Role == Roles.Citizen && a.SubjectId == subject.Id, Ct);
-            var records = await db.Records.AsNoTracking().Where(r => r.SubjectId == subject.Id).ToDictionaryAsync(r => r.CategoryCode, r => r.Id, Ct);
-            await services.GetRequiredService<DisputeService>().FileAsync(db, account.Id, records["P-ARREARS-WATER"], "欠费已结清", [new EvidenceUpload("缴费凭证.pdf", pdf)], Ct);
-            await services.GetRequiredService<RepairService>().ApplyAsync(db, account.Id, records["P-CREDIT-DEFAULT"], "已全部还清", true, [new EvidenceUpload("结清证明.png", png)], Ct);
-            var deedDay = Shangding.Core.Reporting.ReportingTime.ChinaDate(DateTimeOffset.UtcNow).AddDays(-20).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-            await services.GetRequiredService<SelfReportService>().SubmitAsync(db, account.Id,
-                new SelfReportInput("P-VOLUNTEER", null, AccessDemo.CitizenName, "M", AccessDemo.CitizenId, deedDay, "社区志愿服务 40 小时"), [new EvidenceUpload("证明.pdf", pdf)], Ct);
-        }
+        await FileRemedies(factory, Ct);
 
         var response = await citizen.PostFormAsync("/me/export", new(), Ct);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
@@ -247,20 +230,21 @@ public sealed class AccessJourneyTests(ShangdingWebFactory factory) : IClassFixt
         doc.GetProperty("queries").GetArrayLength().ShouldBeGreaterThan(0);
 
         var dispute = doc.GetProperty("disputes").EnumerateArray().Single();
-        (dispute.GetProperty("reason").GetString(), dispute.GetProperty("status").GetString()).ShouldBe(("欠费已结清", "Filed"));
-        dispute.TryGetProperty("forwardDue", out _).ShouldBeTrue();
+        (dispute.GetProperty("reason").GetString(), dispute.GetProperty("status").GetString()).ShouldBe(("荣誉级别登记有误", "Forwarded"));
+        dispute.GetProperty("answerDue").GetString().ShouldNotBeNullOrEmpty();
+        dispute.EnumerateObject().Select(p => p.Name).ShouldNotContain("forwardedBy"); // staff accounts are not the subject's data
         var repair = doc.GetProperty("repairApplications").EnumerateArray().Single();
-        (repair.GetProperty("statement").GetString(), repair.GetProperty("status").GetString()).ShouldBe(("已全部还清", "Pending"));
+        (repair.GetProperty("statement").GetString(), repair.GetProperty("status").GetString()).ShouldBe(("欠费已缴清", "Pending"));
         var report = doc.GetProperty("selfReports").EnumerateArray().Single();
         (report.GetProperty("matter").GetString(), report.GetProperty("categoryCode").GetString()).ShouldBe(("社区志愿服务 40 小时", "P-VOLUNTEER"));
 
         // The evidence files: name, type, size and date — not the bytes, which stay downloadable by the applicant.
         var files = doc.GetProperty("evidenceFiles").EnumerateArray().ToList();
         files.Select(f => (f.GetProperty("ownerKind").GetString(), f.GetProperty("fileName").GetString(), f.GetProperty("contentType").GetString(), f.GetProperty("sizeBytes").GetInt64()))
-            .ShouldBe([("dispute", "缴费凭证.pdf", "application/pdf", pdf.Length), ("repair", "结清证明.png", "image/png", png.Length), ("self-report", "证明.pdf", "application/pdf", pdf.Length)],
-                ignoreOrder: true);
+            .ShouldBe([("dispute", "核对材料.pdf", "application/pdf", ProofPdf.Length), ("repair", "缴费凭证.png", "image/png", ProofPng.Length),
+                ("self-report", "志愿服务证明.pdf", "application/pdf", ProofPdf.Length)], ignoreOrder: true);
         files.Select(f => f.EnumerateObject().Select(p => p.Name).ToList()).ShouldAllBe(names => names.Contains("uploadedAt") && !names.Contains("content"));
-        json.ShouldNotContain(Convert.ToBase64String(pdf));
+        json.ShouldNotContain(Convert.ToBase64String(ProofPdf));
         (await citizen.Http.GetByteArrayAsync(files[0].GetProperty("download").GetString(), Ct)).Length.ShouldBeGreaterThan(0);
 
         // The inbox, with how each message went out.

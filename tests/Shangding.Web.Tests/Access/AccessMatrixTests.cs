@@ -218,35 +218,14 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
 
         var water = clients[Roles.UnitClerk];
         var civil = await SignIn(Roles.UnitClerk, "civil");
-        long subjectId, disputeId, repairId, reportId;
-        var files = new Dictionary<string, long>();
-        var accounts = new Dictionary<string, long>();
+        var (subjectId, citizenAccount, disputeId, repairId, reportId) = await AccessTestSupport.FileRemedies(factory, Ct);
+        Dictionary<string, long> files, accounts;
         await using (var scope = factory.Services.CreateAsyncScope())
         {
-            // 王小明 disputes the volunteer record (市文明办), applies for repair of the water arrears (市自来水公司)
-            // and reports a good deed (市文明办), each with a proof file; the centre forwards the dispute.
-            var services = scope.ServiceProvider;
-            var db = services.GetRequiredService<ShangdingDbContext>();
-            var hash = services.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>().LookupHash(AccessDemo.CitizenId);
-            subjectId = (await db.Subjects.AsNoTracking().SingleAsync(x => x.IdHash == hash, Ct)).Id;
-            var citizen = await db.Accounts.AsNoTracking().SingleAsync(a => a.Role == Roles.Citizen && a.SubjectId == subjectId, Ct);
-            var records = await db.Records.AsNoTracking().Where(r => r.SubjectId == subjectId).ToDictionaryAsync(r => r.CategoryCode, r => r.Id, Ct);
-            byte[] pdf = [.. "%PDF-1.7\n"u8.ToArray(), .. new byte[64]];
-            var disputes = services.GetRequiredService<Shangding.Core.Remedies.DisputeService>();
-            disputeId = (await disputes.FileAsync(db, citizen.Id, records["P-VOLUNTEER"], "荣誉级别登记有误", [new("d.pdf", pdf)], Ct)).Id;
-            await disputes.ForwardAsync(db, disputeId, "account:operator", Ct);
-            repairId = (await services.GetRequiredService<Shangding.Core.Remedies.RepairService>()
-                .ApplyAsync(db, citizen.Id, records["P-ARREARS-WATER"], "欠费已缴清", true, [new("r.pdf", pdf)], Ct)).Id;
-            var deedDay = Shangding.Core.Reporting.ReportingTime.ChinaDate(DateTimeOffset.UtcNow).AddDays(-10).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-            reportId = (await services.GetRequiredService<Shangding.Core.Remedies.SelfReportService>().SubmitAsync(db, citizen.Id,
-                new Shangding.Core.Remedies.SelfReportInput("P-VOLUNTEER", null, AccessDemo.CitizenName, "M", AccessDemo.CitizenId, deedDay, "社区志愿服务"), [new("s.pdf", pdf)], Ct)).Id;
-            foreach (var f in await db.RemedyFiles.AsNoTracking().ToListAsync(Ct))
-            {
-                files[f.OwnerKind] = f.Id;
-            }
-
-            accounts = await db.Accounts.AsNoTracking().Where(a => a.UserName != null).ToDictionaryAsync(a => a.UserName, a => a.Id, Ct);
-            accounts[Roles.Citizen] = citizen.Id;
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            files = (await db.RemedyFiles.AsNoTracking().ToListAsync(Ct)).ToDictionary(f => f.OwnerKind, f => f.Id);
+            accounts = await db.Accounts.AsNoTracking().ToDictionaryAsync(a => a.UserName, a => a.Id, Ct);
+            accounts[Roles.Citizen] = citizenAccount;
         }
 
         async Task<List<QueryLogEntry>> NewEntries(Func<Task<HttpResponseMessage>> call, HttpStatusCode status, string who)

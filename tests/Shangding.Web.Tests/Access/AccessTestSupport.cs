@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shangding.Core.Access;
 using Shangding.Core.Data;
+using Shangding.Core.Remedies;
 using Shangding.Web.Access;
 using Shangding.Web.Tests.Infrastructure;
 
@@ -99,6 +100,36 @@ internal static class AccessTestSupport
         {
             await scope.ServiceProvider.GetRequiredService<Shangding.Core.Scoring.ScoreService>().OptInAsync(db, subject.Id, "test", ct);
         }
+    }
+
+    /// <summary>What <see cref="FileRemedies"/> filed for 王小明.</summary>
+    public sealed record DemoRemedies(long SubjectId, long CitizenAccountId, long DisputeId, long RepairId, long SelfReportId);
+
+    public static readonly byte[] ProofPdf = [.. "%PDF-1.7\n"u8.ToArray(), .. new byte[200]];
+    public static readonly byte[] ProofPng = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+
+    /// <summary>
+    /// 王小明 (signed in once at /account/citizen) disputes the volunteer record (市文明办), applies for repair of the
+    /// water arrears (市自来水公司) and reports a good deed (市文明办) — each with a proof file — and the centre forwards the dispute.
+    /// </summary>
+    public static async Task<DemoRemedies> FileRemedies(WebApplicationFactory<Program> factory, CancellationToken ct)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<ShangdingDbContext>();
+        var hash = services.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>().LookupHash(AccessDemo.CitizenId);
+        var subject = (await db.Subjects.AsNoTracking().SingleAsync(x => x.IdHash == hash, ct)).Id;
+        var citizen = (await db.Accounts.AsNoTracking().SingleAsync(a => a.Role == Roles.Citizen && a.SubjectId == subject, ct)).Id;
+        var records = await db.Records.AsNoTracking().Where(r => r.SubjectId == subject).ToDictionaryAsync(r => r.CategoryCode, r => r.Id, ct);
+        var disputes = services.GetRequiredService<DisputeService>();
+        var dispute = (await disputes.FileAsync(db, citizen, records["P-VOLUNTEER"], "荣誉级别登记有误", [new("核对材料.pdf", ProofPdf)], ct)).Id;
+        await disputes.ForwardAsync(db, dispute, "account:operator", ct);
+        var repair = (await services.GetRequiredService<RepairService>()
+            .ApplyAsync(db, citizen, records["P-ARREARS-WATER"], "欠费已缴清", true, [new("缴费凭证.png", ProofPng)], ct)).Id;
+        var deedDay = Shangding.Core.Reporting.ReportingTime.ChinaDate(DateTimeOffset.UtcNow).AddDays(-10).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var report = (await services.GetRequiredService<SelfReportService>().SubmitAsync(db, citizen,
+            new SelfReportInput("P-VOLUNTEER", null, AccessDemo.CitizenName, "M", AccessDemo.CitizenId, deedDay, "社区志愿服务 40 小时"), [new("志愿服务证明.pdf", ProofPdf)], ct)).Id;
+        return new DemoRemedies(subject, citizen, dispute, repair, report);
     }
 
     public static async Task<List<QueryLogEntry>> Log(WebApplicationFactory<Program> factory, CancellationToken ct)

@@ -235,6 +235,7 @@ public sealed class AccessJourneyTests(ShangdingWebFactory factory) : IClassFixt
         dispute.EnumerateObject().Select(p => p.Name).ShouldNotContain("forwardedBy"); // staff accounts are not the subject's data
         var repair = doc.GetProperty("repairApplications").EnumerateArray().Single();
         (repair.GetProperty("statement").GetString(), repair.GetProperty("status").GetString()).ShouldBe(("欠费已缴清", "Pending"));
+        repair.GetProperty("decisionDue").GetString().ShouldNotBeNullOrEmpty();
         var report = doc.GetProperty("selfReports").EnumerateArray().Single();
         (report.GetProperty("matter").GetString(), report.GetProperty("categoryCode").GetString()).ShouldBe(("社区志愿服务 40 小时", "P-VOLUNTEER"));
 

@@ -96,10 +96,10 @@ public sealed class ExportModel(ShangdingDbContext db, ActorResolver actors, Cre
                 d.Id, d.RecordId, d.CategoryCode, d.UnitCode, d.Reason, d.Status, d.FiledAt, d.ForwardDue, d.ForwardedAt, d.AnswerDue, d.AnsweredAt,
                 d.Outcome, d.AnswerText, d.NotifyDue, d.NotifiedAt,
             }),
-            repairApplications = repairs.Select(a => new { a.Id, a.RecordId, a.UnitCode, a.Statement, a.Commitment, a.Status, a.FiledAt, a.DecidedAt, a.DecisionReason }),
+            repairApplications = repairs.Select(a => new { a.Id, a.RecordId, a.UnitCode, a.Statement, a.Commitment, a.Status, a.FiledAt, a.DecisionDue, a.DecidedAt, a.DecisionReason }),
             selfReports = selfReports.Select(r => new
             {
-                r.Id, r.CategoryCode, r.UnitCode, r.Name, r.Sex, r.ActDate, r.Matter, r.Status, r.FiledAt, r.DecidedAt, r.DecisionReason, r.RecordId,
+                r.Id, r.CategoryCode, r.UnitCode, r.Name, r.Sex, r.ActDate, r.Matter, r.Status, r.FiledAt, r.DecisionDue, r.DecidedAt, r.DecisionReason, r.RecordId,
             }),
             evidenceFiles = await EvidenceFilesAsync(disputes.Select(d => d.Id), repairs.Select(a => a.Id), selfReports.Select(r => r.Id), cancellationToken),
             notifications = await db.Notifications.AsNoTracking().Where(n => accountIds.Contains(n.AccountId)).OrderBy(n => n.Id)

@@ -56,7 +56,10 @@ public static class ScoreStore
     /// The records of <paramref name="subjects"/> (ascending ids), read in one pass ordered by subject
     /// over the id range they span; every subject gets a list, empty when it has no record.
     /// </summary>
-    /// <param name="fields">The record fields to parse (the model's <see cref="ScoreModel.FieldsRead"/>); null parses all of them.</param>
+    /// <param name="fields">
+    /// For computing stored scores: the fields the model reads (<see cref="ScoreModel.FieldsRead"/>); then only records in
+    /// force are read (no other record counts), with only those fields. Null reads every record with all its fields.
+    /// </param>
     public static async Task<List<ScoringRecord>[]> ReadRecordsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<long> subjects,
         HashSet<string>? fields, CancellationToken cancellationToken)
     {
@@ -88,24 +91,28 @@ public static class ScoreStore
         }
         else if (postgres)
         {
-            columns = RecordColumns.Replace("fields", "NULL::text AS fields", StringComparison.Ordinal)
+            columns = RecordColumns.Replace("status", "NULL::text AS status", StringComparison.Ordinal).Replace("fields", "NULL::text AS fields", StringComparison.Ordinal)
                 + string.Concat(keys.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $", fields ->> @k{i}")));
             keyArgs = keys.Select((k, i) => (string.Create(CultureInfo.InvariantCulture, $"@k{i}"), (object)k));
         }
         else
         {
             var paths = keys.Length == 1 ? [keys[0], keys[0]] : keys;
-            columns = RecordColumns.Replace("fields",
+            columns = RecordColumns.Replace("status", "NULL AS status", StringComparison.Ordinal).Replace("fields",
                 "json_extract(fields" + string.Concat(paths.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $", @k{i}"))) + ") AS fields",
                 StringComparison.Ordinal);
             keyArgs = paths.Select((k, i) => (string.Create(CultureInfo.InvariantCulture, $"@k{i}"), (object)("$.\"" + k + "\""))).ToList();
         }
 
+        var inForce = keys is null ? "" : " AND status = 'InForce'";
         await using var command = span <= subjects.Count * 4L
-            ? Command(connection, transaction, $"SELECT {columns} FROM credit_records WHERE subject_id >= @from AND subject_id <= @to ORDER BY subject_id",
+            ? Command(connection, transaction, $"SELECT {columns} FROM credit_records WHERE subject_id >= @from AND subject_id <= @to{inForce} ORDER BY subject_id",
                 [("@from", subjects[0]), ("@to", subjects[^1]), .. keyArgs])
-            : Command(connection, transaction, $"SELECT {columns} FROM credit_records WHERE {InList(connection, "subject_id")} ORDER BY subject_id",
+            : Command(connection, transaction, $"SELECT {columns} FROM credit_records WHERE {InList(connection, "subject_id")}{inForce} ORDER BY subject_id",
                 [("@ids", IdsParameter(connection, subjects)), .. keyArgs]);
+        // Category codes repeat: each row's string is swapped for the first one read, so the record keeps a shared string
+        // and the row's own dies young.
+        var categories = new Dictionary<string, string>(64, StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var at = 0;
         while (await reader.ReadAsync(cancellationToken))
@@ -128,9 +135,14 @@ public static class ScoreStore
 
             // Columns in order: the reader does not seek back within a row.
             var id = reader.GetInt64(1);
-            var category = reader.GetString(2);
+            var read = reader.GetString(2);
+            if (!categories.TryGetValue(read, out var category))
+            {
+                categories[read] = category = read;
+            }
+
             DateOnly? actDate = reader.IsDBNull(3) ? null : ReadDate(reader, 3, postgres);
-            var status = ScoringRecord.ParseStatus(reader.GetString(4));
+            var status = keys is null ? ScoringRecord.ParseStatus(reader.GetString(4)) : ScoringStatus.InForce;
             var recordFields = keys is null ? ScoringRecord.ParseFields(reader.GetString(5), fields)
                 : postgres ? null
                 : ScoringRecord.ParseFieldArray(reader.IsDBNull(5) ? "[]" : reader.GetString(5), keys);
@@ -143,22 +155,19 @@ public static class ScoreStore
         return result;
     }
 
-    private static readonly IReadOnlyDictionary<string, string> NoFields = new Dictionary<string, string>();
-
     /// <summary>The fields read by key (columns 9 on), those present; most records carry one or two of them.</summary>
-    private static IReadOnlyDictionary<string, string> ReadKeys(DbDataReader reader, string[] keys)
+    private static FieldValues ReadKeys(DbDataReader reader, string[] keys)
     {
-        Dictionary<string, string>? values = null;
+        var values = new FieldValues.Builder(keys.Length);
         for (var i = 0; i < keys.Length; i++)
         {
             if (!reader.IsDBNull(9 + i))
             {
-                values ??= new Dictionary<string, string>(4, StringComparer.Ordinal);
-                values[keys[i]] = reader.GetString(9 + i);
+                values.Add(keys[i], reader.GetString(9 + i));
             }
         }
 
-        return values ?? NoFields;
+        return values.Build();
     }
 
     /// <summary>Reads the same rows as <see cref="ReadRecordsAsync"/> for a run of subjects, touching every value but building nothing (the benchmark's baseline).</summary>

@@ -156,7 +156,7 @@ public sealed record ScoringRecord(
     /// </summary>
     public static IReadOnlyDictionary<string, string> ParseFieldArray(string json, string[] keys)
     {
-        Dictionary<string, string>? result = null;
+        var result = new FieldValues.Builder(keys.Length);
         var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
         try
         {
@@ -172,8 +172,7 @@ public sealed record ScoringRecord(
                 var text = Value(ref reader, bytes);
                 if (text is not null && i < keys.Length)
                 {
-                    result ??= new Dictionary<string, string>(4, StringComparer.Ordinal);
-                    result[keys[i]] = text;
+                    result.Add(keys[i], text);
                 }
             }
         }
@@ -182,10 +181,8 @@ public sealed record ScoringRecord(
             ArrayPool<byte>.Shared.Return(rented);
         }
 
-        return result ?? Empty;
+        return result.Build();
     }
-
-    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
 
     /// <summary>The value at the reader as invariant text: strings as they are, numbers as written, nested values as JSON; null for null.</summary>
     private static string? Value(ref Utf8JsonReader reader, ReadOnlySpan<byte> bytes)
@@ -219,4 +216,61 @@ public sealed record ScoringRecord(
         && DateOnly.TryParseExact(text[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
             ? value
             : null;
+}
+
+/// <summary>
+/// A record's fields as bulk reads keep them: the few present key/value pairs in one small array, looked up
+/// by a linear scan (the keys are the model's own strings). Lighter than a dictionary for the one or two
+/// fields a scored record carries; read-only.
+/// </summary>
+internal sealed class FieldValues : IReadOnlyDictionary<string, string>
+{
+    private static readonly FieldValues None = new([]);
+    private readonly KeyValuePair<string, string>[] _pairs;
+
+    private FieldValues(KeyValuePair<string, string>[] pairs) => _pairs = pairs;
+
+    /// <summary>Collects pairs, keys assumed distinct; a record with none shares one empty instance.</summary>
+    public struct Builder(int capacity)
+    {
+        private KeyValuePair<string, string>[]? _pairs;
+        private int _count;
+
+        public void Add(string key, string value)
+        {
+            _pairs ??= new KeyValuePair<string, string>[capacity];
+            _pairs[_count++] = new(key, value);
+        }
+
+        public readonly FieldValues Build() => _count == 0 ? None : new FieldValues(_count == _pairs!.Length ? _pairs : _pairs[.._count]);
+    }
+
+    public int Count => _pairs.Length;
+
+    public string this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException(key);
+
+    public IEnumerable<string> Keys => _pairs.Select(p => p.Key);
+
+    public IEnumerable<string> Values => _pairs.Select(p => p.Value);
+
+    public bool ContainsKey(string key) => TryGetValue(key, out _);
+
+    public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out string value)
+    {
+        foreach (var (k, v) in _pairs)
+        {
+            if (ReferenceEquals(k, key) || string.Equals(k, key, StringComparison.Ordinal))
+            {
+                value = v;
+                return true;
+            }
+        }
+
+        value = null;
+        return false;
+    }
+
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, string>>)_pairs).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

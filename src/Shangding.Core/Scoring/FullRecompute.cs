@@ -10,7 +10,7 @@ namespace Shangding.Core.Scoring;
 /// <param name="Scored">Opted-in subjects scored by this call (a resumed run counts only what it did itself).</param>
 /// <param name="Changed">Scores that are new or moved (each with a history row).</param>
 /// <param name="ResumedAfter">The subject id the run resumed after; 0 for a fresh run.</param>
-/// <param name="StageSeconds">Busy seconds of each stage (read, compute, write), for benchmarks: the slowest one bounds the run.</param>
+/// <param name="StageSeconds">Busy seconds of each stage (read, summed over its two connections; compute; write), for benchmarks.</param>
 public sealed record RecomputeReport(long RunId, long Scored, long Changed, long ResumedAfter, double Seconds)
 {
     public (double Read, double Compute, double Write) StageSeconds { get; init; }
@@ -28,7 +28,7 @@ public sealed record RecomputeReport(long RunId, long Scored, long Changed, long
 /// </summary>
 public static class FullRecompute
 {
-    public const int ChunkSize = 5_000;
+    public const int ChunkSize = 10_000;
 
     private sealed record ReadChunk(List<long> Subjects, List<ScoringRecord>[] Records);
 
@@ -50,30 +50,60 @@ public static class FullRecompute
         var read = Channel.CreateBounded<ReadChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var computed = Channel.CreateBounded<ComputedChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
 
-        var readWatch = new System.Diagnostics.Stopwatch();
         var computeWatch = new System.Diagnostics.Stopwatch();
         var writeWatch = new System.Diagnostics.Stopwatch();
+        long readTicks = 0;
         var reader = Task.Run(async () =>
         {
+            // Two connections read alternate chunks, so reading the next chunk overlaps reading this one (on SQLite
+            // the reading is CPU in this process, and the slowest stage); chunks still reach the compute stage in
+            // subject order. A third connection pages through the opted-in ids.
+            var contexts = new List<ShangdingDbContext>();
+            var inFlight = new Queue<Task<ReadChunk>>();
             try
             {
-                await using var readContext = DataServiceCollectionExtensions.CreateContext(settings);
-                await readContext.Database.OpenConnectionAsync(token);
-                var connection = readContext.Database.GetDbConnection();
+                var connections = new DbConnection[3];
+                for (var i = 0; i < connections.Length; i++)
+                {
+                    var context = DataServiceCollectionExtensions.CreateContext(settings);
+                    contexts.Add(context);
+                    await context.Database.OpenConnectionAsync(token);
+                    connections[i] = context.Database.GetDbConnection();
+                }
+
+                async Task<ReadChunk> ReadAsync(DbConnection connection, List<long> subjects)
+                {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var records = await ScoreStore.ReadRecordsAsync(connection, null, subjects, model.FieldsRead, token);
+                    Interlocked.Add(ref readTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
+                    return new ReadChunk(subjects, records);
+                }
+
                 var last = after;
+                var n = 0;
                 while (true)
                 {
-                    var subjects = await ScoreStore.NextOptedInAsync(connection, null, last, chunkSize, token);
+                    var subjects = await ScoreStore.NextOptedInAsync(connections[2], null, last, chunkSize, token);
                     if (subjects.Count == 0)
                     {
                         break;
                     }
 
-                    readWatch.Start();
-                    var records = await ScoreStore.ReadRecordsAsync(connection, null, subjects, model.FieldsRead, token);
-                    readWatch.Stop();
-                    await read.Writer.WriteAsync(new ReadChunk(subjects, records), token);
+                    if (inFlight.Count == 2)
+                    {
+                        // The oldest read ran on the connection this chunk takes.
+                        await read.Writer.WriteAsync(await inFlight.Dequeue(), token);
+                    }
+
+                    // On its own thread: SQLite's "async" reads complete synchronously.
+                    var connection = connections[n++ % 2];
+                    inFlight.Enqueue(Task.Run(() => ReadAsync(connection, subjects), token));
                     last = subjects[^1];
+                }
+
+                while (inFlight.Count > 0)
+                {
+                    await read.Writer.WriteAsync(await inFlight.Dequeue(), token);
                 }
 
                 read.Writer.Complete();
@@ -82,6 +112,15 @@ public static class FullRecompute
             {
                 read.Writer.Complete(ex);
                 throw;
+            }
+            finally
+            {
+                // A read still running (after a failure or a cancel) finishes before its connection goes.
+                await Task.WhenAll(inFlight).ContinueWith(_ => { }, TaskScheduler.Default);
+                foreach (var context in contexts)
+                {
+                    await context.DisposeAsync();
+                }
             }
         }, token);
 
@@ -152,7 +191,7 @@ public static class FullRecompute
             ("@at", ScoreStore.IsPostgres(writer) ? finished : finished.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)), ("@run", runId));
         return new RecomputeReport(runId, scored, changed, after, watch.Elapsed.TotalSeconds)
         {
-            StageSeconds = (readWatch.Elapsed.TotalSeconds, computeWatch.Elapsed.TotalSeconds, writeWatch.Elapsed.TotalSeconds),
+            StageSeconds = (TimeSpan.FromTicks(readTicks).TotalSeconds, computeWatch.Elapsed.TotalSeconds, writeWatch.Elapsed.TotalSeconds),
         };
     }
 

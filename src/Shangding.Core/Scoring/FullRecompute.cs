@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Data;
@@ -30,8 +31,6 @@ public static class FullRecompute
 {
     public const int ChunkSize = 10_000;
 
-    private sealed record ReadChunk(List<long> Subjects, List<ScoringRecord>[] Records);
-
     private sealed record ComputedChunk(long LastSubject, ComputedScore[] Scores);
 
     public static async Task<RecomputeReport> RunAsync(DatabaseSettings settings, ScoreModel model, DateOnly asOf, TimeProvider clock, string reason,
@@ -52,58 +51,14 @@ public static class FullRecompute
 
         var computeWatch = new System.Diagnostics.Stopwatch();
         var writeWatch = new System.Diagnostics.Stopwatch();
-        long readTicks = 0;
+        var readTicks = new StrongBox<long>();
         var reader = Task.Run(async () =>
         {
-            // Two connections read alternate chunks, so reading the next chunk overlaps reading this one (on SQLite
-            // the reading is CPU in this process, and the slowest stage); chunks still reach the compute stage in
-            // subject order. A third connection pages through the opted-in ids.
-            var contexts = new List<ShangdingDbContext>();
-            var inFlight = new Queue<Task<ReadChunk>>();
             try
             {
-                var connections = new DbConnection[3];
-                for (var i = 0; i < connections.Length; i++)
+                await foreach (var chunk in ChunkReader.ReadAsync(settings, after, chunkSize, model.FieldsRead, readTicks, token))
                 {
-                    var context = DataServiceCollectionExtensions.CreateContext(settings);
-                    contexts.Add(context);
-                    await context.Database.OpenConnectionAsync(token);
-                    connections[i] = context.Database.GetDbConnection();
-                }
-
-                async Task<ReadChunk> ReadAsync(DbConnection connection, List<long> subjects)
-                {
-                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                    var records = await ScoreStore.ReadRecordsAsync(connection, null, subjects, model.FieldsRead, token);
-                    Interlocked.Add(ref readTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
-                    return new ReadChunk(subjects, records);
-                }
-
-                var last = after;
-                var n = 0;
-                while (true)
-                {
-                    var subjects = await ScoreStore.NextOptedInAsync(connections[2], null, last, chunkSize, token);
-                    if (subjects.Count == 0)
-                    {
-                        break;
-                    }
-
-                    if (inFlight.Count == 2)
-                    {
-                        // The oldest read ran on the connection this chunk takes.
-                        await read.Writer.WriteAsync(await inFlight.Dequeue(), token);
-                    }
-
-                    // On its own thread: SQLite's "async" reads complete synchronously.
-                    var connection = connections[n++ % 2];
-                    inFlight.Enqueue(Task.Run(() => ReadAsync(connection, subjects), token));
-                    last = subjects[^1];
-                }
-
-                while (inFlight.Count > 0)
-                {
-                    await read.Writer.WriteAsync(await inFlight.Dequeue(), token);
+                    await read.Writer.WriteAsync(chunk, token);
                 }
 
                 read.Writer.Complete();
@@ -112,15 +67,6 @@ public static class FullRecompute
             {
                 read.Writer.Complete(ex);
                 throw;
-            }
-            finally
-            {
-                // A read still running (after a failure or a cancel) finishes before its connection goes.
-                await Task.WhenAll(inFlight).ContinueWith(_ => { }, TaskScheduler.Default);
-                foreach (var context in contexts)
-                {
-                    await context.DisposeAsync();
-                }
             }
         }, token);
 
@@ -191,7 +137,7 @@ public static class FullRecompute
             ("@at", ScoreStore.IsPostgres(writer) ? finished : finished.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)), ("@run", runId));
         return new RecomputeReport(runId, scored, changed, after, watch.Elapsed.TotalSeconds)
         {
-            StageSeconds = (TimeSpan.FromTicks(readTicks).TotalSeconds, computeWatch.Elapsed.TotalSeconds, writeWatch.Elapsed.TotalSeconds),
+            StageSeconds = (TimeSpan.FromTicks(readTicks.Value).TotalSeconds, computeWatch.Elapsed.TotalSeconds, writeWatch.Elapsed.TotalSeconds),
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Data;
 
@@ -39,23 +40,12 @@ public static class Simulation
         var top = new List<(long SubjectId, int Before, int After, ScoreLevel LevelBefore, ScoreLevel LevelAfter)>();
         int persons = 0, up = 0, down = 0, same = 0, levelChanged = 0;
         long totalChange = 0;
-        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
-        await context.Database.OpenConnectionAsync(cancellationToken);
-        var connection = context.Database.GetDbConnection();
-
         var fields = new HashSet<string>(active.FieldsRead, StringComparer.Ordinal);
         fields.UnionWith(draft.FieldsRead);
 
-        async Task<(List<long> Subjects, List<ScoringRecord>[] Records)?> ReadAsync(long last)
+        // The next chunks are read while this one is computed.
+        await foreach (var chunk in ChunkReader.ReadAsync(settings, 0, FullRecompute.ChunkSize, fields, new StrongBox<long>(), cancellationToken))
         {
-            var subjects = await ScoreStore.NextOptedInAsync(connection, null, last, FullRecompute.ChunkSize, cancellationToken);
-            return subjects.Count == 0 ? null : (subjects, await ScoreStore.ReadRecordsAsync(connection, null, subjects, fields, cancellationToken));
-        }
-
-        var next = ReadAsync(0);
-        while (await next is { } chunk)
-        {
-            next = ReadAsync(chunk.Subjects[^1]);
             var results = new (StoredExplanation A, StoredExplanation B)[chunk.Subjects.Count];
             Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
                 i => results[i] = (ScoreEngine.ComputeStored(chunk.Records[i], active, asOf), ScoreEngine.ComputeStored(chunk.Records[i], draft, asOf)));
@@ -100,6 +90,7 @@ public static class Simulation
 
         top = [.. top.OrderByDescending(m => Math.Abs(m.After - m.Before)).ThenBy(m => m.SubjectId).Take(largest)];
         var ids = top.Select(m => m.SubjectId).ToList();
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
         var masked = await context.Subjects.AsNoTracking().Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.IdMasked, cancellationToken);
         return new SimulationReport(active.Version, draft.Version, asOf, persons, before, after, up, down, same, levelChanged,
             persons == 0 ? 0 : (double)totalChange / persons,

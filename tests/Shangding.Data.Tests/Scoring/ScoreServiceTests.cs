@@ -280,4 +280,55 @@ public sealed class ScoreServiceTests
         again.Scored.ShouldBe(25);
         again.Changed.ShouldBe(0);
     }
+    [Theory]
+    [AllEngines]
+    public async Task TheChunkReader_HandsOverEveryOptedInSubjectOnce_InIdOrder_WithItsOwnRecords(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
+        var ids = Enumerable.Range(0, 23).Select(i => TestPlatform.ResidentId(new DateOnly(1980, 1, 1).AddDays(i), 303)).ToList();
+        var rows = ids.Select((id, i) => Volunteer(3 + i, id, "市级")).Concat(ids.Where((_, i) => i % 3 == 0).Select((id, i) => Arrears(100 + i, id))).ToList();
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), rows.Take(23).ToList(), null, Ct);
+        await intake.RunAsync(new IntakeRequest("WATER-SUPPLY", IntakeChannels.Batch, "t", "P-ARREARS-WATER"), rows.Skip(23).ToList(), null, Ct);
+        Dictionary<long, List<long>> expected;
+        await using (var context = db.NewContext())
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            var subjects = await context.Subjects.OrderBy(s => s.Id).Select(s => s.Id).ToListAsync(Ct);
+            // Every subject but the fifth opts in.
+            context.ScoreOptIns.AddRange(subjects.Where((_, i) => i != 4).Select(id => new ScoreOptIn { SubjectId = id, OptedInAt = now, Channel = "test" }));
+            await context.SaveChangesAsync(Ct);
+            var fifth = subjects[4];
+            expected = (await context.Records.Where(r => r.SubjectId != fifth).Select(r => new { r.SubjectId, r.Id }).ToListAsync(Ct))
+                .GroupBy(r => r.SubjectId).ToDictionary(g => g.Key, g => g.Select(r => r.Id).Order().ToList());
+        }
+
+        var read = new List<(long Subject, List<long> Records)>();
+        var chunks = 0;
+        var busy = new System.Runtime.CompilerServices.StrongBox<long>();
+        await foreach (var chunk in ChunkReader.ReadAsync(db.Settings, 0, 4, Model.FieldsRead, busy, Ct))
+        {
+            chunks++;
+            chunk.Subjects.Count.ShouldBeLessThanOrEqualTo(4);
+            read.AddRange(chunk.Subjects.Select((s, i) => (s, chunk.Records[i].Select(r => r.Id).Order().ToList())));
+        }
+
+        chunks.ShouldBe(6); // 22 subjects in chunks of 4
+        read.Select(r => r.Subject).ShouldBe(expected.Keys.Order());
+        foreach (var (subject, records) in read)
+        {
+            records.ShouldBe(expected[subject]);
+        }
+
+        expected.Values.Sum(r => r.Count).ShouldBe(23 + 8 - 1); // all records but the fifth subject's one
+        busy.Value.ShouldBeGreaterThan(0);
+
+        // A caller that stops after the first chunk leaves no read running and no connection open: the database can go.
+        await foreach (var chunk in ChunkReader.ReadAsync(db.Settings, 0, 4, Model.FieldsRead, busy, Ct))
+        {
+            chunk.Subjects.Count.ShouldBe(4);
+            break;
+        }
+    }
 }

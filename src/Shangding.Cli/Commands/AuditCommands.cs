@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Access;
 using Shangding.Core.Audit;
@@ -36,12 +37,12 @@ internal static class AuditCommands
             return report.Ok ? 0 : 3;
         });
 
-        var checkpoint = new Command("checkpoint", "Sign the latest query log entry now (the daily job does this too)");
+        var checkpoint = new Command("checkpoint", "Sign the latest query log entry and the head of the audit chain now (the daily job does this too)");
         checkpoint.SetAction(async (_, ct) =>
         {
             await using var context = DataServiceCollectionExtensions.CreateContext(cli.Get<DatabaseSettings>());
             var signed = await cli.Get<QueryLog>().CheckpointAsync(context, ct);
-            await cli.Out.WriteLineAsync(signed is null ? "Nothing new to sign." : $"Signed checkpoint at query log entry {signed.LastEntryId} (key {signed.KeyId}).");
+            await cli.Out.WriteLineAsync(signed is null ? "Nothing new to sign." : $"Signed checkpoint at query log entry {signed.LastEntryId} and audit entry {signed.AuditEntryId?.ToString(CultureInfo.InvariantCulture) ?? "-"} (key {signed.KeyId}).");
             return 0;
         });
 

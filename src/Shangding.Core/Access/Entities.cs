@@ -51,6 +51,8 @@ public sealed class AccessCredential
 /// <summary>
 /// A signed checkpoint of the query log: the hash of the entry it ends at, signed with HMAC-SHA256
 /// under a key from configuration, so a log rewritten from the start (hashes recomputed) is still detected.
+/// Since migration 0017 it also signs the head of the audit chain, which protects the audit chain (and the
+/// record history its seals cover) the same way. On an empty query log it names entry 0 and the start hash.
 /// </summary>
 public sealed class QueryLogCheckpoint
 {
@@ -60,6 +62,8 @@ public sealed class QueryLogCheckpoint
     public DateTime At { get; set; }
     public required string KeyId { get; set; }
     public required string Signature { get; set; }
+    public long? AuditEntryId { get; set; }
+    public string? AuditEntryHash { get; set; }
 }
 
 /// <summary>

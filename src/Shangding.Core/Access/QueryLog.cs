@@ -247,7 +247,10 @@ public sealed class QueryLog(DatabaseSettings settings, QueryLogKey key, TimePro
         return Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Signs the latest entry now (the daily job and <c>shangding audit checkpoint</c>); nothing if it is already signed.</summary>
+    /// <summary>
+    /// Signs the latest query-log entry and the audit chain's head now (the daily job and <c>shangding audit checkpoint</c>);
+    /// nothing if both are signed already.
+    /// </summary>
     public async Task<QueryLogCheckpoint?> CheckpointAsync(ShangdingDbContext context, CancellationToken cancellationToken)
     {
         await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
@@ -259,24 +262,33 @@ public sealed class QueryLog(DatabaseSettings settings, QueryLogKey key, TimePro
         }
 
         var last = await context.QueryLog.AsNoTracking().OrderByDescending(q => q.Id).Select(q => new { q.Id, q.EntryHash }).FirstOrDefaultAsync(cancellationToken);
+        var head = await AuditHeadAsync(connection, tx, cancellationToken);
+        var latest = await context.QueryLogCheckpoints.AsNoTracking().OrderByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
         var signed = await context.QueryLogCheckpoints.MaxAsync(c => (long?)c.LastEntryId, cancellationToken) ?? 0;
-        if (last is null || last.Id <= signed)
+        if ((last is null || last.Id <= signed) && (head is null || latest?.AuditEntryId >= head.Value.Id))
         {
             return null;
         }
 
-        var checkpoint = await WriteCheckpointAsync(connection, tx, last.Id, last.EntryHash, Truncate(clock.GetUtcNow().UtcDateTime), cancellationToken);
+        var (entryId, entryHash) = last is null ? (0L, await StartHashAsync(connection, tx, cancellationToken)) : (last.Id, last.EntryHash);
+        var checkpoint = await WriteCheckpointAsync(connection, tx, entryId, entryHash, Truncate(clock.GetUtcNow().UtcDateTime), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return checkpoint;
     }
 
     private async Task<QueryLogCheckpoint> WriteCheckpointAsync(DbConnection connection, DbTransaction transaction, long entryId, string entryHash, DateTime at, CancellationToken cancellationToken)
     {
-        var checkpoint = new QueryLogCheckpoint { LastEntryId = entryId, LastEntryHash = entryHash, At = at, KeyId = key.KeyId, Signature = "" };
+        var head = await AuditHeadAsync(connection, transaction, cancellationToken);
+        var checkpoint = new QueryLogCheckpoint
+        {
+            LastEntryId = entryId, LastEntryHash = entryHash, At = at, KeyId = key.KeyId, Signature = "", AuditEntryId = head?.Id, AuditEntryHash = head?.Hash,
+        };
         checkpoint.Signature = key.Sign(CheckpointText(checkpoint));
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO query_log_checkpoints (last_entry_id, last_entry_hash, at, key_id, signature) VALUES (@e, @h, @t, @k, @s)";
+        insert.CommandText = "INSERT INTO query_log_checkpoints (last_entry_id, last_entry_hash, at, key_id, signature, audit_entry_id, audit_entry_hash) VALUES (@e, @h, @t, @k, @s, @ai, @ah)";
+        Add(insert, "@ai", (object?)head?.Id ?? DBNull.Value);
+        Add(insert, "@ah", (object?)head?.Hash ?? DBNull.Value);
         Add(insert, "@e", entryId);
         Add(insert, "@h", entryHash);
         Add(insert, "@t", settings.Provider == DatabaseProvider.Postgres ? at : Text(at));
@@ -286,9 +298,25 @@ public sealed class QueryLog(DatabaseSettings settings, QueryLogKey key, TimePro
         return checkpoint;
     }
 
-    /// <summary>The text a checkpoint signs.</summary>
-    public static string CheckpointText(QueryLogCheckpoint checkpoint) => string.Join('\u001f',
-        checkpoint.LastEntryId.ToString(CultureInfo.InvariantCulture), checkpoint.LastEntryHash, Iso(checkpoint.At), checkpoint.KeyId);
+    /// <summary>The text a checkpoint signs (with the audit chain's head when it names one; checkpoints from before 0017 do not).</summary>
+    public static string CheckpointText(QueryLogCheckpoint checkpoint)
+    {
+        var text = string.Join('\u001f',
+            checkpoint.LastEntryId.ToString(CultureInfo.InvariantCulture), checkpoint.LastEntryHash, Iso(checkpoint.At), checkpoint.KeyId);
+        return checkpoint.AuditEntryId is { } auditId
+            ? string.Join('\u001f', text, "audit", auditId.ToString(CultureInfo.InvariantCulture), checkpoint.AuditEntryHash)
+            : text;
+    }
+
+    /// <summary>The newest audit entry (its id and hash), or null for an empty chain.</summary>
+    private static async Task<(long Id, string Hash)?> AuditHeadAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT id, entry_hash FROM audit_entries ORDER BY id DESC LIMIT 1";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
 
     /// <summary>Where the chain starts: the last deleted entry's hash after a purge (audit kind <c>query-log-purge</c>), else the genesis hash.</summary>
     private static async Task<string> StartHashAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>

@@ -39,8 +39,10 @@ public sealed class AuditVerifier(DatabaseSettings settings, QueryLogKey key)
 
         // 1. The audit chain.
         var audit = await context.AuditEntries.AsNoTracking().OrderBy(a => a.Id).ToListAsync(cancellationToken);
-        if (ChainCheck.FirstProblem(audit, AuditChain.Genesis, a => a.Id, a => a.PrevHash, a => a.EntryHash,
-                (prev, a) => AuditChain.EntryHash(prev, a.Kind, a.RefId, a.Actor, a.Summary, a.ContentHash, DateTime.SpecifyKind(a.At, DateTimeKind.Utc))) is { } auditProblem)
+        var checkpoints = await context.QueryLogCheckpoints.AsNoTracking().OrderBy(c => c.Id).ToListAsync(cancellationToken);
+        var auditChainProblem = ChainCheck.FirstProblem(audit, AuditChain.Genesis, a => a.Id, a => a.PrevHash, a => a.EntryHash,
+            (prev, a) => AuditChain.EntryHash(prev, a.Kind, a.RefId, a.Actor, a.Summary, a.ContentHash, DateTime.SpecifyKind(a.At, DateTimeKind.Utc)));
+        if (Earlier(auditChainProblem, AuditCheckpointProblem(audit, checkpoints)) is { } auditProblem)
         {
             problems.Add(auditProblem with { Chain = "audit" });
         }
@@ -49,7 +51,6 @@ public sealed class AuditVerifier(DatabaseSettings settings, QueryLogKey key)
         var purge = audit.Where(a => a.Kind == QueryLog.PurgeKind).OrderBy(a => a.Id).LastOrDefault();
         var start = purge?.ContentHash ?? AuditChain.Genesis;
         var after = purge?.RefId ?? 0;
-        var checkpoints = await context.QueryLogCheckpoints.AsNoTracking().OrderBy(c => c.Id).ToListAsync(cancellationToken);
         var expected = new Dictionary<long, (QueryLogCheckpoint Checkpoint, bool Seen)>();
         VerifyProblem? checkpointProblem = null;
         foreach (var checkpoint in checkpoints.Where(c => c.LastEntryId > after))
@@ -101,6 +102,39 @@ public sealed class AuditVerifier(DatabaseSettings settings, QueryLogKey key)
         }
 
         return new VerifyReport(audit.Count, count, checkpoints.Count, seals, changes, purge?.RefId, problems);
+    }
+
+    /// <summary>
+    /// Each signed checkpoint that names the audit chain's head (migration 0017 on): the entry must still be there with
+    /// the hash signed, or the chain was rewritten (hashes recomputed) or its newest entries deleted.
+    /// </summary>
+    private VerifyProblem? AuditCheckpointProblem(List<AuditEntry> audit, List<QueryLogCheckpoint> checkpoints)
+    {
+        var byId = audit.ToDictionary(a => a.Id);
+        VerifyProblem? problem = null;
+        foreach (var checkpoint in checkpoints)
+        {
+            if (checkpoint.AuditEntryId is not { } id)
+            {
+                continue;
+            }
+
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(key.Sign(QueryLog.CheckpointText(checkpoint))), Encoding.ASCII.GetBytes(checkpoint.Signature)))
+            {
+                problem = Earlier(problem, new VerifyProblem("audit", "altered", id, $"signed checkpoint {checkpoint.Id} does not verify with key '{key.KeyId}' (checkpoint or key changed)"));
+            }
+            else if (!byId.TryGetValue(id, out var entry))
+            {
+                problem = Earlier(problem, new VerifyProblem("audit", "removed", id, $"named by signed checkpoint {checkpoint.Id} but missing"));
+            }
+            else if (entry.EntryHash != checkpoint.AuditEntryHash)
+            {
+                problem = Earlier(problem, new VerifyProblem("audit", "altered", id,
+                    $"differs from signed checkpoint {checkpoint.Id} (the audit chain was rewritten from here or before)"));
+            }
+        }
+
+        return problem;
     }
 
     private static VerifyProblem? Earlier(VerifyProblem? a, VerifyProblem? b) =>

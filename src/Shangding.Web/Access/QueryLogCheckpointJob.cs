@@ -5,8 +5,9 @@ using Shangding.Core.Data;
 namespace Shangding.Web.Access;
 
 /// <summary>
-/// Signs a query-log checkpoint at least daily (besides every N entries as the log grows), so entries
-/// are never long protected by the chain alone. Hourly check; off with <c>Jobs:Enabled=false</c>.
+/// Signs a checkpoint (the query log's latest entry and the audit chain's head) at least daily, besides every
+/// N query-log entries as the log grows, so entries are never long protected by their chain alone.
+/// Hourly check; off with <c>Jobs:Enabled=false</c>.
 /// </summary>
 public sealed class QueryLogCheckpointJob(IServiceProvider services, TimeProvider clock, ILogger<QueryLogCheckpointJob> logger) : BackgroundService
 {
@@ -27,7 +28,7 @@ public sealed class QueryLogCheckpointJob(IServiceProvider services, TimeProvide
                     var signed = await scope.ServiceProvider.GetRequiredService<QueryLog>().CheckpointAsync(db, stoppingToken);
                     if (signed is not null)
                     {
-                        logger.LogInformation("Query log checkpoint signed at entry {Entry} with key {Key}", signed.LastEntryId, signed.KeyId);
+                        logger.LogInformation("Checkpoint signed at query log entry {Entry} and audit entry {AuditEntry} with key {Key}", signed.LastEntryId, signed.AuditEntryId, signed.KeyId);
                     }
                 }
             }

@@ -282,6 +282,68 @@ public sealed class AuditVerifyTests
         }
     }
 
+    /// <summary>Deletes the second batch's history, its seal and the audit chain from that seal on: a shorter chain that is still whole.</summary>
+    private static async Task CutTheTail(TestDatabase db)
+    {
+        await Sql(db, "DELETE FROM audit_entries WHERE id >= (SELECT MAX(id) FROM audit_entries WHERE kind = 'record-history')");
+        await Sql(db, "DELETE FROM record_history_seals WHERE id = (SELECT MAX(id) FROM record_history_seals)");
+        await Sql(db, "DELETE FROM record_changes WHERE id > 4");
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task SignedCheckpoints_ProtectTheAuditChain_AndWithItTheRecordHistory(DatabaseProvider provider)
+    {
+        // Without a checkpoint, cutting the tail of the audit chain and the history it seals leaves a whole, shorter chain.
+        await using (var db = await WithHistory(provider))
+        {
+            await CutTheTail(db);
+            (await Verify(db)).Problems.ShouldBeEmpty();
+        }
+
+        // A checkpoint signs the audit chain's head as well: the same cut is named.
+        await using (var db = await WithHistory(provider))
+        {
+            var log = new QueryLog(db.Settings, Key, MovableClock.At(2026, 3, 17));
+            long head;
+            await using (var context = db.NewContext())
+            {
+                head = await context.AuditEntries.MaxAsync(a => a.Id, Ct);
+                var checkpoint = (await log.CheckpointAsync(context, Ct)).ShouldNotBeNull();
+                (checkpoint.LastEntryId, checkpoint.AuditEntryId).ShouldBe((0L, head)); // the query log is still empty
+                (await log.CheckpointAsync(context, Ct)).ShouldBeNull(); // nothing new to sign
+            }
+
+            (await Verify(db)).Problems.ShouldBeEmpty();
+            await CutTheTail(db);
+            var removed = (await Verify(db)).Problems.Single();
+            (removed.Chain, removed.Kind, removed.EntryId).ShouldBe(("audit", "removed", head));
+        }
+
+        // The audit chain rewritten with recomputed hashes (an entry's summary changed) verifies as a chain, not against the checkpoint.
+        await using (var db = await WithHistory(provider))
+        {
+            await using (var context = db.NewContext())
+            {
+                await new QueryLog(db.Settings, Key, MovableClock.At(2026, 3, 17)).CheckpointAsync(context, Ct);
+                var entries = await context.AuditEntries.OrderBy(a => a.Id).ToListAsync(Ct);
+                entries[1].Summary = "nothing to see";
+                for (var i = 1; i < entries.Count; i++)
+                {
+                    entries[i].PrevHash = entries[i - 1].EntryHash;
+                    entries[i].EntryHash = AuditChain.EntryHash(entries[i].PrevHash, entries[i].Kind, entries[i].RefId, entries[i].Actor, entries[i].Summary,
+                        entries[i].ContentHash, DateTime.SpecifyKind(entries[i].At, DateTimeKind.Utc));
+                }
+
+                await context.SaveChangesAsync(Ct);
+            }
+
+            var rewritten = (await Verify(db)).Problems.Single();
+            (rewritten.Chain, rewritten.Kind).ShouldBe(("audit", "altered"));
+            rewritten.Message.ShouldContain("signed checkpoint");
+        }
+    }
+
     [Theory]
     [AllEngines]
     public async Task SealBaseline_CoversHistoryWrittenBeforeSealing_AndIsAudited(DatabaseProvider provider)

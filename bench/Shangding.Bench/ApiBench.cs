@@ -35,6 +35,7 @@ internal static class ApiBench
         builder.Configuration["Database:MigrateOnStart"] = "true";
         builder.Configuration["Security:IdEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         builder.Configuration["Security:IdHashKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        builder.Configuration["Access:QueryLogKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddShangdingWeb();

@@ -214,7 +214,7 @@ public sealed class QueryLog(DatabaseSettings settings, QueryLogKey key, TimePro
             $"SELECT COUNT(*) FROM query_log WHERE id > {lastCheckpointed.ToString(CultureInfo.InvariantCulture)}", cancellationToken), CultureInfo.InvariantCulture);
         if (since >= CheckpointEvery)
         {
-            await WriteCheckpointAsync(connection, transaction, last.Id, last.EntryHash, at, cancellationToken);
+            await WriteCheckpointAsync(connection, transaction, last.Id, last.EntryHash, await AuditHeadAsync(connection, transaction, cancellationToken), at, cancellationToken);
         }
 
         return entries;
@@ -264,21 +264,21 @@ public sealed class QueryLog(DatabaseSettings settings, QueryLogKey key, TimePro
         var last = await context.QueryLog.AsNoTracking().OrderByDescending(q => q.Id).Select(q => new { q.Id, q.EntryHash }).FirstOrDefaultAsync(cancellationToken);
         var head = await AuditHeadAsync(connection, tx, cancellationToken);
         var latest = await context.QueryLogCheckpoints.AsNoTracking().OrderByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
-        var signed = await context.QueryLogCheckpoints.MaxAsync(c => (long?)c.LastEntryId, cancellationToken) ?? 0;
-        if ((last is null || last.Id <= signed) && (head is null || latest?.AuditEntryId >= head.Value.Id))
+        if ((last is null || last.Id <= latest?.LastEntryId) && (head is null || head.Value.Id <= latest?.AuditEntryId))
         {
             return null;
         }
 
         var (entryId, entryHash) = last is null ? (0L, await StartHashAsync(connection, tx, cancellationToken)) : (last.Id, last.EntryHash);
-        var checkpoint = await WriteCheckpointAsync(connection, tx, entryId, entryHash, Truncate(clock.GetUtcNow().UtcDateTime), cancellationToken);
+        var checkpoint = await WriteCheckpointAsync(connection, tx, entryId, entryHash, head, Truncate(clock.GetUtcNow().UtcDateTime), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return checkpoint;
     }
 
-    private async Task<QueryLogCheckpoint> WriteCheckpointAsync(DbConnection connection, DbTransaction transaction, long entryId, string entryHash, DateTime at, CancellationToken cancellationToken)
+    /// <param name="head">The audit chain's newest entry, which the checkpoint signs as well (null for an empty chain).</param>
+    private async Task<QueryLogCheckpoint> WriteCheckpointAsync(DbConnection connection, DbTransaction transaction, long entryId, string entryHash,
+        (long Id, string Hash)? head, DateTime at, CancellationToken cancellationToken)
     {
-        var head = await AuditHeadAsync(connection, transaction, cancellationToken);
         var checkpoint = new QueryLogCheckpoint
         {
             LastEntryId = entryId, LastEntryHash = entryHash, At = at, KeyId = key.KeyId, Signature = "", AuditEntryId = head?.Id, AuditEntryHash = head?.Hash,

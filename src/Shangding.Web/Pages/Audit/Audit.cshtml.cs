@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -34,7 +35,7 @@ public sealed class AuditModel(ShangdingDbContext db, AuditVerifier verifier, Qu
     public async Task<IActionResult> OnPostCheckpointAsync(CancellationToken cancellationToken)
     {
         var signed = await log.CheckpointAsync(db, cancellationToken);
-        Message = signed is null ? text["access.audit.nothingToSign"] : text.Format("access.audit.signed", signed.LastEntryId);
+        Message = signed is null ? text["access.audit.nothingToSign"] : text.Format("access.audit.signed", signed.LastEntryId, signed.AuditEntryId?.ToString(CultureInfo.InvariantCulture) ?? "—");
         await LoadAsync(cancellationToken);
         return Page();
     }

@@ -31,6 +31,17 @@ public sealed class ScoreServiceTests
         new(new Shangding.Core.ShangdingPaths(RepoPaths.Root, RepoPaths.Catalog, Path.Combine(RepoPaths.Catalog, "calendar"), Path.GetTempPath()),
             TestPlatform.Catalog, db.Settings, clock);
 
+    /// <summary>Opts in every subject on file but those at the positions <paramref name="except"/> (in id order); returns all subjects in id order.</summary>
+    private static async Task<List<long>> OptInAllAsync(TestDatabase db, TimeProvider clock, params int[] except)
+    {
+        await using var context = db.NewContext();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var subjects = await context.Subjects.OrderBy(s => s.Id).Select(s => s.Id).ToListAsync(Ct);
+        context.ScoreOptIns.AddRange(subjects.Where((_, i) => !except.Contains(i)).Select(id => new ScoreOptIn { SubjectId = id, OptedInAt = now, Channel = "test" }));
+        await context.SaveChangesAsync(Ct);
+        return subjects;
+    }
+
     [Theory]
     [AllEngines]
     public async Task ActivatingAModel_IsAudited_AndQueuesEveryOptedInPersonForRescoring(DatabaseProvider provider)
@@ -246,12 +257,7 @@ public sealed class ScoreServiceTests
         var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
         var rows = Enumerable.Range(0, 25).Select(i => Volunteer(3 + i, TestPlatform.ResidentId(new DateOnly(1982, 1, 1).AddDays(i), 302), "市级")).ToList();
         await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), rows, null, Ct);
-        await using (var context = db.NewContext())
-        {
-            var now = clock.GetUtcNow().UtcDateTime;
-            context.ScoreOptIns.AddRange((await context.Subjects.Select(s => s.Id).ToListAsync(Ct)).Select(id => new ScoreOptIn { SubjectId = id, OptedInAt = now, Channel = "test" }));
-            await context.SaveChangesAsync(Ct);
-        }
+        await OptInAllAsync(db, clock);
 
         using var stop = new CancellationTokenSource();
         await Should.ThrowAsync<OperationCanceledException>(() =>
@@ -280,6 +286,7 @@ public sealed class ScoreServiceTests
         again.Scored.ShouldBe(25);
         again.Changed.ShouldBe(0);
     }
+
     [Theory]
     [AllEngines]
     public async Task TheChunkReader_HandsOverEveryOptedInSubjectOnce_InIdOrder_WithItsOwnRecords(DatabaseProvider provider)
@@ -288,18 +295,14 @@ public sealed class ScoreServiceTests
         var clock = MovableClock.At(2026, 3, 16);
         var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
         var ids = Enumerable.Range(0, 23).Select(i => TestPlatform.ResidentId(new DateOnly(1980, 1, 1).AddDays(i), 303)).ToList();
-        var rows = ids.Select((id, i) => Volunteer(3 + i, id, "市级")).Concat(ids.Where((_, i) => i % 3 == 0).Select((id, i) => Arrears(100 + i, id))).ToList();
-        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), rows.Take(23).ToList(), null, Ct);
-        await intake.RunAsync(new IntakeRequest("WATER-SUPPLY", IntakeChannels.Batch, "t", "P-ARREARS-WATER"), rows.Skip(23).ToList(), null, Ct);
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"),
+            ids.Select((id, i) => Volunteer(3 + i, id, "市级")).ToList(), null, Ct);
+        await intake.RunAsync(new IntakeRequest("WATER-SUPPLY", IntakeChannels.Batch, "t", "P-ARREARS-WATER"),
+            ids.Where((_, i) => i % 3 == 0).Select((id, i) => Arrears(100 + i, id)).ToList(), null, Ct);
+        var fifth = (await OptInAllAsync(db, clock, 4))[4]; // every subject but the fifth opts in
         Dictionary<long, List<long>> expected;
         await using (var context = db.NewContext())
         {
-            var now = clock.GetUtcNow().UtcDateTime;
-            var subjects = await context.Subjects.OrderBy(s => s.Id).Select(s => s.Id).ToListAsync(Ct);
-            // Every subject but the fifth opts in.
-            context.ScoreOptIns.AddRange(subjects.Where((_, i) => i != 4).Select(id => new ScoreOptIn { SubjectId = id, OptedInAt = now, Channel = "test" }));
-            await context.SaveChangesAsync(Ct);
-            var fifth = subjects[4];
             expected = (await context.Records.Where(r => r.SubjectId != fifth).Select(r => new { r.SubjectId, r.Id }).ToListAsync(Ct))
                 .GroupBy(r => r.SubjectId).ToDictionary(g => g.Key, g => g.Select(r => r.Id).Order().ToList());
         }

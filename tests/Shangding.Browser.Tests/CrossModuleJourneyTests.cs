@@ -10,7 +10,8 @@ namespace Shangding.Browser.Tests;
 /// <summary>
 /// Journeys that cross modules, through the real server in headless Chromium: a citizen's grant used
 /// by an organisation and revoked; a visitor's public-list search; a citizen disputing a record from
-/// their records page and an operator seeing it overdue. Every page is screenshotted at desktop and
+/// their records page and an operator seeing it overdue; an enterprise signing in with its business
+/// licence and disputing its own penalty on a phone. Every page is screenshotted at desktop and
 /// phone width, in Chinese and English, to artifacts/screenshots/journey-*.png.
 /// </summary>
 public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<WebServer>
@@ -239,5 +240,36 @@ public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<We
         await ShootBoth(op, "/operator/disputes?overdue=true", "operator-disputes-only-overdue");
         (await op.Locator($"tr[data-dispute='{disputeId}']").CountAsync()).ShouldBe(1);
         await op.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task AnEnterprise_SignsInWithItsBusinessLicence_OnAPhone_AndDisputesItsPenalty()
+    {
+        var page = await NewPage(390, 844);
+        await page.GotoAsync(server.BaseUrl + "/");
+        await page.ClickAsync("button.menu-toggle");
+        await page.ClickAsync("a[href='/account/organisation']");
+        await page.WaitForURLAsync("**/account/organisation");
+        await ShootAsIs(page, "journey-organisation-signin-zh");
+        await page.FillAsync("#Name", Sessions.OrganisationName);
+        await page.FillAsync("#Uscc", Sessions.OrganisationUscc.ToLowerInvariant()); // typed in lower case: normalised
+        await page.FillAsync("#Code", "246810");
+        await page.ClickAsync("main button[type=submit]");
+        await page.WaitForURLAsync("**/me");
+        (await page.InnerTextAsync("main")).ShouldContain("组织没有商鼎分");
+        await ShootBoth(page, "/me", "organisation-me");
+        await ShootBoth(page, "/me/records", "organisation-records");
+
+        await page.GotoAsync(server.BaseUrl + "/me/records");
+        var penalty = page.Locator("tbody tr", new PageLocatorOptions { HasText = "行政处罚" }).First;
+        await penalty.Locator("a[href^='/me/disputes?recordId=']").ClickAsync();
+        await page.WaitForURLAsync("**/me/disputes?recordId=*");
+        await page.FillAsync("#Reason", "罚款金额应为 1000 元，见处罚决定书第 2 页。");
+        await page.SetInputFilesAsync("#files", new FilePayload { Name = "处罚决定书.png", MimeType = "image/png", Buffer = Sessions.TinyPng });
+        await page.ClickAsync("form.entry-form button[type=submit]");
+        (await page.InnerTextAsync("p.success")).ShouldContain("异议已受理");
+        await ShootBoth(page, "/me/disputes", "organisation-disputes");
+        await ShootBoth(page, "/me/repairs", "organisation-repairs");
+        await page.Context.CloseAsync();
     }
 }

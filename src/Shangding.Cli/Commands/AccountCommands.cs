@@ -52,7 +52,7 @@ internal static class AccountCommands
             await using var context = DataServiceCollectionExtensions.CreateContext(cli.Get<DatabaseSettings>());
             var wanted = parse.GetValue(listRole);
             var rows = await context.Accounts.AsNoTracking()
-                .Where(a => a.Role != Roles.Citizen && (wanted == null || a.Role == wanted))
+                .Where(a => a.Role != Roles.Citizen && a.Role != Roles.Organisation && (wanted == null || a.Role == wanted))
                 .OrderBy(a => a.Role).ThenBy(a => a.UserName)
                 .Select(a => new { a.Id, a.UserName, a.DisplayName, a.Role, a.UnitCode, a.Disabled, a.LockedUntil, a.CreatedAt, a.LastSignInAt })
                 .ToListAsync(ct);

@@ -135,7 +135,7 @@ public static class RefusalReasons
 /// <list type="bullet">
 /// <item>Public (anonymous): records of class A only, in force and within their publication period;
 /// minor bad records are never published (SPEC §9).</item>
-/// <item>Citizen: everything about their own subject (003 §15 last paragraph, §18); nothing about others.</item>
+/// <item>Citizen, or an organisation signed in as itself: everything about their own subject (003 §15 last paragraph, §18); nothing about others.</item>
 /// <item>Unit clerk: records their own unit furnished, nothing else (003 §11: a unit corrects its own records).</item>
 /// <item>Government querier: an official letter number and a purpose (003 §18); records and report of
 /// classes A and B, class C only if their body is named in the category's <c>c_query_bodies</c>.</item>
@@ -167,7 +167,7 @@ public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationM
             case null:
                 return request.What == AccessWhat.Records ? AccessDecision.Allow : AccessDecision.Refuse(RefusalReasons.NotSignedIn);
 
-            case Roles.Citizen:
+            case Roles.Citizen or Roles.Organisation:
                 return actor.SubjectId is { } own && own == request.SubjectId
                     ? AccessDecision.Allow
                     : AccessDecision.Refuse(RefusalReasons.NotOwnSubject);
@@ -266,7 +266,7 @@ public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationM
             case null:
                 return IsPublished(record, Reporting.ReportingTime.ChinaDate(nowUtc)) ? AccessDecision.Allow : AccessDecision.Refuse(RefusalReasons.NotPublished);
 
-            case Roles.Citizen:
+            case Roles.Citizen or Roles.Organisation:
                 return actor.SubjectId == record.SubjectId ? AccessDecision.Allow : AccessDecision.Refuse(RefusalReasons.NotOwnSubject);
 
             case Roles.UnitClerk:
@@ -304,7 +304,7 @@ public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationM
     public AccessDecision MayReadCase(AccessActor actor, CaseFacts @case) => actor.Role switch
     {
         null => AccessDecision.Refuse(RefusalReasons.NotSignedIn),
-        Roles.Citizen => actor.SubjectId == @case.SubjectId || (@case.ApplicantAccountId is { } applicant && applicant == actor.AccountId)
+        Roles.Citizen or Roles.Organisation => actor.SubjectId == @case.SubjectId || (@case.ApplicantAccountId is { } applicant && applicant == actor.AccountId)
             ? AccessDecision.Allow
             : AccessDecision.Refuse(RefusalReasons.NotOwnSubject),
         Roles.UnitClerk => !string.IsNullOrEmpty(actor.UnitCode) && actor.UnitCode == @case.UnitCode

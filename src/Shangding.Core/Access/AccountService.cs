@@ -254,9 +254,9 @@ public sealed partial class AccountService(TimeProvider clock)
     private static async Task<Account> FindManagedAsync(ShangdingDbContext context, long accountId, CancellationToken cancellationToken)
     {
         var account = await context.Accounts.FirstOrDefaultAsync(a => a.Id == accountId, cancellationToken);
-        if (account is null || account.Role == Roles.Citizen)
+        if (account is null || Roles.IsSubject(account.Role))
         {
-            // Residents' accounts are theirs: opened by real-name sign-in, not managed by staff.
+            // Residents' and organisations' own accounts are theirs: opened by verified sign-in, not managed by staff.
             throw new AccessException("没有该账户。", "No such account.");
         }
 

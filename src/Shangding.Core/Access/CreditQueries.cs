@@ -189,7 +189,7 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
 
     private static string DefaultPurpose(AccessActor actor) => actor.Role switch
     {
-        Roles.Citizen => "self-query",
+        Roles.Citizen or Roles.Organisation => "self-query",
         null => "public-information",
         _ => "",
     };

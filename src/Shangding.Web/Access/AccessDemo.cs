@@ -9,7 +9,9 @@ namespace Shangding.Web.Access;
 /// <summary>
 /// Demo data of the access module (development only, <c>Demo:Seed</c>): querying accounts (third-party
 /// organisations, government bodies) and one known demo citizen with records of classes A, B and C,
-/// furnished through the real intake pipeline. They have not opted in to the score: they can at /me/score. Idempotent.
+/// furnished through the real intake pipeline. They have not opted in to the score: they can at /me/score.
+/// Also one demo organisation with a licence and an administrative penalty old enough for credit repair,
+/// to sign in at /account/organisation. Idempotent.
 /// </summary>
 public static class AccessDemo
 {
@@ -17,6 +19,11 @@ public static class AccessDemo
     public const string CitizenName = "王小明";
 
     public static string CitizenId { get; } = "41010519850412123" + ResidentIdNumber.ComputeCheckDigit("41010519850412123");
+
+    /// <summary>The demo organisation (fictitious, valid check character): sign in at /account/organisation with this name and code.</summary>
+    public const string OrganisationName = "郑州商鼎示范商贸有限公司";
+
+    public static string OrganisationUscc { get; } = "91410105MA4DXE6K1" + UnifiedSocialCreditCode.ComputeCheckCharacter("91410105MA4DXE6K1");
 
     public static IReadOnlyList<(string User, string Name, string Role, string? Unit)> Accounts { get; } =
     [
@@ -45,6 +52,7 @@ public static class AccessDemo
         }
 
         var protector = services.GetRequiredService<IdentityProtector>();
+        await EnsureOrganisationAsync(services, context, protector, cancellationToken);
         var hash = protector.LookupHash(CitizenId);
         if (await context.Subjects.AnyAsync(s => s.IdHash == hash, cancellationToken))
         {
@@ -77,5 +85,40 @@ public static class AccessDemo
         credit["defaulted_on"] = Day(120);
         credit["default_amount"] = "3200";
         await intake.RunAsync(new IntakeRequest("PBOC-ZHENGZHOU", IntakeChannels.Batch, "demo-seeder", "P-CREDIT-DEFAULT"), [new IntakeRow(1, null, credit, [])], null, cancellationToken);
+    }
+
+    private static async Task EnsureOrganisationAsync(IServiceProvider services, ShangdingDbContext context, IdentityProtector protector, CancellationToken cancellationToken)
+    {
+        var hash = protector.LookupHash(OrganisationUscc);
+        if (await context.Subjects.AnyAsync(s => s.IdHash == hash, cancellationToken) || !await context.Units.AnyAsync(u => u.Code == "MARKET-REGULATION", cancellationToken))
+        {
+            return;
+        }
+
+        var intake = services.GetRequiredService<IntakeService>();
+        var today = Shangding.Core.Reporting.ReportingTime.ChinaDate(services.GetRequiredService<TimeProvider>().GetUtcNow());
+        string Day(int daysAgo) => today.AddDays(-daysAgo).ToString("yyyy-MM-dd");
+        Dictionary<string, string?> Organisation(string key) => new() { ["record_key"] = key, ["name"] = OrganisationName, ["uscc"] = OrganisationUscc };
+
+        var licence = Organisation("DEMO-ORG-L-1");
+        licence["decision_number"] = "郑市监许〔2025〕0412号";
+        licence["licence_kind"] = "普通";
+        licence["certificate_name"] = "食品经营许可证";
+        licence["licence_content"] = "预包装食品销售";
+        licence["decided_on"] = Day(420);
+        licence["valid_from"] = Day(420);
+        licence["licensing_authority"] = "郑州市市场监督管理局";
+        var penalty = Organisation("DEMO-ORG-P-1");
+        penalty["decision_number"] = "郑市监罚〔2026〕0087号";
+        penalty["violation_kind"] = "未按规定明码标价";
+        penalty["facts"] = "门店销售的部分商品未按规定标明价格。";
+        penalty["legal_basis"] = "《中华人民共和国价格法》第四十二条";
+        penalty["penalty_kind"] = "罚款";
+        penalty["fine_amount"] = "2000";
+        penalty["penalising_authority"] = "郑州市市场监督管理局";
+        // Past the 3 months a general bad record is published at least: the organisation may apply for repair.
+        penalty["decided_on"] = Day(130);
+        await intake.RunAsync(new IntakeRequest("MARKET-REGULATION", IntakeChannels.Batch, "demo-seeder", "O-LICENCE"), [new IntakeRow(1, null, licence, [])], null, cancellationToken);
+        await intake.RunAsync(new IntakeRequest("MARKET-REGULATION", IntakeChannels.Batch, "demo-seeder", "O-ADMIN-PENALTY"), [new IntakeRow(1, null, penalty, [])], null, cancellationToken);
     }
 }

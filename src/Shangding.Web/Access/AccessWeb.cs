@@ -19,6 +19,9 @@ public static class AccessWeb
     public const string QueryScheme = "QueryApiKey";
     public const string QueryOrCookieScheme = "QueryApiKeyOrCookie";
     public const string CitizenPolicy = "access-citizen";
+
+    /// <summary>A resident or an organisation signed in as itself (<see cref="Roles.Subjects"/>).</summary>
+    public const string SubjectPolicy = "access-subject";
     public const string AuditPolicy = "access-audit";
     public const string SignInLimit = "access-signin";
     public const string QueryLimit = "access-query";
@@ -41,10 +44,12 @@ public static class AccessWeb
             });
         services.AddAuthorizationBuilder()
             .AddPolicy(CitizenPolicy, p => p.RequireRole(Roles.Citizen))
+            .AddPolicy(SubjectPolicy, p => p.RequireRole(Roles.Citizen, Roles.Organisation))
             .AddPolicy(AuditPolicy, p => p.RequireRole(Roles.Operator, Roles.Auditor));
         if (DevelopmentRealNameVerifier.Enabled(configuration, builder.Environment))
         {
             services.AddSingleton<IRealNameVerifier, DevelopmentRealNameVerifier>();
+            services.AddSingleton<IOrganisationVerifier, DevelopmentOrganisationVerifier>();
         }
 
         services.AddSingleton<ActorResolver>();
@@ -57,13 +62,15 @@ public static class AccessWeb
         // PostConfigure: the Razor Pages setup replaces the convention collection during Configure.
         services.PostConfigure<RazorPagesOptions>(options =>
         {
-            options.Conventions.AuthorizePage("/Me/Records", CitizenPolicy);
-            options.Conventions.AuthorizePage("/Me/Queries", CitizenPolicy);
+            // Records and the query history are the subject's own, organisations' too; grants and the PIPL export are residents'.
+            options.Conventions.AuthorizePage("/Me/Records", SubjectPolicy);
+            options.Conventions.AuthorizePage("/Me/Queries", SubjectPolicy);
             options.Conventions.AuthorizePage("/Me/Grants", CitizenPolicy);
             options.Conventions.AuthorizePage("/Me/Export", CitizenPolicy);
             // Sign-in forms are rate-limited by client address (the staff form too).
             options.Conventions.AddPageApplicationModelConvention("/Account/SignIn", m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(SignInLimit)));
             options.Conventions.AddPageApplicationModelConvention("/Account/Citizen", m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(SignInLimit)));
+            options.Conventions.AddPageApplicationModelConvention("/Account/Organisation", m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(SignInLimit)));
             options.Conventions.AddPageApplicationModelConvention("/Public/Lists", m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(PublicSearchLimit)));
         });
         services.AddRateLimiter(options =>

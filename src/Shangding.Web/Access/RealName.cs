@@ -71,3 +71,48 @@ public sealed class DevelopmentRealNameVerifier(TimeProvider clock) : IRealNameV
             : new RealNameResult(false, null, "验证码不正确。", "The verification code is not correct."));
     }
 }
+
+/// <summary>The answer of an organisation's identity check: its normalised unified social credit code when verified.</summary>
+public sealed record OrganisationIdentityResult(bool Verified, string? Uscc, string? ErrorZh = null, string? ErrorEn = null);
+
+/// <summary>
+/// Verification of an organisation signing in as itself (法人登录). In production this is the national
+/// electronic business licence (电子营业执照) sign-in of the market regulator, or the province's legal-person
+/// identity service: the legal representative or an agent they authorised confirms in the licence app, and
+/// the platform learns only that the organisation with this name and code was verified.
+/// </summary>
+public interface IOrganisationVerifier
+{
+    /// <summary>Shown on the sign-in page so nobody mistakes a development verifier for the real one.</summary>
+    bool IsDevelopmentOnly { get; }
+
+    Task<OrganisationIdentityResult> VerifyAsync(string name, string uscc, string code, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// DEVELOPMENT ONLY — NOT A REAL IDENTITY CHECK. Accepts anyone who types an organisation name, a unified
+/// social credit code with a valid check character and the fixed code <see cref="DevelopmentRealNameVerifier.Code"/>
+/// shown on the page. Registered exactly when <see cref="DevelopmentRealNameVerifier"/> is (the same setting, never in
+/// Production); a deployment registers the electronic business licence service as the <see cref="IOrganisationVerifier"/>.
+/// </summary>
+public sealed class DevelopmentOrganisationVerifier : IOrganisationVerifier
+{
+    public bool IsDevelopmentOnly => true;
+
+    public Task<OrganisationIdentityResult> VerifyAsync(string name, string uscc, string code, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 200)
+        {
+            return Task.FromResult(new OrganisationIdentityResult(false, null, "请填写营业执照上的名称。", "Enter the name as on the business licence."));
+        }
+
+        if (!UnifiedSocialCreditCode.TryParse(uscc, out var parsed, out _))
+        {
+            return Task.FromResult(new OrganisationIdentityResult(false, null, "统一社会信用代码无效，请核对。", "The unified social credit code is not valid; please check it."));
+        }
+
+        return Task.FromResult(code.Trim() == DevelopmentRealNameVerifier.Code
+            ? new OrganisationIdentityResult(true, parsed.Value)
+            : new OrganisationIdentityResult(false, null, "验证码不正确。", "The verification code is not correct."));
+    }
+}

@@ -98,6 +98,30 @@ public sealed class AccessPolicyTests
     }
 
     [Fact]
+    public void Organisation_SignedInAsItself_SeesItsOwnRecordsAndCases_NothingAboutOthers()
+    {
+        const long Firm = 30;
+        var firm = new AccessActor(Roles.Organisation, 31, SubjectId: Firm);
+        foreach (var what in new[] { AccessWhat.Records, AccessWhat.Report, AccessWhat.QueryHistory })
+        {
+            Policy.Decide(firm, new AccessRequest(Firm, what), Now).Allowed.ShouldBeTrue(what.ToString());
+            Reason(firm, new AccessRequest(Alice, what)).ShouldBe(RefusalReasons.NotOwnSubject);
+        }
+
+        foreach (var cls in Enum.GetValues<InfoClass>())
+        {
+            // Its own records of every class, in use or not (a subject sees all its records, 003 §15).
+            Policy.MayReadRecord(firm, Record(cls, subject: Firm, cBodies: "X", status: "Withdrawn"), Now).Allowed.ShouldBeTrue();
+            Policy.MayReadRecord(firm, Record(cls, cBodies: "X"), Now).Reason.ShouldBe(RefusalReasons.NotOwnSubject);
+        }
+
+        Policy.MayReadCase(firm, new CaseFacts(CaseKinds.Dispute, 1, Firm, "MARKET-REGULATION", ApplicantAccountId: 31, Evidence: true)).Allowed.ShouldBeTrue();
+        Policy.MayReadCase(firm, new CaseFacts(CaseKinds.Dispute, 2, Alice, "WATER-SUPPLY", ApplicantAccountId: 1)).Reason.ShouldBe(RefusalReasons.NotOwnSubject);
+        // An organisation account not linked to a subject sees nothing.
+        Reason(new AccessActor(Roles.Organisation, 32), new AccessRequest(Firm, AccessWhat.Records)).ShouldBe(RefusalReasons.NotOwnSubject);
+    }
+
+    [Fact]
     public void UnitClerk_ReadsOnlyTheirOwnUnitsRecords()
     {
         Policy.Decide(WaterClerk, new AccessRequest(Alice, AccessWhat.Records), Now).Allowed.ShouldBeTrue();

@@ -24,11 +24,11 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
 
     private const string Anonymous = "anonymous";
 
-    /// <summary>The roles and the demo account signed in for each (the citizen through real-name sign-in).</summary>
+    /// <summary>The roles and the demo account signed in for each (the citizen through real-name sign-in, the organisation through its business-licence check).</summary>
     private static readonly (string Role, string? User)[] Actors =
     [
         (Anonymous, null), (Roles.Operator, "operator"), (Roles.Auditor, "auditor"), (Roles.UnitClerk, "water"),
-        (Roles.GovernmentQuerier, "police"), (Roles.ThirdParty, "bank"), (Roles.Citizen, null),
+        (Roles.GovernmentQuerier, "police"), (Roles.ThirdParty, "bank"), (Roles.Citizen, null), (Roles.Organisation, null),
     ];
 
     /// <summary>Who may reach each area (first matching prefix wins). Null = anyone, "signed-in" = any signed-in role.</summary>
@@ -41,14 +41,17 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
         ("/operator/query-log", [Roles.Operator, Roles.Auditor]),
         ("/operator", [Roles.Operator]),
         ("/unit", [Roles.UnitClerk]),
-        ("/me", [Roles.Citizen]),
-        ("/inbox", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),
+        // Organisations have their records, query history, disputes and repairs; the score, grants,
+        // self-reports (residents aged 18+, 004 §5) and the PIPL export are residents'.
+        ("/me/score", [Roles.Citizen]), ("/me/grants", [Roles.Citizen]), ("/me/self-reports", [Roles.Citizen]), ("/me/export", [Roles.Citizen]),
+        ("/me", [Roles.Citizen, Roles.Organisation]),
+        ("/inbox", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen, Roles.Organisation]),
         // Evidence files: any signed-in account reaches the endpoint; the file itself is served only to the
         // applicant, the unit concerned and operators, everyone else gets 404 (RemediesPagesTests).
-        ("/remedies/files", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),
+        ("/remedies/files", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen, Roles.Organisation]),
         ("/api/v1/records", []), // units' systems with their API token only
-        ("/api/v1/queries", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),
-        ("/api/v1/benefit-checks", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen]),
+        ("/api/v1/queries", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen, Roles.Organisation]),
+        ("/api/v1/benefit-checks", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen, Roles.Organisation]),
         ("/api/v1/catalog", null), ("/api/v1/public", null), ("/public", null), ("/account", null), ("/health", null), ("/openapi", null),
         ("/language", null), ("/Error", null), ("/error", null), ("/Index", null), ("/catalog", null),
     ];
@@ -61,9 +64,12 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
             return client;
         }
 
-        var (url, fields) = role == Roles.Citizen
-            ? ("/account/citizen", new Dictionary<string, string> { ["Name"] = AccessDemo.CitizenName, ["IdNumber"] = AccessDemo.CitizenId, ["Code"] = DevelopmentRealNameVerifier.Code })
-            : ("/account/signin", new Dictionary<string, string> { ["UserName"] = user!, ["Password"] = DemoAccounts.Password });
+        var (url, fields) = role switch
+        {
+            Roles.Citizen => ("/account/citizen", new Dictionary<string, string> { ["Name"] = AccessDemo.CitizenName, ["IdNumber"] = AccessDemo.CitizenId, ["Code"] = DevelopmentRealNameVerifier.Code }),
+            Roles.Organisation => ("/account/organisation", new Dictionary<string, string> { ["Name"] = AccessDemo.OrganisationName, ["Uscc"] = AccessDemo.OrganisationUscc, ["Code"] = DevelopmentRealNameVerifier.Code }),
+            _ => ("/account/signin", new Dictionary<string, string> { ["UserName"] = user!, ["Password"] = DemoAccounts.Password }),
+        };
         var page = await client.GetStringAsync(url, Ct);
         fields["__RequestVerificationToken"] = TokenRegex().Match(page).Groups[1].Value;
         var response = await client.PostAsync(url, new FormUrlEncodedContent(fields), Ct);
@@ -168,6 +174,7 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
             ("anonymous", () => Ask(clients[Anonymous], "records"), HttpStatusCode.Unauthorized, null),
             ("citizen level", () => Ask(clients[Roles.Citizen], "level"), HttpStatusCode.OK, null),
             ("citizen report", () => Ask(clients[Roles.Citizen], "report"), HttpStatusCode.OK, null),
+            ("organisation, a resident's records", () => Ask(clients[Roles.Organisation], "records"), HttpStatusCode.Forbidden, RefusalReasons.NotOwnSubject),
             ("clerk, own unit's records", () => Ask(clients[Roles.UnitClerk], "records"), HttpStatusCode.OK, null),
             ("clerk, score", () => Ask(clients[Roles.UnitClerk], "score"), HttpStatusCode.Forbidden, RefusalReasons.RoleNotAllowed),
             ("clerk reading another unit's records", () => Ask(court, "records"), HttpStatusCode.Forbidden, RefusalReasons.OtherUnit),
@@ -226,6 +233,7 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
             files = (await db.RemedyFiles.AsNoTracking().ToListAsync(Ct)).ToDictionary(f => f.OwnerKind, f => f.Id);
             accounts = await db.Accounts.AsNoTracking().ToDictionaryAsync(a => a.UserName, a => a.Id, Ct);
             accounts[Roles.Citizen] = citizenAccount;
+            accounts[Roles.Organisation] = await db.Accounts.Where(a => a.Role == Roles.Organisation).Select(a => a.Id).SingleAsync(Ct);
         }
 
         async Task<List<QueryLogEntry>> NewEntries(Func<Task<HttpResponseMessage>> call, HttpStatusCode status, string who)
@@ -271,6 +279,7 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
             ("citizen", clients[Roles.Citizen], Roles.Citizen), ("water clerk", water, "water"), ("civil clerk", civil, "civil"),
             ("operator", clients[Roles.Operator], "operator"), ("auditor", clients[Roles.Auditor], "auditor"),
             ("government", clients[Roles.GovernmentQuerier], "police"), ("third party", clients[Roles.ThirdParty], "bank"),
+            ("organisation", clients[Roles.Organisation], Roles.Organisation),
         };
         foreach (var (kind, unit) in downloads)
         {
@@ -280,6 +289,7 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
                 {
                     Roles.Citizen or "operator" => null,
                     "water" or "civil" => user == unit ? null : RefusalReasons.OtherUnit,
+                    Roles.Organisation => RefusalReasons.NotOwnSubject,
                     _ => RefusalReasons.RoleNotAllowed,
                 };
                 var label = $"{who} downloads the {kind} file";

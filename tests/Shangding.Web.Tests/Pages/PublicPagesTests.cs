@@ -20,8 +20,8 @@ public sealed partial class PublicPagesTests(ShangdingWebFactory factory) : ICla
         document.Title!.ShouldContain("商鼎分");
         var levels = document.QuerySelectorAll(".levels li strong").Select(e => e.TextContent).ToList();
         levels.ShouldBe(["信用极好", "信用优秀", "信用良好", "轻微失信", "信用较差"]);
-        // 40 synthetic demo persons were seeded, plus the access module's known demo citizen.
-        document.QuerySelectorAll(".stat strong").Select(e => e.TextContent).ShouldContain("41");
+        // 40 synthetic demo persons were seeded, plus the access module's known demo citizen and demo organisation.
+        document.QuerySelectorAll(".stat strong").Select(e => e.TextContent).ShouldContain("42");
     }
 
     [Fact]

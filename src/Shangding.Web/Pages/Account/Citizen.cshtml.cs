@@ -1,8 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
-using System.Security.Cryptography;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -116,27 +112,12 @@ public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext d
             return Page();
         }
 
-        var account = await db.Accounts.FirstOrDefaultAsync(a => a.Role == Roles.Citizen && a.SubjectId == subject.Id, cancellationToken)
-            ?? await accounts.CreateAsync(db, $"citizen-{subject.Id.ToString(CultureInfo.InvariantCulture)}", name, Roles.Citizen,
-                Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)), null, subject.Id, cancellationToken);
-        if (account.Disabled)
+        if (!await SubjectSession.SignInAsync(HttpContext, db, accounts, Roles.Citizen, subject, name, now, cancellationToken))
         {
             Error = UiText.Pick("该账户已停用，请联系市信用中心。", "This account is disabled; please contact the Credit Centre.");
             return Page();
         }
 
-        account.LastSignInAt = now;
-        await db.SaveChangesAsync(cancellationToken);
-        var claims = new List<Claim>
-        {
-            new(ClaimTypes.NameIdentifier, account.Id.ToString(CultureInfo.InvariantCulture)),
-            new(ClaimTypes.Name, account.DisplayName),
-            new(ClaimTypes.Role, Roles.Citizen),
-            new(ActorResolver.SubjectClaim, subject.Id.ToString(CultureInfo.InvariantCulture)),
-            new(Policies.SessionClaim, account.SessionVersion.ToString(CultureInfo.InvariantCulture)),
-        };
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-            new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/me/records");
     }
 }

@@ -10,7 +10,7 @@ using Shangding.Web.Remedies;
 namespace Shangding.Web.Pages.Me;
 
 /// <summary>A citizen's disputes (异议): file one on a record with evidence; follow each step and its deadline.</summary>
-[Authorize(Roles = Roles.Citizen)]
+[Authorize(Roles = Roles.Subjects)]
 public sealed class DisputesModel(ShangdingDbContext db, DisputeService disputes, CatalogDefinition catalog, RemediesOptions options, TimeProvider clock) : RemediesPageModel
 {
     public CatalogDefinition Catalog => catalog;

@@ -15,6 +15,13 @@ public static class MeSupport
         return actor.Role == Roles.Citizen && actor.SubjectId is { } subject ? (actor, subject) : null;
     }
 
+    /// <summary>The signed-in subject — a resident or an organisation signed in as itself — with its actor; null otherwise.</summary>
+    public static async Task<(AccessActor Actor, long SubjectId)?> SubjectAsync(ClaimsPrincipal user, ShangdingDbContext db, ActorResolver actors, CancellationToken cancellationToken)
+    {
+        var actor = await actors.ResolveAsync(user, db, cancellationToken);
+        return Roles.IsSubject(actor.Role) && actor.SubjectId is { } subject ? (actor, subject) : null;
+    }
+
     public static string StatusKey(string status) => "access.status." + status;
 
     public static string ClassKey(string infoClass) => "access.class." + infoClass;

@@ -24,7 +24,7 @@ public sealed class QueriesModel(ShangdingDbContext db, ActorResolver actors, Cr
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        if (await MeSupport.CitizenAsync(User, db, actors, cancellationToken) is not { } me)
+        if (await MeSupport.SubjectAsync(User, db, actors, cancellationToken) is not { } me)
         {
             return;
         }

@@ -10,7 +10,7 @@ using Shangding.Web.Remedies;
 namespace Shangding.Web.Pages.Me;
 
 /// <summary>A citizen's credit repair: each bad record's publication window, an application with proof and a commitment, decisions.</summary>
-[Authorize(Roles = Roles.Citizen)]
+[Authorize(Roles = Roles.Subjects)]
 public sealed class RepairsModel(ShangdingDbContext db, RepairService repairs, CatalogDefinition catalog, RemediesOptions options, TimeProvider clock) : RemediesPageModel
 {
     public CatalogDefinition Catalog => catalog;

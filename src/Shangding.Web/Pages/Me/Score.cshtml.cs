@@ -1,6 +1,8 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Scoring;
@@ -15,6 +17,8 @@ namespace Shangding.Web.Pages.Me;
 /// the day each stops counting, the history, and what-if questions answered by the pure engine
 /// (<see cref="ScoreEngine.WhatIf"/>) without storing anything.
 /// </summary>
+/// <remarks>Residents only: organisations have no score.</remarks>
+[Authorize(Roles = Roles.Citizen)]
 public sealed class MyScoreModel(ShangdingDbContext db, ScoreService scores, TimeProvider clock, UiText text) : CitizenPage(db)
 {
     public const int WhatIfDonations = 2;

@@ -117,7 +117,7 @@ public sealed class AccountsModel(ShangdingDbContext db, AccountService accounts
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var query = db.Accounts.AsNoTracking().Where(a => a.Role != Roles.Citizen);
+        var query = db.Accounts.AsNoTracking().Where(a => a.Role != Roles.Citizen && a.Role != Roles.Organisation);
         if (!string.IsNullOrEmpty(Show) && AccountService.ManagedRoles.Contains(Show))
         {
             query = query.Where(a => a.Role == Show);

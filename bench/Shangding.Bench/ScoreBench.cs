@@ -177,7 +177,7 @@ internal static class ScoreBench
         var stream = await ScoreStore.StreamOnlyAsync(connection, ids, CancellationToken.None);
         var streamSeconds = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        var records = await ScoreStore.ReadRecordsAsync(connection, null, ids, Registry(settings).Active.FieldsRead, CancellationToken.None);
+        var records = await ScoreStore.ReadRecordsAsync(connection, null, ids, Registry(settings).Active.Reads, CancellationToken.None);
         var readSeconds = watch.Elapsed.TotalSeconds;
         var model = Registry(settings).Active;
         var asOf = DateOnly.FromDateTime(DateTime.Now);

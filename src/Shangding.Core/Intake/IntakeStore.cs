@@ -379,12 +379,23 @@ public sealed class IntakeStore : IAsyncDisposable
             """, cancellationToken, args);
 
         Mark("name-conflicts");
-        // 6. Everyone whose records changed is due for rescoring the same day.
+        // 6. Everyone with a score whose records changed is due for rescoring the same day. Only opted-in subjects
+        // are scored, so only they are marked (most of a file's subjects never opt in). A resident opting in while
+        // this batch is on its way is not missed: on PostgreSQL the opt-in waits for this lock before it computes
+        // the first score (ScoreService.OptInLock), so it either is visible here or sees these records; on SQLite
+        // the two writes cannot overlap at all.
+        if (IsPostgres)
+        {
+            await ExecuteAsync("SELECT pg_advisory_xact_lock_shared(@lock)", cancellationToken, new Dictionary<string, object> { ["@lock"] = Scoring.ScoreService.OptInLock });
+        }
+
         await ExecuteAsync("""
             INSERT INTO rescore_queue (subject_id, reason, marked_at)
-            SELECT subject_id, 'intake', @now FROM intake_classified WHERE outcome IN ('Created', 'Updated') AND subject_id IS NOT NULL
-            UNION
-            SELECT old_subject_id, 'intake', @now FROM intake_classified WHERE outcome IN ('Updated', 'Withdrawn') AND old_subject_id IS NOT NULL
+            SELECT m.subject_id, 'intake', @now
+            FROM (SELECT subject_id FROM intake_classified WHERE outcome IN ('Created', 'Updated') AND subject_id IS NOT NULL
+                  UNION
+                  SELECT old_subject_id FROM intake_classified WHERE outcome IN ('Updated', 'Withdrawn') AND old_subject_id IS NOT NULL) m
+            WHERE EXISTS (SELECT 1 FROM score_opt_ins o WHERE o.subject_id = m.subject_id AND o.opted_out_at IS NULL)
             ON CONFLICT (subject_id) DO UPDATE SET reason = excluded.reason, marked_at = excluded.marked_at
             """, cancellationToken, args);
 

@@ -20,7 +20,7 @@ internal static class ChunkReader
     private const int Readers = 2;
 
     /// <param name="readTicks">Busy time of the reads, summed over both connections, in ticks (for benchmarks).</param>
-    public static async IAsyncEnumerable<ReadChunk> ReadAsync(DatabaseSettings settings, long after, int chunkSize, HashSet<string> fields,
+    public static async IAsyncEnumerable<ReadChunk> ReadAsync(DatabaseSettings settings, long after, int chunkSize, ScoringReads reads,
         StrongBox<long> readTicks, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var contexts = new List<ShangdingDbContext>();
@@ -59,7 +59,7 @@ internal static class ChunkReader
                     inFlight.Enqueue(Task.Run(async () =>
                     {
                         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                        var records = await ScoreStore.ReadRecordsAsync(connection, null, subjects, fields, cancellationToken);
+                        var records = await ScoreStore.ReadRecordsAsync(connection, null, subjects, reads, cancellationToken);
                         Interlocked.Add(ref readTicks.Value, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
                         return new ReadChunk(subjects, records);
                     }, cancellationToken));

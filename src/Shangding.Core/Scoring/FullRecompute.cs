@@ -56,7 +56,7 @@ public static class FullRecompute
         {
             try
             {
-                await foreach (var chunk in ChunkReader.ReadAsync(settings, after, chunkSize, model.FieldsRead, readTicks, token))
+                await foreach (var chunk in ChunkReader.ReadAsync(settings, after, chunkSize, model.Reads, readTicks, token))
                 {
                     await read.Writer.WriteAsync(chunk, token);
                 }

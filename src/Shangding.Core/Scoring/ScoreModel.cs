@@ -115,11 +115,13 @@ public sealed class ScoreModel
         SourceFile = sourceFile;
         _rules = rules.ToDictionary(r => r.CategoryCode, StringComparer.Ordinal);
         var read = new HashSet<string>(StringComparer.Ordinal);
+        var reading = new HashSet<string>(StringComparer.Ordinal);
         foreach (var rule in rules)
         {
             if (rule.ActKeyField is { } key)
             {
                 read.Add(key);
+                reading.Add(rule.CategoryCode);
             }
 
             foreach (var grade in rule.Grades)
@@ -128,13 +130,16 @@ public sealed class ScoreModel
                 {
                     case LevelGrade level:
                         read.Add(level.Field);
+                        reading.Add(rule.CategoryCode);
                         break;
                     case BandGrade band:
                         read.Add(band.Field);
+                        reading.Add(rule.CategoryCode);
                         break;
                     case DaysGrade days:
                         read.Add(days.FromField);
                         read.Add(days.ToField);
+                        reading.Add(rule.CategoryCode);
                         break;
                     default:
                         break;
@@ -143,7 +148,11 @@ public sealed class ScoreModel
         }
 
         FieldsRead = read;
+        Reads = new ScoringReads(read, reading);
     }
+
+    /// <summary>What bulk reads of stored records need for this model: <see cref="FieldsRead"/>, and the categories whose rules read any.</summary>
+    public ScoringReads Reads { get; }
 
     /// <summary>
     /// The record fields the rules read (grades, act keys). Bulk reads of stored records parse only
@@ -191,4 +200,20 @@ public sealed class ScoreModel
 
     /// <summary>The level a score falls in, before the "no bad record" condition.</summary>
     public LevelDefinition LevelOf(int score) => Levels.FirstOrDefault(l => score >= l.Min) ?? Levels[^1];
+}
+
+/// <summary>
+/// The record fields a score reads (<see cref="Fields"/>) and the categories whose rules read any of
+/// them (<see cref="Categories"/>): a record of any other category counts by its category, dates and
+/// severity alone, so bulk reads skip its fields (on SQLite, the JSON parse of its whole text).
+/// </summary>
+public sealed class ScoringReads(HashSet<string> fields, HashSet<string> categories)
+{
+    public HashSet<string> Fields { get; } = fields;
+
+    public HashSet<string> Categories { get; } = categories;
+
+    /// <summary>What two models read together (a simulation computes both from one read).</summary>
+    public static ScoringReads Union(ScoringReads a, ScoringReads b) =>
+        new([.. a.Fields, .. b.Fields], [.. a.Categories, .. b.Categories]);
 }

@@ -66,9 +66,27 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
         }
 
         await context.SaveChangesAsync(cancellationToken);
-        await RescoreAsync(context, [subjectId], "opt-in", cancellationToken);
+        await using (var transaction = await context.Database.BeginTransactionAsync(cancellationToken))
+        {
+            if (context.Database.IsNpgsql())
+            {
+                // Intake marks only opted-in subjects for rescoring. A batch that marked before this opt-in was
+                // committed holds this lock (shared) until it commits: wait for it, so its records are read here.
+                await context.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock({0})", [OptInLock], cancellationToken);
+            }
+
+            await RescoreAsync(context, [subjectId], "opt-in", cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         return (await ComputeAsync(context, subjectId, cancellationToken))!;
     }
+
+    /// <summary>
+    /// The PostgreSQL advisory lock between intake's rescoring marks (shared, until the batch commits) and an
+    /// opt-in's first score (exclusive): see <see cref="OptInAsync"/> and <c>IntakeStore</c>'s step 6.
+    /// </summary>
+    public const long OptInLock = 0x5344_4F50_5449_4E00; // "SDOPTIN"
 
     /// <summary>Opts out as easily: the score and its history are deleted; the records stay (they are public credit information).</summary>
     public async Task OptOutAsync(ShangdingDbContext context, long subjectId, CancellationToken cancellationToken)
@@ -143,7 +161,7 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
 
         var today = Today;
         var model = Model;
-        var records = await ScoreStore.ReadRecordsAsync(connection, transaction, optedIn, model.FieldsRead, cancellationToken);
+        var records = await ScoreStore.ReadRecordsAsync(connection, transaction, optedIn, model.Reads, cancellationToken);
         var computed = ComputeAll(optedIn, records, model, today);
         return await ScoreStore.WriteAsync(connection, transaction, computed, reason, today, clock.GetUtcNow().UtcDateTime, cancellationToken);
     }

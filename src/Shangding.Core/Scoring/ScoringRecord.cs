@@ -225,7 +225,7 @@ public sealed record ScoringRecord(
 /// </summary>
 internal sealed class FieldValues : IReadOnlyDictionary<string, string>
 {
-    private static readonly FieldValues None = new([]);
+    public static readonly FieldValues Empty = new([]);
     private readonly KeyValuePair<string, string>[] _pairs;
 
     private FieldValues(KeyValuePair<string, string>[] pairs) => _pairs = pairs;
@@ -242,7 +242,7 @@ internal sealed class FieldValues : IReadOnlyDictionary<string, string>
             _pairs[_count++] = new(key, value);
         }
 
-        public readonly FieldValues Build() => _count == 0 ? None : new FieldValues(_count == _pairs!.Length ? _pairs : _pairs[.._count]);
+        public readonly FieldValues Build() => _count == 0 ? Empty : new FieldValues(_count == _pairs!.Length ? _pairs : _pairs[.._count]);
     }
 
     public int Count => _pairs.Length;

@@ -40,11 +40,10 @@ public static class Simulation
         var top = new List<(long SubjectId, int Before, int After, ScoreLevel LevelBefore, ScoreLevel LevelAfter)>();
         int persons = 0, up = 0, down = 0, same = 0, levelChanged = 0;
         long totalChange = 0;
-        var fields = new HashSet<string>(active.FieldsRead, StringComparer.Ordinal);
-        fields.UnionWith(draft.FieldsRead);
+        var reads = ScoringReads.Union(active.Reads, draft.Reads);
 
         // The next chunks are read while this one is computed.
-        await foreach (var chunk in ChunkReader.ReadAsync(settings, 0, FullRecompute.ChunkSize, fields, new StrongBox<long>(), cancellationToken))
+        await foreach (var chunk in ChunkReader.ReadAsync(settings, 0, FullRecompute.ChunkSize, reads, new StrongBox<long>(), cancellationToken))
         {
             var results = new (StoredExplanation A, StoredExplanation B)[chunk.Subjects.Count];
             Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },

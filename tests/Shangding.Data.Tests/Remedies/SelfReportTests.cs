@@ -44,6 +44,7 @@ public sealed class SelfReportTests
         var missing = await Should.ThrowAsync<RemedyException>(() => world.SelfReports.DecideAsync(context, report.Id, "CIVILISATION-OFFICE", "account:civil", true, null,
             new Dictionary<string, string?> { ["rating_body"] = "市文明办" }, Ct));
         missing.Field.ShouldBe("honour_level");
+        await world.Scores.OptInAsync(context, subject, "test", Ct); // so that the new record is rescored
         report = await world.SelfReports.DecideAsync(context, report.Id, "CIVILISATION-OFFICE", "account:civil", true, null,
             new Dictionary<string, string?> { ["rating_body"] = "市文明办", ["honour_level"] = "市级" }, Ct);
 

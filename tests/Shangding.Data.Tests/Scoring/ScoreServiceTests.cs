@@ -92,8 +92,7 @@ public sealed class ScoreServiceTests
         await using (var context = db.NewContext())
         {
             (await scores.ComputeAsync(context, adult, Ct)).ShouldBeNull(); // not opted in: no score at all
-            (await context.RescoreQueue.CountAsync(Ct)).ShouldBe(2);
-            (await scores.ProcessQueueAsync(context, 100, Ct)).ShouldBe(2);
+            (await context.RescoreQueue.CountAsync(Ct)).ShouldBe(0);         // nor a mark for rescoring
             (await context.Scores.CountAsync(Ct)).ShouldBe(0);
 
             var first = await scores.OptInAsync(context, adult, "test", Ct);
@@ -310,7 +309,7 @@ public sealed class ScoreServiceTests
         var read = new List<(long Subject, List<long> Records)>();
         var chunks = 0;
         var busy = new System.Runtime.CompilerServices.StrongBox<long>();
-        await foreach (var chunk in ChunkReader.ReadAsync(db.Settings, 0, 4, Model.FieldsRead, busy, Ct))
+        await foreach (var chunk in ChunkReader.ReadAsync(db.Settings, 0, 4, Model.Reads, busy, Ct))
         {
             chunks++;
             chunk.Subjects.Count.ShouldBeLessThanOrEqualTo(4);
@@ -328,10 +327,120 @@ public sealed class ScoreServiceTests
         busy.Value.ShouldBeGreaterThan(0);
 
         // A caller that stops after the first chunk leaves no read running and no connection open: the database can go.
-        await foreach (var chunk in ChunkReader.ReadAsync(db.Settings, 0, 4, Model.FieldsRead, busy, Ct))
+        await foreach (var chunk in ChunkReader.ReadAsync(db.Settings, 0, 4, Model.Reads, busy, Ct))
         {
             chunk.Subjects.Count.ShouldBe(4);
             break;
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task BulkReads_SkipTheFieldsOfCategoriesThatReadNone_AndTheScoresStayTheSame(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
+        var ids = Enumerable.Range(0, 6).Select(i => TestPlatform.ResidentId(new DateOnly(1981, 1, 1).AddDays(i), 304)).ToList();
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"),
+            ids.Select((id, i) => Volunteer(10 + i, id, i % 2 == 0 ? "市级" : "国家级")).ToList(), null, Ct);
+        await intake.RunAsync(new IntakeRequest("WATER-SUPPLY", IntakeChannels.Batch, "t", "P-ARREARS-WATER"),
+            ids.Take(3).Select((id, i) => Arrears(200 + i, id)).ToList(), null, Ct);
+        (await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-EPIDEMIC-VOLUNTEER"),
+            ids.Select((id, i) => new IntakeRow(i + 1, null, new Dictionary<string, string?>
+            {
+                ["record_key"] = $"E-{i}", ["name"] = "孙八", ["gender"] = "男", ["id_type"] = "居民身份证", ["id_number"] = id,
+                ["matter"] = "社区疫情防控志愿服务", ["determining_body"] = "市文明办", ["determined_on"] = "2025-12-01",
+            }, [])).ToList(), null, Ct)).Created.ShouldBe(6);
+        var subjects = await OptInAllAsync(db, clock);
+
+        Model.Reads.Categories.ShouldContain("P-VOLUNTEER");
+        Model.Reads.Categories.ShouldContain("P-ARREARS-WATER");
+        Model.Reads.Categories.ShouldNotContain("P-EPIDEMIC-VOLUNTEER"); // fixed points: no field read
+        var everyCategory = new ScoringReads(Model.FieldsRead, [.. Model.Rules.Select(r => r.CategoryCode)]);
+        await using var context = db.NewContext();
+        await context.Database.OpenConnectionAsync(Ct);
+        var connection = context.Database.GetDbConnection();
+        var skipping = await ScoreStore.ReadRecordsAsync(connection, null, subjects, Model.Reads, Ct);
+        var reading = await ScoreStore.ReadRecordsAsync(connection, null, subjects, everyCategory, Ct);
+        for (var s = 0; s < subjects.Count; s++)
+        {
+            skipping[s].Count.ShouldBe(reading[s].Count);
+            foreach (var record in skipping[s])
+            {
+                var full = reading[s].Single(r => r.Id == record.Id);
+                if (record.CategoryCode == "P-EPIDEMIC-VOLUNTEER")
+                {
+                    record.Fields.ShouldBeEmpty();
+                }
+                else
+                {
+                    record.Fields.OrderBy(f => f.Key).ShouldBe(full.Fields.OrderBy(f => f.Key));
+                    record.Fields.ShouldNotBeEmpty();
+                }
+            }
+
+            var asOf = new DateOnly(2026, 3, 16);
+            var score = ScoreEngine.ComputeStored(skipping[s], Model, asOf);
+            var expected = ScoreEngine.ComputeStored(reading[s], Model, asOf);
+            (score.Score, score.Level).ShouldBe((expected.Score, expected.Level));
+            // The epidemic volunteer record counts without its fields.
+            ScoreEngine.ComputeStored([.. skipping[s].Where(r => r.CategoryCode != "P-EPIDEMIC-VOLUNTEER")], Model, asOf).Score.ShouldBeLessThan(score.Score);
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task Intake_MarksOnlyOptedInSubjects_AndAnOptInDuringABatch_WaitsForIt_AndCountsItsRecords(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var intake = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, clock);
+        var scores = new ScoreService(Registry(db, clock), clock);
+        var other = TestPlatform.ResidentId(new DateOnly(1990, 6, 1), 305);
+        await intake.RunAsync(new IntakeRequest("CIVILISATION-OFFICE", IntakeChannels.Batch, "t", "P-VOLUNTEER"), [Volunteer(1, Adult, "市级"), Volunteer(2, other, "市级")], null, Ct);
+        var adult = await SubjectId(db, Adult);
+        await using (var context = db.NewContext())
+        {
+            await scores.OptInAsync(context, adult, "test", Ct);
+        }
+
+        // A second batch about both: only the opted-in one is marked.
+        await intake.RunAsync(new IntakeRequest("WATER-SUPPLY", IntakeChannels.Batch, "t", "P-ARREARS-WATER"), [Arrears(1, Adult), Arrears(2, other)], null, Ct);
+        await using (var context = db.NewContext())
+        {
+            (await context.RescoreQueue.AsNoTracking().Select(m => m.SubjectId).ToListAsync(Ct)).ShouldBe([adult]);
+        }
+
+        // The other resident opts in while a batch adding a record about them is between its marks and its commit
+        // (on PostgreSQL it holds the opt-in lock, shared; on SQLite its write transaction is open).
+        var otherId = await SubjectId(db, other);
+        await using var importer = db.NewContext();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var fields = RecordContent.ToJson(new Dictionary<string, object?> { ["rated_on"] = "2026-01-10", ["rating_body"] = "市文明办", ["honour_level"] = "国家级" });
+        await using (var batch = await importer.Database.BeginTransactionAsync(Ct))
+        {
+            importer.Records.Add(new CreditRecord
+            {
+                SubjectId = otherId, UnitCode = "CIVILISATION-OFFICE", CategoryCode = "P-VOLUNTEER", RecordKey = "V-late", ActDate = new DateOnly(2026, 1, 10),
+                Status = RecordStatus.InForce, FieldsJson = fields, ContentHash = "late", Version = 1, CreatedAt = now, UpdatedAt = now,
+            });
+            await importer.SaveChangesAsync(Ct);
+            if (provider == DatabaseProvider.Postgres)
+            {
+                await importer.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock_shared({0})", [ScoreService.OptInLock], Ct);
+            }
+
+            var optIn = Task.Run(async () =>
+            {
+                await using var context = db.NewContext();
+                return await scores.OptInAsync(context, otherId, "test", Ct);
+            }, Ct);
+            await Task.Delay(700, Ct);
+            optIn.IsCompleted.ShouldBeFalse(); // waits for the batch
+            await batch.CommitAsync(Ct);
+            var first = await optIn;
+            first.Contributions.Count(c => c.CategoryCode == "P-VOLUNTEER").ShouldBe(2); // the batch's record counts
         }
     }
 }

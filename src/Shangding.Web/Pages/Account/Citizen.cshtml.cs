@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Access;
 using Shangding.Core.Catalog;
@@ -16,31 +15,13 @@ namespace Shangding.Web.Pages.Account;
 /// number travels only in this POST body; the account is linked to the subject it identifies, created
 /// on first sign-in (the subject too, if no unit has reported about them yet).
 /// </summary>
-public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext db, IdentityProtector protector, AccountService accounts, TimeProvider clock, UiText text) : PageModel
+public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext db, IdentityProtector protector, AccountService accounts, TimeProvider clock, UiText text)
+    : VerifiedSignInModel(services.GetService<IRealNameVerifier>()?.IsDevelopmentOnly)
 {
     private readonly IRealNameVerifier? _verifier = services.GetService<IRealNameVerifier>();
 
     [BindProperty]
-    public string? Name { get; set; }
-
-    [BindProperty]
     public string? IdNumber { get; set; }
-
-    [BindProperty]
-    public string? Code { get; set; }
-
-    [BindProperty(SupportsGet = true)]
-    public string? ReturnUrl { get; set; }
-
-    public string? Error { get; private set; }
-
-    public bool Available => _verifier is not null;
-
-    public bool DevelopmentOnly => _verifier?.IsDevelopmentOnly == true;
-
-    public void OnGet()
-    {
-    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
@@ -112,12 +93,6 @@ public sealed class CitizenModel(IServiceProvider services, ShangdingDbContext d
             return Page();
         }
 
-        if (!await SubjectSession.SignInAsync(HttpContext, db, accounts, Roles.Citizen, subject, name, now, cancellationToken))
-        {
-            Error = UiText.Pick("该账户已停用，请联系市信用中心。", "This account is disabled; please contact the Credit Centre.");
-            return Page();
-        }
-
-        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/me/records");
+        return await SignInAsync(db, accounts, Roles.Citizen, subject, name, now, "/me/records", cancellationToken);
     }
 }

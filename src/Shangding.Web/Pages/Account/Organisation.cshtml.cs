@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Access;
 using Shangding.Core.Catalog;
@@ -18,31 +17,13 @@ namespace Shangding.Web.Pages.Account;
 /// with its unified social credit code, created on first sign-in (the subject too, if no unit has
 /// reported about it yet).
 /// </summary>
-public sealed class OrganisationModel(IServiceProvider services, ShangdingDbContext db, IdentityProtector protector, AccountService accounts, TimeProvider clock, UiText text) : PageModel
+public sealed class OrganisationModel(IServiceProvider services, ShangdingDbContext db, IdentityProtector protector, AccountService accounts, TimeProvider clock, UiText text)
+    : VerifiedSignInModel(services.GetService<IOrganisationVerifier>()?.IsDevelopmentOnly)
 {
     private readonly IOrganisationVerifier? _verifier = services.GetService<IOrganisationVerifier>();
 
     [BindProperty]
-    public string? Name { get; set; }
-
-    [BindProperty]
     public string? Uscc { get; set; }
-
-    [BindProperty]
-    public string? Code { get; set; }
-
-    [BindProperty(SupportsGet = true)]
-    public string? ReturnUrl { get; set; }
-
-    public string? Error { get; private set; }
-
-    public bool Available => _verifier is not null;
-
-    public bool DevelopmentOnly => _verifier?.IsDevelopmentOnly == true;
-
-    public void OnGet()
-    {
-    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
@@ -111,12 +92,6 @@ public sealed class OrganisationModel(IServiceProvider services, ShangdingDbCont
             return Page();
         }
 
-        if (!await SubjectSession.SignInAsync(HttpContext, db, accounts, Roles.Organisation, subject, name, now, cancellationToken))
-        {
-            Error = UiText.Pick("该账户已停用，请联系市信用中心。", "This account is disabled; please contact the Credit Centre.");
-            return Page();
-        }
-
-        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/me");
+        return await SignInAsync(db, accounts, Roles.Organisation, subject, name, now, "/me", cancellationToken);
     }
 }

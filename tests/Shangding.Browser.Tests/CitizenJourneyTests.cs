@@ -13,7 +13,7 @@ public sealed class CitizenJourneyTests(WebServer server) : IClassFixture<WebSer
         foreach (var (name, width, height) in Viewports)
         {
             server.RequireBrowser();
-            var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+            var context = await server.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
             var page = await context.NewPageAsync();
             await page.GotoAsync(server.BaseUrl + "/account/citizen");
             (await page.InnerTextAsync("main")).ShouldContain("开发环境专用");
@@ -21,7 +21,7 @@ public sealed class CitizenJourneyTests(WebServer server) : IClassFixture<WebSer
             await page.FillAsync("#IdNumber", "410105198504121237");
             await page.FillAsync("#Code", "246810");
             await page.ClickAsync("main button[type=submit]");
-            await page.WaitForURLAsync("**/me/records");
+            await Sessions.ArriveAsync(server, page, "**/me/records");
             (await page.Locator("tbody tr").CountAsync()).ShouldBe(3);
             (await page.ContentAsync()).ShouldNotContain("410105198504121237");
             await Shot(page, $"me-records-{name}");

@@ -16,7 +16,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
     private async Task<IPage> NewPage(int width, int height)
     {
         server.RequireBrowser();
-        var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions
+        var context = await server.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = width, Height = height },
             Locale = "en-US",
@@ -110,7 +110,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
     public async Task OnAPhoneWithoutJavaScript_TheMenuStaysOpen_AndTheSkipLinkWorksByKeyboard()
     {
         server.RequireBrowser();
-        var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions
+        var context = await server.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = 390, Height = 844 },
             JavaScriptEnabled = false,

@@ -10,7 +10,7 @@ public sealed class RemediesJourneyTests(WebServer server) : IClassFixture<WebSe
     private async Task<IPage> SignedIn(string user, int width, int height)
     {
         server.RequireBrowser();
-        var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var context = await server.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         var page = await context.NewPageAsync();
         await page.GotoAsync(server.BaseUrl + "/account/signin");
         await page.FillAsync("#UserName", user);

@@ -18,7 +18,7 @@ internal static class Sessions
     public static async Task<IPage> NewPage(WebServer server, int width = 1280, int height = 900)
     {
         server.RequireBrowser();
-        var context = await server.Browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var context = await server.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         return await context.NewPageAsync();
     }
 
@@ -31,7 +31,7 @@ internal static class Sessions
         await page.FillAsync("#IdNumber", CitizenId);
         await page.FillAsync("#Code", "246810");
         await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync("**/me/records");
+        await ArriveAsync(server, page, "**/me/records");
         return page;
     }
 
@@ -43,7 +43,21 @@ internal static class Sessions
         await page.FillAsync("#UserName", user);
         await page.FillAsync("#Password", DemoPassword);
         await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync("**" + landing);
+        await ArriveAsync(server, page, "**" + landing);
         return page;
+    }
+
+    /// <summary>Waits for the page to reach <paramref name="url"/>; if it does not, says where it is, what it shows and what the server logged.</summary>
+    public static async Task ArriveAsync(WebServer server, IPage page, string url)
+    {
+        try
+        {
+            await page.WaitForURLAsync(url);
+        }
+        catch (TimeoutException e)
+        {
+            var shown = await page.InnerTextAsync("body", new PageInnerTextOptions { Timeout = 5_000 });
+            throw new TimeoutException($"Never reached {url}; the page is {page.Url} and shows:\n{shown[..Math.Min(shown.Length, 1500)]}\nServer output:\n{server.RecentOutput()}", e);
+        }
     }
 }

@@ -73,6 +73,22 @@ public sealed class WebServer : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotDirectory);
     }
 
+    /// <summary>
+    /// A browser context on this server. Its waits allow 90 s instead of Playwright's 30: `dotnet test` runs
+    /// every test project at once, and on a 2-core CI machine a page can take that long under the load.
+    /// </summary>
+    public async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
+    {
+        RequireBrowser();
+        var context = await Browser!.NewContextAsync(options);
+        context.SetDefaultTimeout(90_000);
+        context.SetDefaultNavigationTimeout(90_000);
+        return context;
+    }
+
+    /// <summary>The server's last lines of output, for a failure message.</summary>
+    public string RecentOutput(int lines = 40) => string.Join('\n', _output.TakeLast(lines));
+
     /// <summary>Skips (locally) or fails (CI) when Chromium is missing.</summary>
     public void RequireBrowser()
     {

@@ -87,6 +87,9 @@ public static class Program
         for (var round = 1; round <= (twice ? 2 : 1); round++)
         {
             var watch = Stopwatch.StartNew();
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var pauseBefore = GC.GetTotalPauseDuration();
+            var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             await using var stream = File.OpenRead(path);
             var result = await import.RunAsync(stream, Path.GetFileName(path), "WATER-SUPPLY", "P-ARREARS-WATER", "bench", null, CancellationToken.None);
             Report(new
@@ -104,6 +107,10 @@ public static class Program
                 seconds = watch.Elapsed.TotalSeconds,
                 rowsPerSecond = result.TotalRows / watch.Elapsed.TotalSeconds,
                 peakMb = PeakMb(),
+                // This process's CPU (the database server's is not in it) and its garbage collections.
+                clientCpuSeconds = Math.Round((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds, 2),
+                gcPauseSeconds = Math.Round((GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds, 2),
+                gcCounts = new[] { GC.CollectionCount(0) - gcBefore.Item1, GC.CollectionCount(1) - gcBefore.Item2, GC.CollectionCount(2) - gcBefore.Item3 },
                 steps = result.Timings.ToDictionary(t => t.Key, t => Math.Round(t.Value, 2)),
             });
         }

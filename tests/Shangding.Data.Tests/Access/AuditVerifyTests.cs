@@ -282,6 +282,48 @@ public sealed class AuditVerifyTests
         }
     }
 
+    [Theory]
+    [AllEngines]
+    public async Task Seal_OfAwkwardHistoryRows_VerifiesOnTheClient(DatabaseProvider provider)
+    {
+        // On PostgreSQL the seal hashes rows in SQL and verify hashes them in .NET: the two must agree on every value —
+        // microseconds, times before 1970, a missing batch, JSON with escapes, non-BMP characters, big and fractional numbers.
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var pg = provider == DatabaseProvider.Postgres;
+        var before1970 = pg ? "'1969-12-31 23:59:59.999999+00'" : "'1969-12-31 23:59:59.999999'";
+        var micro = pg ? "'2026-03-16 02:00:00.123456+00'" : "'2026-03-16 02:00:00.123456'";
+        await using (var context = db.NewContext())
+        {
+            await context.Database.OpenConnectionAsync(Ct);
+            await using var insert = context.Database.GetDbConnection().CreateCommand();
+            insert.CommandText = $$$"""
+                INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after) VALUES
+                (9007199254740993, 1, 1, 'Created', 'form', NULL, '窗口·张', {{{micro}}}, NULL,
+                 '{"note": "引号\" 反斜杠\\ 换行\n 制表\t 𠮷", "amount": 12345678901234.56, "nested": {"list": [1, 2.5, null, true]}}'),
+                (2, 2, 3, 'Updated', 'api', 41, 'api:WATER', {{{before1970}}}, '{"a": ""}', '{"b": "\u0001 控制符", "e": 1e-7}')
+                """;
+            await insert.ExecuteNonQueryAsync(Ct);
+        }
+
+        await using (var context = db.NewContext())
+        {
+            await context.Database.OpenConnectionAsync(Ct);
+            await using var transaction = await context.Database.BeginTransactionAsync(Ct);
+            await RecordHistory.SealAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), provider, "test", null, "id > @from",
+                new Dictionary<string, object> { ["@from"] = 0L }, "clerk", new DateTime(2026, 3, 16, 3, 0, 0, DateTimeKind.Utc), Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        var report = await Verify(db);
+        report.Problems.ShouldBeEmpty();
+        report.RecordChanges.ShouldBe(2L);
+
+        await Sql(db, pg
+            ? "UPDATE record_changes SET at = at + interval '1 microsecond' WHERE id = 2"
+            : "UPDATE record_changes SET at = '1969-12-31 23:59:59.999998' WHERE id = 2");
+        (await Verify(db)).Problems.Single().EntryId.ShouldBe(2L);
+    }
+
     /// <summary>Deletes the second batch's history, its seal and the audit chain from that seal on: a shorter chain that is still whole.</summary>
     private static async Task CutTheTail(TestDatabase db)
     {

@@ -101,6 +101,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             return await RefuseAsync(request, scope, cancellationToken);
         }
 
+        var prepareWatch = System.Diagnostics.Stopwatch.StartNew();
         var now = Now();
         var today = Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow());
         long batchId;
@@ -128,10 +129,13 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
 
         try
         {
+            var prepare = prepareWatch.Elapsed.TotalSeconds;
             await using var store = await IntakeStore.BeginAsync(settings, cancellationToken);
             var (total, digest, busy) = await StageAllAsync(store, request, rows, today, progress, cancellationToken);
             var counts = await store.MergeAsync(batchId, request.UnitCode, request.Channel, request.Actor, now, cancellationToken);
+            var resultsWatch = System.Diagnostics.Stopwatch.StartNew();
             var results = request.ReturnRecordResults ? await store.ReadResultsAsync(cancellationToken) : [];
+            resultsWatch.Stop();
             var finished = Now();
             await store.ExecuteAsync("""
                 UPDATE intake_batches SET status = 'Committed', total_rows = @total, created = @cr, updated = @up, unchanged = @un,
@@ -159,9 +163,11 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             sealWatch.Stop();
             await store.CommitAsync(cancellationToken);
             var timings = store.Timings.ToList();
+            timings.Insert(0, new("prepare", prepare));
             timings.Insert(0, new("stage.busy.read", busy.Read));
             timings.Insert(1, new("stage.busy.process", busy.Process));
             timings.Insert(2, new("stage.busy.write", busy.Write));
+            timings.Add(new("results", resultsWatch.Elapsed.TotalSeconds));
             timings.Add(new("finish+commit", (Now() - finished).TotalSeconds));
             timings.Add(new("of which seal", sealWatch.Elapsed.TotalSeconds));
 

@@ -376,4 +376,55 @@ public sealed class IntakePipelineTests
         result.Records.Single().Reasons.Single().Code.ShouldBe("excluded_epidemic_sme");
         result.Records.Single().Reasons.Single().MessageZh.ShouldContain("暂不纳入");
     }
+
+    [Theory]
+    [AllEngines]
+    public async Task ASmallBatch_AndABigBatchsPlan_GiveTheSameOutcomes(DatabaseProvider provider)
+    {
+        // Small batches look up subjects and records by index on PostgreSQL, big ones hash-join whole
+        // tables (IntakeStore.IndexLookupRows): the same rows must come out the same either way.
+        async Task<List<string>> RunAsync(int? lookupRows)
+        {
+            IntakeStore.IndexLookupRowsOverride.Value = lookupRows;
+            try
+            {
+                await using var db = await TestDatabase.CreateAsync(provider);
+                var service = Service(db);
+                await service.RunAsync(Request(), [Row(3, "W-1", Alice), Row(4, "W-2", Bob, "李华"), Row(5, "W-3", Bob, "李华")], null, Ct);
+                var withdraw = new Dictionary<string, string?> { ["record_key"] = "W-3", ["action"] = "撤回" };
+                var unknown = new Dictionary<string, string?> { ["record_key"] = "NOPE", ["action"] = "撤回" };
+                var second = await service.RunAsync(Request(),
+                [
+                    Row(3, "W-1", Alice),                                     // unchanged
+                    Row(4, "W-2", Bob, "李华", ("arrears_amount", "99")),      // updated
+                    new IntakeRow(5, null, withdraw, ["W-3"]),                // withdrawn
+                    new IntakeRow(6, null, unknown, ["NOPE"]),                // nothing to withdraw
+                    Row(7, "W-4", Alice, "王晓明"),                            // created, name differs from the one on file
+                    Row(8, "W-5", TestPlatform.ResidentId(new DateOnly(2000, 1, 1), 789), "赵六"), // created with a new subject
+                ], null, Ct);
+                await using var context = db.NewContext();
+                var records = await context.Records.AsNoTracking().OrderBy(r => r.RecordKey)
+                    .Select(r => r.RecordKey + ":" + r.Status + ":v" + r.Version + ":s" + r.SubjectId).ToListAsync(Ct);
+                return
+                [
+                    .. second.Records.Select(r => $"{r.RowNumber}:{r.Outcome}:{r.NameConflict}:{string.Join("|", r.Reasons.Select(x => x.Code))}"),
+                    .. records,
+                    $"subjects:{await context.Subjects.CountAsync(Ct)}",
+                ];
+            }
+            finally
+            {
+                IntakeStore.IndexLookupRowsOverride.Value = null;
+            }
+        }
+
+        var small = await RunAsync(null);
+        var big = await RunAsync(0);
+
+        big.ShouldBe(small);
+        small.ShouldContain("4:Updated:False:");
+        small.ShouldContain("6:Rejected:False:nothing_to_withdraw");
+        small.ShouldContain("7:Created:True:");
+        small.ShouldContain("subjects:3");
+    }
 }

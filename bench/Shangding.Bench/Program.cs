@@ -39,7 +39,9 @@ public static class Program
             "intake-cpu" => IntakeCpuBench.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3),
             "import" => await ImportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Contains("--twice")),
             _ when args[0].StartsWith("score-", StringComparison.Ordinal) => await ScoreBench.RunAsync(args),
-            "api" => await ApiBench.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
+            "batch-steps" => await BatchStepsBench.RunAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 50_000),
+            "api" => await ApiBench.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true),
+                args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 100_000),
             _ => 2,
         };
     }

@@ -16,7 +16,7 @@ namespace Shangding.Bench;
 /// The JSON API over loopback: the real web app (Kestrel on 127.0.0.1) on a fresh database, two
 /// clients sending batches of 1,000 records with a unit's API token. A warm-up of other records goes
 /// first and is timed apart: a server that has just started spends much of one of the two cores on
-/// compiling its hot paths again (tiered JIT) for the first hundred or so batches; the measured
+/// compiling its hot paths again (tiered JIT) over its first 200 or so batches; the measured
 /// records are the rate of a server that has been up for a while.
 /// </summary>
 internal static class ApiBench

@@ -36,7 +36,7 @@ public sealed class IntakeStore : IAsyncDisposable
     /// Up to this many staged rows, PostgreSQL looks up each row's subject and existing record by index
     /// instead of letting the planner choose. While a table grows from empty, its statistics lag behind
     /// (an API batch of 1,000 rows saw the unit's records estimated at 588 when there were 79,000), and the
-    /// planner hashed every record of the unit and scanned every subject for each batch: 70 ms a batch and
+    /// planner hashed every record of the unit and scanned every subject for each batch: 66 ms a batch and
     /// growing with the tables. A thousand index look-ups cost the same on ten thousand records or ten
     /// million; a big file keeps the planner's hash joins, which read each table once.
     /// </summary>

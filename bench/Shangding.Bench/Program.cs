@@ -93,6 +93,7 @@ public static class Program
             var pauseBefore = GC.GetTotalPauseDuration();
             var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             await using var stream = File.OpenRead(path);
+            using var trace = Environment.GetEnvironmentVariable("SHANGDING_BENCH_GCTRACE") is null ? null : new GcTrace();
             var result = await import.RunAsync(stream, Path.GetFileName(path), "WATER-SUPPLY", "P-ARREARS-WATER", "bench", null, CancellationToken.None);
             Report(new
             {
@@ -114,6 +115,7 @@ public static class Program
                 gcPauseSeconds = Math.Round((GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds, 2),
                 gcCounts = new[] { GC.CollectionCount(0) - gcBefore.Item1, GC.CollectionCount(1) - gcBefore.Item2, GC.CollectionCount(2) - gcBefore.Item3 },
                 steps = result.Timings.ToDictionary(t => t.Key, t => Math.Round(t.Value, 2)),
+                gcTrace = trace?.Summary(),
             });
         }
 

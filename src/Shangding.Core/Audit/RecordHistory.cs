@@ -41,11 +41,13 @@ public static class RecordHistory
         {
             select.Transaction = transaction;
             // PostgreSQL hashes the rows itself (ServerRowHash, the same bytes RowHash hashes): a million-row batch
-            // sends back 24 bytes a row instead of the rows, and the client does not decode them.
+            // sends back 24 bytes a row instead of the rows, and the client does not decode them. SQLite (no SHA-256
+            // of its own) joins each row's values into the bytes RowHash hashes (SqliteRowBytes), so the client
+            // hashes one blob a row instead of decoding eleven values into .NET strings and encoding them again.
             var serverSide = provider == DatabaseProvider.Postgres;
             select.CommandText = serverSide
                 ? $"SELECT id, {ServerRowHash} FROM record_changes WHERE {where} ORDER BY id"
-                : $"SELECT {SelectColumns} FROM record_changes WHERE {where} ORDER BY id";
+                : $"SELECT id, {SqliteRowBytes} FROM record_changes WHERE {where} ORDER BY id";
             select.CommandTimeout = 0;
             foreach (var (name, value) in args)
             {
@@ -57,6 +59,7 @@ public static class RecordHistory
 
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             var rowBuffer = new byte[1024];
+            var full = new byte[32];
             while (await reader.ReadAsync(cancellationToken))
             {
                 var id = reader.GetInt64(0);
@@ -70,7 +73,15 @@ public static class RecordHistory
                 }
                 else
                 {
-                    RowHash(reader, ref rowBuffer, entry.AsSpan(8));
+                    var length = (int)reader.GetBytes(1, 0, null, 0, 0);
+                    if (rowBuffer.Length < length)
+                    {
+                        rowBuffer = new byte[Math.Max(length, rowBuffer.Length * 2)];
+                    }
+
+                    reader.GetBytes(1, 0, rowBuffer, 0, length);
+                    SHA256.HashData(rowBuffer.AsSpan(0, length), full);
+                    full[..RowHashBytes].CopyTo(entry.AsSpan(8));
                 }
                 buffer.Write(entry);
             }
@@ -180,6 +191,17 @@ public static class RecordHistory
         substring(sha256(convert_to(concat_ws(chr(31), id::text, subject_id::text, record_id::text, version::text, action, channel,
             COALESCE(batch_id::text, chr(9216)), actor, ((extract(epoch FROM at) * 1000000)::bigint * 10 + 621355968000000000)::text,
             COALESCE(before::text, chr(9216)), COALESCE(after::text, chr(9216))), 'UTF8')) FROM 1 FOR 16)
+        """;
+
+    /// <summary>
+    /// The bytes <see cref="RowHash"/> hashes, joined by SQLite: every value as its text (integers in decimal, the
+    /// time and JSON as the stored text), separated by U+001F, null as U+2400, as UTF-8. <c>audit verify</c>
+    /// recomputes every row with <see cref="RowHash"/>, so a difference between the two shows as an altered row.
+    /// </summary>
+    internal const string SqliteRowBytes = """
+        CAST(concat_ws(char(31), COALESCE(id, char(9216)), COALESCE(subject_id, char(9216)), COALESCE(record_id, char(9216)),
+            COALESCE(version, char(9216)), COALESCE(action, char(9216)), COALESCE(channel, char(9216)), COALESCE(batch_id, char(9216)),
+            COALESCE(actor, char(9216)), COALESCE(at, char(9216)), COALESCE(before, char(9216)), COALESCE(after, char(9216))) AS BLOB)
         """;
 
     /// <summary>

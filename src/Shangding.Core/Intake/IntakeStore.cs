@@ -27,7 +27,7 @@ public sealed class IntakeStore : IAsyncDisposable
     private readonly DbConnection _connection;
     private DbTransaction? _transaction;
     private NpgsqlBinaryImporter? _copy;
-    private SqliteCommand? _insert;
+    private SQLitePCL.sqlite3_stmt? _insert;
     private (long Synchronous, long AutoCheckpoint)? _sqlitePragmas;
     private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
     private readonly List<KeyValuePair<string, double>> _timings = [];
@@ -148,16 +148,23 @@ public sealed class IntakeStore : IAsyncDisposable
         }
         else
         {
-            _insert = (SqliteCommand)_connection.CreateCommand();
-            _insert.Transaction = (SqliteTransaction)_transaction;
-            _insert.CommandText = $"INSERT INTO intake_stage ({StageColumns}) VALUES (" +
-                string.Join(", ", StageColumns.Split(", ").Select(c => "$" + c)) + ")";
-            foreach (var column in StageColumns.Split(", "))
-            {
-                _insert.Parameters.Add(new SqliteParameter("$" + column, null));
-            }
+            // The staging insert runs a million times in a big batch: it is bound by position and stepped straight on
+            // SQLite's statement (the connection's own handle, so inside the batch transaction). Through the ADO.NET
+            // command each execution looked up all 18 parameters by name and built a data reader (1M-row .csv:
+            // the writing thread busy 13.9 s before).
+            var handle = ((SqliteConnection)_connection).Handle!;
+            var sql = $"INSERT INTO intake_stage ({StageColumns}) VALUES (" + string.Join(", ", StageColumns.Split(", ").Select(_ => "?")) + ")";
+            Check(SQLitePCL.raw.sqlite3_prepare_v2(handle, sql, out var statement));
+            _insert = statement;
+        }
+    }
 
-            _insert.Prepare();
+    /// <summary>Throws SQLite's error of the batch connection for a result code other than OK.</summary>
+    private void Check(int rc)
+    {
+        if (rc != SQLitePCL.raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(rc, ((SqliteConnection)_connection).Handle);
         }
     }
 
@@ -189,26 +196,52 @@ public sealed class IntakeStore : IAsyncDisposable
             return;
         }
 
-        var p = _insert!.Parameters;
-        p[0].Value = row.RowNumber;
-        p[1].Value = (object?)row.RecordKey ?? DBNull.Value;
-        p[2].Value = row.Action.ToString();
-        p[3].Value = (object?)row.Kind ?? DBNull.Value;
-        p[4].Value = (object?)row.CertType ?? DBNull.Value;
-        p[5].Value = (object?)row.IdHash ?? DBNull.Value;
-        p[6].Value = (object?)row.IdCipher ?? DBNull.Value;
-        p[7].Value = (object?)row.IdMasked ?? DBNull.Value;
-        p[8].Value = (object?)row.Name ?? DBNull.Value;
-        p[9].Value = row.BirthDate is { } birth ? birth.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : DBNull.Value;
-        p[10].Value = (object?)row.Sex ?? DBNull.Value;
-        p[11].Value = (object?)row.CategoryCode ?? DBNull.Value;
-        p[12].Value = row.ActDate is { } act ? act.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : DBNull.Value;
-        p[13].Value = (object?)row.Severity ?? DBNull.Value;
-        p[14].Value = (object?)row.FieldsJson ?? DBNull.Value;
-        p[15].Value = (object?)row.ContentHash ?? DBNull.Value;
-        p[16].Value = (object?)row.CellsJson ?? DBNull.Value;
-        p[17].Value = (object?)row.ReasonsJson ?? DBNull.Value;
-        await _insert.ExecuteNonQueryAsync(cancellationToken);
+        var stmt = _insert!;
+        Check(SQLitePCL.raw.sqlite3_bind_int(stmt, 1, row.RowNumber));
+        BindText(1, row.RecordKey);
+        Check(SQLitePCL.raw.sqlite3_bind_text16(stmt, 3, row.Action.ToString().AsSpan()));
+        BindText(3, row.Kind);
+        BindText(4, row.CertType);
+        BindText(5, row.IdHash);
+        BindText(6, row.IdCipher);
+        BindText(7, row.IdMasked);
+        BindText(8, row.Name);
+        BindDate(9, row.BirthDate);
+        BindText(10, row.Sex);
+        BindText(11, row.CategoryCode);
+        BindDate(12, row.ActDate);
+        BindText(13, row.Severity);
+        BindText(14, row.FieldsJson);
+        BindText(15, row.ContentHash);
+        BindText(16, row.CellsJson);
+        BindText(17, row.ReasonsJson);
+        cancellationToken.ThrowIfCancellationRequested();
+        var done = SQLitePCL.raw.sqlite3_step(stmt);
+        var reset = SQLitePCL.raw.sqlite3_reset(stmt);
+        if (done != SQLitePCL.raw.SQLITE_DONE)
+        {
+            Check(done);
+            Check(reset);
+        }
+
+        // Parameters are numbered from 1; the index given is the column's position counted from 0.
+        void BindText(int column, string? value) => Check(value is null
+            ? SQLitePCL.raw.sqlite3_bind_null(stmt, column + 1)
+            : SQLitePCL.raw.sqlite3_bind_text16(stmt, column + 1, value.AsSpan()));
+
+        void BindDate(int column, DateOnly? value)
+        {
+            if (value is { } date)
+            {
+                Span<char> text = stackalloc char[10];
+                date.TryFormat(text, out _, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+                Check(SQLitePCL.raw.sqlite3_bind_text16(stmt, column + 1, text));
+            }
+            else
+            {
+                Check(SQLitePCL.raw.sqlite3_bind_null(stmt, column + 1));
+            }
+        }
 
         async ValueTask WriteText(string? value)
         {
@@ -532,10 +565,7 @@ public sealed class IntakeStore : IAsyncDisposable
             }
         }
 
-        if (_insert is not null)
-        {
-            await _insert.DisposeAsync();
-        }
+        _insert?.Dispose();
 
         if (_transaction is not null)
         {

@@ -41,7 +41,7 @@ internal static class IntakeCpuBench
             results["validate"] = watch.Elapsed.TotalSeconds;
             watch.Restart();
             var validators = new Dictionary<string, RecordValidator>(StringComparer.Ordinal);
-            var subjects = new HashSet<IntakeService.SubjectKey>();
+            var subjects = new HashSet<IntakeService.HashKey>();
             foreach (var row in rows)
             {
                 intake.Stage(row, 0, request, validators, subjects, today);

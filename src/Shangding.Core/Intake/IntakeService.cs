@@ -198,7 +198,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     private const int ChunkSize = 512;
 
     // Chunks waiting between the threads. Few: rows that wait long survive two collections and are then
-    // collected only by full ones (16 chunks: 110 full collections for a million rows; 4: 50-60, and the
+    // collected only by full ones (16 chunks: 110 full collections for a million rows; 4: 50-70, and the
     // 1M-row .csv stages 1-3 s faster).
     private const int Depth = 4;
 
@@ -225,7 +225,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             readWatch.Start();
             // Keyed by the SHA-256 of the record key, not the key: a million keys would otherwise stay alive as a
             // million strings for the whole batch, and every full garbage collection would walk them.
-            var firstRowOfKey = new Dictionary<SubjectKey, int>();
+            var firstRowOfKey = new Dictionary<HashKey, int>();
             var chunk = new List<(IntakeRow, int)>(ChunkSize);
             try
             {
@@ -236,7 +236,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                     var duplicateOf = 0;
                     if (RecordValidator.Clean(row.Get(IntakeColumns.RecordKey)) is { } key)
                     {
-                        ref var first = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(firstRowOfKey, SubjectKey.OfText(key), out var seen);
+                        ref var first = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(firstRowOfKey, HashKey.OfText(key), out var seen);
                         if (seen)
                         {
                             duplicateOf = first;
@@ -279,7 +279,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         var processor = Task.Run(async () =>
         {
             var validators = new Dictionary<string, RecordValidator>(StringComparer.Ordinal);
-            var subjects = new HashSet<SubjectKey>();
+            var subjects = new HashSet<HashKey>();
             try
             {
                 await foreach (var chunk in read.Reader.ReadAllAsync(token))
@@ -428,30 +428,30 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         public void Dispose() => _hash.Dispose();
     }
 
-    /// <summary>The 32 bytes of a subject's look-up hash, as a compact set key (a million subjects in a batch fit in tens of megabytes).</summary>
-    internal readonly record struct SubjectKey(ulong A, ulong B, ulong C, ulong D)
+    /// <summary>32 bytes of a hash (a subject's look-up hash, a record key's SHA-256) as a compact set key: a million in a batch fit in tens of megabytes.</summary>
+    internal readonly record struct HashKey(ulong A, ulong B, ulong C, ulong D)
     {
-        public static SubjectKey Of(string idHash)
+        public static HashKey Of(string idHash)
         {
             Span<byte> bytes = stackalloc byte[32];
             Convert.FromHexString(idHash, bytes, out _, out _);
-            return System.Runtime.InteropServices.MemoryMarshal.Read<SubjectKey>(bytes);
+            return System.Runtime.InteropServices.MemoryMarshal.Read<HashKey>(bytes);
         }
 
         /// <summary>The SHA-256 of a text's UTF-8 bytes.</summary>
-        public static SubjectKey OfText(string text)
+        public static HashKey OfText(string text)
         {
             Span<byte> hash = stackalloc byte[32];
             var length = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
             var utf8 = length <= 512 ? stackalloc byte[length] : new byte[length];
             var written = System.Text.Encoding.UTF8.GetBytes(text, utf8);
             System.Security.Cryptography.SHA256.HashData(utf8[..written], hash);
-            return System.Runtime.InteropServices.MemoryMarshal.Read<SubjectKey>(hash);
+            return System.Runtime.InteropServices.MemoryMarshal.Read<HashKey>(hash);
         }
     }
 
     internal StagedRow Stage(IntakeRow row, int duplicateOf, IntakeRequest request, Dictionary<string, RecordValidator> validators,
-        HashSet<SubjectKey> subjects, DateOnly today)
+        HashSet<HashKey> subjects, DateOnly today)
     {
         var categoryCode = request.CategoryCode ?? row.CategoryCode;
         var reasons = new List<IntakeReason>(row.Problems);
@@ -520,7 +520,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         // Only the first accepted row of a subject in the batch can create it: it alone carries what a new
         // subject needs (kind, encrypted and masked identifier, birth date, sex) — its id_cipher marks it.
         // Later rows of the same subject need only the look-up hash and the name (for the name check).
-        var first = subjects.Add(SubjectKey.Of(idHash));
+        var first = subjects.Add(HashKey.Of(idHash));
         return new StagedRow(
             row.RowNumber,
             record.RecordKey,

@@ -189,7 +189,7 @@ public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<We
         var water = citizen.Locator("tbody tr", new PageLocatorOptions { HasText = "市自来水公司" }).First;
         (await water.Locator("a[href^='/me/repairs?recordId=']").CountAsync()).ShouldBe(1); // a bad record in force can be repaired
         await water.Locator("a[href^='/me/disputes?recordId=']").ClickAsync();
-        await citizen.WaitForURLAsync("**/me/disputes?recordId=*");
+        await Sessions.ArriveAsync(server, citizen, "**/me/disputes?recordId=*");
         var recordId = long.Parse(citizen.Url.Split("recordId=")[1], CultureInfo.InvariantCulture);
         (await citizen.InputValueAsync("#RecordId")).ShouldBe(recordId.ToString(CultureInfo.InvariantCulture)); // the record is chosen already
         await ShootBoth(citizen, $"/me/disputes?recordId={recordId}", "dispute-form");
@@ -249,13 +249,13 @@ public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<We
         await page.GotoAsync(server.BaseUrl + "/");
         await page.ClickAsync("button.menu-toggle");
         await page.ClickAsync("a[href='/account/organisation']");
-        await page.WaitForURLAsync("**/account/organisation");
+        await Sessions.ArriveAsync(server, page, "**/account/organisation");
         await ShootAsIs(page, "journey-organisation-signin-zh");
         await page.FillAsync("#Name", Sessions.OrganisationName);
         await page.FillAsync("#Uscc", Sessions.OrganisationUscc.ToLowerInvariant()); // typed in lower case: normalised
         await page.FillAsync("#Code", "246810");
         await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync("**/me");
+        await Sessions.ArriveAsync(server, page, "**/me");
         (await page.InnerTextAsync("main")).ShouldContain("组织没有商鼎分");
         await ShootBoth(page, "/me", "organisation-me");
         await ShootBoth(page, "/me/records", "organisation-records");
@@ -263,7 +263,7 @@ public sealed class CrossModuleJourneyTests(WebServer server) : IClassFixture<We
         await page.GotoAsync(server.BaseUrl + "/me/records");
         var penalty = page.Locator("tbody tr", new PageLocatorOptions { HasText = "行政处罚" }).First;
         await penalty.Locator("a[href^='/me/disputes?recordId=']").ClickAsync();
-        await page.WaitForURLAsync("**/me/disputes?recordId=*");
+        await Sessions.ArriveAsync(server, page, "**/me/disputes?recordId=*");
         await page.FillAsync("#Reason", "罚款金额应为 1000 元，见处罚决定书第 2 页。");
         await page.SetInputFilesAsync("#files", new FilePayload { Name = "处罚决定书.png", MimeType = "image/png", Buffer = Sessions.TinyPng });
         await page.ClickAsync("form.entry-form button[type=submit]");

@@ -33,7 +33,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
         await page.FillAsync("#UserName", user);
         await page.FillAsync("#Password", DemoPassword);
         await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync("**" + landing);
+        await Sessions.ArriveAsync(server, page, "**" + landing);
     }
 
     private async Task ShootBothLanguages(IPage page, string url, string name, string viewport)
@@ -93,7 +93,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
             }
 
             await page.ClickAsync("form.lang button");
-            await page.WaitForURLAsync("**/catalog?*");
+            await Sessions.ArriveAsync(server, page, "**/catalog?*");
             (await page.GetAttributeAsync("html", "lang")).ShouldBe("en");
             await Shot(page, $"catalog-en-{name}");
             await page.GotoAsync(server.BaseUrl + "/");
@@ -182,7 +182,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
         await page.GotoAsync(server.BaseUrl + "/unit/upload/P-ARREARS-WATER");
         await page.SetInputFilesAsync("#Upload", new FilePayload { Name = "十一月欠费.xlsx", MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Buffer = file });
         await page.ClickAsync("#upload-form button[type=submit]");
-        await page.WaitForURLAsync("**/unit/batches/*");
+        await Sessions.ArriveAsync(server, page, "**/unit/batches/*");
         var reasons = await page.InnerTextAsync("main table");
         reasons.ShouldContain("BROWSER-2");
         reasons.ShouldContain("校验位");
@@ -202,7 +202,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
         await SignIn(page, "citizen", "/me");
         await Shot(page, "me-zh-desktop");
         await page.ClickAsync("main a[href='/me/score']");
-        await page.WaitForURLAsync("**/me/score");
+        await Sessions.ArriveAsync(server, page, "**/me/score");
         (await page.Locator("#score-value").CountAsync()).ShouldBe(0); // not opted in yet
         await Shot(page, "score-optin-zh-desktop");
 

@@ -47,12 +47,19 @@ internal static class Sessions
         return page;
     }
 
-    /// <summary>Waits for the page to reach <paramref name="url"/>; if it does not, says where it is, what it shows and what the server logged.</summary>
+    /// <summary>
+    /// Waits for the page to reach <paramref name="url"/> and show its main content; if it does not,
+    /// says where it is, what it shows and what the server logged. It waits for the navigation to
+    /// commit and then for the page's &lt;main&gt;, not for the <c>load</c> event: on a busy 2-core CI
+    /// machine Chromium has reported <c>load</c> more than 90 s late for a page that had long
+    /// finished (network idle), which failed the test while the page was already right there.
+    /// </summary>
     public static async Task ArriveAsync(WebServer server, IPage page, string url)
     {
         try
         {
-            await page.WaitForURLAsync(url);
+            await page.WaitForURLAsync(url, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+            await page.Locator("main").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         }
         catch (TimeoutException e)
         {

@@ -48,23 +48,39 @@ internal static class Sessions
     }
 
     /// <summary>
-    /// Waits for the page to reach <paramref name="url"/> and show its main content; if it does not,
-    /// says where it is, what it shows and what the server logged. It waits for the navigation to
-    /// commit and then for the page's &lt;main&gt;, not for the <c>load</c> event: on a busy 2-core CI
-    /// machine Chromium has reported <c>load</c> more than 90 s late for a page that had long
-    /// finished (network idle), which failed the test while the page was already right there.
+    /// Waits for the page to reach <paramref name="url"/> (a glob: <c>**</c> any text, <c>*</c> any text
+    /// without a slash) and show its &lt;main&gt;; if it does not, says where it is, what it shows and
+    /// what the server logged. It polls the address and the DOM instead of calling
+    /// <c>WaitForURLAsync</c>: after a form post and redirect, Playwright's wait for the frame's load
+    /// state (which <c>WaitForURLAsync</c> does even with <c>WaitUntil = Commit</c>) has hung for 90 s
+    /// on CI with the page already there and the network idle.
     /// </summary>
     public static async Task ArriveAsync(WebServer server, IPage page, string url)
     {
-        try
+        var pattern = GlobRegex(url);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
         {
-            await page.WaitForURLAsync(url, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
-            await page.Locator("main").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+            if (pattern.IsMatch(page.Url) && await page.Locator("main").CountAsync() > 0)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                var shown = await page.InnerTextAsync("body", new PageInnerTextOptions { Timeout = 5_000 });
+                throw new TimeoutException($"Never reached {url}; the page is {page.Url} and shows:\n{shown[..Math.Min(shown.Length, 1500)]}\nServer output:\n{server.RecentOutput()}");
+            }
+
+            await Task.Delay(100);
         }
-        catch (TimeoutException e)
-        {
-            var shown = await page.InnerTextAsync("body", new PageInnerTextOptions { Timeout = 5_000 });
-            throw new TimeoutException($"Never reached {url}; the page is {page.Url} and shows:\n{shown[..Math.Min(shown.Length, 1500)]}\nServer output:\n{server.RecentOutput()}", e);
-        }
+    }
+
+    /// <summary>The whole-address regex of a glob: <c>**</c> is any text, <c>*</c> any text without a slash, the rest literal.</summary>
+    internal static System.Text.RegularExpressions.Regex GlobRegex(string glob)
+    {
+        var parts = glob.Split("**");
+        var regex = string.Join(".*", parts.Select(p => string.Join("[^/]*", p.Split('*').Select(System.Text.RegularExpressions.Regex.Escape))));
+        return new System.Text.RegularExpressions.Regex("^" + regex + "$");
     }
 }

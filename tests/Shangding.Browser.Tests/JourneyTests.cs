@@ -9,8 +9,6 @@ namespace Shangding.Browser.Tests;
 /// </summary>
 public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
 {
-    private const string DemoPassword = "Shangding-demo-2026";
-
     private static readonly (string Name, int Width, int Height)[] Viewports = [("desktop", 1280, 900), ("phone", 390, 844)];
 
     private async Task<IPage> NewPage(int width, int height)
@@ -27,14 +25,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
 
     private static Task Shot(IPage page, string name) => Screenshots.Shot(page, name);
 
-    private async Task SignIn(IPage page, string user, string landing)
-    {
-        await page.GotoAsync(server.BaseUrl + "/account/signin");
-        await page.FillAsync("#UserName", user);
-        await page.FillAsync("#Password", DemoPassword);
-        await page.ClickAsync("main button[type=submit]");
-        await Sessions.ArriveAsync(server, page, "**" + landing);
-    }
+    private Task SignIn(IPage page, string user, string landing) => Sessions.SignInAsync(server, page, user, landing);
 
     private async Task ShootBothLanguages(IPage page, string url, string name, string viewport)
     {

@@ -7,18 +7,7 @@ public sealed class RemediesJourneyTests(WebServer server) : IClassFixture<WebSe
 {
     private static readonly (string Name, int Width, int Height)[] Viewports = [("desktop", 1280, 900), ("phone", 390, 844)];
 
-    private async Task<IPage> SignedIn(string user, int width, int height)
-    {
-        server.RequireBrowser();
-        var context = await server.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(server.BaseUrl + "/account/signin");
-        await page.FillAsync("#UserName", user);
-        await page.FillAsync("#Password", "Shangding-demo-2026");
-        await page.ClickAsync("main button[type=submit]");
-        await page.WaitForLoadStateAsync();
-        return page;
-    }
+    private Task<IPage> SignedIn(string user, string landing, int width, int height) => Sessions.Staff(server, user, landing, width, height);
 
     private static async Task VisitAsync(IPage page, string url, string heading, string shot, int width)
     {
@@ -35,13 +24,13 @@ public sealed class RemediesJourneyTests(WebServer server) : IClassFixture<WebSe
     {
         foreach (var (name, width, height) in Viewports)
         {
-            var op = await SignedIn("operator", width, height);
+            var op = await SignedIn("operator", "/operator", width, height);
             await VisitAsync(op, server.BaseUrl + "/operator/disputes", "异议处理", $"remedies-operator-disputes-{name}", width);
             await VisitAsync(op, server.BaseUrl + "/operator/repairs", "信用修复申请审核", $"remedies-operator-repairs-{name}", width);
             await VisitAsync(op, server.BaseUrl + "/inbox", "消息", $"remedies-inbox-{name}", width);
             await op.Context.CloseAsync();
 
-            var clerk = await SignedIn("civil", width, height);
+            var clerk = await SignedIn("civil", "/unit", width, height);
             await VisitAsync(clerk, server.BaseUrl + "/unit/disputes", "异议核查", $"remedies-unit-disputes-{name}", width);
             await VisitAsync(clerk, server.BaseUrl + "/unit/repairs", "信用修复申请审核", $"remedies-unit-repairs-{name}", width);
             await VisitAsync(clerk, server.BaseUrl + "/unit/self-reports?culture=en", "Self-reports to review", $"remedies-unit-self-reports-en-{name}", width);

@@ -36,15 +36,21 @@ internal static class Sessions
     }
 
     /// <summary>A staff or organisation account signed in with the demo password, on <paramref name="landing"/>.</summary>
-    public static async Task<IPage> Staff(WebServer server, string user, string landing)
+    public static async Task<IPage> Staff(WebServer server, string user, string landing, int width = 1280, int height = 900)
     {
-        var page = await NewPage(server);
+        var page = await NewPage(server, width, height);
+        await SignInAsync(server, page, user, landing);
+        return page;
+    }
+
+    /// <summary>Signs <paramref name="page"/> in as a staff or organisation account with the demo password and waits for <paramref name="landing"/>.</summary>
+    public static async Task SignInAsync(WebServer server, IPage page, string user, string landing)
+    {
         await page.GotoAsync(server.BaseUrl + "/account/signin");
         await page.FillAsync("#UserName", user);
         await page.FillAsync("#Password", DemoPassword);
         await page.ClickAsync("main button[type=submit]");
         await ArriveAsync(server, page, "**" + landing);
-        return page;
     }
 
     /// <summary>

@@ -197,7 +197,7 @@ public sealed class IntakeStore : IAsyncDisposable
         }
 
         var stmt = _insert!;
-        Check(SQLitePCL.raw.sqlite3_bind_int(stmt, 0 + 1, row.RowNumber));
+        Check(SQLitePCL.raw.sqlite3_bind_int(stmt, 1, row.RowNumber)); // column 0
         BindText(1, row.RecordKey);
         BindText(2, row.Action.ToString());
         BindText(3, row.Kind);

@@ -223,9 +223,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         var reader = Task.Run(() =>
         {
             readWatch.Start();
-            // Keyed by the SHA-256 of the record key, not the key: a million keys would otherwise stay alive as a
-            // million strings for the whole batch, and every full garbage collection would walk them.
-            var firstRowOfKey = new Dictionary<HashKey, int>();
+            var firstRowOfKey = new RecordKeyIndex();
             var chunk = new List<(IntakeRow, int)>(ChunkSize);
             try
             {
@@ -236,15 +234,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                     var duplicateOf = 0;
                     if (RecordValidator.Clean(row.Get(IntakeColumns.RecordKey)) is { } key)
                     {
-                        ref var first = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(firstRowOfKey, HashKey.OfText(key), out var seen);
-                        if (seen)
-                        {
-                            duplicateOf = first;
-                        }
-                        else
-                        {
-                            first = row.RowNumber;
-                        }
+                        duplicateOf = firstRowOfKey.FirstRowOf(key, row.RowNumber);
                     }
 
                     chunk.Add((row, duplicateOf));
@@ -428,7 +418,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         public void Dispose() => _hash.Dispose();
     }
 
-    /// <summary>32 bytes of a hash (a subject's look-up hash, a record key's SHA-256) as a compact set key: a million in a batch fit in tens of megabytes.</summary>
+    /// <summary>The 32 bytes of a subject's look-up hash as a compact set key: a million in a batch fit in tens of megabytes.</summary>
     internal readonly record struct HashKey(ulong A, ulong B, ulong C, ulong D)
     {
         public static HashKey Of(string idHash)
@@ -436,17 +426,6 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             Span<byte> bytes = stackalloc byte[32];
             Convert.FromHexString(idHash, bytes, out _, out _);
             return System.Runtime.InteropServices.MemoryMarshal.Read<HashKey>(bytes);
-        }
-
-        /// <summary>The SHA-256 of a text's UTF-8 bytes.</summary>
-        public static HashKey OfText(string text)
-        {
-            Span<byte> hash = stackalloc byte[32];
-            var length = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
-            var utf8 = length <= 512 ? stackalloc byte[length] : new byte[length];
-            var written = System.Text.Encoding.UTF8.GetBytes(text, utf8);
-            System.Security.Cryptography.SHA256.HashData(utf8[..written], hash);
-            return System.Runtime.InteropServices.MemoryMarshal.Read<HashKey>(hash);
         }
     }
 
@@ -525,7 +504,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             row.RowNumber,
             record.RecordKey,
             'U',
-            first ? subject.Kind.ToString() : null,
+            first ? (subject.Kind == SubjectKind.Person ? nameof(SubjectKind.Person) : subject.Kind.ToString()) : null,
             first ? subject.CertType : null,
             idHash,
             first ? protector.Encrypt(subject.NormalisedId) : null,

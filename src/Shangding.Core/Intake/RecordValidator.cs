@@ -430,7 +430,9 @@ public sealed partial class RecordValidator
         }
     }
 
-    private static string StripNumber(string raw) =>
+    private static readonly System.Buffers.SearchValues<char> NumberDecorations = System.Buffers.SearchValues.Create(",，¥￥元");
+
+    private static string StripNumber(string raw) => !raw.AsSpan().ContainsAny(NumberDecorations) ? raw.Trim() :
         raw.Replace(",", "", StringComparison.Ordinal).Replace("，", "", StringComparison.Ordinal)
             .Replace("¥", "", StringComparison.Ordinal).Replace("￥", "", StringComparison.Ordinal)
             .Replace("元", "", StringComparison.Ordinal).Trim();

@@ -50,8 +50,18 @@ public static class IdentifierNormaliser
         return builder.ToString();
     }
 
+    // Printable ASCII other than the space and lower-case letters: a value made only of these is canonical.
+    private static readonly System.Buffers.SearchValues<char> CanonicalAscii = System.Buffers.SearchValues.Create(
+        Enumerable.Range('!', '~' - '!' + 1).Select(c => (char)c).Where(c => c is < 'a' or > 'z').ToArray());
+
     private static bool IsCanonical(string raw)
     {
+        // The usual identifier (digits and capitals) is checked many characters at a time.
+        if (!raw.AsSpan().ContainsAnyExcept(CanonicalAscii))
+        {
+            return true;
+        }
+
         foreach (var c in raw)
         {
             if (c is >= 'a' and <= 'z' or >= '\uFF01' and <= '\uFF5E' || char.IsWhiteSpace(c) || IsInvisible(c))

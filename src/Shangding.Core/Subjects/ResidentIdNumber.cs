@@ -187,10 +187,17 @@ public sealed class ResidentIdNumber : IEquatable<ResidentIdNumber>
 
     private static IdError CheckBirthDateAndCheckDigit(string value, DateOnly today, out DateOnly birthDate)
     {
-        if (!DateOnly.TryParseExact(value.AsSpan(6, 8), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out birthDate))
+        // Positions 7-14 are digits (checked before): yyyyMMdd, read without the general date parser.
+        birthDate = default;
+        var year = Number(6, 4);
+        var month = Number(10, 2);
+        var day = Number(12, 2);
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
         {
             return IdError.InvalidBirthDate;
         }
+
+        birthDate = new DateOnly(year, month, day);
 
         if (birthDate < EarliestBirthDate)
         {
@@ -203,6 +210,17 @@ public sealed class ResidentIdNumber : IEquatable<ResidentIdNumber>
         }
 
         return ComputeCheckChar(value) == value[17] ? IdError.None : IdError.WrongCheckDigit;
+
+        int Number(int start, int count)
+        {
+            var number = 0;
+            for (var i = start; i < start + count; i++)
+            {
+                number = number * 10 + (value[i] - '0');
+            }
+
+            return number;
+        }
     }
 
     /// <summary>The masked number, e.g. <c>4101**********123X</c>; never the full number.</summary>

@@ -37,17 +37,23 @@ public static class RecordHistory
         var count = 0;
         long? first = null, last = null;
         var entry = new byte[EntryBytes];
-        await using (var select = connection.CreateCommand())
+        if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
         {
+            // SQLite (no SHA-256 of its own) joins each row's values into the bytes RowHash hashes (SqliteRowBytes), so
+            // the client hashes one blob a row instead of decoding eleven values into .NET strings and encoding them
+            // again. The rows are stepped on SQLite's own statement (the connection's handle, so inside the batch
+            // transaction) and each blob hashed where SQLite holds it: through the ADO.NET reader every row was an
+            // asynchronous read and two copies (a million rows: 2.6-2.9 s before, 2.0 s after, interleaved runs).
+            count = SqliteRowHashes(sqlite, $"SELECT id, {SqliteRowBytes} FROM record_changes WHERE {where} ORDER BY id", args, buffer,
+                ref first, ref last, cancellationToken);
+        }
+        else
+        {
+            await using var select = connection.CreateCommand();
             select.Transaction = transaction;
             // PostgreSQL hashes the rows itself (ServerRowHash, the same bytes RowHash hashes): a million-row batch
-            // sends back 24 bytes a row instead of the rows, and the client does not decode them. SQLite (no SHA-256
-            // of its own) joins each row's values into the bytes RowHash hashes (SqliteRowBytes), so the client
-            // hashes one blob a row instead of decoding eleven values into .NET strings and encoding them again.
-            var serverSide = provider == DatabaseProvider.Postgres;
-            select.CommandText = serverSide
-                ? $"SELECT id, {ServerRowHash} FROM record_changes WHERE {where} ORDER BY id"
-                : $"SELECT id, {SqliteRowBytes} FROM record_changes WHERE {where} ORDER BY id";
+            // sends back 24 bytes a row instead of the rows, and the client does not decode them.
+            select.CommandText = $"SELECT id, {ServerRowHash} FROM record_changes WHERE {where} ORDER BY id";
             select.CommandTimeout = 0;
             foreach (var (name, value) in args)
             {
@@ -58,8 +64,6 @@ public static class RecordHistory
             }
 
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            var rowBuffer = new byte[1024];
-            var full = new byte[32];
             while (await reader.ReadAsync(cancellationToken))
             {
                 var id = reader.GetInt64(0);
@@ -67,22 +71,7 @@ public static class RecordHistory
                 last = id;
                 count++;
                 BinaryPrimitives.WriteInt64BigEndian(entry, id);
-                if (serverSide)
-                {
-                    reader.GetBytes(1, 0, entry, 8, RowHashBytes);
-                }
-                else
-                {
-                    var length = (int)reader.GetBytes(1, 0, null, 0, 0);
-                    if (rowBuffer.Length < length)
-                    {
-                        rowBuffer = new byte[Math.Max(length, rowBuffer.Length * 2)];
-                    }
-
-                    reader.GetBytes(1, 0, rowBuffer, 0, length);
-                    SHA256.HashData(rowBuffer.AsSpan(0, length), full);
-                    full[..RowHashBytes].CopyTo(entry.AsSpan(8));
-                }
+                reader.GetBytes(1, 0, entry, 8, RowHashBytes);
                 buffer.Write(entry);
             }
         }
@@ -198,6 +187,70 @@ public static class RecordHistory
     /// time and JSON as the stored text), separated by U+001F, null as U+2400, as UTF-8. <c>audit verify</c>
     /// recomputes every row with <see cref="RowHash"/>, so a difference between the two shows as an altered row.
     /// </summary>
+    /// <summary>Steps a query of (id, row bytes) on SQLite and writes each row's seal entry; returns the number of rows.</summary>
+    private static int SqliteRowHashes(Microsoft.Data.Sqlite.SqliteConnection connection, string sql, IReadOnlyDictionary<string, object> args,
+        Stream entries, ref long? first, ref long? last, CancellationToken cancellationToken)
+    {
+        var handle = connection.Handle!;
+        Check(SQLitePCL.raw.sqlite3_prepare_v2(handle, sql, out var statement));
+        using (statement)
+        {
+            foreach (var (name, value) in args)
+            {
+                var index = SQLitePCL.raw.sqlite3_bind_parameter_index(statement, name);
+                if (index == 0)
+                {
+                    continue;
+                }
+
+                Check(value switch
+                {
+                    long number => SQLitePCL.raw.sqlite3_bind_int64(statement, index, number),
+                    int number => SQLitePCL.raw.sqlite3_bind_int64(statement, index, number),
+                    string text => SQLitePCL.raw.sqlite3_bind_text16(statement, index, text.AsSpan()),
+                    _ => throw new ArgumentException($"Parameter {name}: a {value.GetType().Name} is not bound here.", nameof(args)),
+                });
+            }
+
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            Span<byte> full = stackalloc byte[SHA256.HashSizeInBytes];
+            Span<byte> entry = stackalloc byte[EntryBytes];
+            var count = 0;
+            int step;
+            while ((step = SQLitePCL.raw.sqlite3_step(statement)) == SQLitePCL.raw.SQLITE_ROW)
+            {
+                if (++count % 16_384 == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                var id = SQLitePCL.raw.sqlite3_column_int64(statement, 0);
+                first ??= id;
+                last = id;
+                BinaryPrimitives.WriteInt64BigEndian(entry, id);
+                sha.AppendData(SQLitePCL.raw.sqlite3_column_blob(statement, 1));
+                sha.GetHashAndReset(full);
+                full[..RowHashBytes].CopyTo(entry[8..]);
+                entries.Write(entry);
+            }
+
+            if (step != SQLitePCL.raw.SQLITE_DONE)
+            {
+                Check(step);
+            }
+
+            return count;
+        }
+
+        void Check(int rc)
+        {
+            if (rc != SQLitePCL.raw.SQLITE_OK)
+            {
+                Microsoft.Data.Sqlite.SqliteException.ThrowExceptionForRC(rc, handle);
+            }
+        }
+    }
+
     internal const string SqliteRowBytes = """
         CAST(concat_ws(char(31), COALESCE(id, char(9216)), COALESCE(subject_id, char(9216)), COALESCE(record_id, char(9216)),
             COALESCE(version, char(9216)), COALESCE(action, char(9216)), COALESCE(channel, char(9216)), COALESCE(batch_id, char(9216)),

@@ -427,4 +427,57 @@ public sealed class IntakePipelineTests
         small.ShouldContain("7:Created:True:");
         small.ShouldContain("subjects:3");
     }
+
+    [Theory]
+    [AllEngines]
+    public async Task AFewRowsInMemory_StagedOnOneThread_GiveWhatThePipelineGives(DatabaseProvider provider)
+    {
+        // A list of up to IntakeService.SmallBatch rows is staged on the caller's thread; rows from a file (a lazy
+        // sequence) go through the three-thread pipeline. Outcomes, stored records and the audit digest must agree.
+        async Task<List<string>> RunAsync(bool asList)
+        {
+            await using var db = await TestDatabase.CreateAsync(provider);
+            var service = Service(db);
+            await service.RunAsync(Request(), [Row(3, "W-1", Alice), Row(4, "W-2", Bob, "李华")], null, Ct);
+            var withdraw = new Dictionary<string, string?> { ["record_key"] = "W-2", ["action"] = "撤回" };
+            IntakeRow[] rows =
+            [
+                Row(3, "W-1", Alice),                                     // unchanged
+                Row(4, "W-3", Alice, "王晓明"),                            // created, name differs
+                Row(5, "W-3", Bob, "李华"),                                // duplicate key of row 4
+                Row(6, "W-4", "110105194912310021", "孙七"),               // bad check digit
+                new IntakeRow(7, null, withdraw, ["W-2"]),                // withdrawn
+                Row(8, "W-5", TestPlatform.ResidentId(new DateOnly(2000, 1, 1), 789), "赵六"), // created with a new subject
+            ];
+            var second = await service.RunAsync(Request(), asList ? rows : OneByOne(rows), null, Ct);
+            await using var context = db.NewContext();
+            var records = await context.Records.AsNoTracking().OrderBy(r => r.RecordKey)
+                .Select(r => r.RecordKey + ":" + r.Status + ":v" + r.Version + ":s" + r.SubjectId).ToListAsync(Ct);
+            var digest = await context.AuditEntries.AsNoTracking().Where(e => e.Kind == "intake-batch" && e.RefId == second.BatchId)
+                .Select(e => e.ContentHash).SingleAsync(Ct);
+            return
+            [
+                .. second.Records.Select(r => $"{r.RowNumber}:{r.Outcome}:{r.NameConflict}:{string.Join("|", r.Reasons.Select(x => x.Code))}"),
+                .. records,
+                $"counts:{second.Created}/{second.Unchanged}/{second.Withdrawn}/{second.Rejected}",
+                $"digest:{digest}",
+            ];
+        }
+
+        // An iterator, not a collection: like a file's rows, it can only be read through.
+        static IEnumerable<IntakeRow> OneByOne(IntakeRow[] rows)
+        {
+            foreach (var row in rows)
+            {
+                yield return row;
+            }
+        }
+
+        var oneThread = await RunAsync(asList: true);
+        var pipeline = await RunAsync(asList: false);
+
+        pipeline.ShouldBe(oneThread);
+        oneThread.ShouldContain("counts:2/1/1/2");
+        oneThread.ShouldContain(line => line.StartsWith("5:Rejected:False:duplicate_key", StringComparison.Ordinal));
+    }
 }

@@ -182,11 +182,6 @@ public static class RecordHistory
             COALESCE(before::text, chr(9216)), COALESCE(after::text, chr(9216))), 'UTF8')) FROM 1 FOR 16)
         """;
 
-    /// <summary>
-    /// The bytes <see cref="RowHash"/> hashes, joined by SQLite: every value as its text (integers in decimal, the
-    /// time and JSON as the stored text), separated by U+001F, null as U+2400, as UTF-8. <c>audit verify</c>
-    /// recomputes every row with <see cref="RowHash"/>, so a difference between the two shows as an altered row.
-    /// </summary>
     /// <summary>Steps a query of (id, row bytes) on SQLite and writes each row's seal entry; returns the number of rows.</summary>
     private static int SqliteRowHashes(Microsoft.Data.Sqlite.SqliteConnection connection, string sql, IReadOnlyDictionary<string, object> args,
         Stream entries, ref long? first, ref long? last, CancellationToken cancellationToken)
@@ -251,6 +246,11 @@ public static class RecordHistory
         }
     }
 
+    /// <summary>
+    /// The bytes <see cref="RowHash"/> hashes, joined by SQLite: every value as its text (integers in decimal, the
+    /// time and JSON as the stored text), separated by U+001F, null as U+2400, as UTF-8. <c>audit verify</c>
+    /// recomputes every row with <see cref="RowHash"/>, so a difference between the two shows as an altered row.
+    /// </summary>
     internal const string SqliteRowBytes = """
         CAST(concat_ws(char(31), COALESCE(id, char(9216)), COALESCE(subject_id, char(9216)), COALESCE(record_id, char(9216)),
             COALESCE(version, char(9216)), COALESCE(action, char(9216)), COALESCE(channel, char(9216)), COALESCE(batch_id, char(9216)),

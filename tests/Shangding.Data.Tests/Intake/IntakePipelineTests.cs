@@ -480,4 +480,49 @@ public sealed class IntakePipelineTests
         oneThread.ShouldContain("counts:2/1/1/2");
         oneThread.ShouldContain(line => line.StartsWith("5:Rejected:False:duplicate_key", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task SmallSqliteBatches_ShareABackgroundCheckpoint_AndLeaveTheirConnectionsAsTheyFoundThem()
+    {
+        // A batch's Running row and its records commit without checkpointing; the log is copied into the database
+        // in the background once batches have committed IntakeStore.CheckpointRows rows. Until then the database
+        // file does not grow (its new pages are in the log); after that it does.
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var service = Service(db);
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Settings.ConnectionString).DataSource;
+        const int perBatch = 1_000;
+        var batches = IntakeStore.CheckpointRows / perBatch;
+        IntakeRow[] Batch(int index) => Enumerable.Range(0, perBatch)
+            .Select(i => Row(3 + i, $"W-{index}-{i}", TestPlatform.ResidentId(new DateOnly(1960, 1, 1).AddDays(index * perBatch + i), 100 + i % 800)))
+            .ToArray();
+
+        (await service.RunAsync(Request(results: false), Batch(0), null, Ct)).Created.ShouldBe(perBatch);
+        var sizeAfterFirst = new FileInfo(file).Length;
+        for (var index = 1; index < batches - 1; index++)
+        {
+            (await service.RunAsync(Request(results: false), Batch(index), null, Ct)).Created.ShouldBe(perBatch);
+        }
+
+        await Task.Delay(500, Ct);
+        new FileInfo(file).Length.ShouldBe(sizeAfterFirst, "no checkpoint before the threshold");
+
+        (await service.RunAsync(Request(results: false), Batch(batches - 1), null, Ct)).Created.ShouldBe(perBatch);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (new FileInfo(file).Length == sizeAfterFirst && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        new FileInfo(file).Length.ShouldBeGreaterThan(sizeAfterFirst, "the batch past the threshold starts a checkpoint");
+
+        // The pooled connections that wrote the batch rows and the batches have SQLite's defaults back.
+        await using var context = db.NewContext();
+        await context.Database.OpenConnectionAsync(Ct);
+        await using var command = context.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "PRAGMA synchronous";
+        Convert.ToInt64(await command.ExecuteScalarAsync(Ct)).ShouldBe(2); // FULL
+        command.CommandText = "PRAGMA wal_autocheckpoint";
+        Convert.ToInt64(await command.ExecuteScalarAsync(Ct)).ShouldBe(1000);
+        (await context.Records.CountAsync(Ct)).ShouldBe(batches * perBatch);
+    }
 }

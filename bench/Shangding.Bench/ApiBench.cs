@@ -22,7 +22,7 @@ namespace Shangding.Bench;
 internal static class ApiBench
 {
     public const int BatchSize = 1000;
-    private const int Clients = 2;
+    private static readonly int Clients = int.Parse(Environment.GetEnvironmentVariable("BENCH_CLIENTS") ?? "2");
 
     public static async Task<int> RunAsync(int records, DatabaseProvider provider, int warmUp)
     {

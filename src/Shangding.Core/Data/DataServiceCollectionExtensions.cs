@@ -20,7 +20,7 @@ public static class DataServiceCollectionExtensions
         switch (settings.Provider)
         {
             case DatabaseProvider.Sqlite:
-                options.UseSqlite(ForeignKeysOn(settings.ConnectionString));
+                options.UseSqlite(ForeignKeysOn(settings.ConnectionString)).AddInterceptors(SqliteBusyTimeout.Instance);
                 break;
             case DatabaseProvider.Postgres:
                 options.UseNpgsql(settings.ConnectionString);

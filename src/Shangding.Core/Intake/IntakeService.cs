@@ -104,34 +104,50 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         var prepareWatch = System.Diagnostics.Stopwatch.StartNew();
         var now = Now();
         var today = Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow());
-        long batchId;
-        long historyFrom;
-        await using (var context = DataServiceCollectionExtensions.CreateContext(settings))
+        if (request.IdempotencyKey is not null && await FindEarlierAsync(request, cancellationToken) is { } done)
         {
-            if (request.IdempotencyKey is not null)
-            {
-                var earlier = await context.IntakeBatches.AsNoTracking()
-                    .FirstOrDefaultAsync(b => b.UnitCode == request.UnitCode && b.IdempotencyKey == request.IdempotencyKey, cancellationToken);
-                if (earlier is not null)
-                {
-                    return Replay(earlier, request);
-                }
-            }
+            return Replay(done, request);
+        }
 
-            await EnsureUnitAsync(context, request.UnitCode, now, cancellationToken);
-            var batch = NewBatch(request, now);
-            context.IntakeBatches.Add(batch);
-            await SaveBatchRowAsync(context, cancellationToken);
-            batchId = batch.Id;
-            // History ids of this batch will come after every id that exists now (record_changes has no batch index).
-            historyFrom = await context.RecordChanges.MaxAsync(c => (long?)c.Id, cancellationToken) ?? 0;
+        // A file's batch row is written first, so its page shows the batch Running while it is read. A few rows
+        // already in memory (an API request, a form) are staged first: staging takes no lock, and on SQLite the
+        // batch row must wait for the write lock that another batch's merge holds. Staged before it, one API
+        // client's rows are validated while another's batch is merged.
+        var stageFirst = rows is IReadOnlyCollection<IntakeRow> { Count: <= SmallBatch };
+        long batchId = 0;
+        long historyFrom = 0;
+        var prepare = 0.0;
+        if (!stageFirst)
+        {
+            (batchId, historyFrom) = await CreateBatchRowAsync(request, now, cancellationToken);
+            prepare = prepareWatch.Elapsed.TotalSeconds;
         }
 
         try
         {
-            var prepare = prepareWatch.Elapsed.TotalSeconds;
             await using var store = await IntakeStore.BeginAsync(settings, cancellationToken);
             var (total, digest, busy) = await StageAllAsync(store, request, rows, today, progress, cancellationToken);
+            if (stageFirst)
+            {
+                prepareWatch.Restart();
+                try
+                {
+                    (batchId, historyFrom) = await CreateBatchRowAsync(request, now, cancellationToken);
+                }
+                catch (DbUpdateException) when (request.IdempotencyKey is not null)
+                {
+                    // The same request, sent again while this one was staged, got its row first: answer as it does.
+                    if (await FindEarlierAsync(request, CancellationToken.None) is { } earlier)
+                    {
+                        return Replay(earlier, request);
+                    }
+
+                    throw;
+                }
+
+                prepare = prepareWatch.Elapsed.TotalSeconds;
+            }
+
             var counts = await store.MergeAsync(batchId, request.UnitCode, request.Channel, request.Actor, now, cancellationToken);
             var resultsWatch = System.Diagnostics.Stopwatch.StartNew();
             var results = request.ReturnRecordResults ? await store.ReadResultsAsync(cancellationToken) : [];
@@ -180,13 +196,13 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             // bomb past its header): the clerk's file is refused, nothing of it stored, and the
             // batch says why. Not an error of the platform, so not thrown on.
             var reason = new IntakeReason("file_" + file.Reason, null, file.MessageZh, file.MessageEn);
-            await MarkFailedAsync(batchId, $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.");
+            batchId = await MarkFailedAsync(request, now, batchId, $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.");
             return new BatchResult(batchId, nameof(BatchStatus.Refused), 0, 0, 0, 0, 0, 0, 0, [reason], request.Warnings ?? [], []);
         }
         catch (Exception ex)
         {
             // The batch transaction was rolled back: nothing of the batch is stored. Say so on the batch.
-            await MarkFailedAsync(batchId, ex switch
+            await MarkFailedAsync(request, now, batchId, ex switch
             {
                 OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
@@ -585,11 +601,27 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                 .SetProperty(b => b.FinishedAt, now), cancellationToken);
     }
 
-    private async Task MarkFailedAsync(long batchId, string message)
+    /// <summary>
+    /// Says on the batch row that nothing was stored and why, and returns its id. A batch that failed before its
+    /// row was written (a few rows staged first) gets a refused row now, without its idempotency key, so the
+    /// caller can send it again under the same key.
+    /// </summary>
+    private async Task<long> MarkFailedAsync(IntakeRequest request, DateTime now, long batchId, string message)
     {
         try
         {
             await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+            if (batchId == 0)
+            {
+                var batch = NewBatch(request with { IdempotencyKey = null }, now);
+                batch.Status = BatchStatus.Refused;
+                batch.Message = message;
+                batch.FinishedAt = Now();
+                context.IntakeBatches.Add(batch);
+                await context.SaveChangesAsync(CancellationToken.None);
+                return batch.Id;
+            }
+
             await context.IntakeBatches.Where(b => b.Id == batchId && b.Status == BatchStatus.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Refused).SetProperty(b => b.Message, message).SetProperty(b => b.FinishedAt, Now()));
         }
@@ -597,6 +629,29 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         {
             // Best effort: a batch left Running is swept later by SweepInterruptedAsync.
         }
+
+        return batchId;
+    }
+
+    /// <summary>The unit's batch with the request's idempotency key, if there is one.</summary>
+    private async Task<IntakeBatch?> FindEarlierAsync(IntakeRequest request, CancellationToken cancellationToken)
+    {
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+        return await context.IntakeBatches.AsNoTracking()
+            .FirstOrDefaultAsync(b => b.UnitCode == request.UnitCode && b.IdempotencyKey == request.IdempotencyKey, cancellationToken);
+    }
+
+    /// <summary>Writes the batch's Running row; returns its id and the last history id before the batch.</summary>
+    private async Task<(long BatchId, long HistoryFrom)> CreateBatchRowAsync(IntakeRequest request, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+        await EnsureUnitAsync(context, request.UnitCode, now, cancellationToken);
+        var batch = NewBatch(request, now);
+        context.IntakeBatches.Add(batch);
+        await SaveBatchRowAsync(context, cancellationToken);
+        // History ids of this batch will come after every id that exists now (record_changes has no batch index).
+        var historyFrom = await context.RecordChanges.MaxAsync(c => (long?)c.Id, cancellationToken) ?? 0;
+        return (batch.Id, historyFrom);
     }
 
     /// <summary>

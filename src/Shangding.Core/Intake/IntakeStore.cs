@@ -105,7 +105,7 @@ public sealed class IntakeStore : IAsyncDisposable
         if (!IsPostgres)
         {
             // Staging tables go to temporary files, not memory: a million-row batch must not need gigabytes.
-            await ExecuteAsync("PRAGMA temp_store = FILE; PRAGMA cache_size = -65536;", cancellationToken);
+            await ExecuteAsync("PRAGMA temp_store = FILE; PRAGMA cache_size = -65536; " + SqliteBusyTimeout.Pragma, cancellationToken);
 
             // A big batch fills the write-ahead log with every page it touched; left to itself SQLite copies
             // them into the database (a checkpoint) inside the committing call. The batch's connection does
@@ -118,7 +118,14 @@ public sealed class IntakeStore : IAsyncDisposable
             await ExecuteAsync("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;", cancellationToken);
         }
 
-        _transaction = await _connection.BeginTransactionAsync(cancellationToken);
+        // On SQLite the rows are staged in a deferred transaction that touches only this connection's temporary
+        // tables, so it holds no lock on the database and other batches can merge meanwhile; the merge then
+        // takes the write lock in a transaction of its own (see MergeAsync). Microsoft.Data.Sqlite's default,
+        // BEGIN IMMEDIATE, held the write lock from the first staged row to the commit: an API batch waited for
+        // another one's validation as well as its merge.
+        _transaction = IsPostgres
+            ? await _connection.BeginTransactionAsync(cancellationToken)
+            : ((SqliteConnection)_connection).BeginTransaction(deferred: true);
         var json = IsPostgres ? "jsonb" : "TEXT";
         var date = IsPostgres ? "date" : "TEXT";
         var onCommit = IsPostgres ? " ON COMMIT DROP" : "";
@@ -327,6 +334,16 @@ public sealed class IntakeStore : IAsyncDisposable
         var json = IsPostgres ? "::jsonb" : "";
         // Where a classified row's data is (see StartAsync): d.fields, d.act_date, ...
         var (d, withData) = IsPostgres ? ("c", "") : ("st", "JOIN intake_stage st ON st.rowid = c.stage_row");
+
+        if (!IsPostgres)
+        {
+            // The staged rows are in temporary tables, which outlive the transaction on this connection and vanish
+            // with it. Everything the batch stores is written below, in one BEGIN IMMEDIATE transaction that waits
+            // (busy_timeout) for the write lock and reads the database only once it holds it.
+            await _transaction!.CommitAsync(cancellationToken);
+            await _transaction.DisposeAsync();
+            _transaction = ((SqliteConnection)_connection).BeginTransaction(deferred: false);
+        }
 
         Mark("stage");
         // The planner's estimates of a temporary table come from its size in pages until it is analysed; that is
@@ -587,7 +604,7 @@ public sealed class IntakeStore : IAsyncDisposable
                 await using var connection = new SqliteConnection(connectionString);
                 await connection.OpenAsync(CancellationToken.None);
                 await using var command = connection.CreateCommand();
-                command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                command.CommandText = SqliteBusyTimeout.Pragma + " PRAGMA wal_checkpoint(PASSIVE);";
                 await command.ExecuteNonQueryAsync(CancellationToken.None);
             }
             catch (SqliteException)

@@ -490,6 +490,16 @@ public sealed class IntakePipelineTests
         await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         var service = Service(db);
         var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Settings.ConnectionString).DataSource;
+        // Other tests clear every connection pool when they finish; the last connection to a database to close
+        // checkpoints it. One connection kept open outside the pool keeps that from moving the file's size.
+        await using var keepOpen = new Microsoft.Data.Sqlite.SqliteConnection(
+            new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Settings.ConnectionString) { Pooling = false }.ToString());
+        await keepOpen.OpenAsync(Ct);
+        await using (var read = keepOpen.CreateCommand())
+        {
+            read.CommandText = "SELECT count(*) FROM units"; // opens the log and its shared memory
+            await read.ExecuteScalarAsync(Ct);
+        }
         const int perBatch = 1_000;
         var batches = IntakeStore.CheckpointRows / perBatch;
         IntakeRow[] Batch(int index) => Enumerable.Range(0, perBatch)
@@ -524,5 +534,38 @@ public sealed class IntakePipelineTests
         command.CommandText = "PRAGMA wal_autocheckpoint";
         Convert.ToInt64(await command.ExecuteScalarAsync(Ct)).ShouldBe(1000);
         (await context.Records.CountAsync(Ct)).ShouldBe(batches * perBatch);
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task ABatchStillBeingRead_DoesNotHoldUpAnotherBatch(DatabaseProvider provider)
+    {
+        // A file is read, validated and staged before anything of it is stored; meanwhile an API batch must be able
+        // to commit. (On SQLite the staging once ran inside a BEGIN IMMEDIATE transaction that held the write lock
+        // from the first row: the second batch waited for the whole file.)
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IEnumerable<IntakeRow> SlowFile()
+        {
+            yield return Row(3, "W-1", Alice);
+            reading.SetResult();
+            release.Task.Wait(TimeSpan.FromSeconds(60));
+            yield return Row(4, "W-2", Bob, "李华");
+        }
+
+        var file = Task.Run(() => service.RunAsync(Request(), SlowFile(), null, Ct), Ct);
+        await reading.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var other = TestPlatform.ResidentId(new DateOnly(2000, 1, 1), 789);
+        var api = await service.RunAsync(Request(IntakeChannels.Api), [Row(0, "W-9", other, "赵六")], null, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        release.SetResult();
+        var fromFile = await file;
+
+        (api.Status, api.Created).ShouldBe(("Committed", 1));
+        (fromFile.Status, fromFile.Created).ShouldBe(("Committed", 2));
+        await using var context = db.NewContext();
+        (await context.Records.CountAsync(Ct)).ShouldBe(3);
+        (await context.IntakeBatches.Select(b => b.Id).ToListAsync(Ct)).Count.ShouldBe(2);
     }
 }

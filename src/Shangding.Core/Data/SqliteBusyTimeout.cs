@@ -11,8 +11,6 @@ namespace Shangding.Core.Data;
 /// </summary>
 public sealed class SqliteBusyTimeout : DbConnectionInterceptor
 {
-    public const int Milliseconds = 30_000;
-
     public const string Pragma = "PRAGMA busy_timeout = 30000;";
 
     public static readonly SqliteBusyTimeout Instance = new();

@@ -656,13 +656,12 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     }
 
     /// <summary>
-    /// Commits the new batch's Running row. On SQLite neither waiting for the disk nor checkpointing: with the
-    /// defaults (<c>synchronous = FULL</c>, <c>wal_autocheckpoint = 1000</c>) this one-row commit found the
-    /// write-ahead log of the previous batches past 1,000 pages and copied all of it into the database, with
-    /// fsyncs, inside the request: 12–18 ms of a 1,000-record API batch, a seventh of it. The batches' own
-    /// checkpoint runs in the background (<see cref="IntakeStore.CommitAsync"/>). The row needs no fsync of its own:
-    /// the batch commits later in the same log, and a power loss keeps a prefix of the log, so it can lose the
-    /// row only together with the batch. The connection's settings are put back before it is pooled.
+    /// Commits the new batch's Running row; on SQLite with the batch's relaxed settings. With the defaults
+    /// (<c>synchronous = FULL</c>, <c>wal_autocheckpoint = 1000</c>) this one-row commit found the write-ahead log
+    /// of the previous batches past 1,000 pages and copied all of it into the database, with fsyncs, inside the
+    /// request: 12–18 ms of a 1,000-record API batch, a seventh of it. The row needs no fsync of its own: the batch
+    /// commits later in the same log, and a power loss keeps a prefix of the log, so it can lose the row only
+    /// together with the batch.
     /// </summary>
     private async Task SaveBatchRowAsync(ShangdingDbContext context, CancellationToken cancellationToken)
     {
@@ -673,25 +672,17 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
 
         await context.Database.OpenConnectionAsync(cancellationToken);
+        var connection = context.Database.GetDbConnection();
         try
         {
-            var connection = context.Database.GetDbConnection();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous";
-            var synchronous = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-            command.CommandText = "PRAGMA wal_autocheckpoint";
-            var autoCheckpoint = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-            command.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;";
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            var pragmas = await SqliteBatchPragmas.RelaxAsync(connection, cancellationToken);
             try
             {
                 await context.SaveChangesAsync(cancellationToken);
             }
             finally
             {
-                command.CommandText = string.Create(CultureInfo.InvariantCulture,
-                    $"PRAGMA synchronous = {synchronous}; PRAGMA wal_autocheckpoint = {autoCheckpoint};");
-                await command.ExecuteNonQueryAsync(CancellationToken.None);
+                await pragmas.RestoreAsync(connection);
             }
         }
         finally

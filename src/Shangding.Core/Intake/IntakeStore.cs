@@ -29,7 +29,7 @@ public sealed class IntakeStore : IAsyncDisposable
     private NpgsqlBinaryImporter? _copy;
     private SQLitePCL.sqlite3_stmt? _insert;
     private byte[] _utf8 = new byte[4096];
-    private (long Synchronous, long AutoCheckpoint)? _sqlitePragmas;
+    private SqliteBatchPragmas? _sqlitePragmas;
     private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
     private readonly List<KeyValuePair<string, double>> _timings = [];
 
@@ -110,12 +110,8 @@ public sealed class IntakeStore : IAsyncDisposable
             // A big batch fills the write-ahead log with every page it touched; left to itself SQLite copies
             // them into the database (a checkpoint) inside the committing call. The batch's connection does
             // not checkpoint: after the commit a separate connection does it in the background (once batches
-            // have committed CheckpointRows rows since the last one), so the request does not wait for it. WAL with synchronous = NORMAL stays consistent after a crash, and
-            // a committed batch survives a crash of the process (only a power loss right after the commit
-            // could lose it). Both settings are put back before the pooled connection is reused.
-            _sqlitePragmas = (Convert.ToInt64(await ScalarAsync("PRAGMA synchronous", cancellationToken), CultureInfo.InvariantCulture),
-                Convert.ToInt64(await ScalarAsync("PRAGMA wal_autocheckpoint", cancellationToken), CultureInfo.InvariantCulture));
-            await ExecuteAsync("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;", cancellationToken);
+            // have committed CheckpointRows rows since the last one), so the request does not wait for it.
+            _sqlitePragmas = await SqliteBatchPragmas.RelaxAsync(_connection, cancellationToken);
         }
 
         // On SQLite the rows are staged in a deferred transaction that touches only this connection's temporary
@@ -653,8 +649,7 @@ public sealed class IntakeStore : IAsyncDisposable
         {
             try
             {
-                await ExecuteAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"PRAGMA synchronous = {pragmas.Synchronous}; PRAGMA wal_autocheckpoint = {pragmas.AutoCheckpoint};"), CancellationToken.None);
+                await pragmas.RestoreAsync(_connection);
             }
             catch (SqliteException)
             {

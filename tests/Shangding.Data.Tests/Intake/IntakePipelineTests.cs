@@ -568,4 +568,48 @@ public sealed class IntakePipelineTests
         (await context.Records.CountAsync(Ct)).ShouldBe(3);
         (await context.IntakeBatches.Select(b => b.Id).ToListAsync(Ct)).Count.ShouldBe(2);
     }
+
+    [Fact]
+    public async Task TheSameIdempotencyKey_SentAgainWhileTheFirstIsStaged_IsAnsweredByTheOneThatStoredFirst()
+    {
+        // On SQLite a request's few rows are staged before its batch row is written. Two requests with one key:
+        // the one held up while staging finds the other's row when it writes its own, and answers as a replay.
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var service = Service(db);
+        var held = new HeldRows([Row(3, "W-1", Alice)]);
+        var first = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api, key: "K-1"), held, null, Ct), Ct);
+        await held.Reading.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var second = await service.RunAsync(Request(IntakeChannels.Api, key: "K-1"), [Row(3, "W-1", Alice)], null, Ct);
+        held.Release.SetResult();
+        var replayed = await first;
+
+        (second.Status, second.Created).ShouldBe(("Committed", 1));
+        (replayed.BatchId, replayed.Created).ShouldBe((second.BatchId, 1));
+        replayed.Warnings.ShouldContain(w => w.Contains("K-1", StringComparison.Ordinal));
+        await using var context = db.NewContext();
+        (await context.Records.CountAsync(Ct)).ShouldBe(1);
+        (await context.IntakeBatches.CountAsync(Ct)).ShouldBe(1);
+    }
+
+    /// <summary>Rows in memory (so staged on one thread, before the batch row) that stop after the first until released.</summary>
+    private sealed class HeldRows(IReadOnlyList<IntakeRow> rows) : IReadOnlyCollection<IntakeRow>
+    {
+        public TaskCompletionSource Reading { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Count => rows.Count;
+
+        public IEnumerator<IntakeRow> GetEnumerator()
+        {
+            foreach (var row in rows)
+            {
+                yield return row;
+                Reading.TrySetResult();
+                Release.Task.Wait(TimeSpan.FromSeconds(60));
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

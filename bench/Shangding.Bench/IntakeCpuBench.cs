@@ -52,7 +52,7 @@ internal static class IntakeCpuBench
             var hashes = new List<string>(records.Count);
             foreach (var r in records)
             {
-                hashes.Add(protector.LookupHash(r.Subject!.NormalisedId));
+                hashes.Add(protector.ContentKey(r.Subject!.NormalisedId));
             }
 
             results["lookup-hash"] = watch.Elapsed.TotalSeconds;

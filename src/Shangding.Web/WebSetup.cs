@@ -129,7 +129,7 @@ public static class WebSetup
             }
 
             await DemoAccounts.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), app.Lifetime.ApplicationStopping);
-            await DemoCitizen.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), scope.ServiceProvider.GetRequiredService<TimeProvider>(), app.Lifetime.ApplicationStopping);
+            await DemoCitizen.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), scope.ServiceProvider.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>(), scope.ServiceProvider.GetRequiredService<TimeProvider>(), app.Lifetime.ApplicationStopping);
             await AccessDemo.EnsureAsync(scope.ServiceProvider, context, app.Lifetime.ApplicationStopping);
         }
     }

@@ -10,7 +10,9 @@ public static class TestPlatform
 
     public static CatalogDefinition Catalog => LazyCatalog.Value;
 
-    public static IdentityProtector Protector { get; } = new(IdentityProtectionKeys.Generate());
+    public static IdentityProtectionKeys Keys { get; } = IdentityProtectionKeys.Generate();
+
+    public static IdentityProtector Protector { get; } = new(Keys);
 
     /// <summary>A valid resident ID number born on the given date with the given 3-digit sequence (Zhengzhou Jinshui district).</summary>
     public static string ResidentId(DateOnly birth, int sequence, string region = "410105")

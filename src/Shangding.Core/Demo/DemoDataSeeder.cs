@@ -75,18 +75,19 @@ public sealed class DemoDataSeeder(CatalogDefinition catalog, IdentityProtector 
 
         var records = new List<CreditRecord>();
         var key = 0;
-        foreach (var (subject, _) in subjects)
+        foreach (var (subject, idNumber) in subjects)
         {
+            var contentKey = protector.ContentKey(idNumber);
             // Most people have a few good records; about one in five has a bad one.
             var goodCount = random.Next(0, 4);
             for (var i = 0; i < goodCount && good.Count > 0; i++)
             {
-                records.Add(NewRecord(good[random.Next(good.Count)], subject, ++key, random, faker, today, now));
+                records.Add(NewRecord(good[random.Next(good.Count)], subject, contentKey, ++key, random, faker, today, now));
             }
 
             if (random.NextDouble() < 0.2 && bad.Count > 0)
             {
-                records.Add(NewRecord(bad[random.Next(bad.Count)], subject, ++key, random, faker, today, now));
+                records.Add(NewRecord(bad[random.Next(bad.Count)], subject, contentKey, ++key, random, faker, today, now));
             }
         }
 
@@ -155,7 +156,7 @@ public sealed class DemoDataSeeder(CatalogDefinition catalog, IdentityProtector 
         await context.SaveChangesAsync(cancellationToken);
     }
 
-    private static CreditRecord NewRecord(Category category, Subject subject, int key, Random random, Faker faker, DateOnly today, DateTime now)
+    private static CreditRecord NewRecord(Category category, Subject subject, string contentKey, int key, Random random, Faker faker, DateOnly today, DateTime now)
     {
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         DateOnly? actDate = null;
@@ -203,7 +204,7 @@ public sealed class DemoDataSeeder(CatalogDefinition catalog, IdentityProtector 
             Severity = category.Severity?.ToString(),
             Status = RecordStatus.InForce,
             FieldsJson = fields,
-            ContentHash = RecordContent.Hash(category.Code, subject.IdHash, actDate, fields),
+            ContentHash = RecordContent.Hash(category.Code, contentKey, actDate, fields),
             Version = 1,
             CreatedAt = now,
             UpdatedAt = now,

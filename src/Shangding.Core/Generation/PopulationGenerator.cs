@@ -236,13 +236,13 @@ public sealed class PopulationGenerator(CatalogDefinition catalog, IdentityProte
                 continue;
             }
 
-            var idHash = protector.LookupHash(identity.IdNumber());
+            var contentKey = protector.ContentKey(identity.IdNumber());
             for (var k = 0; k < drawn.Count; k++)
             {
                 var record = drawn[k];
                 var json = RecordContent.ToJson(record.Fields);
                 rows.Add(new RecordRow(i + 1, record, string.Create(CultureInfo.InvariantCulture, $"GEN-{i + 1:0000000}-{k + 1:00}"), json,
-                    RecordContent.Hash(record.Category.Code, idHash, record.ActDate, json)));
+                    RecordContent.Hash(record.Category.Code, contentKey, record.ActDate, json)));
             }
         }
 

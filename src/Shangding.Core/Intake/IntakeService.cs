@@ -474,12 +474,12 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         public void Dispose() => _hash.Dispose();
     }
 
-    /// <summary>The 32 bytes of a subject's look-up hash as a compact set key: a million in a batch fit in tens of megabytes.</summary>
-    internal readonly record struct HashKey(ulong A, ulong B, ulong C, ulong D)
+    /// <summary>The 16 bytes of a subject's look-up key as a compact set key: a million in a batch fit in tens of megabytes.</summary>
+    internal readonly record struct HashKey(ulong A, ulong B)
     {
         public static HashKey Of(string idHash)
         {
-            Span<byte> bytes = stackalloc byte[32];
+            Span<byte> bytes = stackalloc byte[16];
             Convert.FromHexString(idHash, bytes, out _, out _);
             return System.Runtime.InteropServices.MemoryMarshal.Read<HashKey>(bytes);
         }
@@ -549,7 +549,8 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
 
         var subject = record.Subject!;
-        var idHash = protector.LookupHash(subject.NormalisedId);
+        var contentKey = protector.ContentKey(subject.NormalisedId);
+        var idHash = IdentityProtector.SubjectKeyOf(contentKey);
         var fieldsJson = RecordContent.ToJson(record.Fields);
 
         // Only the first accepted row of a subject in the batch can create it: it alone carries what a new
@@ -572,7 +573,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             record.ActDate,
             record.Severity,
             fieldsJson,
-            RecordContent.Hash(record.CategoryCode, idHash, record.ActDate, fieldsJson),
+            RecordContent.Hash(record.CategoryCode, contentKey, record.ActDate, fieldsJson),
             // Accepted rows keep no copy of their cells; one refused at merge time (its key already used by
             // another category) comes back in the rejects file with its key and reason.
             null,

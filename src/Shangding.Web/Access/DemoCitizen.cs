@@ -5,6 +5,7 @@ using Shangding.Core.Access;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Intake;
+using Shangding.Core.Subjects;
 
 namespace Shangding.Web.Access;
 
@@ -18,7 +19,7 @@ public static class DemoCitizen
 {
     public const string UserName = "citizen";
 
-    public static async Task EnsureAsync(ShangdingDbContext context, AccountService accounts, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task EnsureAsync(ShangdingDbContext context, AccountService accounts, IdentityProtector protector, TimeProvider clock, CancellationToken cancellationToken)
     {
 #pragma warning disable CA1862 // lower() is what the unique index covers
         if (await context.Accounts.AnyAsync(a => a.UserName.ToLower() == UserName, cancellationToken))
@@ -39,18 +40,19 @@ public static class DemoCitizen
             return;
         }
 
+        var contentKey = protector.ContentKey(protector.Decrypt(subject.IdCipher));
         string Day(int daysAgo) => today.AddDays(-daysAgo).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var records = new List<CreditRecord>
         {
-            Record(subject, "P-VOLUNTEER", "CIVILISATION-OFFICE", 240, today, now, new Dictionary<string, object?>
+            Record(subject, contentKey, "P-VOLUNTEER", "CIVILISATION-OFFICE", 240, today, now, new Dictionary<string, object?>
             {
                 ["rated_on"] = Day(240), ["rating_body"] = "市文明办", ["honour_level"] = "市级",
             }),
-            Record(subject, "P-BLOOD-DONATION", "HEALTH-COMMISSION", 150, today, now, new Dictionary<string, object?>
+            Record(subject, contentKey, "P-BLOOD-DONATION", "HEALTH-COMMISSION", 150, today, now, new Dictionary<string, object?>
             {
                 ["donation_place"] = "郑州市中心血站", ["donated_on"] = Day(150), ["issuing_body"] = "郑州市中心血站", ["donation_count"] = 2,
             }),
-            Record(subject, "P-ARREARS-WATER", "WATER-SUPPLY", 40, today, now, new Dictionary<string, object?>
+            Record(subject, contentKey, "P-ARREARS-WATER", "WATER-SUPPLY", 40, today, now, new Dictionary<string, object?>
             {
                 ["customer_address"] = "郑州市金水区经三路 12 号", ["arrears_from"] = Day(400), ["arrears_counted_to"] = Day(60),
                 ["arrears_quantity"] = 96, ["arrears_amount"] = 820.5m, ["determining_body"] = "市自来水公司", ["determined_on"] = Day(40),
@@ -76,7 +78,7 @@ public static class DemoCitizen
         await accounts.CreateAsync(context, UserName, subject.Name, Roles.Citizen, DemoAccounts.Password, null, subject.Id, cancellationToken);
     }
 
-    private static CreditRecord Record(Subject subject, string category, string unit, int daysAgo, DateOnly today, DateTime now, Dictionary<string, object?> values)
+    private static CreditRecord Record(Subject subject, string contentKey, string category, string unit, int daysAgo, DateOnly today, DateTime now, Dictionary<string, object?> values)
     {
         var fields = RecordContent.ToJson(values);
         var actDate = today.AddDays(-daysAgo);
@@ -90,7 +92,7 @@ public static class DemoCitizen
             Severity = category == "P-ARREARS-WATER" ? nameof(Severity.General) : null,
             Status = RecordStatus.InForce,
             FieldsJson = fields,
-            ContentHash = RecordContent.Hash(category, subject.IdHash, actDate, fields),
+            ContentHash = RecordContent.Hash(category, contentKey, actDate, fields),
             Version = 1,
             CreatedAt = now,
             UpdatedAt = now,

@@ -64,8 +64,8 @@ public sealed class IdentityProtectorTests
         var hash = _protector.LookupHash(Id);
         hash.ShouldBe(_protector.LookupHash(Id));
         hash.ShouldBe(new IdentityProtector(Keys(1, 2)).LookupHash(Id));
-        hash.Length.ShouldBe(64);
-        hash.ShouldMatch("^[0-9a-f]{64}$");
+        hash.Length.ShouldBe(IdentityProtector.LookupKeyLength);
+        hash.ShouldMatch("^[0-9a-f]{32}$");
 
         new IdentityProtector(Keys(1, 7)).LookupHash(Id).ShouldNotBe(hash);
         new IdentityProtector(Keys(5, 2)).LookupHash(Id).ShouldBe(hash);
@@ -73,12 +73,16 @@ public sealed class IdentityProtectorTests
     }
 
     [Fact]
-    public void LookupHash_IsTheKeyedHmacOfTheNormalisedIdentifier()
+    public void ContentKey_IsTheKeyedHmacOfTheNormalisedIdentifier_AndTheLookupKeyItsFirst128Bits()
     {
         var keys = Keys(1, 2);
-        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(keys.HashKey.ToArray(), System.Text.Encoding.UTF8.GetBytes(Id)));
-        _protector.LookupHash(Id).ShouldBe(expected);
-        _protector.LookupHash(" 110105 19491231002x").ShouldBe(expected);
+        var mac = HMACSHA256.HashData(keys.HashKey.ToArray(), System.Text.Encoding.UTF8.GetBytes(Id));
+        var expected = Convert.ToHexStringLower(mac);
+        _protector.ContentKey(Id).ShouldBe(expected);
+        _protector.ContentKey(" 110105 19491231002x").ShouldBe(expected);
+        _protector.LookupHash(Id).ShouldBe(Convert.ToHexStringLower(mac.AsSpan(0, 16)));
+        _protector.LookupHash(" 110105 19491231002x").ShouldBe(_protector.LookupHash(Id));
+        IdentityProtector.SubjectKeyOf(expected).ShouldBe(_protector.LookupHash(Id));
     }
 
     [Fact]

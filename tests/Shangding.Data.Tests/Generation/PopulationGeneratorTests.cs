@@ -78,7 +78,7 @@ public sealed class PopulationGeneratorTests
             System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(intakeJson), System.Text.Json.Nodes.JsonNode.Parse(r.FieldsJson)).ShouldBeTrue(r.FieldsJson);
             result.Record.ActDate.ShouldBe(r.ActDate);
             result.Record.Severity.ShouldBe(r.Severity);
-            r.ContentHash.ShouldBe(Shangding.Core.Intake.RecordContent.Hash(r.CategoryCode, subject.IdHash, r.ActDate, intakeJson));
+            r.ContentHash.ShouldBe(Shangding.Core.Intake.RecordContent.Hash(r.CategoryCode, TestPlatform.Protector.ContentKey(TestPlatform.Protector.Decrypt(subject.IdCipher)), r.ActDate, intakeJson));
             r.ActDate!.Value.ShouldBeLessThanOrEqualTo(today);
         }
 

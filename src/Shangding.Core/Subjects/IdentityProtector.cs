@@ -128,7 +128,7 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
     /// the first 128 bits of <see cref="ContentKey"/>, as 32 lowercase hex characters. A keyed hash of
     /// 128 bits cannot collide by chance among any realistic number of subjects (about 10⁻²¹ for a
     /// billion), and half the key length made the unique index that every intake batch inserts into
-    /// markedly cheaper (1M new subjects: 10.5 → 6.8 s in PostgreSQL).
+    /// cheaper (a million-row SQLite import: new subjects 5.5 → 3.6 s, classification 5.4 → 3.4 s).
     /// </summary>
     public string LookupHash(string normalisedId) => SubjectKeyOf(ContentKey(normalisedId));
 
@@ -136,7 +136,7 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
     public static string SubjectKeyOf(string contentKey)
     {
         ArgumentNullException.ThrowIfNull(contentKey);
-        return contentKey.Length == LookupKeyLength ? contentKey : contentKey[..LookupKeyLength];
+        return contentKey[..LookupKeyLength];
     }
 
     /// <summary>

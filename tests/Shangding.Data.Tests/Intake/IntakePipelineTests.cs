@@ -612,4 +612,59 @@ public sealed class IntakePipelineTests
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
+
+    /// <summary>The whole HMAC-SHA256 of an identifier: what subjects were keyed by before migration 0018.</summary>
+    private static string FullHmac(string id) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(TestPlatform.Keys.HashKey.ToArray(), System.Text.Encoding.UTF8.GetBytes(id)));
+
+    [Theory]
+    [AllEngines]
+    public async Task SubjectsKeyedByTheFullHmac_AreFoundAfterMigration0018_AndTheirRecordsSentAgainAreUnchanged(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        var request = Request();
+        IntakeRow[] rows = [Row(3, "W-1", Alice), Row(4, "W-2", Bob, "李华")];
+        (await service.RunAsync(request, rows, null, Ct)).Created.ShouldBe(2);
+
+        // Content hashes are what every earlier version wrote: the full HMAC as the subject's part.
+        await using (var context = db.NewContext())
+        {
+            var record = await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-1", Ct);
+            var json = RecordContent.ToJson(new RecordValidator(TestPlatform.Catalog.Find(Water)!, new DateOnly(2026, 3, 16))
+                .Validate(rows[0]).Record!.Fields);
+            record.ContentHash.ShouldBe(RecordContent.Hash(Water, FullHmac(Alice), record.ActDate, json));
+            (await context.Subjects.AsNoTracking().Select(s => s.IdHash).ToListAsync(Ct)).ShouldAllBe(h => h.Length == 32);
+        }
+
+        // Put the database back as it was before 0018: subjects keyed by the full HMAC, 0018 not applied.
+        await using (var context = db.NewContext())
+        {
+            foreach (var id in new[] { Alice, Bob })
+            {
+                var key = TestPlatform.Protector.LookupHash(id);
+                var subject = await context.Subjects.SingleAsync(s => s.IdHash == key, Ct);
+                subject.IdHash = FullHmac(id);
+            }
+
+            await context.SaveChangesAsync(Ct);
+            (await context.Database.ExecuteSqlRawAsync("DELETE FROM schema_migrations WHERE version = '0018'", Ct)).ShouldBe(1);
+        }
+
+        (await new SchemaMigrator(db.Settings).MigrateAsync(Ct)).NewlyApplied.ShouldBe(["0018"]);
+
+        await using (var context = db.NewContext())
+        {
+            var aliceKey = TestPlatform.Protector.LookupHash(Alice);
+            (await context.Subjects.AsNoTracking().SingleAsync(s => s.IdHash == aliceKey, Ct)).Name.ShouldBe("王小明");
+        }
+
+        var again = await service.RunAsync(request, rows, null, Ct);
+        (again.Created, again.Updated, again.Unchanged, again.Rejected).ShouldBe((0, 0, 2, 0));
+        await using (var context = db.NewContext())
+        {
+            (await context.Subjects.CountAsync(Ct)).ShouldBe(2);
+            (await context.RecordChanges.CountAsync(Ct)).ShouldBe(2);
+        }
+    }
 }

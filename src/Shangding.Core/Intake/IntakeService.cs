@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Audit;
 using Shangding.Core.Catalog;
@@ -110,13 +111,15 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
 
         // A file's batch row is written first, so its page shows the batch Running while it is read. On SQLite a
-        // few rows already in memory (an API request, a form) are staged first: staging takes no lock, but the
-        // batch row must wait for the write lock that another batch's merge holds. Staged before it, one API
-        // client's rows are validated while another's batch is merged. (PostgreSQL has no such lock; there the
-        // JSON API with two clients was 5-7 % slower staging first: 7.7-7.9k against 8.2-8.3k records/s.)
+        // few rows already in memory (an API request, a form) are staged first: staging takes no lock, so one API
+        // client's rows are validated while another's batch is merged. Their batch row is then written inside the
+        // batch's own write transaction (IntakeStore.InsertBatchRowAsync): it commits with the batch or not at all,
+        // and no other connection's commit makes the store read its pages afresh. (PostgreSQL has no such lock;
+        // there the JSON API with two clients was 5-7 % slower staging first: 7.7-7.9k against 8.2-8.3k records/s.)
         var stageFirst = settings.Provider == DatabaseProvider.Sqlite && rows is IReadOnlyCollection<IntakeRow> { Count: <= SmallBatch };
         long batchId = 0;
         long historyFrom = 0;
+        var batchInStore = false;
         var prepare = 0.0;
         if (!stageFirst)
         {
@@ -133,9 +136,12 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                 prepareWatch.Restart();
                 try
                 {
-                    (batchId, historyFrom) = await CreateBatchRowAsync(request, now, cancellationToken);
+                    var unit = catalog.FindUnit(request.UnitCode)!;
+                    (batchId, historyFrom) = await store.InsertBatchRowAsync(NewBatch(request, now), unit.NameZh, unit.NameEn, cancellationToken);
+                    // The row is the batch transaction's: should the batch fail, it is rolled back with it.
+                    batchInStore = true;
                 }
-                catch (DbUpdateException) when (request.IdempotencyKey is not null)
+                catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT && request.IdempotencyKey is not null)
                 {
                     // The same request, sent again while this one was staged, got its row first: answer as it does.
                     if (await FindEarlierAsync(request, CancellationToken.None) is { } earlier)
@@ -197,13 +203,13 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             // bomb past its header): the clerk's file is refused, nothing of it stored, and the
             // batch says why. Not an error of the platform, so not thrown on.
             var reason = new IntakeReason("file_" + file.Reason, null, file.MessageZh, file.MessageEn);
-            batchId = await MarkFailedAsync(request, now, batchId, $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.");
+            batchId = await MarkFailedAsync(request, now, batchInStore ? 0 : batchId, $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.");
             return new BatchResult(batchId, nameof(BatchStatus.Refused), 0, 0, 0, 0, 0, 0, 0, [reason], request.Warnings ?? [], []);
         }
         catch (Exception ex)
         {
             // The batch transaction was rolled back: nothing of the batch is stored. Say so on the batch.
-            await MarkFailedAsync(request, now, batchId, ex switch
+            await MarkFailedAsync(request, now, batchInStore ? 0 : batchId, ex switch
             {
                 OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
@@ -599,14 +605,16 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         return await context.IntakeBatches.Where(b => b.Status == BatchStatus.Running && b.StartedAt < cutoff)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(b => b.Status, BatchStatus.Refused)
+                .SetProperty(b => b.IdempotencyKey, (string?)null)
                 .SetProperty(b => b.Message, "处理中断（进程退出），未保存任何记录，请重新上传。 / Processing was interrupted (the process stopped); nothing was stored — upload the file again.")
                 .SetProperty(b => b.FinishedAt, now), cancellationToken);
     }
 
     /// <summary>
-    /// Says on the batch row that nothing was stored and why, and returns its id. A batch that failed before its
-    /// row was written (a few rows staged first) gets a refused row now, without its idempotency key, so the
-    /// caller can send it again under the same key.
+    /// Says on the batch row that nothing was stored and why, and returns its id. A batch whose row is not stored
+    /// (a few rows staged first, on SQLite: the row was rolled back with the batch, or never written) gets a
+    /// refused row now, and its unit's row with it if that was rolled back too. Either way the refused batch holds
+    /// no idempotency key: nothing of the request was stored, so the caller can send it again under the same key.
     /// </summary>
     private async Task<long> MarkFailedAsync(IntakeRequest request, DateTime now, long batchId, string message)
     {
@@ -615,6 +623,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             await using var context = DataServiceCollectionExtensions.CreateContext(settings);
             if (batchId == 0)
             {
+                await EnsureUnitAsync(context, request.UnitCode, now, CancellationToken.None);
                 var batch = NewBatch(request with { IdempotencyKey = null }, now);
                 batch.Status = BatchStatus.Refused;
                 batch.Message = message;
@@ -625,7 +634,8 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             }
 
             await context.IntakeBatches.Where(b => b.Id == batchId && b.Status == BatchStatus.Running)
-                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Refused).SetProperty(b => b.Message, message).SetProperty(b => b.FinishedAt, Now()));
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Refused).SetProperty(b => b.Message, message)
+                    .SetProperty(b => b.IdempotencyKey, (string?)null).SetProperty(b => b.FinishedAt, Now()));
         }
         catch (DbUpdateException)
         {

@@ -300,6 +300,75 @@ public sealed class IntakeStore : IAsyncDisposable
         }
     }
 
+    private bool _writing;
+
+    /// <summary>
+    /// On SQLite, ends the staging transaction and begins the one everything the batch stores is written in. The
+    /// staged rows are in temporary tables, which outlive the transaction on this connection and vanish with it;
+    /// the write transaction is BEGIN IMMEDIATE, so it waits (busy_timeout) for the write lock and reads the
+    /// database only once it holds it.
+    /// </summary>
+    private async Task BeginWritingAsync(CancellationToken cancellationToken)
+    {
+        if (IsPostgres || _writing)
+        {
+            return;
+        }
+
+        _writing = true;
+        await _transaction!.CommitAsync(cancellationToken);
+        await _transaction.DisposeAsync();
+        _transaction = ((SqliteConnection)_connection).BeginTransaction(deferred: false);
+    }
+
+    /// <summary>
+    /// SQLite, rows already staged: writes the batch's row (and its unit's, the first time) at the start of the
+    /// batch's own write transaction, so it commits with the batch or not at all; returns its id and the last
+    /// history id before the batch. Written from another connection, as a file's Running row is, its commit made
+    /// SQLite drop this connection's whole page cache when the merge began (a database changed by another
+    /// connection is read afresh), and the merge then read every index page it needed from the file again.
+    /// </summary>
+    public async Task<(long BatchId, long HistoryFrom)> InsertBatchRowAsync(IntakeBatch batch, string unitNameZh, string unitNameEn,
+        CancellationToken cancellationToken)
+    {
+        if (IsPostgres)
+        {
+            throw new InvalidOperationException("On PostgreSQL the batch row is written before staging.");
+        }
+
+        await BeginWritingAsync(cancellationToken);
+        static object Nullable(string? value) => (object?)value ?? DBNull.Value;
+        var started = batch.StartedAt.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+        var args = new Dictionary<string, object>
+        {
+            ["@unit"] = batch.UnitCode,
+            ["@zh"] = unitNameZh,
+            ["@en"] = unitNameEn,
+            ["@category"] = Nullable(batch.CategoryCode),
+            ["@channel"] = batch.Channel,
+            ["@file"] = Nullable(batch.FileName),
+            ["@sha"] = Nullable(batch.FileSha256),
+            ["@key"] = Nullable(batch.IdempotencyKey),
+            ["@status"] = batch.Status.ToString(),
+            ["@actor"] = batch.Actor,
+            ["@started"] = started,
+            ["@headers"] = Nullable(batch.HeaderCellsJson),
+            ["@warnings"] = Nullable(batch.WarningsJson),
+        };
+        await ExecuteAsync("""
+            INSERT INTO units (code, name_zh, name_en, created_at) VALUES (@unit, @zh, @en, @started) ON CONFLICT (code) DO NOTHING
+            """, cancellationToken, args);
+        var id = Convert.ToInt64(await ScalarAsync("""
+            INSERT INTO intake_batches (unit_code, category_code, channel, file_name, file_sha256, idempotency_key, status, actor,
+                                        started_at, header_cells, warnings)
+            VALUES (@unit, @category, @channel, @file, @sha, @key, @status, @actor, @started, @headers, @warnings)
+            RETURNING id
+            """, cancellationToken, args), CultureInfo.InvariantCulture);
+        var historyFrom = Convert.ToInt64(await ScalarAsync("SELECT coalesce(max(id), 0) FROM record_changes", cancellationToken),
+            CultureInfo.InvariantCulture);
+        return (id, historyFrom);
+    }
+
     /// <summary>
     /// Merges the staged rows into the unit's records and writes everything that goes with them.
     /// Store-time rejections (withdrawing a record that does not exist, a key used by another
@@ -331,16 +400,7 @@ public sealed class IntakeStore : IAsyncDisposable
         // Where a classified row's data is (see StartAsync): d.fields, d.act_date, ...
         var (d, withData) = IsPostgres ? ("c", "") : ("st", "JOIN intake_stage st ON st.rowid = c.stage_row");
 
-        if (!IsPostgres)
-        {
-            // The staged rows are in temporary tables, which outlive the transaction on this connection and vanish
-            // with it. Everything the batch stores is written below, in one BEGIN IMMEDIATE transaction that waits
-            // (busy_timeout) for the write lock and reads the database only once it holds it.
-            await _transaction!.CommitAsync(cancellationToken);
-            await _transaction.DisposeAsync();
-            _transaction = ((SqliteConnection)_connection).BeginTransaction(deferred: false);
-        }
-
+        await BeginWritingAsync(cancellationToken);
         Mark("stage");
         // The planner's estimates of a temporary table come from its size in pages until it is analysed; that is
         // close enough for a small batch looked up by index, and ANALYZE of both tables cost 20 ms of a 1,000-row batch.

@@ -38,7 +38,7 @@ public static class RecordEndpoints
                 Authenticate with the unit's API token: `Authorization: Bearer sd_<key>_<secret>`.
                 Each record names its category and the unit's own record key; sending a key again updates that record,
                 and `"action": "withdraw"` withdraws it. Re-sending identical records changes nothing (`unchanged`).
-                An optional `Idempotency-Key` header makes a retried request a no-op that returns the first result's counts.
+                An optional `Idempotency-Key` header makes a retried request a no-op that returns the first result's counts; a request that failed with nothing stored frees its key.
                 Accepted records of one request are stored together; rejected ones come back with reasons in Chinese and English.
 
                 Example body:

@@ -327,6 +327,51 @@ public sealed class IntakePipelineTests
 
     [Theory]
     [AllEngines]
+    public async Task ARequestThatFailsWhileStored_LeavesOneRefusedBatch_AndCanBeSentAgainUnderItsKey(DatabaseProvider provider)
+    {
+        // The store fails as the records are written (a trigger stands in for a full disk). On SQLite a request's few
+        // rows write their batch row inside the batch's transaction, so it is rolled back with the records; either
+        // way one batch says what happened, none is left Running, and the key is free for the request sent again.
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await using (var context = db.NewContext())
+        {
+            await context.Database.ExecuteSqlRawAsync(provider == DatabaseProvider.Sqlite
+                ? "CREATE TRIGGER full_disk BEFORE INSERT ON credit_records BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                : """
+                  CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+                  CREATE TRIGGER full_disk BEFORE INSERT ON credit_records FOR EACH ROW EXECUTE FUNCTION full_disk();
+                  """, Ct);
+        }
+
+        var service = Service(db);
+        await Should.ThrowAsync<Exception>(() => service.RunAsync(Request(IntakeChannels.Api, "req-9"), [Row(1, "W-1", Alice)], null, Ct));
+
+        await using (var context = db.NewContext())
+        {
+            (await context.Records.CountAsync(Ct)).ShouldBe(0);
+            (await context.Subjects.CountAsync(Ct)).ShouldBe(0);
+            var failed = await context.IntakeBatches.SingleAsync(Ct);
+            failed.Status.ShouldBe(BatchStatus.Refused);
+            failed.Message!.ShouldContain("nothing was stored");
+            failed.IdempotencyKey.ShouldBeNull();
+            failed.FinishedAt.ShouldNotBeNull();
+            await context.Database.ExecuteSqlRawAsync(
+                provider == DatabaseProvider.Sqlite ? "DROP TRIGGER full_disk" : "DROP TRIGGER full_disk ON credit_records", Ct);
+        }
+
+        var again = await service.RunAsync(Request(IntakeChannels.Api, "req-9"), [Row(1, "W-1", Alice)], null, Ct);
+
+        (again.Status, again.Created).ShouldBe(("Committed", 1));
+        await using (var context = db.NewContext())
+        {
+            (await context.Records.CountAsync(Ct)).ShouldBe(1);
+            (await context.IntakeBatches.CountAsync(Ct)).ShouldBe(2);
+            (await context.IntakeBatches.SingleAsync(b => b.IdempotencyKey == "req-9", Ct)).Id.ShouldBe(again.BatchId);
+        }
+    }
+
+    [Theory]
+    [AllEngines]
     public async Task AnIdempotencyKeySentTwice_IsProcessedOnce(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -36,6 +36,9 @@ public sealed class UiText
 
     public string this[string key] => Get(key, CultureInfo.CurrentUICulture);
 
+    /// <summary>Whether <paramref name="key"/> has a text (for keys built from data, such as an audit entry's kind).</summary>
+    public bool Has(string key) => _entries.ContainsKey(key);
+
     public string Get(string key, CultureInfo culture) =>
         _entries.TryGetValue(key, out var texts) ? texts[IsEnglish(culture) ? 1 : 0] : $"[{key}]";
 

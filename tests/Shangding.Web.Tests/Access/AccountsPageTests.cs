@@ -56,6 +56,20 @@ public sealed class AccountsPageTests(ShangdingWebFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task TheAuditPage_NamesEachEntrysKindInTheReadersLanguage_BesideItsCode()
+    {
+        var (op, _) = await CreateAsync("auditlabel1", "审计标签测试", "auditor");
+        foreach (var (query, label) in new[] { ("", "账号创建"), ("?culture=en", "Account created") })
+        {
+            var page = new HtmlParser().ParseDocument(await op.Http.GetStringAsync("/operator/audit" + query, Ct));
+            var row = page.QuerySelectorAll("tbody tr").First(r => r.TextContent.Contains("auditlabel1"));
+            var kind = row.QuerySelectorAll("td")[1];
+            kind.QuerySelector("code")!.TextContent.ShouldBe("account-created");
+            kind.QuerySelector("span")!.TextContent.ShouldBe(label);
+        }
+    }
+
+    [Fact]
     public async Task Disabling_EndsTheOpenSession_AndResetting_EndsItToo_AndTheNewPasswordWorks()
     {
         var (op, password) = await CreateAsync("auditor3", "监督员三", "auditor");

@@ -48,6 +48,9 @@ public sealed class IntakeStore : IAsyncDisposable
 
     private int _staged;
 
+    /// <summary>On SQLite, a batch of at most this many rows leaves its emptied-next-time staging tables on the connection.</summary>
+    private const int KeptStageRows = 20_000;
+
     /// <summary>Seconds spent in each step of the batch, for benchmarks and slow-batch logs.</summary>
     public IReadOnlyList<KeyValuePair<string, double>> Timings => _timings;
 
@@ -129,21 +132,34 @@ public sealed class IntakeStore : IAsyncDisposable
         // read back from the stage by rowid (a million rows: 2 s less classifying). PostgreSQL would join the two by
         // hashing, which costs more than it saves, so there the classification carries the data.
         var data = IsPostgres ? "act_date {0} NULL, severity text NULL, fields {1} NULL, content_hash text NULL, category_code text NOT NULL," : "stage_row integer NOT NULL,";
+        // On SQLite the tables stay on the (pooled) connection from one batch to the next and are emptied here: creating
+        // them and their index changed the connection's schema each batch, which made SQLite re-prepare every
+        // statement the batch ran. A big batch drops them when it is done (DisposeAsync), not to keep its rows.
+        var ifNotExists = IsPostgres ? "" : "IF NOT EXISTS ";
+        if (IsPostgres)
+        {
+            await ExecuteAsync("DROP TABLE IF EXISTS pg_temp.intake_stage; DROP TABLE IF EXISTS pg_temp.intake_classified;", cancellationToken);
+        }
+
         await ExecuteAsync($"""
-            DROP TABLE IF EXISTS temp.intake_stage;
-            DROP TABLE IF EXISTS temp.intake_classified;
-            """.Replace("temp.", IsPostgres ? "pg_temp." : "temp.", StringComparison.Ordinal), cancellationToken);
-        await ExecuteAsync($"""
-            CREATE TEMP TABLE intake_stage (
+            CREATE TEMP TABLE {ifNotExists}intake_stage (
                 row_number integer NOT NULL, record_key text NULL, action char(1) NOT NULL, kind text NULL, cert_type text NULL,
                 id_hash text NULL, id_cipher text NULL, id_masked text NULL, name text NULL, birth_date {date} NULL, sex text NULL,
                 category_code text NULL, act_date {date} NULL, severity text NULL, fields {json} NULL, content_hash text NULL,
                 cells {json} NULL, reasons {json} NULL){onCommit};
-            CREATE TEMP TABLE intake_classified (
+            CREATE TEMP TABLE {ifNotExists}intake_classified (
                 row_number integer NOT NULL, record_key text NOT NULL, {string.Format(CultureInfo.InvariantCulture, data, date, json)}
                 subject_id bigint NULL, name_conflict boolean NOT NULL, record_id bigint NULL, old_subject_id bigint NULL,
                 old_status text NULL, outcome text NOT NULL){onCommit};
             """, cancellationToken);
+        if (!IsPostgres)
+        {
+            await ExecuteAsync("""
+                CREATE INDEX IF NOT EXISTS temp.ix_classified_outcome ON intake_classified (outcome);
+                DELETE FROM temp.intake_stage;
+                DELETE FROM temp.intake_classified;
+                """, cancellationToken);
+        }
 
         if (IsPostgres)
         {
@@ -452,11 +468,7 @@ public sealed class IntakeStore : IAsyncDisposable
             WHERE st.reasons IS NULL
             """, cancellationToken, args);
 
-        if (!IsPostgres)
-        {
-            await ExecuteAsync("CREATE INDEX temp.ix_classified_outcome ON intake_classified (outcome)", cancellationToken);
-        }
-        else if (!small)
+        if (IsPostgres && !small)
         {
             await ExecuteAsync("ANALYZE intake_classified", cancellationToken);
         }
@@ -703,6 +715,19 @@ public sealed class IntakeStore : IAsyncDisposable
 
             await _transaction.DisposeAsync();
             _transaction = null;
+        }
+
+        if (!IsPostgres && _staged > KeptStageRows)
+        {
+            try
+            {
+                // The pooled connection would keep a big batch's staged rows in its temporary file until its next batch.
+                await ExecuteAsync("DROP TABLE IF EXISTS temp.intake_stage; DROP TABLE IF EXISTS temp.intake_classified;", CancellationToken.None);
+            }
+            catch (SqliteException)
+            {
+                // A broken connection is not reused as it is.
+            }
         }
 
         if (_sqlitePragmas is { } pragmas)

@@ -345,6 +345,13 @@ public sealed class IntakePipelineTests
 
         var service = Service(db);
         await Should.ThrowAsync<Exception>(() => service.RunAsync(Request(IntakeChannels.Api, "req-9"), [Row(1, "W-1", Alice)], null, Ct));
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            // The failed batch gives back this process's write gate; were it kept, every later batch would wait 30 s.
+            await using var open = new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString);
+            await open.OpenAsync(Ct);
+            IntakeStore.WriteGateHeld(open).ShouldBeFalse();
+        }
 
         await using (var context = db.NewContext())
         {
@@ -362,6 +369,13 @@ public sealed class IntakePipelineTests
         var again = await service.RunAsync(Request(IntakeChannels.Api, "req-9"), [Row(1, "W-1", Alice)], null, Ct);
 
         (again.Status, again.Created).ShouldBe(("Committed", 1));
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            await using var open = new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString);
+            await open.OpenAsync(Ct);
+            IntakeStore.WriteGateHeld(open).ShouldBeFalse();
+        }
+
         await using (var context = db.NewContext())
         {
             (await context.Records.CountAsync(Ct)).ShouldBe(1);

@@ -32,6 +32,11 @@ public static class Program
             return 2;
         }
 
+        if (args[0] == "api" && ApiBench.RunsAsDeployed() is { } exitCode)
+        {
+            return exitCode;
+        }
+
         return args[0] switch
         {
             "generate" => Generate(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]),

@@ -19,7 +19,10 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
         Action<int, long, long>? progress, CancellationToken cancellationToken)
     {
         var sha256 = await HashAsync(file, cancellationToken);
-        var request = new IntakeRequest(unitCode, IntakeChannels.Batch, actor, categoryCode, fileName, sha256);
+        // The rows the file may hold, to size the batch's in-memory indexes (a generated or Excel-saved sheet: 120-160
+        // bytes a row, compressed or not); a wrong guess costs only a resize.
+        var expectedRows = file.CanSeek ? (int)Math.Min(file.Length / 120, limits.MaxRows) : 0;
+        var request = new IntakeRequest(unitCode, IntakeChannels.Batch, actor, categoryCode, fileName, sha256, ExpectedRows: expectedRows);
         ITabularSource source;
         try
         {

@@ -24,7 +24,8 @@ public sealed record IntakeRequest(
     bool ReturnRecordResults = false,
     IReadOnlyList<string>? Warnings = null,
     IReadOnlyList<string>? AllowedCategories = null,
-    IReadOnlyList<string>? HeaderCells = null);
+    IReadOnlyList<string>? HeaderCells = null,
+    int ExpectedRows = 0);
 
 public static class IntakeChannels
 {
@@ -259,7 +260,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         var reader = Task.Run(() =>
         {
             readWatch.Start();
-            var firstRowOfKey = new RecordKeyIndex();
+            var firstRowOfKey = new RecordKeyIndex(request.ExpectedRows);
             var chunk = new List<(IntakeRow, int)>(ChunkSize);
             try
             {
@@ -306,7 +307,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         var processor = Task.Run(async () =>
         {
             var validators = new Dictionary<string, RecordValidator>(StringComparer.Ordinal);
-            var subjects = new HashSet<HashKey>();
+            var subjects = new HashSet<HashKey>(request.ExpectedRows);
             try
             {
                 await foreach (var chunk in read.Reader.ReadAllAsync(token))

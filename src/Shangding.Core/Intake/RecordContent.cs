@@ -32,13 +32,16 @@ public static class RecordContent
     [ThreadStatic]
     private static List<KeyValuePair<string, object>>? _sorted;
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
+
     // One SHA-256 context per thread, reset after each hash: a one-shot hash sets up an OpenSSL context every call.
     [ThreadStatic]
     private static IncrementalHash? _sha;
 
     /// <summary>Serialises the values (null values dropped) in a canonical order.</summary>
     /// <remarks>
-    /// Written directly with a <see cref="Utf8JsonWriter"/> — the same text the serializer gives for a
+    /// Written directly with one <see cref="Utf8JsonWriter"/> a thread, reset for each record — the same text the serializer gives for a
     /// <see cref="SortedDictionary{TKey, TValue}"/> with ordinal keys, without its per-row allocations.
     /// </remarks>
     public static string ToJson(IReadOnlyDictionary<string, object?> values)
@@ -56,34 +59,34 @@ public static class RecordContent
         sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        var writer = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        foreach (var (key, value) in sorted)
         {
-            writer.WriteStartObject();
-            foreach (var (key, value) in sorted)
+            writer.WritePropertyName(key);
+            switch (value)
             {
-                writer.WritePropertyName(key);
-                switch (value)
-                {
-                    case string text:
-                        writer.WriteStringValue(text);
-                        break;
-                    case long integer:
-                        writer.WriteNumberValue(integer);
-                        break;
-                    case int integer:
-                        writer.WriteNumberValue(integer);
-                        break;
-                    case decimal number:
-                        writer.WriteNumberValue(number);
-                        break;
-                    default:
-                        JsonSerializer.Serialize(writer, value, value.GetType(), Options);
-                        break;
-                }
+                case string text:
+                    writer.WriteStringValue(text);
+                    break;
+                case long integer:
+                    writer.WriteNumberValue(integer);
+                    break;
+                case int integer:
+                    writer.WriteNumberValue(integer);
+                    break;
+                case decimal number:
+                    writer.WriteNumberValue(number);
+                    break;
+                default:
+                    JsonSerializer.Serialize(writer, value, value.GetType(), Options);
+                    break;
             }
-
-            writer.WriteEndObject();
         }
+
+        writer.WriteEndObject();
+        writer.Flush();
 
         sorted.Clear();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

@@ -9,10 +9,19 @@ namespace Shangding.Core.Intake;
 internal sealed class RecordKeyIndex
 {
     private readonly Dictionary<Slice, int> _firstRow;
-    private char[] _chars = new char[64 * 1024];
+    private char[] _chars;
     private int _used;
 
-    public RecordKeyIndex() => _firstRow = new Dictionary<Slice, int>(new SliceComparer(this));
+    /// <param name="expectedRows">
+    /// A hint (0: none). Sized for the file up front, the dictionary and the buffer are not grown by doubling, which
+    /// left each outgrown array on the large-object heap until the next full collection — rare under the CLI's
+    /// non-concurrent GC, so a million-row file's old arrays added tens of megabytes to the peak.
+    /// </param>
+    public RecordKeyIndex(int expectedRows = 0)
+    {
+        _firstRow = new Dictionary<Slice, int>(expectedRows, new SliceComparer(this));
+        _chars = new char[Math.Max(64 * 1024, expectedRows * 10)];
+    }
 
     public int Count => _firstRow.Count;
 

@@ -48,4 +48,22 @@ public sealed class RecordKeyIndexTests
         index.FirstRowOf("长的单位记录编号-" + new string('号', 60), 8).ShouldBe(7);
         index.Count.ShouldBe(1_000_001);
     }
+
+    [Fact]
+    public void AnIndexSizedForFewerRowsThanComeWith_LongerKeysThanGuessed_StillFindsEveryKey()
+    {
+        // Sized for 1,000 rows of 10 characters (the hint a file's size gives); 5,000 keys of 30 characters arrive.
+        var index = new RecordKeyIndex(expectedRows: 1_000);
+        for (var row = 1; row <= 5_000; row++)
+        {
+            index.FirstRowOf($"LONG-UNIT-RECORD-KEY-{row:D9}", row).ShouldBe(0);
+        }
+
+        for (var row = 1; row <= 5_000; row += 97)
+        {
+            index.FirstRowOf($"LONG-UNIT-RECORD-KEY-{row:D9}", 9_999).ShouldBe(row);
+        }
+
+        index.Count.ShouldBe(5_000);
+    }
 }

@@ -48,6 +48,16 @@ internal sealed class StringTable
         _used += value.Length;
     }
 
+    /// <summary>Makes room for <paramref name="count"/> strings in all (a declared count: a wrong one costs only a resize).</summary>
+    public void Reserve(int count)
+    {
+        if (count > _entries.Length)
+        {
+            Array.Resize(ref _entries, count);
+            Array.Resize(ref _lengths, count);
+        }
+    }
+
     public int LengthOf(int index) => _lengths[index];
 
     public string Get(int index)

@@ -393,7 +393,14 @@ internal sealed class XlsxSource : ITabularSource
         var strings = new StringTable();
         while (reader.Read())
         {
-            if (reader.NodeType == XmlNodeType.Element && ReferenceEquals(reader.LocalName, _n.Si))
+            if (reader.NodeType == XmlNodeType.Element && ReferenceEquals(reader.LocalName, _n.Sst) &&
+                int.TryParse(reader.GetAttribute("uniqueCount"), NumberStyles.None, CultureInfo.InvariantCulture, out var declared))
+            {
+                // Excel declares how many strings follow; sized for them (never beyond the limit), the table is not
+                // grown by doubling, which left each outgrown array as garbage until a full collection.
+                strings.Reserve(Math.Min(declared, _limits.MaxSharedStrings));
+            }
+            else if (reader.NodeType == XmlNodeType.Element && ReferenceEquals(reader.LocalName, _n.Si))
             {
                 if (strings.Count >= _limits.MaxSharedStrings)
                 {
@@ -643,6 +650,8 @@ internal sealed class XlsxSource : ITabularSource
         public string RPh { get; } = table.Add("rPh");
         public string PhoneticPr { get; } = table.Add("phoneticPr");
         public string Si { get; } = table.Add("si");
+
+        public string Sst { get; } = table.Add("sst");
     }
 
     /// <summary>Streams the rows of one worksheet part.</summary>

@@ -25,4 +25,22 @@ public sealed class StringTableTests
         table.Get(50_000).Length.ShouldBe((1 << 20) + 5);
         table.Get(50_002).ShouldBe("郑州50002");
     }
+
+    [Fact]
+    public void AReservedTable_TakesMoreStringsThanReserved_AndFewer()
+    {
+        var table = new StringTable();
+        table.Reserve(5_000);
+        table.Reserve(10); // smaller than what is there: nothing changes
+        for (var i = 0; i < 12_000; i++)
+        {
+            table.Add("号" + i);
+        }
+
+        table.Count.ShouldBe(12_000);
+        table.Get(0).ShouldBe("号0");
+        table.Get(4_999).ShouldBe("号4999");
+        table.Get(5_000).ShouldBe("号5000");
+        table.Get(11_999).ShouldBe("号11999");
+    }
 }

@@ -28,6 +28,15 @@ internal sealed class XlsxBuilder
         return this;
     }
 
+    private string? _declaredUniqueCount;
+
+    /// <summary>The <c>uniqueCount</c> the shared-string table declares (by default, the true count).</summary>
+    public XlsxBuilder DeclaredUniqueCount(string value)
+    {
+        _declaredUniqueCount = value;
+        return this;
+    }
+
     /// <summary>Raw <c>&lt;si&gt;</c> contents are allowed by passing strings that start with '&lt;'.</summary>
     public XlsxBuilder Styles(IEnumerable<(int Id, string Code)> numFmts, params int[] cellXfNumFmtIds)
     {
@@ -119,7 +128,7 @@ internal sealed class XlsxBuilder
             {
                 rels.Append("<Relationship Id=\"rIdS\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings\" Target=\"sharedStrings.xml\"/>");
                 Write(zip, "xl/sharedStrings.xml",
-                    $"<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"{_sharedStrings.Length}\" uniqueCount=\"{_sharedStrings.Length}\">"
+                    $"<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"{_sharedStrings.Length}\" uniqueCount=\"{_declaredUniqueCount ?? _sharedStrings.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)}\">"
                     + string.Concat(_sharedStrings.Select(s => s.StartsWith('<') ? $"<si>{s}</si>" : $"<si><t xml:space=\"preserve\">{SecurityElement.Escape(s)}</t></si>"))
                     + "</sst>");
             }

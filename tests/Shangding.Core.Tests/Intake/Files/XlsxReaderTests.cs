@@ -52,6 +52,26 @@ public sealed class XlsxReaderTests
         Read(bytes).Rows[0].Cells.ShouldBe(["普通", "郑州水务"]);
     }
 
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2000000000")]
+    [InlineData("-5")]
+    [InlineData("many")]
+    public void Read_SharedStrings_WhateverCountTheTableDeclares(string declared)
+    {
+        // The reader sizes the table from uniqueCount (never beyond the shared-string limit); a count that is wrong,
+        // huge or no number changes nothing that is read.
+        var strings = Enumerable.Range(0, 3_000).Select(i => "郑州" + i).ToArray();
+        var cells = string.Concat(Enumerable.Range(0, 3_000).Select(i => $"<row r=\"{i + 1}\"><c r=\"A{i + 1}\" t=\"s\"><v>{i}</v></c></row>"));
+        var bytes = new XlsxBuilder().SharedStrings(strings).DeclaredUniqueCount(declared).Sheet("S", cells).Build();
+
+        var rows = Read(bytes).Rows;
+
+        rows.Count.ShouldBe(3_000);
+        rows[0].Cells.ShouldBe(["郑州0"]);
+        rows[2_999].Cells.ShouldBe(["郑州2999"]);
+    }
+
     [Fact]
     public void Read_ReturnsIdsAsWritten_FullWidthDigitsAndStraySpacesIncluded()
     {

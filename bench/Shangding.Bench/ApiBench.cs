@@ -32,8 +32,7 @@ internal static class ApiBench
     /// </summary>
     public static int? RunsAsDeployed()
     {
-        var pgo = AppContext.TryGetSwitch("System.Runtime.TieredPGO", out var on) ? on : Environment.GetEnvironmentVariable("DOTNET_TieredPGO") != "0";
-        if ((System.Runtime.GCSettings.IsServerGC && !pgo) || Environment.GetEnvironmentVariable("SHANGDING_BENCH_AS_IS") is not null)
+        if ((System.Runtime.GCSettings.IsServerGC && !TieredPgo) || Environment.GetEnvironmentVariable("SHANGDING_BENCH_AS_IS") is not null)
         {
             return null;
         }
@@ -54,6 +53,10 @@ internal static class ApiBench
         child.WaitForExit();
         return child.ExitCode;
     }
+
+    /// <summary>Whether dynamic PGO is on: the runtimeconfig switch if the build sets one, else the environment.</summary>
+    private static bool TieredPgo =>
+        AppContext.TryGetSwitch("System.Runtime.TieredPGO", out var on) ? on : Environment.GetEnvironmentVariable("DOTNET_TieredPGO") != "0";
 
     public static async Task<int> RunAsync(int records, DatabaseProvider provider, int warmUp)
     {
@@ -129,7 +132,7 @@ internal static class ApiBench
             batch = BatchSize,
             clients = Clients,
             serverGc = System.Runtime.GCSettings.IsServerGC,
-            tieredPgo = Environment.GetEnvironmentVariable("DOTNET_TieredPGO") != "0",
+            tieredPgo = TieredPgo,
             created,
             seconds,
             recordsPerSecond = records / seconds,

@@ -76,7 +76,17 @@ public static class RecordHistory
             }
         }
 
-        var hashes = buffer.ToArray();
+        return await WriteSealAsync(connection, transaction, provider, kind, refId, buffer.ToArray(), count, first, last, actor, at, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores a seal over row hashes already computed (entries of <see cref="EntryBytes"/>: the row id big-endian, then
+    /// the first <see cref="RowHashBytes"/> of its <see cref="RowHash"/>, in id order) and appends its digest to the audit chain.
+    /// The SQLite intake writer hashes each history row as it inserts it, from the very values it binds.
+    /// </summary>
+    public static async Task<RecordHistorySeal> WriteSealAsync(DbConnection connection, DbTransaction transaction, DatabaseProvider provider,
+        string kind, long? refId, byte[] hashes, int count, long? first, long? last, string actor, DateTime at, CancellationToken cancellationToken)
+    {
         var seal = new RecordHistorySeal
         {
             Kind = kind,

@@ -91,6 +91,9 @@ public sealed class SchemaMigrator(DatabaseSettings settings)
         return versions;
     }
 
+    /// <summary>The page size of a SQLite database this migrator creates.</summary>
+    public const int SqlitePageSize = 16_384;
+
     private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         DbConnection connection = settings.Provider switch
@@ -102,8 +105,13 @@ public sealed class SchemaMigrator(DatabaseSettings settings)
         await connection.OpenAsync(cancellationToken);
         if (settings.Provider == DatabaseProvider.Sqlite)
         {
+            // A new database gets 16 KB pages (an existing one keeps its size: SQLite changes it only for an empty file).
+            // A million-record import writes about a gigabyte of pages; with SQLite's default 4 KB, each is a system call
+            // into the write-ahead log and again into the database at the checkpoint, and on this kind of virtual machine
+            // those calls, not the B-trees, were a third of the import (1M rows written row by row: 15.5-17.9 s with 4 KB
+            // pages, 12.7-13.0 s with 16 KB, 12.0 with 32 KB). 16 KB keeps a point read (a citizen's page) small.
             // WAL lets readers (the web app) go on while a batch import writes.
-            await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", cancellationToken);
+            await ExecuteAsync(connection, null, $"PRAGMA page_size = {SqlitePageSize}; PRAGMA journal_mode=WAL;", cancellationToken);
         }
 
         return connection;

@@ -112,56 +112,73 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
 
         // A file's batch row is written first, so its page shows the batch Running while it is read. On SQLite a
-        // few rows already in memory (an API request, a form) are staged first: staging takes no lock, so one API
-        // client's rows are validated while another's batch is merged. Their batch row is then written inside the
-        // batch's own write transaction (IntakeStore.InsertBatchRowAsync): it commits with the batch or not at all,
-        // and no other connection's commit makes the store read its pages afresh. (PostgreSQL has no such lock;
+        // few rows already in memory (an API request, a form) are validated first, outside the write lock, so one API
+        // client's rows are validated while another's batch is written. Their batch row is then written inside the
+        // batch's own write transaction (SqliteIntakeWriter.InsertBatchRowAsync): it commits with the batch or not at
+        // all, and no other connection's commit makes the writer read its pages afresh. (PostgreSQL has no such lock;
         // there the JSON API with two clients was 5-7 % slower staging first: 7.7-7.9k against 8.2-8.3k records/s.)
-        var stageFirst = settings.Provider == DatabaseProvider.Sqlite && rows is IReadOnlyCollection<IntakeRow> { Count: <= SmallBatch };
-        long batchId = 0;
+        var few = rows is IReadOnlyCollection<IntakeRow> { Count: <= SmallBatch } list ? list : null;
+        var stageFirst = settings.Provider == DatabaseProvider.Sqlite && few is not null;
         long historyFrom = 0;
         var batchInStore = false;
         var prepare = 0.0;
+        var batch = new BatchWrite(request.UnitCode, request.Channel, request.Actor, now, request.ReturnRecordResults);
         if (!stageFirst)
         {
-            (batchId, historyFrom) = await CreateBatchRowAsync(request, now, cancellationToken);
+            (batch.BatchId, historyFrom) = await CreateBatchRowAsync(request, now, cancellationToken);
             prepare = prepareWatch.Elapsed.TotalSeconds;
         }
 
         try
         {
-            await using var store = await IntakeStore.BeginAsync(settings, cancellationToken);
-            var (total, digest, busy) = await StageAllAsync(store, request, rows, today, progress, cancellationToken);
-            if (stageFirst)
+            await using var writer = IntakeWriter.Create(settings, batch);
+            await writer.OpenAsync(cancellationToken);
+            int total;
+            string digest;
+            (double Read, double Process, double Write) busy;
+            if (few is not null)
             {
-                prepareWatch.Restart();
-                try
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                (var staged, digest) = StageInMemory(request, few, today, cancellationToken);
+                total = staged.Length;
+                progress?.Invoke(total);
+                var processing = watch.Elapsed.TotalSeconds;
+                if (stageFirst)
                 {
-                    var unit = catalog.FindUnit(request.UnitCode)!;
-                    (batchId, historyFrom) = await store.InsertBatchRowAsync(NewBatch(request, now), unit.NameZh, unit.NameEn, cancellationToken);
-                    // The row is the batch transaction's: should the batch fail, it is rolled back with it.
-                    batchInStore = true;
-                }
-                catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT && request.IdempotencyKey is not null)
-                {
-                    // The same request, sent again while this one was staged, got its row first: answer as it does.
-                    if (await FindEarlierAsync(request, CancellationToken.None) is { } earlier)
+                    prepareWatch.Restart();
+                    try
                     {
-                        return Replay(earlier, request);
+                        var unit = catalog.FindUnit(request.UnitCode)!;
+                        (batch.BatchId, historyFrom) = await writer.InsertBatchRowAsync(NewBatch(request, now), unit.NameZh, unit.NameEn, cancellationToken);
+                        // The row is the batch transaction's: should the batch fail, it is rolled back with it.
+                        batchInStore = true;
+                    }
+                    catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT && request.IdempotencyKey is not null)
+                    {
+                        // The same request, sent again while this one was validated, got its row first: answer as it does.
+                        if (await FindEarlierAsync(request, CancellationToken.None) is { } earlier)
+                        {
+                            return Replay(earlier, request);
+                        }
+
+                        throw;
                     }
 
-                    throw;
+                    prepare = prepareWatch.Elapsed.TotalSeconds;
                 }
 
-                prepare = prepareWatch.Elapsed.TotalSeconds;
+                watch.Restart();
+                await writer.WriteAsync(staged, cancellationToken);
+                busy = (0, processing, watch.Elapsed.TotalSeconds);
+            }
+            else
+            {
+                (total, digest, busy) = await StageAllAsync(writer, request, rows, today, progress, cancellationToken);
             }
 
-            var counts = await store.MergeAsync(batchId, request.UnitCode, request.Channel, request.Actor, now, cancellationToken);
-            var resultsWatch = System.Diagnostics.Stopwatch.StartNew();
-            var results = request.ReturnRecordResults ? await store.ReadResultsAsync(cancellationToken) : [];
-            resultsWatch.Stop();
+            var counts = await writer.FinishAsync(cancellationToken);
             var finished = Now();
-            await store.ExecuteAsync("""
+            await writer.ExecuteAsync("""
                 UPDATE intake_batches SET status = 'Committed', total_rows = @total, created = @cr, updated = @up, unchanged = @un,
                        withdrawn = @wd, rejected = @rj, finished_at = @fin
                 WHERE id = @b
@@ -174,29 +191,27 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                 ["@wd"] = counts.Withdrawn,
                 ["@rj"] = counts.Rejected,
                 ["@fin"] = settings.Provider == DatabaseProvider.Postgres ? finished : finished.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
-                ["@b"] = batchId,
+                ["@b"] = batch.BatchId,
             });
             var summary = string.Create(CultureInfo.InvariantCulture,
-                $"batch {batchId} unit {request.UnitCode} {request.Channel} {request.CategoryCode}: {total} rows, {counts.Created} created, {counts.Updated} updated, {counts.Unchanged} unchanged, {counts.Withdrawn} withdrawn, {counts.Rejected} rejected");
-            await AuditChain.AppendAsync(store.Connection, store.Transaction, settings.Provider, "intake-batch", batchId, request.Actor,
+                $"batch {batch.BatchId} unit {request.UnitCode} {request.Channel} {request.CategoryCode}: {total} rows, {counts.Created} created, {counts.Updated} updated, {counts.Unchanged} unchanged, {counts.Withdrawn} withdrawn, {counts.Rejected} rejected");
+            await AuditChain.AppendAsync(writer.Connection, writer.Transaction, settings.Provider, "intake-batch", batch.BatchId, request.Actor,
                 summary, digest, finished, cancellationToken);
             // The history rows as stored, hashed one by one, so `audit verify` can name a row changed in SQL.
             var sealWatch = System.Diagnostics.Stopwatch.StartNew();
-            await RecordHistory.SealAsync(store.Connection, store.Transaction, settings.Provider, "intake-batch", batchId, "id > @from AND batch_id = @b",
-                new Dictionary<string, object> { ["@from"] = historyFrom, ["@b"] = batchId }, request.Actor, finished, cancellationToken);
+            await writer.SealAsync(historyFrom, finished, cancellationToken);
             sealWatch.Stop();
-            await store.CommitAsync(cancellationToken);
-            var timings = store.Timings.ToList();
+            await writer.CommitAsync(cancellationToken);
+            var timings = writer.Timings.ToList();
             timings.Insert(0, new("prepare", prepare));
             timings.Insert(0, new("stage.busy.read", busy.Read));
             timings.Insert(1, new("stage.busy.process", busy.Process));
             timings.Insert(2, new("stage.busy.write", busy.Write));
-            timings.Add(new("results", resultsWatch.Elapsed.TotalSeconds));
             timings.Add(new("finish+commit", (Now() - finished).TotalSeconds));
             timings.Add(new("of which seal", sealWatch.Elapsed.TotalSeconds));
 
-            return new BatchResult(batchId, nameof(BatchStatus.Committed), total, counts.Created, counts.Updated, counts.Unchanged,
-                counts.Withdrawn, counts.Rejected, counts.NameConflicts, [], request.Warnings ?? [], results) { Timings = timings };
+            return new BatchResult(batch.BatchId, nameof(BatchStatus.Committed), total, counts.Created, counts.Updated, counts.Unchanged,
+                counts.Withdrawn, counts.Rejected, counts.NameConflicts, [], request.Warnings ?? [], writer.Results ?? []) { Timings = timings };
         }
         catch (Files.IntakeFileException file)
         {
@@ -204,13 +219,13 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             // bomb past its header): the clerk's file is refused, nothing of it stored, and the
             // batch says why. Not an error of the platform, so not thrown on.
             var reason = new IntakeReason("file_" + file.Reason, null, file.MessageZh, file.MessageEn);
-            batchId = await MarkFailedAsync(request, now, batchInStore ? 0 : batchId, $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.");
+            var batchId = await MarkFailedAsync(request, now, batchInStore ? 0 : batch.BatchId, $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.");
             return new BatchResult(batchId, nameof(BatchStatus.Refused), 0, 0, 0, 0, 0, 0, 0, [reason], request.Warnings ?? [], []);
         }
         catch (Exception ex)
         {
             // The batch transaction was rolled back: nothing of the batch is stored. Say so on the batch.
-            await MarkFailedAsync(request, now, batchInStore ? 0 : batchId, ex switch
+            await MarkFailedAsync(request, now, batchInStore ? 0 : batch.BatchId, ex switch
             {
                 OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
@@ -227,7 +242,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     private const int Depth = 4;
 
     /// <summary>
-    /// Up to this many rows already in memory (an API request, a form) are staged on the caller's thread alone: for
+    /// Up to this many rows already in memory (an API request, a form) are processed on the caller's thread alone: for
     /// a thousand rows, starting two threads and handing chunks between them cost more than it saved (in process,
     /// batches of 1,000: staging 32.5 ms a batch in the pipeline, 28-29 ms on one thread; the JSON API with two
     /// clients: 11.9-12.1k records/s before, 12.3-12.5k after).
@@ -235,19 +250,14 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     private const int SmallBatch = 5_000;
 
     /// <summary>
-    /// Reads, validates and stages every row with three threads in a pipeline — the source (file
-    /// parsing) on one, validation and identity protection on another, the staging writes on the
-    /// caller's — so a two-core server keeps both cores busy. Row order is kept, so the audit
-    /// digest and "the first row with a key wins" do not depend on timing.
+    /// Reads, processes and writes every row with three threads in a pipeline — the source (file parsing) on one,
+    /// validation, identity protection and the batch digest on another, the writer on the caller's — so a two-core
+    /// server keeps both cores busy. Row order is kept, so the audit digest and "the first row with a key wins" do not
+    /// depend on timing.
     /// </summary>
-    private async Task<(int Total, string Digest, (double Read, double Process, double Write) Busy)> StageAllAsync(IntakeStore store, IntakeRequest request, IEnumerable<IntakeRow> rows, DateOnly today,
-        Action<int>? progress, CancellationToken cancellationToken)
+    private async Task<(int Total, string Digest, (double Read, double Process, double Write) Busy)> StageAllAsync(IntakeWriter writer, IntakeRequest request,
+        IEnumerable<IntakeRow> rows, DateOnly today, Action<int>? progress, CancellationToken cancellationToken)
     {
-        if (rows is IReadOnlyCollection<IntakeRow> { Count: <= SmallBatch } few)
-        {
-            return await StageOnOneThreadAsync(store, request, few, today, progress, cancellationToken);
-        }
-
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = failure.Token;
         var read = Channel.CreateBounded<(IntakeRow Row, int FirstRowOfKey)[]>(new BoundedChannelOptions(Depth) { SingleReader = true, SingleWriter = true });
@@ -256,6 +266,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         var readWatch = new System.Diagnostics.Stopwatch();
         var processWatch = new System.Diagnostics.Stopwatch();
         var writeWatch = new System.Diagnostics.Stopwatch();
+        string? digestText = null;
 
         var reader = Task.Run(() =>
         {
@@ -308,6 +319,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         {
             var validators = new Dictionary<string, RecordValidator>(StringComparer.Ordinal);
             var subjects = new HashSet<HashKey>(request.ExpectedRows);
+            using var digest = new BufferedDigest();
             try
             {
                 await foreach (var chunk in read.Reader.ReadAllAsync(token))
@@ -317,6 +329,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                     for (var i = 0; i < chunk.Length; i++)
                     {
                         staged[i] = Stage(chunk[i].Row, chunk[i].FirstRowOfKey, request, validators, subjects, today);
+                        AppendDigest(digest, staged[i]);
                     }
 
                     processWatch.Stop();
@@ -324,6 +337,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                     await processed.Writer.WriteAsync(staged, token);
                 }
 
+                digestText = digest.Finish();
                 processed.Writer.Complete();
             }
             catch (Exception ex)
@@ -332,18 +346,12 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             }
         }, token);
 
-        using var digest = new BufferedDigest();
         try
         {
             await foreach (var chunk in processed.Reader.ReadAllAsync(token))
             {
                 writeWatch.Start();
-                foreach (var staged in chunk)
-                {
-                    AppendDigest(digest, staged);
-                    await store.StageAsync(staged, token);
-                }
-
+                await writer.WriteAsync(chunk, token);
                 writeWatch.Stop();
             }
         }
@@ -361,32 +369,29 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         await reader;
         await processor;
         readWatch.Stop();
-        return (total, digest.Finish(), (readWatch.Elapsed.TotalSeconds, processWatch.Elapsed.TotalSeconds, writeWatch.Elapsed.TotalSeconds));
+        return (total, digestText!, (readWatch.Elapsed.TotalSeconds, processWatch.Elapsed.TotalSeconds, writeWatch.Elapsed.TotalSeconds));
     }
 
-    /// <summary>The same staging as the pipeline's, row after row on the caller's thread, for a few rows in memory.</summary>
-    private async Task<(int Total, string Digest, (double Read, double Process, double Write) Busy)> StageOnOneThreadAsync(IntakeStore store,
-        IntakeRequest request, IReadOnlyCollection<IntakeRow> rows, DateOnly today, Action<int>? progress, CancellationToken cancellationToken)
+    /// <summary>The same processing as the pipeline's, row after row on the caller's thread, for a few rows in memory.</summary>
+    private (StagedRow[] Rows, string Digest) StageInMemory(IntakeRequest request, IReadOnlyCollection<IntakeRow> rows, DateOnly today,
+        CancellationToken cancellationToken)
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         var firstRowOfKey = new RecordKeyIndex();
         var validators = new Dictionary<string, RecordValidator>(StringComparer.Ordinal);
         var subjects = new HashSet<HashKey>();
         using var digest = new BufferedDigest();
-        var total = 0;
+        var staged = new StagedRow[rows.Count];
+        var index = 0;
         foreach (var row in rows)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            total++;
             var duplicateOf = RecordValidator.Clean(row.Get(IntakeColumns.RecordKey)) is { } key ? firstRowOfKey.FirstRowOf(key, row.RowNumber) : 0;
-            var staged = Stage(row, duplicateOf, request, validators, subjects, today);
-            AppendDigest(digest, staged);
-            await store.StageAsync(staged, cancellationToken);
+            var one = Stage(row, duplicateOf, request, validators, subjects, today);
+            AppendDigest(digest, one);
+            staged[index++] = one;
         }
 
-        progress?.Invoke(total);
-        // One thread did all three jobs: its time is reported as writing.
-        return (total, digest.Finish(), (0, 0, watch.Elapsed.TotalSeconds));
+        return (staged, digest.Finish());
     }
 
     private static void WriteBlocking<T>(ChannelWriter<T> writer, T item, CancellationToken token)
@@ -546,7 +551,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         if (record is null)
         {
             return new StagedRow(row.RowNumber, key, 'R', null, null, null, null, null, null, null, null, categoryCode, null, null, null, null,
-                RejectsExport.ProtectCells(row.CellsAsSent(), protector), IntakeStore.ReasonsJson(reasons));
+                RejectsExport.ProtectCells(row.CellsAsSent(), protector), IntakeReasons.ToJson(reasons));
         }
 
         if (record.Action == IntakeAction.Withdraw)

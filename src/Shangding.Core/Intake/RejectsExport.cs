@@ -45,7 +45,7 @@ public static class RejectsExport
             .Where(r => r.BatchId == batch.Id)
             .OrderBy(r => r.RowNumber)
             .AsEnumerable()
-            .Select(r => (r.RowNumber, UnprotectCells(r.CellsJson, protector), string.Join("；", IntakeStore.ParseReasons(r.ReasonsJson).Select(x => x.Message(english)))));
+            .Select(r => (r.RowNumber, UnprotectCells(r.CellsJson, protector), string.Join("；", IntakeReasons.Parse(r.ReasonsJson).Select(x => x.Message(english)))));
         if (header.Count == 0)
         {
             // API and form batches have no header row: name the columns after the record's JSON.

@@ -8,7 +8,7 @@ namespace Shangding.Core.Intake;
 /// (<c>NORMAL</c>, no automatic checkpoint) for its writes; <see cref="RestoreAsync"/> puts them back before the
 /// pooled connection is reused. WAL with <c>synchronous = NORMAL</c> stays consistent after a crash; only a power
 /// loss right after a commit could lose it. The batches' checkpoint runs in the background
-/// (<see cref="IntakeStore.CommitAsync"/>), so no commit of a batch copies the log inline.
+/// (<see cref="SqliteIntakeWriter"/>), so no commit of a batch copies the log inline.
 /// </summary>
 internal readonly record struct SqliteBatchPragmas(long Synchronous, long AutoCheckpoint)
 {

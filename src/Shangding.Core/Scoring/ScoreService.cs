@@ -84,7 +84,7 @@ public sealed class ScoreService(ScoreModelRegistry registry, TimeProvider clock
 
     /// <summary>
     /// The PostgreSQL advisory lock between intake's rescoring marks (shared, until the batch commits) and an
-    /// opt-in's first score (exclusive): see <see cref="OptInAsync"/> and <c>IntakeStore</c>'s step 6.
+    /// opt-in's first score (exclusive): see <see cref="OptInAsync"/> and <c>PostgresIntakeWriter.FinishAsync</c>.
     /// </summary>
     public const long OptInLock = 0x5344_4F50_5449_4E00; // "SDOPTIN"
 

@@ -350,7 +350,7 @@ public sealed class IntakePipelineTests
             // The failed batch gives back this process's write gate; were it kept, every later batch would wait 30 s.
             await using var open = new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString);
             await open.OpenAsync(Ct);
-            IntakeStore.WriteGateHeld(open).ShouldBeFalse();
+            SqliteIntakeWriter.WriteGateHeld(open).ShouldBeFalse();
         }
 
         await using (var context = db.NewContext())
@@ -373,7 +373,7 @@ public sealed class IntakePipelineTests
         {
             await using var open = new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString);
             await open.OpenAsync(Ct);
-            IntakeStore.WriteGateHeld(open).ShouldBeFalse();
+            SqliteIntakeWriter.WriteGateHeld(open).ShouldBeFalse();
         }
 
         await using (var context = db.NewContext())
@@ -438,13 +438,14 @@ public sealed class IntakePipelineTests
 
     [Theory]
     [AllEngines]
-    public async Task ASmallBatch_AndABigBatchsPlan_GiveTheSameOutcomes(DatabaseProvider provider)
+    public async Task ABatchWrittenInManyFlushes_GivesWhatOneFlushGives(DatabaseProvider provider)
     {
-        // Small batches look up subjects and records by index on PostgreSQL, big ones hash-join whole
-        // tables (IntakeStore.IndexLookupRows): the same rows must come out the same either way.
-        async Task<List<string>> RunAsync(int? lookupRows)
+        // On PostgreSQL the writer looks up and writes a few thousand rows at a time (PostgresIntakeWriter.FlushRows):
+        // rows that meet what an earlier flush wrote (a subject it created) must come out as in one flush. (SQLite writes
+        // row by row: both runs are the same there, and must agree too.)
+        async Task<List<string>> RunAsync(int? flushRows)
         {
-            IntakeStore.IndexLookupRowsOverride.Value = lookupRows;
+            PostgresIntakeWriter.FlushRowsOverride.Value = flushRows;
             try
             {
                 await using var db = await TestDatabase.CreateAsync(provider);
@@ -460,6 +461,7 @@ public sealed class IntakePipelineTests
                     new IntakeRow(6, null, unknown, ["NOPE"]),                // nothing to withdraw
                     Row(7, "W-4", Alice, "王晓明"),                            // created, name differs from the one on file
                     Row(8, "W-5", TestPlatform.ResidentId(new DateOnly(2000, 1, 1), 789), "赵六"), // created with a new subject
+                    Row(9, "W-6", TestPlatform.ResidentId(new DateOnly(2000, 1, 1), 789), "赵七"), // that subject again, named otherwise
                 ], null, Ct);
                 await using var context = db.NewContext();
                 var records = await context.Records.AsNoTracking().OrderBy(r => r.RecordKey)
@@ -473,17 +475,18 @@ public sealed class IntakePipelineTests
             }
             finally
             {
-                IntakeStore.IndexLookupRowsOverride.Value = null;
+                PostgresIntakeWriter.FlushRowsOverride.Value = null;
             }
         }
 
         var small = await RunAsync(null);
-        var big = await RunAsync(0);
+        var big = await RunAsync(1);
 
         big.ShouldBe(small);
         small.ShouldContain("4:Updated:False:");
         small.ShouldContain("6:Rejected:False:nothing_to_withdraw");
         small.ShouldContain("7:Created:True:");
+        small.ShouldContain("9:Created:True:");
         small.ShouldContain("subjects:3");
     }
 
@@ -544,7 +547,7 @@ public sealed class IntakePipelineTests
     public async Task SmallSqliteBatches_ShareABackgroundCheckpoint_AndLeaveTheirConnectionsAsTheyFoundThem()
     {
         // A batch's Running row and its records commit without checkpointing; the log is copied into the database
-        // in the background once batches have committed IntakeStore.CheckpointRows rows. Until then the database
+        // in the background once batches have committed SqliteIntakeWriter.CheckpointRows rows. Until then the database
         // file does not grow (its new pages are in the log); after that it does.
         await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         var service = Service(db);
@@ -560,7 +563,7 @@ public sealed class IntakePipelineTests
             await read.ExecuteScalarAsync(Ct);
         }
         const int perBatch = 1_000;
-        var batches = IntakeStore.CheckpointRows / perBatch;
+        var batches = SqliteIntakeWriter.CheckpointRows / perBatch;
         IntakeRow[] Batch(int index) => Enumerable.Range(0, perBatch)
             .Select(i => Row(3 + i, $"W-{index}-{i}", TestPlatform.ResidentId(new DateOnly(1960, 1, 1).AddDays(index * perBatch + i), 100 + i % 800)))
             .ToArray();
@@ -599,9 +602,9 @@ public sealed class IntakePipelineTests
     [AllEngines]
     public async Task ABatchStillBeingRead_DoesNotHoldUpAnotherBatch(DatabaseProvider provider)
     {
-        // A file is read, validated and staged before anything of it is stored; meanwhile an API batch must be able
-        // to commit. (On SQLite the staging once ran inside a BEGIN IMMEDIATE transaction that held the write lock
-        // from the first row: the second batch waited for the whole file.)
+        // A file batch takes SQLite's write lock only when its first rows are validated and ready to be written: while
+        // the file is still being read (a slow upload, a stalled reader), an API batch must be able to commit. (Once it
+        // writes, a file holds the lock to its commit; other batches of the process wait for it on the write gate.)
         await using var db = await TestDatabase.CreateAsync(provider);
         var service = Service(db);
         var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -25,6 +25,52 @@ public sealed class StorageTests
         (await migrator.AppliedAsync(Ct)).ShouldBe(migrator.Available.Select(m => m.Version));
     }
 
+    [Fact]
+    public void SqliteTookTheProcessWideSettings_BeforeAnyConnectionOpened() =>
+        // Without them SQLite only runs slower (a mutex on every call); this says whether a connection opened first.
+        SqliteRuntime.Configured.ShouldBeTrue();
+
+    [Fact]
+    public async Task ANewSqliteDatabase_Has16KbPages_AndAnExistingOneKeepsItsOwn()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite, migrate: false);
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Settings.ConnectionString).DataSource;
+        await using (var existing = new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString))
+        {
+            await existing.OpenAsync(Ct);
+            await using var create = existing.CreateCommand();
+            create.CommandText = "CREATE TABLE made_before (x INTEGER)"; // a database made elsewhere, with SQLite's default 4 KB pages
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+
+        await new SchemaMigrator(db.Settings).MigrateAsync(Ct);
+        (await PageSizeAsync(db.Settings.ConnectionString)).ShouldBe(4096);
+
+        var fresh = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Settings.ConnectionString) { DataSource = file + ".new.db" }.ToString();
+        try
+        {
+            await new SchemaMigrator(new DatabaseSettings(DatabaseProvider.Sqlite, fresh)).MigrateAsync(Ct);
+            (await PageSizeAsync(fresh)).ShouldBe(SchemaMigrator.SqlitePageSize);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(file + ".new.db" + suffix);
+            }
+        }
+
+        static async Task<long> PageSizeAsync(string connectionString)
+        {
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA page_size";
+            return (long)(await command.ExecuteScalarAsync(Ct))!;
+        }
+    }
+
     [Theory]
     [AllEngines]
     public async Task Record_RoundTripsEveryColumn_IncludingJsonFieldsAndDates(DatabaseProvider provider)

@@ -31,7 +31,7 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db)
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
         var rejects = await db.IntakeRejects.AsNoTracking().Where(r => r.BatchId == id).OrderBy(r => r.RowNumber).Take(ShownRejects).ToListAsync(cancellationToken);
-        Rejects = rejects.Select(r => new RejectView(r.RowNumber, r.RecordKey, IntakeStore.ParseReasons(r.ReasonsJson))).ToList();
+        Rejects = rejects.Select(r => new RejectView(r.RowNumber, r.RecordKey, IntakeReasons.Parse(r.ReasonsJson))).ToList();
         return Page();
     }
 

@@ -1,0 +1,237 @@
+using System.Globalization;
+using Shangding.Core.Data;
+
+namespace Shangding.Core.Intake;
+
+/// <summary>Counts of a written batch.</summary>
+public sealed record MergeCounts(int Created, int Updated, int Unchanged, int Withdrawn, int Rejected, int NameConflicts);
+
+/// <summary>What the writer knows of the batch it writes.</summary>
+internal sealed record BatchWrite(string UnitCode, string Channel, string Actor, DateTime Now, bool ReturnResults)
+{
+    /// <summary>The batch's row id; known once its row is written (before the first row for files, inside the transaction for a few rows on SQLite).</summary>
+    public long BatchId { get; set; }
+
+    /// <summary>The batch's time as stored on SQLite (text), which history rows and their seal hashes carry.</summary>
+    public string SqliteNow { get; } = Now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The unit's record with a staged row's key, as found when the row is written.</summary>
+internal readonly record struct ExistingRecord(long Id, long SubjectId, string Status, string CategoryCode, string ContentHash, int Version);
+
+/// <summary>What becomes of one staged row.</summary>
+internal enum RowDecision
+{
+    Rejected,
+    Created,
+    Updated,
+    Unchanged,
+    Withdrawn,
+    NothingToWithdraw,
+    OtherCategory,
+}
+
+/// <summary>
+/// The write side of the intake pipeline: takes the batch's processed rows in order and writes them straight into
+/// the tables — subjects found or created, each row classified against the unit's record with its key (created /
+/// updated / unchanged / withdrawn / rejected), records, their history, rejects — then flags name conflicts and marks
+/// opted-in subjects for rescoring, all in one transaction that <see cref="CommitAsync"/> ends. A failure or a cancel
+/// leaves nothing: disposing an uncommitted writer rolls everything back.
+/// </summary>
+/// <remarks>
+/// There is no staging table: a staged row used to be written once into a temporary table and then read again by each
+/// set-based statement (new subjects, classification, records, history), which cost a million-row import more than
+/// writing the rows themselves. The SQLite writer runs one prepared statement a row on SQLite's own handle; the
+/// PostgreSQL writer looks up and writes a few thousand rows at a time (array parameters and binary COPY).
+/// </remarks>
+internal abstract class IntakeWriter : IAsyncDisposable
+{
+    protected IntakeWriter(BatchWrite batch)
+    {
+        Batch = batch;
+        Results = batch.ReturnResults ? [] : null;
+    }
+
+    protected BatchWrite Batch { get; }
+
+    /// <summary>Per-record outcomes in row order, when the caller asked for them (API answers).</summary>
+    public List<RecordResult>? Results { get; }
+
+    protected int Created { get; set; }
+
+    protected int Updated { get; set; }
+
+    protected int Unchanged { get; set; }
+
+    protected int Withdrawn { get; set; }
+
+    protected int Rejected { get; set; }
+
+    protected int NameConflicts { get; set; }
+
+    /// <summary>Rows written; what the background checkpoint counts.</summary>
+    public int Rows { get; protected set; }
+
+    /// <summary>Subjects on file before this batch whose records it changed: marked for rescoring if they have opted in.</summary>
+    protected HashSet<long> Rescore { get; } = [];
+
+    /// <summary>Subjects whose name on file differs from one furnished in this batch: flagged, never overwritten.</summary>
+    protected HashSet<long> NameConflictSubjects { get; } = [];
+
+    /// <summary>Seconds spent in each step of the batch, for benchmarks and slow-batch logs.</summary>
+    public List<KeyValuePair<string, double>> Timings { get; } = [];
+
+    public static readonly string NothingToWithdrawJson = IntakeReasons.ToJson([IntakeMessages.NothingToWithdraw("")]);
+
+    public static readonly string OtherCategoryJson = IntakeReasons.ToJson([new IntakeReason("key_other_category", IntakeColumns.RecordKey,
+        "该单位记录编号已用于另一类信息：编号在本单位内应唯一。", "This record key is already used for another category: keys must be unique within your unit.")]);
+
+    public static IntakeWriter Create(DatabaseSettings settings, BatchWrite batch) => settings.Provider == DatabaseProvider.Postgres
+        ? new PostgresIntakeWriter(settings, batch)
+        : new SqliteIntakeWriter(settings, batch);
+
+    /// <summary>Opens the connection; nothing is locked or written yet.</summary>
+    public abstract Task OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// SQLite, a few rows already processed: writes the batch's row (and its unit's, the first time) at the start of
+    /// the batch's own write transaction, so it commits with the batch or not at all; returns its id and the last
+    /// history id before the batch.
+    /// </summary>
+    public virtual Task<(long BatchId, long HistoryFrom)> InsertBatchRowAsync(IntakeBatch batch, string unitNameZh, string unitNameEn,
+        CancellationToken cancellationToken) => throw new InvalidOperationException("Only a SQLite batch writes its row inside its transaction.");
+
+    /// <summary>Writes the next rows of the batch, in row order.</summary>
+    public abstract ValueTask WriteAsync(IReadOnlyList<StagedRow> rows, CancellationToken cancellationToken);
+
+    /// <summary>Writes what waits for the last row (name-conflict flags, rescoring marks) and returns the counts.</summary>
+    public abstract Task<MergeCounts> FinishAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Seals the history rows the batch wrote (see <see cref="Audit.RecordHistory"/>) and appends the seal to the audit chain,
+    /// inside the batch transaction.
+    /// </summary>
+    public abstract Task SealAsync(long historyFrom, DateTime at, CancellationToken cancellationToken);
+
+    public abstract System.Data.Common.DbConnection Connection { get; }
+
+    public abstract System.Data.Common.DbTransaction Transaction { get; }
+
+    /// <summary>Runs a statement inside the batch transaction (batch bookkeeping).</summary>
+    public async Task ExecuteAsync(string sql, CancellationToken cancellationToken, IReadOnlyDictionary<string, object>? args = null)
+    {
+        await using var command = Connection.CreateCommand();
+        command.Transaction = Transaction;
+        command.CommandText = sql;
+        command.CommandTimeout = 0;
+        foreach (var (name, value) in args ?? new Dictionary<string, object>())
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public abstract Task CommitAsync(CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+
+    protected MergeCounts Counts() => new(Created, Updated, Unchanged, Withdrawn, Rejected, NameConflicts);
+
+    /// <summary>Decides what a row does to the unit's record with its key (none: <paramref name="existing"/> is null).</summary>
+    protected static RowDecision Decide(StagedRow row, in ExistingRecord? existing)
+    {
+        if (row.Action == 'W')
+        {
+            return existing is not { } w ? RowDecision.NothingToWithdraw
+                : w.CategoryCode != row.CategoryCode ? RowDecision.OtherCategory
+                : w.Status == nameof(RecordStatus.Withdrawn) ? RowDecision.Unchanged
+                : RowDecision.Withdrawn;
+        }
+
+        return existing is not { } r ? RowDecision.Created
+            : r.CategoryCode != row.CategoryCode ? RowDecision.OtherCategory
+            : r.ContentHash == row.ContentHash && r.Status != nameof(RecordStatus.Withdrawn) ? RowDecision.Unchanged
+            : RowDecision.Updated;
+    }
+
+    /// <summary>The history action of a row that changes an existing record.</summary>
+    protected static string ChangeAction(RowDecision decision, in ExistingRecord existing) => decision == RowDecision.Withdrawn
+        ? nameof(RecordAction.Withdrawn)
+        : existing.Status == nameof(RecordStatus.Withdrawn) ? nameof(RecordAction.Restored) : nameof(RecordAction.Updated);
+
+    /// <summary>Counts a row's outcome and adds it to the per-record results; returns the reasons JSON of a store-time rejection.</summary>
+    protected string? Tally(StagedRow row, RowDecision decision, bool nameConflict)
+    {
+        string? storeReasons = null;
+        RecordOutcome outcome;
+        switch (decision)
+        {
+            case RowDecision.Created:
+                Created++;
+                outcome = RecordOutcome.Created;
+                break;
+            case RowDecision.Updated:
+                Updated++;
+                outcome = RecordOutcome.Updated;
+                break;
+            case RowDecision.Unchanged:
+                Unchanged++;
+                outcome = RecordOutcome.Unchanged;
+                break;
+            case RowDecision.Withdrawn:
+                Withdrawn++;
+                outcome = RecordOutcome.Withdrawn;
+                break;
+            case RowDecision.NothingToWithdraw:
+                storeReasons = NothingToWithdrawJson;
+                Rejected++;
+                outcome = RecordOutcome.Rejected;
+                break;
+            case RowDecision.OtherCategory:
+                storeReasons = OtherCategoryJson;
+                Rejected++;
+                outcome = RecordOutcome.Rejected;
+                break;
+            default:
+                Rejected++;
+                outcome = RecordOutcome.Rejected;
+                break;
+        }
+
+        nameConflict &= outcome != RecordOutcome.Rejected;
+        if (nameConflict)
+        {
+            NameConflicts++;
+        }
+
+        Rows++;
+        Results?.Add(new RecordResult(row.RowNumber, row.RecordKey, outcome,
+            outcome == RecordOutcome.Rejected ? IntakeReasons.Parse(storeReasons ?? row.ReasonsJson ?? "[]") : [], nameConflict));
+        return storeReasons;
+    }
+}
+
+/// <summary>Reasons as stored with a rejected row (JSON), and back.</summary>
+public static class IntakeReasons
+{
+    public static string ToJson(IEnumerable<IntakeReason> reasons) =>
+        System.Text.Json.JsonSerializer.Serialize(reasons.Select(r => new ReasonJson(r.Code, r.Field, r.MessageZh, r.MessageEn)), IntakeJson.Options);
+
+    public static IReadOnlyList<IntakeReason> Parse(string json) =>
+        (System.Text.Json.JsonSerializer.Deserialize<List<ReasonJson>>(json, IntakeJson.Options) ?? [])
+            .Select(r => new IntakeReason(r.Code, r.Field, r.Zh, r.En)).ToList();
+
+    private sealed record ReasonJson(string Code, string? Field, string Zh, string En);
+}
+
+internal static class IntakeJson
+{
+    public static readonly System.Text.Json.JsonSerializerOptions Options = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}

@@ -1,0 +1,587 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Npgsql;
+using NpgsqlTypes;
+using Shangding.Core.Audit;
+using Shangding.Core.Data;
+
+namespace Shangding.Core.Intake;
+
+/// <summary>
+/// Writes a batch into PostgreSQL a few thousand rows at a time, inside one transaction: the rows' subjects and
+/// records are looked up by index with array parameters, new subjects inserted with <c>ON CONFLICT DO NOTHING</c> (another
+/// batch may create the same person meanwhile), each row classified here, and the created records and their history
+/// written with binary COPY straight into their tables (the records' ids taken from their sequence beforehand, so
+/// their history rows need not wait for them). Updates and withdrawals are set-based statements over arrays, which read
+/// each record's current fields on the server for its history.
+/// </summary>
+internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite batch) : IntakeWriter(batch)
+{
+    /// <summary>Rows gathered before they are looked up and written together: a round trip per statement for each flush.</summary>
+    internal const int FlushRows = 4_096;
+
+    /// <summary>Lets a test write every row in a flush of its own, to show that flushing does not change what is stored.</summary>
+    internal static readonly AsyncLocal<int?> FlushRowsOverride = new();
+
+    private NpgsqlConnection? _connection;
+    private NpgsqlTransaction? _transaction;
+    private readonly List<StagedRow> _pending = [];
+    private readonly int _flushRows = FlushRowsOverride.Value ?? FlushRows;
+    private string _recordSequence = "";
+
+    // Subjects this batch created (ids in ranges: they come from one sequence, mostly one after another): no one else
+    // can have opted in for them before the batch commits.
+    private readonly IdRanges _createdSubjects = new();
+    private readonly Stopwatch _watch = new();
+    private readonly Dictionary<string, double> _steps = new(StringComparer.Ordinal);
+
+    public override DbConnection Connection => _connection ?? throw new InvalidOperationException("The writer is not open.");
+
+    public override DbTransaction Transaction => _transaction ?? throw new InvalidOperationException("The batch transaction is not open.");
+
+    public override async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        _connection = new NpgsqlConnection(BulkConnectionString(settings.ConnectionString));
+        await _connection.OpenAsync(cancellationToken);
+        _transaction = await _connection.BeginTransactionAsync(cancellationToken);
+        // Every look-up of the batch is by key, and must use its index. The planner judges tables by statistics that
+        // cannot count this transaction's own rows: to it a unit's first million records are an empty table.
+        await using (var plan = Command("SET LOCAL enable_seqscan = off"))
+        {
+            await plan.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var command = Command("SELECT pg_get_serial_sequence('credit_records', 'id')");
+        _recordSequence = (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Batches run on sessions of their own (a pool of their own, by application name) with memory for a big batch's
+    /// sorts and hashes. The server takes the memory only as a batch uses it; a small API batch uses little.
+    /// </summary>
+    internal static string BulkConnectionString(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.ApplicationName = (builder.ApplicationName is { Length: > 0 } name ? name + " " : "") + "intake";
+        builder.Options = ((builder.Options ?? "") + " -c work_mem=64MB").Trim();
+        return builder.ToString();
+    }
+
+    public override async ValueTask WriteAsync(IReadOnlyList<StagedRow> rows, CancellationToken cancellationToken)
+    {
+        _pending.AddRange(rows);
+        if (_pending.Count >= _flushRows)
+        {
+            await FlushAsync(cancellationToken);
+        }
+    }
+
+    public override async Task<MergeCounts> FinishAsync(CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken);
+        foreach (var (step, seconds) in _steps)
+        {
+            Timings.Add(new(step, seconds));
+        }
+
+        var watch = Stopwatch.StartNew();
+        if (NameConflictSubjects.Count > 0)
+        {
+            // Flag, never overwrite, a subject whose name on file differs from the one furnished.
+            await using var flag = Command("UPDATE subjects SET name_conflict = true, updated_at = @now WHERE id = ANY(@ids)");
+            flag.Parameters.AddWithValue("now", Batch.Now);
+            flag.Parameters.AddWithValue("ids", NameConflictSubjects.ToArray());
+            await flag.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Everyone with a score whose records changed is due for rescoring the same day; only opted-in subjects are
+        // scored, so only they are marked. A resident opting in while this batch is on its way is not missed: the opt-in
+        // waits for this lock before it computes the first score (ScoreService.OptInLock), so it either is visible here
+        // or sees these records.
+        await using (var lockCommand = Command("SELECT pg_advisory_xact_lock_shared(@lock)"))
+        {
+            lockCommand.Parameters.AddWithValue("lock", Scoring.ScoreService.OptInLock);
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (Rescore.Count > 0)
+        {
+            await using var mark = Command("""
+                INSERT INTO rescore_queue (subject_id, reason, marked_at)
+                SELECT s, 'intake', @now FROM unnest(@ids::bigint[]) AS s
+                WHERE EXISTS (SELECT 1 FROM score_opt_ins o WHERE o.subject_id = s AND o.opted_out_at IS NULL)
+                ON CONFLICT (subject_id) DO UPDATE SET reason = excluded.reason, marked_at = excluded.marked_at
+                """);
+            mark.Parameters.AddWithValue("now", Batch.Now);
+            mark.Parameters.AddWithValue("ids", Rescore.ToArray());
+            await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        Timings.Add(new("name-conflicts-and-rescore-marks", watch.Elapsed.TotalSeconds));
+        return Counts();
+    }
+
+    public override async Task SealAsync(long historyFrom, DateTime at, CancellationToken cancellationToken) =>
+        // PostgreSQL hashes the rows itself (RecordHistory.ServerRowHash): the client would have to reproduce jsonb's text.
+        await RecordHistory.SealAsync(Connection, Transaction, DatabaseProvider.Postgres, "intake-batch", Batch.BatchId, "id > @from AND batch_id = @b",
+            new Dictionary<string, object> { ["@from"] = historyFrom, ["@b"] = Batch.BatchId }, Batch.Actor, at, cancellationToken);
+
+    public override async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await _transaction!.CommitAsync(cancellationToken);
+        await _transaction.DisposeAsync();
+        _transaction = null;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_transaction is not null)
+        {
+            try
+            {
+                await _transaction.RollbackAsync();
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // The connection may already be broken; closing it rolls back.
+            }
+
+            await _transaction.DisposeAsync();
+            _transaction = null;
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+    }
+
+    private void Step(string name)
+    {
+        _steps[name] = _steps.GetValueOrDefault(name) + _watch.Elapsed.TotalSeconds;
+        _watch.Restart();
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        _watch.Restart();
+        var rows = _pending;
+        var subjects = await ResolveSubjectsAsync(rows, cancellationToken);
+        Step("subjects-lookup");
+        var existing = await LookUpRecordsAsync(rows, cancellationToken);
+        Step("record-lookup");
+
+        var created = new List<(StagedRow Row, long SubjectId)>();
+        var changes = new List<(StagedRow Row, long SubjectId, ExistingRecord Old, RowDecision Decision)>();
+        var rejects = new List<(StagedRow Row, string Reasons)>();
+        foreach (var row in rows)
+        {
+            if (row.ReasonsJson is not null)
+            {
+                Tally(row, RowDecision.Rejected, false);
+                rejects.Add((row, row.ReasonsJson));
+                continue;
+            }
+
+            var (subjectId, subjectName, newSubject) = row.Action == 'U' ? subjects[row.IdHash!] : (0L, null, false);
+            var nameConflict = subjectName is not null && !string.Equals(subjectName, row.Name, StringComparison.Ordinal);
+            ExistingRecord? old = existing.TryGetValue(row.RecordKey!, out var found) ? found : null;
+            var decision = Decide(row, old);
+            var storeReasons = Tally(row, decision, nameConflict);
+            if (storeReasons is not null)
+            {
+                rejects.Add((row, storeReasons));
+                continue;
+            }
+
+            if (nameConflict)
+            {
+                NameConflictSubjects.Add(subjectId);
+            }
+
+            if (decision is RowDecision.Created or RowDecision.Updated && !newSubject && !_createdSubjects.Contains(subjectId))
+            {
+                Rescore.Add(subjectId);
+            }
+
+            switch (decision)
+            {
+                case RowDecision.Created:
+                    created.Add((row, subjectId));
+                    break;
+                case RowDecision.Updated or RowDecision.Withdrawn:
+                    Rescore.Add(old!.Value.SubjectId);
+                    changes.Add((row, decision == RowDecision.Withdrawn ? old.Value.SubjectId : subjectId, old.Value, decision));
+                    break;
+            }
+        }
+
+        await WriteChangesAsync(changes, cancellationToken);
+        Step("updates-and-withdrawals");
+        await WriteCreatedAsync(created, cancellationToken);
+        Step("created-records-and-history");
+        await WriteRejectsAsync(rejects, cancellationToken);
+        Step("rejects");
+        _pending.Clear();
+    }
+
+    /// <summary>
+    /// The subject of every accepted row of the flush, by look-up key: its id, its name on file (for one created now, the
+    /// name its creating row gave) and whether this batch created it.
+    /// </summary>
+    private async Task<Dictionary<string, (long Id, string? Name, bool New)>> ResolveSubjectsAsync(List<StagedRow> rows, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, (long, string?, bool)>(StringComparer.Ordinal);
+        var keys = rows.Where(r => r.ReasonsJson is null && r.Action == 'U').Select(r => r.IdHash!).Distinct(StringComparer.Ordinal).ToArray();
+        if (keys.Length == 0)
+        {
+            return result;
+        }
+
+        // Only the first accepted row of a subject in the batch carries what creating it needs (see IntakeService.Stage):
+        // those rows insert their subject straight away, and one already on file is found by the conflict; only the
+        // rest are looked up (a new subject costs one index probe, not two).
+        var toCreate = rows.Where(r => r.ReasonsJson is null && r.Action == 'U' && r.IdCipher is not null).ToList();
+        if (toCreate.Count > 0)
+        {
+            await using var insert = Command("""
+                INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, birth_date, sex, name_conflict, created_at, updated_at)
+                SELECT k, c, h, x, m, n, b::date, s, false, @now, @now
+                FROM unnest(@k::text[], @c::text[], @h::text[], @x::text[], @m::text[], @n::text[], @b::text[], @s::text[]) AS u(k, c, h, x, m, n, b, s)
+                ON CONFLICT (id_hash) DO NOTHING
+                RETURNING id_hash, id
+                """);
+            insert.Parameters.AddWithValue("now", Batch.Now);
+            insert.Parameters.AddWithValue("k", toCreate.Select(r => r.Kind).ToArray());
+            insert.Parameters.AddWithValue("c", toCreate.Select(r => r.CertType).ToArray());
+            insert.Parameters.AddWithValue("h", toCreate.Select(r => r.IdHash).ToArray());
+            insert.Parameters.AddWithValue("x", toCreate.Select(r => r.IdCipher).ToArray());
+            insert.Parameters.AddWithValue("m", toCreate.Select(r => r.IdMasked).ToArray());
+            insert.Parameters.AddWithValue("n", toCreate.Select(r => r.Name).ToArray());
+            insert.Parameters.AddWithValue("b", toCreate.Select(r => r.BirthDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+            insert.Parameters.AddWithValue("s", toCreate.Select(r => r.Sex).ToArray());
+            var names = toCreate.ToDictionary(r => r.IdHash!, r => r.Name, StringComparer.Ordinal);
+            var ids = new List<long>(toCreate.Count);
+            await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var id = reader.GetInt64(1);
+                    var key = reader.GetString(0);
+                    result[key] = (id, names[key], true);
+                    ids.Add(id);
+                }
+            }
+
+            ids.Sort();
+            foreach (var id in ids)
+            {
+                _createdSubjects.Add(id);
+            }
+
+            Step("subjects-insert");
+        }
+
+        // On file before the batch, created by an earlier flush of it, or by another batch that has committed since
+        // (the insert waited for it).
+        var missing = keys.Where(h => !result.ContainsKey(h)).ToArray();
+        if (missing.Length > 0)
+        {
+            await FindSubjectsAsync(missing, result, cancellationToken);
+        }
+
+        foreach (var key in keys)
+        {
+            if (!result.ContainsKey(key))
+            {
+                throw new InvalidOperationException("A row's subject is neither on file nor created by an earlier row of the batch.");
+            }
+        }
+
+        return result;
+    }
+
+    private async Task FindSubjectsAsync(string[] keys, Dictionary<string, (long, string?, bool)> result, CancellationToken cancellationToken)
+    {
+        // One index look-up a key: a lateral join with LIMIT 1 (without it the planner turns it into a join again). With
+        // the keys as "id_hash = ANY(@h)" the planner may scan instead.
+        await using var select = Command("""
+            SELECT s.id_hash, s.id, s.name FROM unnest(@h::text[]) AS k(h)
+            CROSS JOIN LATERAL (SELECT id_hash, id, name FROM subjects WHERE id_hash = k.h LIMIT 1) s
+            """);
+        select.Parameters.AddWithValue("h", keys);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetInt64(1);
+            result[reader.GetString(0)] = (id, reader.GetString(2), _createdSubjects.Contains(id));
+        }
+    }
+
+    private async Task<Dictionary<string, ExistingRecord>> LookUpRecordsAsync(List<StagedRow> rows, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, ExistingRecord>(StringComparer.Ordinal);
+        var keys = rows.Where(r => r.ReasonsJson is null).Select(r => r.RecordKey!).ToArray();
+        if (keys.Length == 0)
+        {
+            return result;
+        }
+
+        // One index look-up a key: a lateral join with LIMIT 1 (without it the planner turns it into a hash join over the
+        // unit's records). As "record_key = ANY(@k)" the planner, sure from its statistics that
+        // the unit has few records, read all of them for each flush and filtered by key (a million-row file: 74 s).
+        await using var select = Command("""
+            SELECT r.record_key, r.id, r.subject_id, r.status, r.category_code, r.content_hash, r.version
+            FROM unnest(@k::text[]) AS k(key)
+            CROSS JOIN LATERAL (SELECT record_key, id, subject_id, status, category_code, content_hash, version
+                                FROM credit_records WHERE unit_code = @u AND record_key = k.key LIMIT 1) r
+            """);
+        select.Parameters.AddWithValue("u", Batch.UnitCode);
+        select.Parameters.AddWithValue("k", keys);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result[reader.GetString(0)] = new ExistingRecord(reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
+                reader.GetString(5), reader.GetInt32(6));
+        }
+
+        return result;
+    }
+
+    /// <summary>Updates and withdrawals: history first, from the records as they still are, then the records.</summary>
+    private async Task WriteChangesAsync(List<(StagedRow Row, long SubjectId, ExistingRecord Old, RowDecision Decision)> changes, CancellationToken cancellationToken)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        await using (var history = Command("""
+            INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after)
+            SELECT u.subject_id, r.id, r.version + 1, u.action, @c, @b, @a, @now, r.fields, u.after
+            FROM unnest(@rid::bigint[], @sid::bigint[], @act::text[], @after::jsonb[]) WITH ORDINALITY AS u(record_id, subject_id, action, after, n)
+            JOIN credit_records r ON r.id = u.record_id
+            ORDER BY u.n
+            """))
+        {
+            AddBatchParameters(history);
+            history.Parameters.AddWithValue("rid", changes.Select(c => c.Old.Id).ToArray());
+            history.Parameters.AddWithValue("sid", changes.Select(c => c.SubjectId).ToArray());
+            history.Parameters.AddWithValue("act", changes.Select(c => ChangeAction(c.Decision, c.Old)).ToArray());
+            history.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Array | NpgsqlDbType.Jsonb)
+            {
+                Value = changes.Select(c => c.Decision == RowDecision.Withdrawn ? null : c.Row.FieldsJson).ToArray(),
+            });
+            await history.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var updates = changes.Where(c => c.Decision == RowDecision.Updated).ToList();
+        if (updates.Count > 0)
+        {
+            // An update restores a withdrawn record; a repaired or expired one stays so (a corrected detail does not undo
+            // an approved repair or a publication period that has run out).
+            await using var update = Command("""
+                UPDATE credit_records r SET subject_id = u.subject_id, act_date = u.act_date::date, severity = u.severity, fields = u.fields,
+                       content_hash = u.hash, status = CASE WHEN r.status IN ('Repaired', 'Expired') THEN r.status ELSE 'InForce' END,
+                       version = r.version + 1, batch_id = @b, updated_at = @now
+                FROM unnest(@rid::bigint[], @sid::bigint[], @ad::text[], @sev::text[], @f::jsonb[], @h::text[]) AS u(id, subject_id, act_date, severity, fields, hash)
+                WHERE r.id = u.id
+                """);
+            AddBatchParameters(update);
+            update.Parameters.AddWithValue("rid", updates.Select(c => c.Old.Id).ToArray());
+            update.Parameters.AddWithValue("sid", updates.Select(c => c.SubjectId).ToArray());
+            update.Parameters.AddWithValue("ad", updates.Select(c => c.Row.ActDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+            update.Parameters.AddWithValue("sev", updates.Select(c => c.Row.Severity).ToArray());
+            update.Parameters.Add(new NpgsqlParameter("f", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = updates.Select(c => c.Row.FieldsJson).ToArray() });
+            update.Parameters.AddWithValue("h", updates.Select(c => c.Row.ContentHash).ToArray());
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var withdrawals = changes.Where(c => c.Decision == RowDecision.Withdrawn).Select(c => c.Old.Id).ToArray();
+        if (withdrawals.Length > 0)
+        {
+            await using var withdraw = Command("""
+                UPDATE credit_records SET status = 'Withdrawn', version = version + 1, batch_id = @b, updated_at = @now WHERE id = ANY(@ids)
+                """);
+            AddBatchParameters(withdraw);
+            withdraw.Parameters.AddWithValue("ids", withdrawals);
+            await withdraw.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>New records and their "Created" history, by binary COPY into the tables themselves.</summary>
+    private async Task WriteCreatedAsync(List<(StagedRow Row, long SubjectId)> created, CancellationToken cancellationToken)
+    {
+        if (created.Count == 0)
+        {
+            return;
+        }
+
+        var ids = new long[created.Count];
+        await using (var reserve = Command("SELECT nextval(@seq::regclass) FROM generate_series(1, @n)"))
+        {
+            reserve.Parameters.AddWithValue("seq", _recordSequence);
+            reserve.Parameters.AddWithValue("n", created.Count);
+            await using var reader = await reserve.ExecuteReaderAsync(cancellationToken);
+            for (var i = 0; await reader.ReadAsync(cancellationToken); i++)
+            {
+                ids[i] = reader.GetInt64(0);
+            }
+        }
+
+        await using (var copy = await _connection!.BeginBinaryImportAsync("""
+            COPY credit_records (id, subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash,
+                                 under_dispute, version, batch_id, created_at, updated_at) FROM STDIN (FORMAT BINARY)
+            """, cancellationToken))
+        {
+            for (var i = 0; i < created.Count; i++)
+            {
+                var (row, subjectId) = created[i];
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(ids[i], NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(subjectId, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(Batch.UnitCode, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(row.CategoryCode!, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(row.RecordKey!, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullable(copy, row.ActDate, NpgsqlDbType.Date, cancellationToken);
+                await WriteNullable(copy, row.Severity, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(nameof(RecordStatus.InForce), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(row.FieldsJson!, NpgsqlDbType.Jsonb, cancellationToken);
+                await copy.WriteAsync(row.ContentHash!, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(false, NpgsqlDbType.Boolean, cancellationToken);
+                await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken);
+                await copy.WriteAsync(Batch.BatchId, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(Batch.Now, NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.WriteAsync(Batch.Now, NpgsqlDbType.TimestampTz, cancellationToken);
+            }
+
+            await copy.CompleteAsync(cancellationToken);
+        }
+
+        await using (var copy = await _connection.BeginBinaryImportAsync("""
+            COPY record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after) FROM STDIN (FORMAT BINARY)
+            """, cancellationToken))
+        {
+            for (var i = 0; i < created.Count; i++)
+            {
+                var (row, subjectId) = created[i];
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(subjectId, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(ids[i], NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken);
+                await copy.WriteAsync(nameof(RecordAction.Created), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(Batch.Channel, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(Batch.BatchId, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(Batch.Actor, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(Batch.Now, NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.WriteNullAsync(cancellationToken);
+                await copy.WriteAsync(row.FieldsJson!, NpgsqlDbType.Jsonb, cancellationToken);
+            }
+
+            await copy.CompleteAsync(cancellationToken);
+        }
+    }
+
+    private async Task WriteRejectsAsync(List<(StagedRow Row, string Reasons)> rejects, CancellationToken cancellationToken)
+    {
+        if (rejects.Count == 0)
+        {
+            return;
+        }
+
+        await using var copy = await _connection!.BeginBinaryImportAsync(
+            "COPY intake_rejects (batch_id, row_number, record_key, cells, reasons) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var (row, reasons) in rejects)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(Batch.BatchId, NpgsqlDbType.Bigint, cancellationToken);
+            await copy.WriteAsync(row.RowNumber, NpgsqlDbType.Integer, cancellationToken);
+            await WriteNullable(copy, row.RecordKey, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(row.CellsJson ?? "[]", NpgsqlDbType.Jsonb, cancellationToken);
+            await copy.WriteAsync(reasons, NpgsqlDbType.Jsonb, cancellationToken);
+        }
+
+        await copy.CompleteAsync(cancellationToken);
+    }
+
+    private static async ValueTask WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+    {
+        if (value is null)
+        {
+            await copy.WriteNullAsync(cancellationToken);
+        }
+        else
+        {
+            await copy.WriteAsync(value, type, cancellationToken);
+        }
+    }
+
+    private static async ValueTask WriteNullable(NpgsqlBinaryImporter copy, DateOnly? value, NpgsqlDbType type, CancellationToken cancellationToken)
+    {
+        if (value is { } date)
+        {
+            await copy.WriteAsync(date, type, cancellationToken);
+        }
+        else
+        {
+            await copy.WriteNullAsync(cancellationToken);
+        }
+    }
+
+    private void AddBatchParameters(NpgsqlCommand command)
+    {
+        command.Parameters.AddWithValue("c", Batch.Channel);
+        command.Parameters.AddWithValue("b", Batch.BatchId);
+        command.Parameters.AddWithValue("a", Batch.Actor);
+        command.Parameters.AddWithValue("now", Batch.Now);
+    }
+
+    private NpgsqlCommand Command(string sql) => new(sql, _connection, _transaction) { CommandTimeout = 0 };
+}
+
+/// <summary>A set of ids added in increasing order, kept as ranges of consecutive ids.</summary>
+internal sealed class IdRanges
+{
+    private readonly List<long> _starts = [];
+    private readonly List<long> _ends = [];
+
+    public void Add(long id)
+    {
+        if (_ends.Count > 0 && id <= _ends[^1])
+        {
+            if (Contains(id))
+            {
+                return;
+            }
+
+            throw new ArgumentException("Ids are added in increasing order.", nameof(id));
+        }
+
+        if (_ends.Count > 0 && _ends[^1] == id - 1)
+        {
+            _ends[^1] = id;
+        }
+        else
+        {
+            _starts.Add(id);
+            _ends.Add(id);
+        }
+    }
+
+    public bool Contains(long id)
+    {
+        var index = _starts.BinarySearch(id);
+        if (index >= 0)
+        {
+            return true;
+        }
+
+        index = ~index - 1;
+        return index >= 0 && id <= _ends[index];
+    }
+}

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -123,10 +124,17 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         var batchInStore = false;
         var prepare = 0.0;
         var batch = new BatchWrite(request.UnitCode, request.Channel, request.Actor, now, request.ReturnRecordResults);
+        // A file's batch row is written while its first rows are read and validated (a process's first batch row costs
+        // about a second of starting up the data layer); the writer waits for it before it writes anything.
+        Task<(long BatchId, long HistoryFrom)>? batchRow = null;
         if (!stageFirst)
         {
-            (batch.BatchId, historyFrom) = await CreateBatchRowAsync(request, now, cancellationToken);
-            prepare = prepareWatch.Elapsed.TotalSeconds;
+            batchRow = CreateBatchRowAsync(request, now, cancellationToken);
+            if (few is not null)
+            {
+                (batch.BatchId, historyFrom) = await batchRow;
+                prepare = prepareWatch.Elapsed.TotalSeconds;
+            }
         }
 
         try
@@ -173,7 +181,13 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             }
             else
             {
-                (total, digest, busy) = await StageAllAsync(writer, request, rows, today, progress, cancellationToken);
+                async Task BatchRowWrittenAsync()
+                {
+                    (batch.BatchId, historyFrom) = await batchRow!;
+                    prepare = prepareWatch.Elapsed.TotalSeconds;
+                }
+
+                (total, digest, busy) = await StageAllAsync(writer, request, rows, today, progress, BatchRowWrittenAsync, cancellationToken);
             }
 
             var counts = await writer.FinishAsync(cancellationToken);
@@ -219,18 +233,37 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             // bomb past its header): the clerk's file is refused, nothing of it stored, and the
             // batch says why. Not an error of the platform, so not thrown on.
             var reason = new IntakeReason("file_" + file.Reason, null, file.MessageZh, file.MessageEn);
-            var batchId = await MarkFailedAsync(request, now, batchInStore ? 0 : batch.BatchId, $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.");
+            var batchId = await MarkFailedAsync(request, now, batchInStore ? 0 : await WrittenBatchIdAsync(batch, batchRow),
+                $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.");
             return new BatchResult(batchId, nameof(BatchStatus.Refused), 0, 0, 0, 0, 0, 0, 0, [reason], request.Warnings ?? [], []);
         }
         catch (Exception ex)
         {
             // The batch transaction was rolled back: nothing of the batch is stored. Say so on the batch.
-            await MarkFailedAsync(request, now, batchInStore ? 0 : batch.BatchId, ex switch
+            await MarkFailedAsync(request, now, batchInStore ? 0 : await WrittenBatchIdAsync(batch, batchRow), ex switch
             {
                 OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
             });
             throw;
+        }
+    }
+
+    /// <summary>The id of the batch's row if it was written (0 if not): a file's row may still be on its way when the batch fails.</summary>
+    private static async Task<long> WrittenBatchIdAsync(BatchWrite batch, Task<(long BatchId, long HistoryFrom)>? batchRow)
+    {
+        if (batch.BatchId != 0 || batchRow is null)
+        {
+            return batch.BatchId;
+        }
+
+        try
+        {
+            return (await batchRow).BatchId;
+        }
+        catch (Exception e) when (e is DbException or OperationCanceledException or InvalidOperationException)
+        {
+            return 0;
         }
     }
 
@@ -256,7 +289,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     /// depend on timing.
     /// </summary>
     private async Task<(int Total, string Digest, (double Read, double Process, double Write) Busy)> StageAllAsync(IntakeWriter writer, IntakeRequest request,
-        IEnumerable<IntakeRow> rows, DateOnly today, Action<int>? progress, CancellationToken cancellationToken)
+        IEnumerable<IntakeRow> rows, DateOnly today, Action<int>? progress, Func<Task> beforeWriting, CancellationToken cancellationToken)
     {
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = failure.Token;
@@ -348,12 +381,16 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
 
         try
         {
+            var ready = beforeWriting();
             await foreach (var chunk in processed.Reader.ReadAllAsync(token))
             {
+                await ready;
                 writeWatch.Start();
                 await writer.WriteAsync(chunk, token);
                 writeWatch.Stop();
             }
+
+            await ready;
         }
         catch
         {

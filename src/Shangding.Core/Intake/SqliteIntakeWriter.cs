@@ -171,6 +171,7 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         if (_batchId.Length == 0)
         {
             _batchId = Encoding.UTF8.GetBytes(Batch.BatchId.ToString(CultureInfo.InvariantCulture));
+            BindConstants();
         }
 
         _busy.Start();
@@ -187,6 +188,28 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Binds once what every row of the batch shares (unit, batch, channel, actor, time): SQLite keeps a statement's
+    /// bindings across resets, and each bound text is copied into memory SQLite allocates.
+    /// </summary>
+    private void BindConstants()
+    {
+        BindBytes(_selectRecord!, 1, _unit);
+        BindBytes(_insertSubject!, 9, _now);
+        BindBytes(_insertRecord!, 2, _unit);
+        BindBytes(_insertRecord!, 9, _batchId);
+        BindBytes(_insertRecord!, 10, _now);
+        BindBytes(_insertChange!, 5, _channel);
+        BindBytes(_insertChange!, 6, _batchId);
+        BindBytes(_insertChange!, 7, _actor);
+        BindBytes(_insertChange!, 8, _now);
+        BindBytes(_updateRecord!, 7, _batchId);
+        BindBytes(_updateRecord!, 8, _now);
+        BindBytes(_withdrawRecord!, 2, _batchId);
+        BindBytes(_withdrawRecord!, 3, _now);
+        BindBytes(_insertReject!, 1, _batchId);
     }
 
     private void Write(StagedRow row)
@@ -212,7 +235,6 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         if (_unitHasRecords)
         {
             var stmt = _selectRecord!;
-            BindBytes(stmt, 1, _unit);
             BindText(stmt, 2, row.RecordKey);
             var rc = raw.sqlite3_step(stmt);
             if (rc == raw.SQLITE_ROW)
@@ -264,15 +286,12 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
             {
                 var stmt = _insertRecord!;
                 Bind(stmt, 1, subjectId);
-                BindBytes(stmt, 2, _unit);
                 BindText(stmt, 3, row.CategoryCode);
                 BindText(stmt, 4, row.RecordKey);
                 BindDate(stmt, 5, row.ActDate);
                 BindText(stmt, 6, row.Severity);
                 BindBytes(stmt, 7, _fields.AsSpan(0, fieldsLength));
                 BindText(stmt, 8, row.ContentHash);
-                BindBytes(stmt, 9, _batchId);
-                BindBytes(stmt, 10, _now);
                 Done(stmt);
                 var recordId = raw.sqlite3_last_insert_rowid(_db);
                 InsertChange(subjectId, recordId, 1, "Created"u8, [], false, _fields.AsSpan(0, fieldsLength), true);
@@ -293,8 +312,6 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
                 BindBytes(stmt, 4, _fields.AsSpan(0, fieldsLength));
                 BindText(stmt, 5, row.ContentHash);
                 Bind(stmt, 6, version);
-                BindBytes(stmt, 7, _batchId);
-                BindBytes(stmt, 8, _now);
                 Bind(stmt, 9, old.Id);
                 Done(stmt);
                 break;
@@ -308,8 +325,6 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
                 InsertChange(old.SubjectId, old.Id, version, "Withdrawn"u8, _before.AsSpan(0, beforeLength), true, [], false);
                 var stmt = _withdrawRecord!;
                 Bind(stmt, 1, version);
-                BindBytes(stmt, 2, _batchId);
-                BindBytes(stmt, 3, _now);
                 Bind(stmt, 4, old.Id);
                 Done(stmt);
                 break;
@@ -365,7 +380,6 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         BindText(stmt, 6, row.Name);
         BindDate(stmt, 7, row.BirthDate);
         BindText(stmt, 8, row.Sex);
-        BindBytes(stmt, 9, _now);
         Done(stmt);
         if (raw.sqlite3_changes(_db) == 0)
         {
@@ -385,10 +399,6 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         Bind(stmt, 2, recordId);
         Bind(stmt, 3, version);
         BindBytes(stmt, 4, action);
-        BindBytes(stmt, 5, _channel);
-        BindBytes(stmt, 6, _batchId);
-        BindBytes(stmt, 7, _actor);
-        BindBytes(stmt, 8, _now);
         if (hasBefore)
         {
             BindBytes(stmt, 9, before);
@@ -450,7 +460,6 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
     private void InsertReject(StagedRow row, string reasons)
     {
         var stmt = _insertReject!;
-        BindBytes(stmt, 1, _batchId);
         Bind(stmt, 2, row.RowNumber);
         BindText(stmt, 3, row.RecordKey);
         BindText(stmt, 4, row.CellsJson ?? "[]");

@@ -127,16 +127,49 @@ public sealed class ColumnMap
         return new ColumnMap(codes, dataStart, header, refusals, warnings);
     }
 
-    /// <summary>Turns a data row into an intake row.</summary>
+    private Dictionary<string, int>? _columnOf;
+
+    /// <summary>
+    /// Turns a data row into an intake row. Its values are a view over the row's cells through the map (one code-to-column
+    /// table for the file), not a dictionary of their own: a million rows made a million dictionaries.
+    /// </summary>
     public IntakeRow ToRow(int rowNumber, string?[] cells, IReadOnlyList<IntakeReason>? problems = null)
     {
-        var values = new Dictionary<string, string?>(Codes.Count, StringComparer.Ordinal);
-        foreach (var (index, code) in Codes)
+        _columnOf ??= Codes.GroupBy(kv => kv.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Max(kv => kv.Key), StringComparer.Ordinal);
+        return new IntakeRow(rowNumber, null, new CellValues(_columnOf, cells), cells) { Problems = problems ?? [] };
+    }
+
+    /// <summary>A row's values by column code, read from its cells.</summary>
+    private sealed class CellValues(Dictionary<string, int> columnOf, string?[] cells) : IReadOnlyDictionary<string, string?>
+    {
+        public string? this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException(key);
+
+        public IEnumerable<string> Keys => columnOf.Keys;
+
+        public IEnumerable<string?> Values => columnOf.Values.Select(Cell);
+
+        public int Count => columnOf.Count;
+
+        public bool ContainsKey(string key) => columnOf.ContainsKey(key);
+
+        public bool TryGetValue(string key, out string? value)
         {
-            values[code] = index < cells.Length ? cells[index] : null;
+            if (columnOf.TryGetValue(key, out var index))
+            {
+                value = Cell(index);
+                return true;
+            }
+
+            value = null;
+            return false;
         }
 
-        return new IntakeRow(rowNumber, null, values, cells) { Problems = problems ?? [] };
+        public IEnumerator<KeyValuePair<string, string?>> GetEnumerator() =>
+            columnOf.Select(kv => new KeyValuePair<string, string?>(kv.Key, Cell(kv.Value))).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private string? Cell(int index) => index < cells.Length ? cells[index] : null;
     }
 
     /// <summary>The spreadsheet letter of a zero-based column index (0 → A, 26 → AA).</summary>

@@ -598,14 +598,18 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
 
         var subject = record.Subject!;
-        var contentKey = protector.ContentKey(subject.NormalisedId);
-        var idHash = IdentityProtector.SubjectKeyOf(contentKey);
-        var fieldsJson = RecordContent.ToJson(record.Fields);
+        // One HMAC gives both keys: the look-up key is its first 16 bytes, the content key all 32 (in hex).
+        Span<byte> mac = stackalloc byte[32];
+        protector.Mac(subject.NormalisedId, mac);
+        Span<char> contentKey = stackalloc char[64];
+        Convert.TryToHexStringLower(mac, contentKey, out _);
+        var idHash = new string(contentKey[..IdentityProtector.LookupKeyLength]);
+        var fields = RecordContent.ToJsonUtf8(record.Fields);
 
         // Only the first accepted row of a subject in the batch can create it: it alone carries what a new
         // subject needs (kind, encrypted and masked identifier, birth date, sex) — its id_cipher marks it.
         // Later rows of the same subject need only the look-up hash and the name (for the name check).
-        var first = subjects.Add(HashKey.Of(idHash));
+        var first = subjects.Add(System.Runtime.InteropServices.MemoryMarshal.Read<HashKey>(mac));
         return new StagedRow(
             row.RowNumber,
             record.RecordKey,
@@ -621,8 +625,8 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             record.CategoryCode,
             record.ActDate,
             record.Severity,
-            fieldsJson,
-            RecordContent.Hash(record.CategoryCode, contentKey, record.ActDate, fieldsJson),
+            fields,
+            RecordContent.Hash(record.CategoryCode, contentKey, record.ActDate, fields),
             // Accepted rows keep no copy of their cells; one refused at merge time (its key already used by
             // another category) comes back in the rejects file with its key and reason.
             null,

@@ -451,7 +451,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
                 await WriteNullable(copy, row.ActDate, NpgsqlDbType.Date, cancellationToken);
                 await WriteNullable(copy, row.Severity, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(nameof(RecordStatus.InForce), NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(row.FieldsJson!, NpgsqlDbType.Jsonb, cancellationToken);
+                await copy.WriteAsync(row.Fields!, NpgsqlDbType.Jsonb, cancellationToken);
                 await copy.WriteAsync(row.ContentHash!, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(false, NpgsqlDbType.Boolean, cancellationToken);
                 await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken);
@@ -480,7 +480,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
                 await copy.WriteAsync(Batch.Actor, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(Batch.Now, NpgsqlDbType.TimestampTz, cancellationToken);
                 await copy.WriteNullAsync(cancellationToken);
-                await copy.WriteAsync(row.FieldsJson!, NpgsqlDbType.Jsonb, cancellationToken);
+                await copy.WriteAsync(row.Fields!, NpgsqlDbType.Jsonb, cancellationToken);
             }
 
             await copy.CompleteAsync(cancellationToken);

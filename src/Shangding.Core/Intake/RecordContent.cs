@@ -40,65 +40,108 @@ public static class RecordContent
     private static IncrementalHash? _sha;
 
     /// <summary>Serialises the values (null values dropped) in a canonical order.</summary>
+    public static string ToJson(IReadOnlyDictionary<string, object?> values) => Encoding.UTF8.GetString(Write(values));
+
+    /// <summary><see cref="ToJson"/> as the UTF-8 bytes it is stored as.</summary>
+    public static byte[] ToJsonUtf8(IReadOnlyDictionary<string, object?> values) => Write(values).ToArray();
+
     /// <remarks>
     /// Written directly with one <see cref="Utf8JsonWriter"/> a thread, reset for each record — the same text the serializer gives for a
-    /// <see cref="SortedDictionary{TKey, TValue}"/> with ordinal keys, without its per-row allocations.
+    /// <see cref="SortedDictionary{TKey, TValue}"/> with ordinal keys, without its per-row allocations. A validated record's fields
+    /// (<see cref="RecordFieldDictionary"/>) come with their order and encoded names worked out once for the category.
     /// </remarks>
-    public static string ToJson(IReadOnlyDictionary<string, object?> values)
+    private static ReadOnlySpan<byte> Write(IReadOnlyDictionary<string, object?> values)
     {
-        var sorted = _sorted ??= new List<KeyValuePair<string, object>>(32);
-        sorted.Clear();
-        foreach (var (key, value) in values)
-        {
-            if (value is not null)
-            {
-                sorted.Add(new(key, value));
-            }
-        }
-
-        sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
         var writer = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
         writer.Reset(buffer);
         writer.WriteStartObject();
-        foreach (var (key, value) in sorted)
+        if (values is RecordFieldDictionary fields)
         {
-            writer.WritePropertyName(key);
-            switch (value)
+            var layout = fields.Layout;
+            foreach (var index in layout.JsonOrder)
             {
-                case string text:
-                    writer.WriteStringValue(text);
-                    break;
-                case long integer:
-                    writer.WriteNumberValue(integer);
-                    break;
-                case int integer:
-                    writer.WriteNumberValue(integer);
-                    break;
-                case decimal number:
-                    writer.WriteNumberValue(number);
-                    break;
-                default:
-                    JsonSerializer.Serialize(writer, value, value.GetType(), Options);
-                    break;
+                if (fields.ValueAt(index) is { } value)
+                {
+                    writer.WritePropertyName(layout.JsonNames[index]);
+                    WriteValue(writer, value);
+                }
             }
+        }
+        else
+        {
+            var sorted = _sorted ??= new List<KeyValuePair<string, object>>(32);
+            sorted.Clear();
+            foreach (var (key, value) in values)
+            {
+                if (value is not null)
+                {
+                    sorted.Add(new(key, value));
+                }
+            }
+
+            sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            foreach (var (key, value) in sorted)
+            {
+                writer.WritePropertyName(key);
+                WriteValue(writer, value);
+            }
+
+            sorted.Clear();
         }
 
         writer.WriteEndObject();
         writer.Flush();
+        return buffer.WrittenSpan;
+    }
 
-        sorted.Clear();
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    private static void WriteValue(Utf8JsonWriter writer, object value)
+    {
+        switch (value)
+        {
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case long integer:
+                writer.WriteNumberValue(integer);
+                break;
+            case int integer:
+                writer.WriteNumberValue(integer);
+                break;
+            case decimal number:
+                writer.WriteNumberValue(number);
+                break;
+            default:
+                JsonSerializer.Serialize(writer, value, value.GetType(), Options);
+                break;
+        }
     }
 
     /// <summary>A hash over everything that makes the record what it is, used to detect unchanged re-sends.</summary>
     public static string Hash(string categoryCode, string subjectKey, DateOnly? actDate, string fieldsJson)
     {
-        // SHA-256 over the UTF-8 of "category ␟ subject ␟ yyyy-MM-dd ␟ fields"; the first 16 bytes in hex.
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(fieldsJson.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(fieldsJson, rented);
+            return Hash(categoryCode, subjectKey, actDate, rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// SHA-256 over the UTF-8 of "category ␟ subject ␟ yyyy-MM-dd ␟ fields"; the first 16 bytes in hex. The fields come as
+    /// the UTF-8 they are stored as.
+    /// </summary>
+    public static string Hash(string categoryCode, ReadOnlySpan<char> subjectKey, DateOnly? actDate, ReadOnlySpan<byte> fieldsUtf8)
+    {
         Span<char> date = stackalloc char[10];
         var dateLength = actDate is { } d && d.TryFormat(date, out var written, "yyyy-MM-dd", CultureInfo.InvariantCulture) ? written : 0;
-        var length = Encoding.UTF8.GetMaxByteCount(categoryCode.Length + subjectKey.Length + dateLength + fieldsJson.Length + 3);
+        var length = Encoding.UTF8.GetMaxByteCount(categoryCode.Length + subjectKey.Length + dateLength + 3) + fieldsUtf8.Length;
         var rented = ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -108,7 +151,8 @@ public static class RecordContent
             rented[at++] = 0x1f;
             at += Encoding.UTF8.GetBytes(date[..dateLength], rented.AsSpan(at));
             rented[at++] = 0x1f;
-            at += Encoding.UTF8.GetBytes(fieldsJson, rented.AsSpan(at));
+            fieldsUtf8.CopyTo(rented.AsSpan(at));
+            at += fieldsUtf8.Length;
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
             var sha = _sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             sha.AppendData(rented.AsSpan(0, at));

@@ -28,24 +28,34 @@ public sealed partial class RecordValidator
         Enumerable.Range(0, char.MaxValue + 1).Select(c => (char)c).Where(char.IsWhiteSpace).ToArray());
 
     private readonly Category _category;
+    private readonly FieldLayout _layout;
     private readonly DateOnly _today;
-    private readonly List<(FieldDefinition Start, FieldDefinition End)> _datePairs = [];
+    private readonly List<(int Start, int End)> _datePairs = [];
     private readonly FieldDefinition? _idTypeField;
-    private readonly int _dateFields;
+    private readonly int _actDateField;
+    private readonly int _nameField;
+    private readonly int _idField;
+    private readonly int _idTypeIndex;
+    private readonly string? _severity;
 
     public RecordValidator(Category category, DateOnly today)
     {
         _category = category;
+        _layout = FieldLayout.Of(category);
         _today = today;
         _idTypeField = category.SubjectIdTypeField.Length > 0 ? category.FindField(category.SubjectIdTypeField) : null;
-        _dateFields = category.Fields.Count(f => f.Type is FieldType.Date or FieldType.DateTime);
+        _actDateField = category.ActDateField is { } act ? _layout.Index.GetValueOrDefault(act, -1) : -1;
+        _nameField = _layout.Index[category.SubjectNameField];
+        _idField = _layout.Index[category.SubjectIdField];
+        _idTypeIndex = _layout.Index.GetValueOrDefault(category.SubjectIdTypeField, -1);
+        _severity = category.Severity?.ToString();
         foreach (var start in category.Fields.Where(f => f.Type == FieldType.Date && f.Code.EndsWith("_from", StringComparison.Ordinal)))
         {
             var prefix = start.Code[..^"_from".Length];
             var end = category.FindField(prefix + "_to") ?? category.FindField(prefix + "_counted_to");
             if (end is { Type: FieldType.Date })
             {
-                _datePairs.Add((start, end));
+                _datePairs.Add((_layout.Index[start.Code], _layout.Index[end.Code]));
             }
         }
     }
@@ -89,8 +99,10 @@ public sealed partial class RecordValidator
                 : new RowResult(new ValidatedRecord(row.RowNumber, key!, action, _category.Code, null, null, null, new Dictionary<string, object?>()), []);
         }
 
-        var values = new Dictionary<string, object?>(_category.Fields.Count, StringComparer.Ordinal);
-        var dates = new Dictionary<string, DateOnly>(_dateFields, StringComparer.Ordinal);
+        // Values and dates by the field's position in the category (FieldLayout): no dictionary per row.
+        var fields = _layout.Codes.Count;
+        var values = new object?[fields];
+        var dates = new DateOnly?[fields];
         CertificateType? certificateType = null;
         if (_idTypeField is not null)
         {
@@ -101,27 +113,25 @@ public sealed partial class RecordValidator
             }
         }
 
-        foreach (var field in _category.Fields)
+        var definitions = _category.Fields;
+        for (var i = 0; i < fields; i++)
         {
-            var value = ValidateField(field, Clean(row.Get(field.Code)), certificateType, reasons, dates);
-            if (value is not null)
-            {
-                values[field.Code] = value;
-            }
+            var field = definitions[i];
+            values[i] = ValidateField(field, Clean(row.Get(field.Code)), certificateType, reasons, out dates[i]);
         }
 
         foreach (var (start, end) in _datePairs)
         {
-            if (dates.TryGetValue(start.Code, out var s) && dates.TryGetValue(end.Code, out var e) && e < s)
+            if (dates[start] is { } s && dates[end] is { } e && e < s)
             {
-                reasons.Add(IntakeMessages.DateOrder(start, end));
+                reasons.Add(IntakeMessages.DateOrder(definitions[start], definitions[end]));
             }
         }
 
         DateOnly? actDate = null;
-        if (_category.ActDateField is { } actField)
+        if (_actDateField >= 0)
         {
-            actDate = dates.TryGetValue(actField, out var d) ? d : null;
+            actDate = dates[_actDateField];
         }
         else
         {
@@ -157,11 +167,7 @@ public sealed partial class RecordValidator
         }
 
         var subject = BuildSubject(values);
-        values.Remove(_category.SubjectNameField);
-        values.Remove(_category.SubjectIdTypeField);
-        values.Remove(_category.SubjectIdField);
-
-        return new RowResult(new ValidatedRecord(row.RowNumber, key!, action, _category.Code, subject, actDate, _category.Severity?.ToString(), values), []);
+        return new RowResult(new ValidatedRecord(row.RowNumber, key!, action, _category.Code, subject, actDate, _severity, new RecordFieldDictionary(_layout, values)), []);
     }
 
     private IntakeReason? CheckExclusions(IntakeRow row, List<IntakeReason> reasons)
@@ -197,16 +203,16 @@ public sealed partial class RecordValidator
         }
     }
 
-    private SubjectIdentity BuildSubject(Dictionary<string, object?> values)
+    private SubjectIdentity BuildSubject(object?[] values)
     {
-        var name = (string)values[_category.SubjectNameField]!;
-        var id = (string)values[_category.SubjectIdField]!;
+        var name = (string)values[_nameField]!;
+        var id = (string)values[_idField]!;
         if (_category.SubjectKind == SubjectKind.Organisation)
         {
             return new SubjectIdentity(SubjectKind.Organisation, "Uscc", id, name, null, null);
         }
 
-        var type = CertificateTypes.TryParse((string?)values.GetValueOrDefault(_category.SubjectIdTypeField), out var t) ? t : CertificateType.ResidentId;
+        var type = CertificateTypes.TryParse(_idTypeIndex >= 0 ? (string?)values[_idTypeIndex] : null, out var t) ? t : CertificateType.ResidentId;
         DateOnly? birth = null;
         string? sex = null;
         if (type is CertificateType.ResidentId or CertificateType.HmtResidencePermit && ResidentIdNumber.TryParse(id, _today, out var resident, out _))
@@ -218,8 +224,9 @@ public sealed partial class RecordValidator
         return new SubjectIdentity(SubjectKind.Person, type.ToString(), id, name, birth, sex);
     }
 
-    private object? ValidateField(FieldDefinition field, string? raw, CertificateType? certificateType, List<IntakeReason> reasons, Dictionary<string, DateOnly> dates)
+    private object? ValidateField(FieldDefinition field, string? raw, CertificateType? certificateType, List<IntakeReason> reasons, out DateOnly? parsedDate)
     {
+        parsedDate = null;
         if (raw is null)
         {
             if (field.Required)
@@ -253,7 +260,7 @@ public sealed partial class RecordValidator
                     return null;
                 }
 
-                dates[field.Code] = date;
+                parsedDate = date;
                 return iso ? raw : date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
             case FieldType.DateTime:
@@ -276,7 +283,7 @@ public sealed partial class RecordValidator
                     return null;
                 }
 
-                dates[field.Code] = DateOnly.FromDateTime(dateTime);
+                parsedDate = DateOnly.FromDateTime(dateTime);
                 return dateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
             case FieldType.Integer:

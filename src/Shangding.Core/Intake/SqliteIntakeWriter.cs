@@ -40,7 +40,6 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
     private int _knownSubjects;
 
     private byte[] _text = new byte[1024];
-    private byte[] _fields = new byte[2048];
     private byte[] _before = new byte[2048];
     private readonly byte[] _unit = Encoding.UTF8.GetBytes(batch.UnitCode);
     private readonly byte[] _channel = Encoding.UTF8.GetBytes(batch.Channel);
@@ -230,7 +229,7 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         }
 
         ExistingRecord? existing = null;
-        var fieldsLength = 0;
+        byte[] fields = [];
         var beforeLength = 0;
         if (_unitHasRecords)
         {
@@ -244,10 +243,10 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
                 if (Decide(row, existing) is RowDecision.Updated or RowDecision.Withdrawn)
                 {
                     // The record's current fields become the history row's "before".
-                    var fields = raw.sqlite3_column_blob(stmt, 6);
-                    Ensure(ref _before, fields.Length);
-                    fields.CopyTo(_before);
-                    beforeLength = fields.Length;
+                    var current = raw.sqlite3_column_blob(stmt, 6);
+                    Ensure(ref _before, current.Length);
+                    current.CopyTo(_before);
+                    beforeLength = current.Length;
                 }
             }
             else if (rc != raw.SQLITE_DONE)
@@ -273,7 +272,7 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
 
         if (decision is RowDecision.Created or RowDecision.Updated)
         {
-            fieldsLength = Utf8(row.FieldsJson!, ref _fields);
+            fields = row.Fields!;
             if (!newSubject && subjectId <= _subjectsBefore)
             {
                 Rescore.Add(subjectId);
@@ -290,11 +289,11 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
                 BindText(stmt, 4, row.RecordKey);
                 BindDate(stmt, 5, row.ActDate);
                 BindText(stmt, 6, row.Severity);
-                BindBytes(stmt, 7, _fields.AsSpan(0, fieldsLength));
+                BindBytes(stmt, 7, fields);
                 BindText(stmt, 8, row.ContentHash);
                 Done(stmt);
                 var recordId = raw.sqlite3_last_insert_rowid(_db);
-                InsertChange(subjectId, recordId, 1, "Created"u8, [], false, _fields.AsSpan(0, fieldsLength), true);
+                InsertChange(subjectId, recordId, 1, "Created"u8, [], false, fields, true);
                 break;
             }
 
@@ -304,12 +303,12 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
                 Rescore.Add(old.SubjectId);
                 var version = old.Version + 1;
                 InsertChange(subjectId, old.Id, version, Encoding.UTF8.GetBytes(ChangeAction(decision, old)), _before.AsSpan(0, beforeLength), true,
-                    _fields.AsSpan(0, fieldsLength), true);
+                    fields, true);
                 var stmt = _updateRecord!;
                 Bind(stmt, 1, subjectId);
                 BindDate(stmt, 2, row.ActDate);
                 BindText(stmt, 3, row.Severity);
-                BindBytes(stmt, 4, _fields.AsSpan(0, fieldsLength));
+                BindBytes(stmt, 4, fields);
                 BindText(stmt, 5, row.ContentHash);
                 Bind(stmt, 6, version);
                 Bind(stmt, 9, old.Id);

@@ -22,7 +22,11 @@ public sealed record StagedRow(
     string? CategoryCode,
     DateOnly? ActDate,
     string? Severity,
-    string? FieldsJson,
+    byte[]? Fields,
     string? ContentHash,
     string? CellsJson,
-    string? ReasonsJson);
+    string? ReasonsJson)
+{
+    /// <summary>The fields' canonical JSON as text (they are kept as the UTF-8 they are stored as).</summary>
+    public string? FieldsJson => Fields is null ? null : System.Text.Encoding.UTF8.GetString(Fields);
+}

@@ -149,12 +149,22 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
     /// </summary>
     public string ContentKey(string normalisedId)
     {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Mac(normalisedId, mac);
+        return Convert.ToHexStringLower(mac);
+    }
+
+    /// <summary>
+    /// The HMAC-SHA256 of the identifier itself (32 bytes): <see cref="ContentKey"/> is its hex, <see cref="LookupHash"/>
+    /// the hex of its first 16 bytes. Bulk intake takes both from one computation.
+    /// </summary>
+    public void Mac(string normalisedId, Span<byte> mac)
+    {
         ArgumentNullException.ThrowIfNull(normalisedId);
         var normalised = IdentifierNormaliser.Normalise(normalisedId);
         var maxLength = Encoding.UTF8.GetMaxByteCount(normalised.Length);
         var buffer = maxLength <= 256 ? stackalloc byte[256] : new byte[maxLength];
         var bytes = buffer[..Encoding.UTF8.GetBytes(normalised, buffer)];
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         var hmac = _macs.TryTake(out var pooled) ? pooled : IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _keys.HashKey);
         try
         {
@@ -165,7 +175,5 @@ public sealed class IdentityProtector(IdentityProtectionKeys keys)
         {
             _macs.Add(hmac);
         }
-
-        return Convert.ToHexStringLower(mac);
     }
 }

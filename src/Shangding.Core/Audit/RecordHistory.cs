@@ -33,6 +33,17 @@ public static class RecordHistory
     public static async Task<RecordHistorySeal> SealAsync(DbConnection connection, DbTransaction transaction, DatabaseProvider provider,
         string kind, long? refId, string where, IReadOnlyDictionary<string, object> args, string actor, DateTime at, CancellationToken cancellationToken)
     {
+        var (hashes, count, first, last) = await HashRowsAsync(connection, transaction, where, args, cancellationToken);
+        return await WriteSealAsync(connection, transaction, provider, kind, refId, hashes, count, first, last, actor, at, cancellationToken);
+    }
+
+    /// <summary>
+    /// The seal entries of the rows of record_changes matching <paramref name="where"/>, in id order: what
+    /// <see cref="WriteSealAsync"/> stores. A writer computes them before it takes the audit chain's lock.
+    /// </summary>
+    public static async Task<(byte[] Hashes, int Count, long? First, long? Last)> HashRowsAsync(DbConnection connection, DbTransaction transaction,
+        string where, IReadOnlyDictionary<string, object> args, CancellationToken cancellationToken)
+    {
         using var buffer = new MemoryStream();
         var count = 0;
         long? first = null, last = null;
@@ -76,7 +87,7 @@ public static class RecordHistory
             }
         }
 
-        return await WriteSealAsync(connection, transaction, provider, kind, refId, buffer.ToArray(), count, first, last, actor, at, cancellationToken);
+        return (buffer.ToArray(), count, first, last);
     }
 
     /// <summary>

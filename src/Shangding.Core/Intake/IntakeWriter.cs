@@ -108,10 +108,24 @@ internal abstract class IntakeWriter : IAsyncDisposable
     public abstract Task<MergeCounts> FinishAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Seals the history rows the batch wrote (see <see cref="Audit.RecordHistory"/>) and appends the seal to the audit chain,
-    /// inside the batch transaction.
+    /// Hashes the history rows the batch wrote for their seal (see <see cref="Audit.RecordHistory"/>): before the audit
+    /// chain's lock is taken, which every batch's commit waits for.
     /// </summary>
-    public abstract Task SealAsync(long historyFrom, DateTime at, CancellationToken cancellationToken);
+    public abstract Task PrepareSealAsync(long historyFrom, CancellationToken cancellationToken);
+
+    private (byte[] Hashes, int Count, long? First, long? Last)? _seal;
+
+    protected void SealReady((byte[] Hashes, int Count, long? First, long? Last) seal) => _seal = seal;
+
+    /// <summary>Stores the seal of the batch's history rows and appends it to the audit chain, inside the batch transaction.</summary>
+    public async Task WriteSealAsync(DateTime at, CancellationToken cancellationToken)
+    {
+        var (hashes, count, first, last) = _seal ?? throw new InvalidOperationException("The seal was not prepared.");
+        await Audit.RecordHistory.WriteSealAsync(Connection, Transaction, Provider, "intake-batch", Batch.BatchId, hashes, count, first, last,
+            Batch.Actor, at, cancellationToken);
+    }
+
+    protected abstract DatabaseProvider Provider { get; }
 
     public abstract System.Data.Common.DbConnection Connection { get; }
 

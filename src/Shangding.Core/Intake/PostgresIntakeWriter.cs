@@ -46,7 +46,9 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         _transaction = await _connection.BeginTransactionAsync(cancellationToken);
         // Every look-up of the batch is by key, and must use its index. The planner judges tables by statistics that
         // cannot count this transaction's own rows: to it a unit's first million records are an empty table.
-        await using (var plan = Command("SET LOCAL enable_seqscan = off"))
+        // Nor does a batch's seal query need parallel workers: starting them cost more than the query (stale statistics
+        // made the planner expect the whole history table).
+        await using (var plan = Command("SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0"))
         {
             await plan.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -121,10 +123,12 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         return Counts();
     }
 
-    public override async Task SealAsync(long historyFrom, DateTime at, CancellationToken cancellationToken) =>
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
+
+    public override async Task PrepareSealAsync(long historyFrom, CancellationToken cancellationToken) =>
         // PostgreSQL hashes the rows itself (RecordHistory.ServerRowHash): the client would have to reproduce jsonb's text.
-        await RecordHistory.SealAsync(Connection, Transaction, DatabaseProvider.Postgres, "intake-batch", Batch.BatchId, "id > @from AND batch_id = @b",
-            new Dictionary<string, object> { ["@from"] = historyFrom, ["@b"] = Batch.BatchId }, Batch.Actor, at, cancellationToken);
+        SealReady(await RecordHistory.HashRowsAsync(Connection, Transaction, "id > @from AND batch_id = @b",
+            new Dictionary<string, object> { ["@from"] = historyFrom, ["@b"] = Batch.BatchId }, cancellationToken));
 
     public override async Task CommitAsync(CancellationToken cancellationToken)
     {

@@ -503,12 +503,9 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         return Counts();
     }
 
-    public override async Task SealAsync(long historyFrom, DateTime at, CancellationToken cancellationToken)
-    {
-        var (entries, count, first, last) = await _hasher.FinishAsync();
-        await RecordHistory.WriteSealAsync(Connection, Transaction, DatabaseProvider.Sqlite, "intake-batch", Batch.BatchId, entries, count,
-            first, last, Batch.Actor, at, cancellationToken);
-    }
+    protected override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+    public override async Task PrepareSealAsync(long historyFrom, CancellationToken cancellationToken) => SealReady(await _hasher.FinishAsync());
 
     public override async Task CommitAsync(CancellationToken cancellationToken)
     {

@@ -704,51 +704,41 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     }
 
     /// <summary>Writes the batch's Running row; returns its id and the last history id before the batch.</summary>
+    /// <summary>
+    /// Writes and commits the batch's Running row on a connection of its own; returns its id and the last history id before
+    /// the batch. On SQLite with the batch's relaxed settings: with the defaults (<c>synchronous = FULL</c>,
+    /// <c>wal_autocheckpoint = 1000</c>) this one-row commit found the write-ahead log of the previous batches past 1,000
+    /// pages and copied all of it into the database, with fsyncs, inside the request: 12–18 ms of a 1,000-record API
+    /// batch, a seventh of it. The row needs no fsync of its own: the batch commits later in the same log, and a power
+    /// loss keeps a prefix of the log, so it can lose the row only together with the batch.
+    /// </summary>
     private async Task<(long BatchId, long HistoryFrom)> CreateBatchRowAsync(IntakeRequest request, DateTime now, CancellationToken cancellationToken)
     {
-        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
-        await EnsureUnitAsync(context, request.UnitCode, now, cancellationToken);
-        var batch = NewBatch(request, now);
-        context.IntakeBatches.Add(batch);
-        await SaveBatchRowAsync(context, cancellationToken);
-        // History ids of this batch will come after every id that exists now (record_changes has no batch index).
-        var historyFrom = await context.RecordChanges.MaxAsync(c => (long?)c.Id, cancellationToken) ?? 0;
-        return (batch.Id, historyFrom);
-    }
-
-    /// <summary>
-    /// Commits the new batch's Running row; on SQLite with the batch's relaxed settings. With the defaults
-    /// (<c>synchronous = FULL</c>, <c>wal_autocheckpoint = 1000</c>) this one-row commit found the write-ahead log
-    /// of the previous batches past 1,000 pages and copied all of it into the database, with fsyncs, inside the
-    /// request: 12–18 ms of a 1,000-record API batch, a seventh of it. The row needs no fsync of its own: the batch
-    /// commits later in the same log, and a power loss keeps a prefix of the log, so it can lose the row only
-    /// together with the batch.
-    /// </summary>
-    private async Task SaveBatchRowAsync(ShangdingDbContext context, CancellationToken cancellationToken)
-    {
-        if (settings.Provider != DatabaseProvider.Sqlite)
+        var unit = catalog.FindUnit(request.UnitCode)!;
+        if (settings.Provider == DatabaseProvider.Postgres)
         {
-            await context.SaveChangesAsync(cancellationToken);
-            return;
+            await using var postgres = new Npgsql.NpgsqlConnection(settings.ConnectionString);
+            await postgres.OpenAsync(cancellationToken);
+            return await IntakeWriter.InsertBatchRowAsync(postgres, null, settings.Provider, NewBatch(request, now), unit.NameZh, unit.NameEn, cancellationToken);
         }
 
-        await context.Database.OpenConnectionAsync(cancellationToken);
-        var connection = context.Database.GetDbConnection();
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder(settings.ConnectionString) { ForeignKeys = true }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        await using (var busy = connection.CreateCommand())
+        {
+            busy.CommandText = SqliteBusyTimeout.Pragma;
+            await busy.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var pragmas = await SqliteBatchPragmas.RelaxAsync(connection, cancellationToken);
         try
         {
-            var pragmas = await SqliteBatchPragmas.RelaxAsync(connection, cancellationToken);
-            try
-            {
-                await context.SaveChangesAsync(cancellationToken);
-            }
-            finally
-            {
-                await pragmas.RestoreAsync(connection);
-            }
+            // Autocommit: each statement its own transaction; the unit's row (the first time) and the batch's row.
+            return await IntakeWriter.InsertBatchRowAsync(connection, null, settings.Provider, NewBatch(request, now), unit.NameZh, unit.NameEn, cancellationToken);
         }
         finally
         {
-            await context.Database.CloseConnectionAsync();
+            await pragmas.RestoreAsync(connection);
         }
     }
 

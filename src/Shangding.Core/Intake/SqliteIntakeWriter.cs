@@ -136,32 +136,7 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         CancellationToken cancellationToken)
     {
         await BeginAsync(cancellationToken);
-        static object Nullable(string? value) => (object?)value ?? DBNull.Value;
-        var args = new Dictionary<string, object>
-        {
-            ["@unit"] = batch.UnitCode,
-            ["@zh"] = unitNameZh,
-            ["@en"] = unitNameEn,
-            ["@category"] = Nullable(batch.CategoryCode),
-            ["@channel"] = batch.Channel,
-            ["@file"] = Nullable(batch.FileName),
-            ["@sha"] = Nullable(batch.FileSha256),
-            ["@key"] = Nullable(batch.IdempotencyKey),
-            ["@status"] = batch.Status.ToString(),
-            ["@actor"] = batch.Actor,
-            ["@started"] = batch.StartedAt.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
-            ["@headers"] = Nullable(batch.HeaderCellsJson),
-            ["@warnings"] = Nullable(batch.WarningsJson),
-        };
-        await ExecuteAsync("INSERT INTO units (code, name_zh, name_en, created_at) VALUES (@unit, @zh, @en, @started) ON CONFLICT (code) DO NOTHING",
-            cancellationToken, args);
-        var id = Scalar("""
-            INSERT INTO intake_batches (unit_code, category_code, channel, file_name, file_sha256, idempotency_key, status, actor,
-                                        started_at, header_cells, warnings)
-            VALUES (@unit, @category, @channel, @file, @sha, @key, @status, @actor, @started, @headers, @warnings)
-            RETURNING id
-            """, args);
-        return (id, Scalar("SELECT coalesce(max(id), 0) FROM record_changes"));
+        return await InsertBatchRowAsync(Connection, Transaction, DatabaseProvider.Sqlite, batch, unitNameZh, unitNameEn, cancellationToken);
     }
 
     public override async ValueTask WriteAsync(IReadOnlyList<StagedRow> rows, CancellationToken cancellationToken)

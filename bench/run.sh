@@ -38,8 +38,13 @@ BIN="dotnet bench/Shangding.Bench/bin/Release/net10.0/Shangding.Bench.dll"
 [ -f "$OUT/water-$ROWS.csv" ] || $BIN generate "$ROWS" "$OUT/water-$ROWS.csv"
 $BIN read "$OUT/water-$ROWS.xlsx"
 $BIN read "$OUT/water-$ROWS.csv"
+# A calibration before each timed step: the same fixed work, to tell a slow phase of a shared
+# virtual machine from a slow change (see calibrate in README.md).
 for provider in sqlite postgres; do
+  $BIN calibrate
   $BIN import "$OUT/water-$ROWS.xlsx" $provider --twice
+  $BIN calibrate
   $BIN import "$OUT/water-$ROWS.csv" $provider
+  $BIN calibrate
   $BIN api 200000 $provider
 done

@@ -58,9 +58,23 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
 
     public override async Task OpenAsync(CancellationToken cancellationToken)
     {
+        // The connection is set up for writing only once the batch holds the write gate: it may then take the parked
+        // connection of the batches before it instead (see Park).
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder(settings.ConnectionString) { ForeignKeys = true }.ToString());
         await _connection.OpenAsync(cancellationToken);
-        await using (var command = _connection.CreateCommand())
+    }
+
+    private async Task PrepareConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (_gate is not null && TakeParked(_connection!.DataSource) is { } parked)
+        {
+            await _connection.DisposeAsync();
+            (_connection, _pragmas) = (parked.Connection, parked.Pragmas);
+            _db = _connection.Handle!;
+            return;
+        }
+
+        await using (var command = _connection!.CreateCommand())
         {
             command.CommandText = "PRAGMA cache_size = -65536; " + SqliteBusyTimeout.Pragma;
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -94,6 +108,7 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
 
         try
         {
+            await PrepareConnectionAsync(cancellationToken);
             _transaction = _connection.BeginTransaction(deferred: false);
         }
         catch
@@ -488,8 +503,17 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         await _transaction!.CommitAsync(cancellationToken);
         await _transaction.DisposeAsync();
         _transaction = null;
+        var connectionString = _connection!.ConnectionString;
+        if (_gate is not null && _pragmas is { } pragmas)
+        {
+            // Parked while the gate is still held, so the batch waiting for the gate finds it.
+            Park(new ParkedConnection(_connection.DataSource, _connection, pragmas));
+            _connection = null;
+            _db = null;
+        }
+
         ReleaseWriteGate();
-        ScheduleCheckpoint(Math.Max(Rows, 1));
+        ScheduleCheckpoint(connectionString, Math.Max(Rows, 1));
     }
 
     public override async ValueTask DisposeAsync()
@@ -676,6 +700,64 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
 
     private void ReleaseWriteGate() => Interlocked.Exchange(ref _gate, null)?.Release();
 
+    /// <summary>A batch connection kept open for the next batch, with the pragmas to restore when it is let go.</summary>
+    private sealed record ParkedConnection(string DataSource, SqliteConnection Connection, SqliteBatchPragmas Pragmas);
+
+    /// <summary>
+    /// The connection of the last batch that committed, kept open for the next one (one for the process: a process
+    /// serves one database). SQLite drops a connection's page cache whenever another connection has written to the
+    /// database since it last read; batches on two pooled connections, one after the other (two API clients), each
+    /// began by reading their index pages from the file again. Batches of a process take turns on the write gate, so
+    /// they can as well take turns on one connection whose cache only its own writes change. Only a batch that holds
+    /// the gate takes or parks it.
+    /// </summary>
+    private static ParkedConnection? _parked;
+
+    static SqliteIntakeWriter() => AppDomain.CurrentDomain.ProcessExit += (_, _) => LetGo(Interlocked.Exchange(ref _parked, null));
+
+    private static ParkedConnection? TakeParked(string dataSource)
+    {
+        var parked = Interlocked.Exchange(ref _parked, null);
+        if (parked is null || string.Equals(parked.DataSource, dataSource, StringComparison.Ordinal))
+        {
+            return parked;
+        }
+
+        // Another database's: put back, unless another batch has parked one meanwhile.
+        if (Interlocked.CompareExchange(ref _parked, parked, null) is not null)
+        {
+            LetGo(parked);
+        }
+
+        return null;
+    }
+
+    private static void Park(ParkedConnection connection) => LetGo(Interlocked.Exchange(ref _parked, connection));
+
+    /// <summary>Back to the pool, with the pragmas it had before the batches relaxed them.</summary>
+    private static void LetGo(ParkedConnection? parked)
+    {
+        if (parked is null)
+        {
+            return;
+        }
+
+        try
+        {
+            parked.Pragmas.RestoreAsync(parked.Connection).GetAwaiter().GetResult();
+        }
+        catch (SqliteException)
+        {
+            // The database may be gone (tests delete theirs); the connection is closed all the same.
+        }
+
+        parked.Connection.Dispose();
+    }
+
+    /// <summary>For tests: the connection parked for the next batch on this database, if any.</summary>
+    internal static SqliteConnection? ParkedConnectionFor(string dataSource) =>
+        Volatile.Read(ref _parked) is { } parked && string.Equals(parked.DataSource, dataSource, StringComparison.Ordinal) ? parked.Connection : null;
+
     /// <summary>For tests: whether a batch of this process holds the write gate of the open SQLite database.</summary>
     internal static bool WriteGateHeld(SqliteConnection open) =>
         WriteGates.TryGetValue(open.DataSource, out var gate) && gate.CurrentCount == 0;
@@ -697,10 +779,10 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
     /// <summary>Rows after which the batches' write-ahead log is copied into the database in the background.</summary>
     internal const int CheckpointRows = 5_000;
 
-    private void ScheduleCheckpoint(int rows)
+    private static void ScheduleCheckpoint(string batchConnectionString, int rows)
     {
         // Never creates a database: one deleted meanwhile (tests) is left alone.
-        var connectionString = new SqliteConnectionStringBuilder(_connection!.ConnectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
+        var connectionString = new SqliteConnectionStringBuilder(batchConnectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
         var state = Checkpoints.GetOrAdd(connectionString, _ => new CheckpointState());
         if (Interlocked.Add(ref state.RowsSince, rows) < CheckpointRows || Interlocked.CompareExchange(ref state.Running, 1, 0) != 0)
         {

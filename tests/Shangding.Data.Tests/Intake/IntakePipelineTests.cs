@@ -21,7 +21,7 @@ public sealed class IntakePipelineTests
         new(WaterUnit, channel, "clerk:test", Water, IdempotencyKey: key, ReturnRecordResults: results);
 
     /// <summary>A water-arrears row; pass overrides to spoil one field.</summary>
-    private static IntakeRow Row(int number, string key, string id, string name = "王小明", params (string Code, string? Value)[] overrides)
+    internal static IntakeRow Row(int number, string key, string id, string name = "王小明", params (string Code, string? Value)[] overrides)
     {
         var values = new Dictionary<string, string?>
         {

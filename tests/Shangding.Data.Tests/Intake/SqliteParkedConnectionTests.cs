@@ -16,24 +16,8 @@ public sealed class SqliteParkedConnectionTests
     private const string Water = "P-ARREARS-WATER";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static IntakeRow Row(int number, string key, int serial)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            ["record_key"] = key,
-            ["name"] = "王小明",
-            ["id_type"] = "居民身份证",
-            ["id_number"] = TestPlatform.ResidentId(new DateOnly(1985, 4, 12), serial),
-            ["customer_address"] = "郑州市金水区花园路 1 号",
-            ["arrears_from"] = "2025-06-01",
-            ["arrears_counted_to"] = "2026-02-28",
-            ["arrears_quantity"] = "120.5",
-            ["arrears_amount"] = "1,234.50",
-            ["determining_body"] = "市自来水公司",
-            ["determined_on"] = "2026-03-02",
-        };
-        return new IntakeRow(number, null, values, values.Values.ToArray());
-    }
+    private static IntakeRow Row(int number, string key, int serial) =>
+        IntakePipelineTests.Row(number, key, TestPlatform.ResidentId(new DateOnly(1985, 4, 12), serial));
 
     private static Task<BatchResult> Send(TestDatabase db, params IntakeRow[] rows) =>
         new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, MovableClock.At(2026, 3, 16))

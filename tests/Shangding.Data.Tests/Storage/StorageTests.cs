@@ -71,6 +71,21 @@ public sealed class StorageTests
         }
     }
 
+    [Fact]
+    public async Task OnPostgres_ASealsRowHashesAreNotHandedToCompression()
+    {
+        // 24 random-ish bytes a history row never compress by the quarter pglz asks for, but pglz searched all of them
+        // on every seal insert before it gave up (migration 0019).
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var connection = new Npgsql.NpgsqlConnection(db.Settings.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new Npgsql.NpgsqlCommand("""
+            SELECT a.attstorage FROM pg_attribute a
+            WHERE a.attrelid = 'record_history_seals'::regclass AND a.attname = 'row_hashes'
+            """, connection);
+        (await command.ExecuteScalarAsync(Ct)).ShouldBe('e');
+    }
+
     [Theory]
     [AllEngines]
     public async Task Record_RoundTripsEveryColumn_IncludingJsonFieldsAndDates(DatabaseProvider provider)

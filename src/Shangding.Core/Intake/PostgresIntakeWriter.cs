@@ -32,6 +32,22 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
     // Subjects this batch created (ids in ranges: they come from one sequence, mostly one after another): no one else
     // can have opted in for them before the batch commits.
     private readonly IdRanges _createdSubjects = new();
+
+    /// <summary>
+    /// Per database and unit: whether its last flush found most of its new-looking subjects already on file. A unit
+    /// that furnishes the same people month after month then looks them up before inserting the few new ones; a unit
+    /// furnishing new people inserts first and lets the conflict find the rest (each order costs one index probe for
+    /// the common case and two for the other: a 1M-row re-import spent 14.7 s in inserts that all conflicted).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Database, string Unit), bool> LookUpFirstHints = new();
+
+    /// <summary>First rows of a subject a flush needs before its share on file is worth learning from.</summary>
+    private const int HintSample = 100;
+
+    private bool _lookUpFirst = LookUpFirstHints.GetValueOrDefault((settings.ConnectionString, batch.UnitCode));
+
+    /// <summary>For tests: whether the next flush of a batch of this unit will look its subjects up before inserting.</summary>
+    internal static bool LooksUpFirst(DatabaseSettings settings, string unitCode) => LookUpFirstHints.GetValueOrDefault((settings.ConnectionString, unitCode));
     private readonly Stopwatch _watch = new();
     private readonly Dictionary<string, double> _steps = new(StringComparer.Ordinal);
 
@@ -251,6 +267,15 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         // those rows insert their subject straight away, and one already on file is found by the conflict; only the
         // rest are looked up (a new subject costs one index probe, not two).
         var toCreate = rows.Where(r => r.ReasonsJson is null && r.Action == 'U' && r.IdCipher is not null).ToList();
+        var firstRows = toCreate.Count;
+        if (_lookUpFirst && toCreate.Count > 0)
+        {
+            await FindSubjectsAsync(toCreate.Select(r => r.IdHash!).ToArray(), result, cancellationToken);
+            toCreate = toCreate.Where(r => !result.ContainsKey(r.IdHash!)).ToList();
+            Step("subjects-lookup-first");
+        }
+
+        var onFile = firstRows - toCreate.Count;
         if (toCreate.Count > 0)
         {
             await using var insert = Command("""
@@ -288,7 +313,15 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
                 _createdSubjects.Add(id);
             }
 
+            // Those not inserted were on file (or created meanwhile by another batch, which the look-up below finds).
+            onFile += toCreate.Count - ids.Count;
             Step("subjects-insert");
+        }
+
+        if (firstRows >= HintSample)
+        {
+            _lookUpFirst = onFile * 2 > firstRows;
+            LookUpFirstHints[(settings.ConnectionString, Batch.UnitCode)] = _lookUpFirst;
         }
 
         // On file before the batch, created by an earlier flush of it, or by another batch that has committed since

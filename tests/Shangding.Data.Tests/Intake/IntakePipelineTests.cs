@@ -490,6 +490,53 @@ public sealed class IntakePipelineTests
         small.ShouldContain("subjects:3");
     }
 
+    [Fact]
+    public async Task OnPostgres_AUnitFurnishingPeopleOnFile_LooksThemUpBeforeInserting_AndStoresTheSame()
+    {
+        // PostgresIntakeWriter inserts a flush's new-looking subjects first and looks up those that conflict; once a
+        // unit's flush finds most of them on file, its next flushes look up first and insert only the rest.
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var service = Service(db);
+        static string Person(int i) => TestPlatform.ResidentId(new DateOnly(1960, 1, 1).AddDays(i), 300);
+        IntakeRow[] Rows(string prefix, IEnumerable<int> people, Func<int, string>? name = null) =>
+            people.Select((p, i) => Row(3 + i, $"{prefix}-{p}", Person(p), name?.Invoke(p) ?? $"居民{p}")).ToArray();
+
+        var first = await service.RunAsync(Request(), Rows("A", Enumerable.Range(0, 150)), null, Ct);
+        first.Created.ShouldBe(150);
+        PostgresIntakeWriter.LooksUpFirst(db.Settings, WaterUnit).ShouldBeFalse(); // all new: keep inserting first
+
+        var second = await service.RunAsync(Request(), Rows("B", Enumerable.Range(0, 150)), null, Ct);
+        (second.Created, second.NameConflicts).ShouldBe((150, 0));
+        PostgresIntakeWriter.LooksUpFirst(db.Settings, WaterUnit).ShouldBeTrue(); // all on file: look up first from now on
+
+        // Everyone on file opts in to the score: a new record of theirs must mark them for rescoring.
+        await using (var optIn = db.NewContext())
+        {
+            var now = new DateTime(2026, 3, 16, 0, 0, 0, DateTimeKind.Utc);
+            optIn.ScoreOptIns.AddRange(await optIn.Subjects.Select(x => new ScoreOptIn { SubjectId = x.Id, OptedInAt = now, Channel = "test" }).ToListAsync(Ct));
+            await optIn.SaveChangesAsync(Ct);
+        }
+
+        // Looked up first: 150 people on file (every tenth under another name), 200 new ones inserted after the look-up.
+        var third = await service.RunAsync(Request(), Rows("C", Enumerable.Range(0, 350), p => p < 150 && p % 10 == 0 ? $"别名{p}" : $"居民{p}"), null, Ct);
+        (third.Created, third.NameConflicts, third.Rejected).ShouldBe((350, 15, 0));
+        third.Timings.Select(t => t.Key).ShouldContain("subjects-lookup-first");
+        PostgresIntakeWriter.LooksUpFirst(db.Settings, WaterUnit).ShouldBeFalse(); // 150 of 350 on file: insert first again
+
+        await using var context = db.NewContext();
+        (await context.Subjects.CountAsync(Ct)).ShouldBe(350);
+        (await context.Subjects.CountAsync(s => s.NameConflict, Ct)).ShouldBe(15);
+        (await context.RescoreQueue.CountAsync(Ct)).ShouldBe(150);
+        var perSubject = await context.Records.AsNoTracking().GroupBy(r => r.SubjectId).Select(g => g.Count()).ToListAsync(Ct);
+        perSubject.Count(n => n == 3).ShouldBe(150); // A, B and C of each person on file: one subject each
+        perSubject.Count(n => n == 1).ShouldBe(200);
+        var subjects = await context.Subjects.AsNoTracking().ToDictionaryAsync(x => x.Id, Ct);
+        foreach (var record in await context.Records.AsNoTracking().Where(r => r.RecordKey.StartsWith("C-")).ToListAsync(Ct))
+        {
+            TestPlatform.Protector.Decrypt(subjects[record.SubjectId].IdCipher).ShouldBe(Person(int.Parse(record.RecordKey[2..], System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+
     [Theory]
     [AllEngines]
     public async Task AFewRowsInMemory_StagedOnOneThread_GiveWhatThePipelineGives(DatabaseProvider provider)

@@ -90,6 +90,24 @@ public static class RecordHistory
         return (buffer.ToArray(), count, first, last);
     }
 
+    /// <summary>Two sets of seal entries, each in id order (as <see cref="HashRowsAsync"/> gives them), as one in id order.</summary>
+    public static (byte[] Hashes, int Count, long? First, long? Last) MergeEntries((byte[] Hashes, int Count, long? First, long? Last) a,
+        (byte[] Hashes, int Count, long? First, long? Last) b)
+    {
+        var merged = new byte[(a.Count + b.Count) * EntryBytes];
+        int i = 0, j = 0, k = 0;
+        while (i < a.Count || j < b.Count)
+        {
+            var takeA = j == b.Count || (i < a.Count && IdAt(a.Hashes, i) < IdAt(b.Hashes, j));
+            var (source, index) = takeA ? (a.Hashes, i++) : (b.Hashes, j++);
+            source.AsSpan(index * EntryBytes, EntryBytes).CopyTo(merged.AsSpan(k++ * EntryBytes));
+        }
+
+        return k == 0 ? (merged, 0, null, null) : (merged, k, IdAt(merged, 0), IdAt(merged, k - 1));
+
+        static long IdAt(byte[] entries, int index) => BinaryPrimitives.ReadInt64BigEndian(entries.AsSpan(index * EntryBytes, 8));
+    }
+
     /// <summary>
     /// Stores a seal over row hashes already computed (entries of <see cref="EntryBytes"/>: the row id big-endian, then
     /// the first <see cref="RowHashBytes"/> of its <see cref="RowHash"/>, in id order) and appends its digest to the audit chain.

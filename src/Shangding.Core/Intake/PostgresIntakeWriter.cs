@@ -28,6 +28,15 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
     private readonly List<StagedRow> _pending = [];
     private readonly int _flushRows = FlushRowsOverride.Value ?? FlushRows;
     private string _recordSequence = "";
+    private string _historySequence = "";
+
+    // The seal's row hashes: created records' history rows are hashed here, from the values written (jsonb's text
+    // reproduced by JsonbText), on pool threads while the batch goes on; history rows written by SQL (updates and
+    // withdrawals, which take the record's fields on the server) and any whose jsonb text is not reproduced are
+    // hashed by the server at the end (RecordHistory.ServerRowHash), by id.
+    private readonly SealHasher _hasher = new();
+    private readonly List<long> _serverHashed = [];
+    private byte[]? _sealConstants;
 
     // Subjects this batch created (ids in ranges: they come from one sequence, mostly one after another): no one else
     // can have opted in for them before the batch commits.
@@ -69,8 +78,11 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             await plan.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using var command = Command("SELECT pg_get_serial_sequence('credit_records', 'id')");
-        _recordSequence = (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+        await using var command = Command("SELECT pg_get_serial_sequence('credit_records', 'id'), pg_get_serial_sequence('record_changes', 'id')");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        _recordSequence = reader.GetString(0);
+        _historySequence = reader.GetString(1);
     }
 
     /// <summary>
@@ -141,10 +153,19 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
 
     protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 
-    public override async Task PrepareSealAsync(long historyFrom, CancellationToken cancellationToken) =>
-        // PostgreSQL hashes the rows itself (RecordHistory.ServerRowHash): the client would have to reproduce jsonb's text.
-        SealReady(await RecordHistory.HashRowsAsync(Connection, Transaction, "id > @from AND batch_id = @b",
-            new Dictionary<string, object> { ["@from"] = historyFrom, ["@b"] = Batch.BatchId }, cancellationToken));
+    public override async Task PrepareSealAsync(long historyFrom, CancellationToken cancellationToken)
+    {
+        var client = await _hasher.FinishAsync();
+        if (_serverHashed.Count == 0)
+        {
+            SealReady(client);
+            return;
+        }
+
+        var server = await RecordHistory.HashRowsAsync(Connection, Transaction, "id = ANY(@ids)",
+            new Dictionary<string, object> { ["@ids"] = _serverHashed.ToArray() }, cancellationToken);
+        SealReady(RecordHistory.MergeEntries(client, server));
+    }
 
     public override async Task CommitAsync(CancellationToken cancellationToken)
     {
@@ -155,6 +176,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
 
     public override async ValueTask DisposeAsync()
     {
+        await _hasher.DisposeAsync();
         if (_transaction is not null)
         {
             try
@@ -404,6 +426,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             FROM unnest(@rid::bigint[], @sid::bigint[], @act::text[], @after::jsonb[]) WITH ORDINALITY AS u(record_id, subject_id, action, after, n)
             JOIN credit_records r ON r.id = u.record_id
             ORDER BY u.n
+            RETURNING id
             """))
         {
             AddBatchParameters(history);
@@ -414,7 +437,11 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             {
                 Value = changes.Select(c => c.Decision == RowDecision.Withdrawn ? null : c.Row.FieldsJson).ToArray(),
             });
-            await history.ExecuteNonQueryAsync(cancellationToken);
+            await using var ids = await history.ExecuteReaderAsync(cancellationToken);
+            while (await ids.ReadAsync(cancellationToken))
+            {
+                _serverHashed.Add(ids.GetInt64(0));
+            }
         }
 
         var updates = changes.Where(c => c.Decision == RowDecision.Updated).ToList();
@@ -460,14 +487,17 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         }
 
         var ids = new long[created.Count];
-        await using (var reserve = Command("SELECT nextval(@seq::regclass) FROM generate_series(1, @n)"))
+        var historyIds = new long[created.Count];
+        await using (var reserve = Command("SELECT nextval(@seq::regclass), nextval(@hseq::regclass) FROM generate_series(1, @n)"))
         {
             reserve.Parameters.AddWithValue("seq", _recordSequence);
+            reserve.Parameters.AddWithValue("hseq", _historySequence);
             reserve.Parameters.AddWithValue("n", created.Count);
             await using var reader = await reserve.ExecuteReaderAsync(cancellationToken);
             for (var i = 0; await reader.ReadAsync(cancellationToken); i++)
             {
                 ids[i] = reader.GetInt64(0);
+                historyIds[i] = reader.GetInt64(1);
             }
         }
 
@@ -501,13 +531,15 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         }
 
         await using (var copy = await _connection.BeginBinaryImportAsync("""
-            COPY record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after) FROM STDIN (FORMAT BINARY)
+            COPY record_changes (id, subject_id, record_id, version, action, channel, batch_id, actor, at, before, after) FROM STDIN (FORMAT BINARY)
             """, cancellationToken))
         {
             for (var i = 0; i < created.Count; i++)
             {
                 var (row, subjectId) = created[i];
+                HashCreated(historyIds[i], subjectId, ids[i], row.Fields!);
                 await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(historyIds[i], NpgsqlDbType.Bigint, cancellationToken);
                 await copy.WriteAsync(subjectId, NpgsqlDbType.Bigint, cancellationToken);
                 await copy.WriteAsync(ids[i], NpgsqlDbType.Bigint, cancellationToken);
                 await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken);
@@ -523,6 +555,43 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             await copy.CompleteAsync(cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Adds a "Created" history row to the seal: the bytes RecordHistory.ServerRowHash hashes on the server — each value's
+    /// text, U+001F between them, U+2400 for the missing "before", the time as .NET ticks of its microseconds, the fields
+    /// as jsonb prints them — hashed on a pool thread. A row whose jsonb text is not reproduced is left to the server.
+    /// </summary>
+    private void HashCreated(long id, long subjectId, long recordId, byte[] fields)
+    {
+        // version, action, channel, batch, actor, time and the missing "before": the same for every created row of the batch.
+        _sealConstants ??= System.Text.Encoding.UTF8.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"1\u001fCreated\u001f{Batch.Channel}\u001f{Batch.BatchId}\u001f{Batch.Actor}\u001f{MicrosecondTicks(Batch.Now)}\u001f\u2400\u001f"));
+        var buffer = _hasher.Reserve(64 + _sealConstants.Length + JsonbText.MaxLength(fields.Length), out var at);
+        var start = at;
+        Number(buffer, ref at, id);
+        Number(buffer, ref at, subjectId);
+        Number(buffer, ref at, recordId);
+        _sealConstants.CopyTo(buffer.AsSpan(at));
+        at += _sealConstants.Length;
+        if (JsonbText.TryWrite(fields, buffer, ref at))
+        {
+            _hasher.Add(id, at - start);
+        }
+        else
+        {
+            _serverHashed.Add(id);
+        }
+
+        static void Number(byte[] buffer, ref int at, long value)
+        {
+            value.TryFormat(buffer.AsSpan(at), out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+            at += written;
+            buffer[at++] = 0x1f;
+        }
+    }
+
+    /// <summary>A time's ticks as PostgreSQL keeps it (whole microseconds) and Npgsql reads it back.</summary>
+    internal static long MicrosecondTicks(DateTime time) => time.Ticks - ((time.Ticks - DateTime.UnixEpoch.Ticks) % 10);
 
     private async Task WriteRejectsAsync(List<(StagedRow Row, string Reasons)> rejects, CancellationToken cancellationToken)
     {

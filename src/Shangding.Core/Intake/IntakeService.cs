@@ -120,13 +120,12 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         // there the JSON API with two clients was 5-7 % slower staging first: 7.7-7.9k against 8.2-8.3k records/s.)
         var few = rows is IReadOnlyCollection<IntakeRow> { Count: <= SmallBatch } list ? list : null;
         var stageFirst = settings.Provider == DatabaseProvider.Sqlite && few is not null;
-        long historyFrom = 0;
         var batchInStore = false;
         var prepare = 0.0;
         var batch = new BatchWrite(request.UnitCode, request.Channel, request.Actor, now, request.ReturnRecordResults);
         // A file's batch row is written while its first rows are read and validated (a process's first batch row costs
         // about a second of starting up the data layer); the writer waits for it before it writes anything.
-        Task<(long BatchId, long HistoryFrom)>? batchRow = null;
+        Task<long>? batchRow = null;
         if (!stageFirst)
         {
             // Not cancelled with the batch: a cancel that reached PostgreSQL after the row's autocommit but before its
@@ -135,7 +134,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             batchRow = CreateBatchRowAsync(request, now);
             if (few is not null)
             {
-                (batch.BatchId, historyFrom) = await batchRow;
+                batch.BatchId = await batchRow;
                 prepare = prepareWatch.Elapsed.TotalSeconds;
             }
         }
@@ -160,7 +159,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                     try
                     {
                         var unit = catalog.FindUnit(request.UnitCode)!;
-                        (batch.BatchId, historyFrom) = await writer.InsertBatchRowAsync(NewBatch(request, now), unit.NameZh, unit.NameEn, cancellationToken);
+                        batch.BatchId = await writer.InsertBatchRowAsync(NewBatch(request, now), unit.NameZh, unit.NameEn, cancellationToken);
                         // The row is the batch transaction's: should the batch fail, it is rolled back with it.
                         batchInStore = true;
                     }
@@ -186,7 +185,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             {
                 async Task BatchRowWrittenAsync()
                 {
-                    (batch.BatchId, historyFrom) = await batchRow!;
+                    batch.BatchId = await batchRow!;
                     prepare = prepareWatch.Elapsed.TotalSeconds;
                 }
 
@@ -197,7 +196,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             // Hashed before the audit chain's lock (on PostgreSQL every batch's commit waits for it): only the two audit
             // entries and the seal's row are written while it is held.
             var sealWatch = System.Diagnostics.Stopwatch.StartNew();
-            await writer.PrepareSealAsync(historyFrom, cancellationToken);
+            await writer.PrepareSealAsync(cancellationToken);
             sealWatch.Stop();
             var finished = Now();
             await writer.ExecuteAsync("""
@@ -256,7 +255,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     }
 
     /// <summary>The id of the batch's row if it was written (0 if not): a file's row may still be on its way when the batch fails.</summary>
-    private static async Task<long> WrittenBatchIdAsync(BatchWrite batch, Task<(long BatchId, long HistoryFrom)>? batchRow)
+    private static async Task<long> WrittenBatchIdAsync(BatchWrite batch, Task<long>? batchRow)
     {
         if (batch.BatchId != 0 || batchRow is null)
         {
@@ -265,7 +264,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
 
         try
         {
-            return (await batchRow).BatchId;
+            return await batchRow;
         }
         catch (Exception e) when (e is DbException or OperationCanceledException or InvalidOperationException)
         {
@@ -707,14 +706,14 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     }
 
     /// <summary>
-    /// Writes and commits the batch's Running row on a connection of its own; returns its id and the last history id before
-    /// the batch. On SQLite with the batch's relaxed settings: with the defaults (<c>synchronous = FULL</c>,
+    /// Writes and commits the batch's Running row on a connection of its own; returns its id.
+    /// On SQLite with the batch's relaxed settings: with the defaults (<c>synchronous = FULL</c>,
     /// <c>wal_autocheckpoint = 1000</c>) this one-row commit found the write-ahead log of the previous batches past 1,000
     /// pages and copied all of it into the database, with fsyncs, inside the request: 12–18 ms of a 1,000-record API
     /// batch, a seventh of it. The row needs no fsync of its own: the batch commits later in the same log, and a power
     /// loss keeps a prefix of the log, so it can lose the row only together with the batch. Not cancellable (see the caller).
     /// </summary>
-    private async Task<(long BatchId, long HistoryFrom)> CreateBatchRowAsync(IntakeRequest request, DateTime now)
+    private async Task<long> CreateBatchRowAsync(IntakeRequest request, DateTime now)
     {
         var unit = catalog.FindUnit(request.UnitCode)!;
         if (settings.Provider == DatabaseProvider.Postgres)

@@ -96,10 +96,9 @@ internal abstract class IntakeWriter : IAsyncDisposable
 
     /// <summary>
     /// SQLite, a few rows already processed: writes the batch's row (and its unit's, the first time) at the start of
-    /// the batch's own write transaction, so it commits with the batch or not at all; returns its id and the last
-    /// history id before the batch.
+    /// the batch's own write transaction, so it commits with the batch or not at all; returns its id.
     /// </summary>
-    public virtual Task<(long BatchId, long HistoryFrom)> InsertBatchRowAsync(IntakeBatch batch, string unitNameZh, string unitNameEn,
+    public virtual Task<long> InsertBatchRowAsync(IntakeBatch batch, string unitNameZh, string unitNameEn,
         CancellationToken cancellationToken) => throw new InvalidOperationException("Only a SQLite batch writes its row inside its transaction.");
 
     /// <summary>Writes the next rows of the batch, in row order.</summary>
@@ -112,7 +111,7 @@ internal abstract class IntakeWriter : IAsyncDisposable
     /// Hashes the history rows the batch wrote for their seal (see <see cref="Audit.RecordHistory"/>): before the audit
     /// chain's lock is taken, which every batch's commit waits for.
     /// </summary>
-    public abstract Task PrepareSealAsync(long historyFrom, CancellationToken cancellationToken);
+    public abstract Task PrepareSealAsync(CancellationToken cancellationToken);
 
     private (byte[] Hashes, int Count, long? First, long? Last)? _seal;
 
@@ -133,12 +132,11 @@ internal abstract class IntakeWriter : IAsyncDisposable
     public abstract System.Data.Common.DbTransaction Transaction { get; }
 
     /// <summary>
-    /// Writes a batch's row (and its unit's, the first time) on an open connection; returns its id and the last history id
-    /// before it (the batch's history rows come after it: record_changes has no batch index). Plain SQL, not the data
+    /// Writes a batch's row (and its unit's, the first time) on an open connection; returns its id. Plain SQL, not the data
     /// layer's context: in a process's first batch (the CLI's import) building that context took about a second before any
     /// row could be written.
     /// </summary>
-    public static async Task<(long BatchId, long HistoryFrom)> InsertBatchRowAsync(DbConnection connection, DbTransaction? transaction,
+    public static async Task<long> InsertBatchRowAsync(DbConnection connection, DbTransaction? transaction,
         DatabaseProvider provider, IntakeBatch batch, string unitNameZh, string unitNameEn, CancellationToken cancellationToken)
     {
         var postgres = provider == DatabaseProvider.Postgres;
@@ -178,10 +176,7 @@ internal abstract class IntakeWriter : IAsyncDisposable
             VALUES (@unit, @category, @channel, @file, @sha, @key, @status, @actor, @started, @headers{json}, @warnings{json})
             RETURNING id
             """;
-        var id = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-        command.CommandText = "SELECT coalesce(max(id), 0) FROM record_changes";
-        var historyFrom = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-        return (id, historyFrom);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Runs a statement inside the batch transaction (batch bookkeeping).</summary>

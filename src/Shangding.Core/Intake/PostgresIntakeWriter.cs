@@ -153,7 +153,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
 
     protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 
-    public override async Task PrepareSealAsync(long historyFrom, CancellationToken cancellationToken)
+    public override async Task PrepareSealAsync(CancellationToken cancellationToken)
     {
         var client = await _hasher.FinishAsync();
         if (_serverHashed.Count == 0)

@@ -147,7 +147,7 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         _insertReject = Prepare("INSERT INTO intake_rejects (batch_id, row_number, record_key, cells, reasons) VALUES (?1, ?2, ?3, ?4, ?5)");
     }
 
-    public override async Task<(long BatchId, long HistoryFrom)> InsertBatchRowAsync(IntakeBatch batch, string unitNameZh, string unitNameEn,
+    public override async Task<long> InsertBatchRowAsync(IntakeBatch batch, string unitNameZh, string unitNameEn,
         CancellationToken cancellationToken)
     {
         await BeginAsync(cancellationToken);
@@ -495,7 +495,7 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
 
     protected override DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
-    public override async Task PrepareSealAsync(long historyFrom, CancellationToken cancellationToken) => SealReady(await _hasher.FinishAsync());
+    public override async Task PrepareSealAsync(CancellationToken cancellationToken) => SealReady(await _hasher.FinishAsync());
 
     public override async Task CommitAsync(CancellationToken cancellationToken)
     {

@@ -18,13 +18,16 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
     /// <summary>Files estimated at this many rows or more are followed by a full garbage collection (see RunAsync).</summary>
     private const int LargeFileRows = 100_000;
 
+    /// <summary>The fewest bytes a row of a generated or Excel-saved sheet takes, compressed or not: to estimate a file's rows.</summary>
+    private const int BytesPerRow = 120;
+
     public async Task<BatchResult> RunAsync(Stream file, string fileName, string unitCode, string? categoryCode, string actor,
         Action<int, long, long>? progress, CancellationToken cancellationToken)
     {
         var sha256 = await HashAsync(file, cancellationToken);
         // The rows the file may hold, to size the batch's in-memory indexes (a generated or Excel-saved sheet: 120-160
         // bytes a row, compressed or not); a wrong guess costs only a resize.
-        var expectedRows = file.CanSeek ? (int)Math.Min(file.Length / 120, limits.MaxRows) : 0;
+        var expectedRows = file.CanSeek ? (int)Math.Min(file.Length / BytesPerRow, limits.MaxRows) : 0;
         var request = new IntakeRequest(unitCode, IntakeChannels.Batch, actor, categoryCode, fileName, sha256, ExpectedRows: expectedRows);
         ITabularSource source;
         try
@@ -106,10 +109,12 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
                 {
                     // A big file's batch leaves its indexes (record keys, subjects: large arrays sized for the file) in the
                     // oldest generation, which only a full collection frees; the process's next big import (the web app's
-                    // next upload) then built its own beside them. One blocking collection now, once the batch is done,
-                    // frees them: a second 1M-row .xlsx import in one process on SQLite peaked at 595-616 MB instead of
-                    // 673-737 (the first at 496-529).
-                    GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+                    // next upload) then built its own beside them. One full collection as the batch ends frees them: a
+                    // second 1M-row .xlsx import in one process on SQLite peaked at 595-666 MB in eight runs instead of
+                    // 673-737 (the first at 479-529; what else the second holds is not found yet). In the background
+                    // where the collector can (the web app's server GC), so requests go on meanwhile; the CLI's
+                    // non-concurrent collector blocks.
+                    GC.Collect(2, GCCollectionMode.Forced, blocking: false);
                 }
             }
         }

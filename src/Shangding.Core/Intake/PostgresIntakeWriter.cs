@@ -590,8 +590,13 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         }
     }
 
-    /// <summary>A time's ticks as PostgreSQL keeps it (whole microseconds) and Npgsql reads it back.</summary>
-    internal static long MicrosecondTicks(DateTime time) => time.Ticks - ((time.Ticks - DateTime.UnixEpoch.Ticks) % 10);
+    /// <summary>
+    /// A time's ticks as PostgreSQL keeps it and Npgsql reads it back: Npgsql sends whole microseconds since 2000-01-01,
+    /// cut toward that date (C#'s integer division), so a time before it is cut upwards.
+    /// </summary>
+    internal static long MicrosecondTicks(DateTime time) => time.Ticks - ((time.Ticks - PostgresEpochTicks) % 10);
+
+    private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
     private async Task WriteRejectsAsync(List<(StagedRow Row, string Reasons)> rejects, CancellationToken cancellationToken)
     {

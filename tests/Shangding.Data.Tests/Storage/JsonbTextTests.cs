@@ -89,6 +89,30 @@ public sealed class JsonbTextTests
         }
     }
 
+    [Fact]
+    public async Task OnPostgres_TheClientsMicrosecondTicks_AreWhatTheServerKeeps()
+    {
+        // The seal hashes a history row's time as ticks of what PostgreSQL stores; times with ticks below a microsecond,
+        // after and before 2000-01-01 (Npgsql counts from there) and before 1970.
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        DateTime[] times =
+        [
+            new DateTime(2026, 3, 16, 2, 0, 0, DateTimeKind.Utc).AddTicks(1_234_567),
+            new DateTime(1999, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_999),
+            new DateTime(1985, 4, 12, 8, 30, 0, DateTimeKind.Utc).AddTicks(3),
+            new DateTime(1969, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_995),
+        ];
+        await using var connection = new NpgsqlConnection(db.Settings.ConnectionString);
+        await connection.OpenAsync(Ct);
+        foreach (var time in times)
+        {
+            await using var command = new NpgsqlCommand("SELECT @t::timestamptz", connection);
+            command.Parameters.Add(new NpgsqlParameter("t", NpgsqlDbType.TimestampTz) { Value = time });
+            var stored = (DateTime)(await command.ExecuteScalarAsync(Ct))!;
+            PostgresIntakeWriter.MicrosecondTicks(time).ShouldBe(stored.Ticks, time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
     [Theory]
     [InlineData("""{"a":1e5}""")]
     [InlineData("""{"a":[1,2.5E-3]}""")]

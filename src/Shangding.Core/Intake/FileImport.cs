@@ -108,12 +108,12 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
                 if (expectedRows >= LargeFileRows)
                 {
                     // A big file's batch leaves its indexes (record keys, subjects: large arrays sized for the file) in the
-                    // oldest generation, which only a full collection frees; the process's next big import (the web app's
-                    // next upload) then built its own beside them. One full collection as the batch ends frees them: a
-                    // second 1M-row .xlsx import in one process on SQLite peaked at 595-666 MB in eight runs instead of
-                    // 673-737 (the first at 479-529; what else the second holds is not found yet). In the background
-                    // where the collector can (the web app's server GC), so requests go on meanwhile; the CLI's
-                    // non-concurrent collector blocks.
+                    // oldest generation, which only a full collection frees (a heap dump after a 1M-row import and a full
+                    // collection: 3 MB live). Collected now, a second 1M-row .xlsx import in one process on SQLite peaked
+                    // at 595-666 MB in eight runs instead of 673-737 in three (the first at 479-529): a little lower;
+                    // the rest of the difference is the collector's own sizing in a process that has run one big
+                    // import. In the background where the collector can (the web app's server GC), so requests go on
+                    // meanwhile; the CLI's non-concurrent collector blocks.
                     GC.Collect(2, GCCollectionMode.Forced, blocking: false);
                 }
             }

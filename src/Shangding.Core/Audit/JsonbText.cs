@@ -224,40 +224,29 @@ internal static class JsonbText
         output[at++] = (byte)'"';
     }
 
+    /// <summary>One byte <see cref="Escaped"/> finds: its short escape, or \u00xx for another control character.</summary>
     private static void Escape(byte b, byte[] output, ref int at)
     {
-        switch (b)
+        var shortForm = b switch
         {
-            case (byte)'"':
-                Append("\\\""u8, output, ref at);
-                break;
-            case (byte)'\\':
-                Append("\\\\"u8, output, ref at);
-                break;
-            case (byte)'\b':
-                Append("\\b"u8, output, ref at);
-                break;
-            case (byte)'\f':
-                Append("\\f"u8, output, ref at);
-                break;
-            case (byte)'\n':
-                Append("\\n"u8, output, ref at);
-                break;
-            case (byte)'\r':
-                Append("\\r"u8, output, ref at);
-                break;
-            case (byte)'\t':
-                Append("\\t"u8, output, ref at);
-                break;
-            case < 0x20:
-                Append("\\u00"u8, output, ref at);
-                output[at++] = Hex(b >> 4);
-                output[at++] = Hex(b & 0xf);
-                break;
-            default:
-                output[at++] = b;
-                break;
+            (byte)'"' => "\\\""u8,
+            (byte)'\\' => "\\\\"u8,
+            (byte)'\b' => "\\b"u8,
+            (byte)'\f' => "\\f"u8,
+            (byte)'\n' => "\\n"u8,
+            (byte)'\r' => "\\r"u8,
+            (byte)'\t' => "\\t"u8,
+            _ => default,
+        };
+        if (!shortForm.IsEmpty)
+        {
+            Append(shortForm, output, ref at);
+            return;
         }
+
+        Append("\\u00"u8, output, ref at);
+        output[at++] = Hex(b >> 4);
+        output[at++] = Hex(b & 0xf);
 
         static byte Hex(int nibble) => (byte)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
     }

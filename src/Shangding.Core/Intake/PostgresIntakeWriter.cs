@@ -55,10 +55,11 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
 
     private bool _lookUpFirst = LookUpFirstHints.GetValueOrDefault((settings.ConnectionString, batch.UnitCode));
 
-    /// <summary>For tests: whether the next flush of a batch of this unit will look its subjects up before inserting.</summary>
-    internal static bool LooksUpFirst(DatabaseSettings settings, string unitCode) => LookUpFirstHints.GetValueOrDefault((settings.ConnectionString, unitCode));
     private readonly Stopwatch _watch = new();
     private readonly Dictionary<string, double> _steps = new(StringComparer.Ordinal);
+
+    /// <summary>For tests: whether the next flush of a batch of this unit will look its subjects up before inserting.</summary>
+    internal static bool LooksUpFirst(DatabaseSettings settings, string unitCode) => LookUpFirstHints.GetValueOrDefault((settings.ConnectionString, unitCode));
 
     public override DbConnection Connection => _connection ?? throw new InvalidOperationException("The writer is not open.");
 
@@ -568,11 +569,10 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             $"1\u001fCreated\u001f{Batch.Channel}\u001f{Batch.BatchId}\u001f{Batch.Actor}\u001f{MicrosecondTicks(Batch.Now)}\u001f\u2400\u001f"));
         var buffer = _hasher.Reserve(64 + _sealConstants.Length + JsonbText.MaxLength(fields.Length), out var at);
         var start = at;
-        Number(buffer, ref at, id);
-        Number(buffer, ref at, subjectId);
-        Number(buffer, ref at, recordId);
-        _sealConstants.CopyTo(buffer.AsSpan(at));
-        at += _sealConstants.Length;
+        SealHasher.Field(buffer, ref at, id);
+        SealHasher.Field(buffer, ref at, subjectId);
+        SealHasher.Field(buffer, ref at, recordId);
+        SealHasher.Field(buffer, ref at, _sealConstants, last: true); // it ends with its own separator
         if (JsonbText.TryWrite(fields, buffer, ref at))
         {
             _hasher.Add(id, at - start);
@@ -580,13 +580,6 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         else
         {
             _serverHashed.Add(id);
-        }
-
-        static void Number(byte[] buffer, ref int at, long value)
-        {
-            value.TryFormat(buffer.AsSpan(at), out var written, default, System.Globalization.CultureInfo.InvariantCulture);
-            at += written;
-            buffer[at++] = 0x1f;
         }
     }
 

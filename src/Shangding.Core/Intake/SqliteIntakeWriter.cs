@@ -413,35 +413,18 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         // them, U+2400 for null. They are hashed off this thread (SealHasher): the writer is the import's busiest.
         var buffer = _hasher.Reserve(200 + action.Length + before.Length + after.Length + _channel.Length + _actor.Length, out var at);
         var start = at;
-        Number(buffer, ref at, id);
-        Number(buffer, ref at, subjectId);
-        Number(buffer, ref at, recordId);
-        Number(buffer, ref at, version);
-        Bytes(buffer, ref at, action);
-        Bytes(buffer, ref at, _channel);
-        Bytes(buffer, ref at, _batchId);
-        Bytes(buffer, ref at, _actor);
-        Bytes(buffer, ref at, _now);
-        Bytes(buffer, ref at, hasBefore ? before : Null);
-        Bytes(buffer, ref at, hasAfter ? after : Null, last: true);
+        SealHasher.Field(buffer, ref at, id);
+        SealHasher.Field(buffer, ref at, subjectId);
+        SealHasher.Field(buffer, ref at, recordId);
+        SealHasher.Field(buffer, ref at, version);
+        SealHasher.Field(buffer, ref at, action);
+        SealHasher.Field(buffer, ref at, _channel);
+        SealHasher.Field(buffer, ref at, _batchId);
+        SealHasher.Field(buffer, ref at, _actor);
+        SealHasher.Field(buffer, ref at, _now);
+        SealHasher.Field(buffer, ref at, hasBefore ? before : Null);
+        SealHasher.Field(buffer, ref at, hasAfter ? after : Null, last: true);
         _hasher.Add(id, at - start);
-
-        static void Number(byte[] buffer, ref int at, long value)
-        {
-            value.TryFormat(buffer.AsSpan(at), out var written, default, CultureInfo.InvariantCulture);
-            at += written;
-            buffer[at++] = 0x1f;
-        }
-
-        static void Bytes(byte[] buffer, ref int at, ReadOnlySpan<byte> value, bool last = false)
-        {
-            value.CopyTo(buffer.AsSpan(at));
-            at += value.Length;
-            if (!last)
-            {
-                buffer[at++] = 0x1f;
-            }
-        }
     }
 
     private static ReadOnlySpan<byte> Null => "\u2400"u8;
@@ -849,6 +832,25 @@ internal sealed class SealHasher : IAsyncDisposable
 
         at = _used;
         return _data;
+    }
+
+    /// <summary>Writes a number's text into a row's bytes, then the U+001F that separates it from the next value.</summary>
+    public static void Field(byte[] buffer, ref int at, long value)
+    {
+        value.TryFormat(buffer.AsSpan(at), out var written, default, CultureInfo.InvariantCulture);
+        at += written;
+        buffer[at++] = 0x1f;
+    }
+
+    /// <summary>Writes a value's bytes into a row's bytes, then (unless it is the last) the U+001F after it.</summary>
+    public static void Field(byte[] buffer, ref int at, ReadOnlySpan<byte> value, bool last = false)
+    {
+        value.CopyTo(buffer.AsSpan(at));
+        at += value.Length;
+        if (!last)
+        {
+            buffer[at++] = 0x1f;
+        }
     }
 
     /// <summary>Adds the row whose bytes were just written at the reserved place.</summary>

@@ -11,7 +11,7 @@ namespace Shangding.Web.Api;
 /// <param name="Category">Catalogue category code, e.g. P-ARREARS-WATER.</param>
 /// <param name="Action">"upsert" (default) or "withdraw".</param>
 /// <param name="Fields">Field code → value, as listed by GET /api/v1/catalog/{code}; dates as yyyy-MM-dd.</param>
-public sealed record RecordInput(string? RecordKey, string? Category, string? Action, Dictionary<string, JsonElement>? Fields);
+public sealed record RecordInput(string? RecordKey, string? Category, string? Action, RecordFields? Fields);
 
 public sealed record RecordsRequest(List<RecordInput>? Records);
 
@@ -106,12 +106,7 @@ public static class RecordEndpoints
         };
         foreach (var (code, value) in input.Fields ?? [])
         {
-            values[code] = value.ValueKind switch
-            {
-                JsonValueKind.Null or JsonValueKind.Undefined => null,
-                JsonValueKind.String => value.GetString(),
-                _ => value.GetRawText(),
-            };
+            values[code] = value;
         }
 
         return new IntakeRow(index, input.Category, values, []) { RawCellsFactory = () => [JsonSerializer.Serialize(input)] };

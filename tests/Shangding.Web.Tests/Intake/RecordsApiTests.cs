@@ -94,6 +94,73 @@ public sealed class RecordsApiTests(ShangdingWebFactory factory) : IClassFixture
         var sent = JsonDocument.Parse(RejectsExport.UnprotectCells(rejects[0].CellsJson, protector).ShouldHaveSingleItem()!).RootElement;
         sent.GetProperty("RecordKey").GetString().ShouldBe("API-2");
         sent.GetProperty("Fields").GetProperty("id_number").GetString().ShouldBe(bad);
+        // Numbers sent as JSON numbers are kept as numbers, with the digits sent.
+        var third = JsonDocument.Parse(RejectsExport.UnprotectCells(rejects[1].CellsJson, protector).ShouldHaveSingleItem()!).RootElement;
+        third.GetProperty("Fields").GetProperty("arrears_amount").ValueKind.ShouldBe(JsonValueKind.Number);
+        third.GetProperty("Fields").GetProperty("arrears_amount").GetRawText().ShouldBe("-1");
+        third.GetProperty("Fields").GetProperty("name").GetString().ShouldBe("王小明");
+    }
+
+    [Fact]
+    public async Task FieldValuesOfEveryJsonKind_AreTakenAsTheirText_AndSentBackAsTheyCame()
+    {
+        var token = (await Issue("WATER-SUPPLY")).Token;
+        var id = TestPlatform.ResidentId(new DateOnly(1979, 9, 9), 415);
+        // Numbers keep their digits ("1234.50", an exponent); true, an object and an array are not numbers, and say so;
+        // null is an empty field; a code sent twice keeps its last value; escapes are undone.
+        var json = $$$"""
+            {"records":[{"recordKey":"KINDS-1","category":"P-ARREARS-WATER","fields":{
+              "name":"王小明","id_type":"居民身份证","id_number":"{{{id}}}","customer_address":"郑州市金水区花园路1号",
+              "remarks":null,"arrears_from":"2025-06-01","arrears_counted_to":"2026-02-28","arrears_quantity":1.2e2,"arrears_amount":1234.50,
+              "determining_body":"市自来水公司","determined_on":"2026-03-02"}},
+             {"recordKey":"KINDS-2","category":"P-ARREARS-WATER","fields":{
+              "name":"王小明","id_type":"居民身份证","id_number":"{{{id}}}","customer_address":"郑州市金水区花园路1号",
+              "arrears_from":"2025-06-01","arrears_counted_to":"2026-02-28","arrears_quantity":true,"arrears_amount":{"value": [1, 2]},
+              "determining_body":"x","determining_body":"市自来水公司","determined_on":"2026-03-02"}}]}
+            """;
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        var response = await Client(token).PostAsync("/api/v1/records", content, Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var records = answer.GetProperty("records").EnumerateArray().ToList();
+        records[0].GetProperty("outcome").GetString().ShouldBe("Created", records[0].GetRawText());
+        records[1].GetProperty("outcome").GetString().ShouldBe("Rejected");
+        var reasons = records[1].GetProperty("reasons").EnumerateArray().ToList();
+        reasons.Select(r => (r.GetProperty("code").GetString(), r.GetProperty("field").GetString()))
+            .ShouldBe([("bad_number", "arrears_quantity"), ("bad_number", "arrears_amount")], ignoreOrder: true);
+        reasons.Single(r => r.GetProperty("field").GetString() == "arrears_quantity").GetProperty("messageEn").GetString()!.ShouldContain("'true'");
+        reasons.Single(r => r.GetProperty("field").GetString() == "arrears_amount").GetProperty("messageEn").GetString()!
+            .ShouldContain("""'{"value": [1, 2]}'""");
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        var stored = await db.Records.AsNoTracking().SingleAsync(r => r.UnitCode == "WATER-SUPPLY" && r.RecordKey == "KINDS-1", Ct);
+        var fields = JsonDocument.Parse(stored.FieldsJson).RootElement;
+        (await db.Subjects.AsNoTracking().SingleAsync(x => x.Id == stored.SubjectId, Ct)).Name.ShouldBe("王小明");
+        fields.GetProperty("arrears_amount").GetDecimal().ShouldBe(1234.5m);
+        fields.GetProperty("arrears_quantity").GetDecimal().ShouldBe(120m);
+        (!fields.TryGetProperty("remarks", out var remarks) || remarks.ValueKind == JsonValueKind.Null).ShouldBeTrue(stored.FieldsJson);
+
+        var batch = answer.GetProperty("batchId").GetInt64();
+        var reject = await db.IntakeRejects.AsNoTracking().SingleAsync(r => r.BatchId == batch, Ct);
+        var protector = scope.ServiceProvider.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>();
+        var sent = JsonDocument.Parse(RejectsExport.UnprotectCells(reject.CellsJson, protector).ShouldHaveSingleItem()!).RootElement.GetProperty("Fields");
+        sent.GetProperty("arrears_quantity").ValueKind.ShouldBe(JsonValueKind.True);
+        sent.GetProperty("arrears_amount").GetRawText().ShouldBe("""{"value": [1, 2]}""");
+        sent.GetProperty("determining_body").GetString().ShouldBe("市自来水公司");
+    }
+
+    [Fact]
+    public async Task FieldsThatAreNotAnObject_AreABadRequest()
+    {
+        var token = (await Issue("WATER-SUPPLY")).Token;
+        foreach (var fields in new[] { "\"name\"", "[1, 2]", "42" })
+        {
+            using var content = new StringContent($$"""{"records":[{"recordKey":"BAD-1","category":"P-ARREARS-WATER","fields":{{fields}}}]}""",
+                System.Text.Encoding.UTF8, "application/json");
+            var response = await Client(token).PostAsync("/api/v1/records", content, Ct);
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, fields);
+        }
     }
 
     [Fact]

@@ -502,7 +502,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             }
         }
 
-        await using (var copy = await _connection!.BeginBinaryImportAsync("""
+        await using (var copy = await PgBinaryCopy.BeginAsync(_connection!, """
             COPY credit_records (id, subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash,
                                  under_dispute, version, batch_id, created_at, updated_at) FROM STDIN (FORMAT BINARY)
             """, cancellationToken))
@@ -510,28 +510,28 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             for (var i = 0; i < created.Count; i++)
             {
                 var (row, subjectId) = created[i];
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(ids[i], NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(subjectId, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(Batch.UnitCode, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(row.CategoryCode!, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(row.RecordKey!, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(copy, row.ActDate, NpgsqlDbType.Date, cancellationToken);
-                await WriteNullable(copy, row.Severity, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(nameof(RecordStatus.InForce), NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(row.Fields!, NpgsqlDbType.Jsonb, cancellationToken);
-                await copy.WriteAsync(row.ContentHash!, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(false, NpgsqlDbType.Boolean, cancellationToken);
-                await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(Batch.BatchId, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(Batch.Now, NpgsqlDbType.TimestampTz, cancellationToken);
-                await copy.WriteAsync(Batch.Now, NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.StartRowAsync(15, cancellationToken);
+                copy.Int64(ids[i]);
+                copy.Int64(subjectId);
+                copy.Text(Batch.UnitCode);
+                copy.Text(row.CategoryCode!);
+                copy.Text(row.RecordKey!);
+                copy.Date(row.ActDate);
+                copy.Text(row.Severity);
+                copy.Text(nameof(RecordStatus.InForce));
+                copy.Jsonb(row.Fields!);
+                copy.Text(row.ContentHash!);
+                copy.Boolean(false);
+                copy.Int32(1);
+                copy.Int64(Batch.BatchId);
+                copy.TimestampTz(Batch.Now);
+                copy.TimestampTz(Batch.Now);
             }
 
             await copy.CompleteAsync(cancellationToken);
         }
 
-        await using (var copy = await _connection.BeginBinaryImportAsync("""
+        await using (var copy = await PgBinaryCopy.BeginAsync(_connection!, """
             COPY record_changes (id, subject_id, record_id, version, action, channel, batch_id, actor, at, before, after) FROM STDIN (FORMAT BINARY)
             """, cancellationToken))
         {
@@ -539,18 +539,18 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             {
                 var (row, subjectId) = created[i];
                 HashCreated(historyIds[i], subjectId, ids[i], row.Fields!);
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(historyIds[i], NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(subjectId, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(ids[i], NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(nameof(RecordAction.Created), NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(Batch.Channel, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(Batch.BatchId, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(Batch.Actor, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(Batch.Now, NpgsqlDbType.TimestampTz, cancellationToken);
-                await copy.WriteNullAsync(cancellationToken);
-                await copy.WriteAsync(row.Fields!, NpgsqlDbType.Jsonb, cancellationToken);
+                await copy.StartRowAsync(11, cancellationToken);
+                copy.Int64(historyIds[i]);
+                copy.Int64(subjectId);
+                copy.Int64(ids[i]);
+                copy.Int32(1);
+                copy.Text(nameof(RecordAction.Created));
+                copy.Text(Batch.Channel);
+                copy.Int64(Batch.BatchId);
+                copy.Text(Batch.Actor);
+                copy.TimestampTz(Batch.Now);
+                copy.Null();
+                copy.Jsonb(row.Fields!);
             }
 
             await copy.CompleteAsync(cancellationToken);
@@ -598,43 +598,19 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             return;
         }
 
-        await using var copy = await _connection!.BeginBinaryImportAsync(
+        await using var copy = await PgBinaryCopy.BeginAsync(_connection!,
             "COPY intake_rejects (batch_id, row_number, record_key, cells, reasons) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var (row, reasons) in rejects)
         {
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(Batch.BatchId, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(row.RowNumber, NpgsqlDbType.Integer, cancellationToken);
-            await WriteNullable(copy, row.RecordKey, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(row.CellsJson ?? "[]", NpgsqlDbType.Jsonb, cancellationToken);
-            await copy.WriteAsync(reasons, NpgsqlDbType.Jsonb, cancellationToken);
+            await copy.StartRowAsync(5, cancellationToken);
+            copy.Int64(Batch.BatchId);
+            copy.Int32(row.RowNumber);
+            copy.Text(row.RecordKey);
+            copy.Jsonb(row.CellsJson ?? "[]");
+            copy.Jsonb(reasons);
         }
 
         await copy.CompleteAsync(cancellationToken);
-    }
-
-    private static async ValueTask WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
-    {
-        if (value is null)
-        {
-            await copy.WriteNullAsync(cancellationToken);
-        }
-        else
-        {
-            await copy.WriteAsync(value, type, cancellationToken);
-        }
-    }
-
-    private static async ValueTask WriteNullable(NpgsqlBinaryImporter copy, DateOnly? value, NpgsqlDbType type, CancellationToken cancellationToken)
-    {
-        if (value is { } date)
-        {
-            await copy.WriteAsync(date, type, cancellationToken);
-        }
-        else
-        {
-            await copy.WriteNullAsync(cancellationToken);
-        }
     }
 
     private void AddBatchParameters(NpgsqlCommand command)

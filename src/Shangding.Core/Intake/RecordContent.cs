@@ -139,8 +139,14 @@ public static class RecordContent
     /// </summary>
     public static string Hash(string categoryCode, ReadOnlySpan<char> subjectKey, DateOnly? actDate, ReadOnlySpan<byte> fieldsUtf8)
     {
-        Span<char> date = stackalloc char[10];
-        var dateLength = actDate is { } d && d.TryFormat(date, out var written, "yyyy-MM-dd", CultureInfo.InvariantCulture) ? written : 0;
+        Span<char> date = stackalloc char[IsoDate.Length];
+        var dateLength = 0;
+        if (actDate is { } d)
+        {
+            IsoDate.Write(d, date);
+            dateLength = IsoDate.Length;
+        }
+
         var length = Encoding.UTF8.GetMaxByteCount(categoryCode.Length + subjectKey.Length + dateLength + 3) + fieldsUtf8.Length;
         var rented = ArrayPool<byte>.Shared.Rent(length);
         try

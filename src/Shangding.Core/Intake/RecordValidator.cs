@@ -261,7 +261,7 @@ public sealed partial class RecordValidator
                 }
 
                 parsedDate = date;
-                return iso ? raw : date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                return iso ? raw : IsoDate.Format(date);
 
             case FieldType.DateTime:
                 if (!DateTime.TryParseExact(raw, DateTimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dateTime))

@@ -646,8 +646,8 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
             return;
         }
 
-        Span<byte> text = stackalloc byte[10];
-        date.TryFormat(text, out _, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        Span<byte> text = stackalloc byte[IsoDate.Length];
+        IsoDate.Write(date, text);
         Check(raw.sqlite3_bind_text(stmt, index, text));
     }
 

@@ -116,7 +116,7 @@ internal static class CellValues
         string date;
         if (date1904)
         {
-            date = Epoch1904.AddDays(days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            date = IsoDate.Format(DateOnly.FromDateTime(Epoch1904.AddDays(days)));
         }
         else if (days == 60)
         {
@@ -128,7 +128,7 @@ internal static class CellValues
         }
         else
         {
-            date = Epoch1900.AddDays(days < 60 ? days + 1 : days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            date = IsoDate.Format(DateOnly.FromDateTime(Epoch1900.AddDays(days < 60 ? days + 1 : days)));
         }
 
         return timeOfDay == TimeSpan.Zero

@@ -40,6 +40,10 @@ public static class IntakeMessages
     public static IntakeReason BadInteger(FieldDefinition field, string value) => new("bad_integer", field.Code,
         F("{0}“{1}”应为整数。", Zh(field), value), F("{0} '{1}' must be a whole number.", En(field), value));
 
+    public static IntakeReason IntegerTooLarge(FieldDefinition field, string value) => new("integer_too_large", field.Code,
+        F("{0}“{1}”过大：整数不能超过 9223372036854775807。", Zh(field), value),
+        F("{0} '{1}' is too large: a whole number cannot exceed 9223372036854775807.", En(field), value));
+
     public static IntakeReason Negative(FieldDefinition field) => new("negative", field.Code,
         F("{0}不能为负数。", Zh(field)), F("{0} cannot be negative.", En(field)));
 

@@ -43,8 +43,7 @@ internal sealed class PgBinaryCopy : IAsyncDisposable
     {
         if (_used >= FlushAt)
         {
-            await _stream.WriteAsync(_buffer.AsMemory(0, _used), cancellationToken);
-            _used = 0;
+            await SendAsync(cancellationToken);
         }
 
         BinaryPrimitives.WriteInt16BigEndian(Room(2), columns);
@@ -144,10 +143,28 @@ internal sealed class PgBinaryCopy : IAsyncDisposable
     {
         BinaryPrimitives.WriteInt16BigEndian(Room(2), -1);
         _used += 2;
-        await _stream.WriteAsync(_buffer.AsMemory(0, _used), cancellationToken);
-        _used = 0;
+        await SendAsync(cancellationToken);
+        // Ending the COPY waits for the server to take the last rows it was sent (the stream takes no token for that).
         _done = true;
         await _stream.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Sends the buffer. The raw stream hands the token to the socket, and a cancel that lands while a piece is being
+    /// sent comes back wrapped in an NpgsqlException; it is a cancellation, and is reported as one (as Npgsql's importer did).
+    /// </summary>
+    private async Task SendAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _stream.WriteAsync(_buffer.AsMemory(0, _used), cancellationToken);
+        }
+        catch (NpgsqlException e) when (cancellationToken.IsCancellationRequested && e.InnerException is OperationCanceledException)
+        {
+            throw new OperationCanceledException(e.Message, e, cancellationToken);
+        }
+
+        _used = 0;
     }
 
     public async ValueTask DisposeAsync()
@@ -160,10 +177,19 @@ internal sealed class PgBinaryCopy : IAsyncDisposable
             try
             {
                 await _stream.CancelAsync();
-                await _stream.DisposeAsync();
             }
             catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
             {
+            }
+            finally
+            {
+                try
+                {
+                    await _stream.DisposeAsync();
+                }
+                catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+                {
+                }
             }
         }
 

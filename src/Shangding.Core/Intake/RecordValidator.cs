@@ -291,6 +291,13 @@ public sealed partial class RecordValidator
                 {
                     if (decimal.TryParse(StripNumber(raw), NumberStyles.Number, CultureInfo.InvariantCulture, out var whole) && whole == decimal.Truncate(whole))
                     {
+                        // "12.0" or "1,200" is whole; one past a long's range is refused here (the cast would throw).
+                        if (whole > long.MaxValue || whole < long.MinValue)
+                        {
+                            reasons.Add(whole > 0 ? IntakeMessages.IntegerTooLarge(field, raw) : IntakeMessages.Negative(field));
+                            return null;
+                        }
+
                         integer = (long)whole;
                     }
                     else

@@ -15,7 +15,10 @@ namespace Shangding.Web.Api;
 [JsonConverter(typeof(RecordFieldsConverter))]
 public sealed class RecordFields() : Dictionary<string, string?>(StringComparer.Ordinal)
 {
-    /// <summary>Fields sent as JSON other than a string; written back as they came (e.g. in a rejects file).</summary>
+    /// <summary>
+    /// Fields sent as JSON other than a string; written back as JSON, not as strings (e.g. in a rejects file): as they came,
+    /// but for a number with an exponent, which is written as the decimal it was taken as.
+    /// </summary>
     internal HashSet<string>? Verbatim { get; set; }
 }
 

@@ -49,6 +49,40 @@ public sealed class RecordValidatorTests
         reason.Field.ShouldBe(field);
     }
 
+    [Theory]
+    [InlineData("12", null)]
+    [InlineData("12.0", null)]
+    [InlineData("1,200", null)]
+    [InlineData("9223372036854775807", null)]
+    [InlineData("9223372036854775808", "integer_too_large")]
+    [InlineData("99999999999999999999", "integer_too_large")]
+    [InlineData("-99999999999999999999", "negative")]
+    [InlineData("1.5", "bad_integer")]
+    public void AWholeNumberField_TakesWholeNumbers_AndRefusesOnesBeyondItsRange(string value, string? code)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["record_key"] = "B-1", ["name"] = "张三", ["id_type"] = "身份证", ["id_number"] = TestPlatform.ResidentId(new DateOnly(1988, 8, 8), 808),
+            ["donation_place"] = "郑州市中心血站", ["donated_on"] = "2025-06-01", ["issuing_body"] = "郑州市中心血站", ["donation_count"] = value,
+        };
+        var result = Validate("P-BLOOD-DONATION", values);
+        if (code is null)
+        {
+            result.Reasons.ShouldBeEmpty();
+            result.Record!.Fields["donation_count"].ShouldBe(long.Parse(value.Replace(",", ""), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            var reason = result.Reasons.ShouldHaveSingleItem();
+            (reason.Code, reason.Field).ShouldBe((code, "donation_count"));
+            if (code == "integer_too_large")
+            {
+                reason.MessageZh.ShouldContain("过大");
+                reason.MessageEn.ShouldContain("too large");
+            }
+        }
+    }
+
     [Fact]
     public void AnOrganisationRecord_NeedsAValidUscc()
     {

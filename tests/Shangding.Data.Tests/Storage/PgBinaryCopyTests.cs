@@ -158,6 +158,52 @@ public sealed class PgBinaryCopyTests
     }
 
     [Fact]
+    public async Task OnPostgres_ACancelThatLandsWhileRowsAreSent_IsACancellation_AndStoresNothing()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var connection = new NpgsqlConnection(db.Settings.ConnectionString);
+        await connection.OpenAsync(Ct);
+        // A server that takes rows slowly, so the sender waits on the socket when the cancel comes.
+        await using (var create = new NpgsqlCommand("""
+            CREATE TABLE slow (i8 bigint, t text);
+            CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$;
+            CREATE TRIGGER slow_down BEFORE INSERT ON slow FOR EACH ROW EXECUTE FUNCTION slow_down();
+            """, connection))
+        {
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cancel.CancelAfter(TimeSpan.FromSeconds(1));
+        var text = new string('x', 8 * 1024);
+        Exception? thrown = null;
+        try
+        {
+            await using var copy = await PgBinaryCopy.BeginAsync(connection, "COPY slow (i8, t) FROM STDIN (FORMAT BINARY)", cancel.Token);
+            for (var i = 0; i < 20_000; i++)
+            {
+                await copy.StartRowAsync(2, cancel.Token);
+                copy.Int64(i);
+                copy.Text(text);
+            }
+
+            await copy.CompleteAsync(cancel.Token);
+        }
+        catch (Exception e)
+        {
+            thrown = e;
+        }
+
+        thrown.ShouldBeAssignableTo<OperationCanceledException>(thrown?.ToString());
+        // A cancel in the middle of a send leaves the protocol mid-message, so Npgsql closes that connection; the
+        // server has rolled the COPY back.
+        await using var check = new NpgsqlConnection(db.Settings.ConnectionString);
+        await check.OpenAsync(Ct);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM slow", check);
+        ((long)(await count.ExecuteScalarAsync(Ct))!).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task OnPostgres_TextThatIsNotUnicode_IsRefusedBeforeItIsSent()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);

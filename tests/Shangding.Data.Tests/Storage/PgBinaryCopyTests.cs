@@ -51,12 +51,7 @@ public sealed class PgBinaryCopyTests
     public async Task OnPostgres_RowsWrittenByTheIntakesCopy_AreStoredAsNpgsqlStoresThem()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
-        await using var connection = new NpgsqlConnection(db.Settings.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using (var create = new NpgsqlCommand($"CREATE TABLE ours {Columns}; CREATE TABLE theirs {Columns}", connection))
-        {
-            await create.ExecuteNonQueryAsync(Ct);
-        }
+        await using var connection = await OpenWith(db, $"CREATE TABLE ours {Columns}; CREATE TABLE theirs {Columns}");
 
         var cases = Cases();
         await using (var ours = await PgBinaryCopy.BeginAsync(connection, "COPY ours (i8, i4, b, t, d, ts, j) FROM STDIN (FORMAT BINARY)", Ct))
@@ -135,12 +130,7 @@ public sealed class PgBinaryCopyTests
     public async Task OnPostgres_ACopyLeftUnfinished_StoresNothing_AndTheConnectionGoesOn()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
-        await using var connection = new NpgsqlConnection(db.Settings.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using (var create = new NpgsqlCommand($"CREATE TABLE ours {Columns}", connection))
-        {
-            await create.ExecuteNonQueryAsync(Ct);
-        }
+        await using var connection = await OpenWith(db, $"CREATE TABLE ours {Columns}");
 
         // Far more than one piece is sent before the copy is abandoned (as when a batch is cancelled or fails mid-flush).
         await using (var copy = await PgBinaryCopy.BeginAsync(connection, "COPY ours (i8, t) FROM STDIN (FORMAT BINARY)", Ct))
@@ -161,17 +151,12 @@ public sealed class PgBinaryCopyTests
     public async Task OnPostgres_ACancelThatLandsWhileRowsAreSent_IsACancellation_AndStoresNothing()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
-        await using var connection = new NpgsqlConnection(db.Settings.ConnectionString);
-        await connection.OpenAsync(Ct);
         // A server that takes rows slowly, so the sender waits on the socket when the cancel comes.
-        await using (var create = new NpgsqlCommand("""
+        await using var connection = await OpenWith(db, """
             CREATE TABLE slow (i8 bigint, t text);
             CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$;
             CREATE TRIGGER slow_down BEFORE INSERT ON slow FOR EACH ROW EXECUTE FUNCTION slow_down();
-            """, connection))
-        {
-            await create.ExecuteNonQueryAsync(Ct);
-        }
+            """);
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         cancel.CancelAfter(TimeSpan.FromSeconds(1));
@@ -207,12 +192,7 @@ public sealed class PgBinaryCopyTests
     public async Task OnPostgres_TextThatIsNotUnicode_IsRefusedBeforeItIsSent()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
-        await using var connection = new NpgsqlConnection(db.Settings.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using (var create = new NpgsqlCommand($"CREATE TABLE ours {Columns}", connection))
-        {
-            await create.ExecuteNonQueryAsync(Ct);
-        }
+        await using var connection = await OpenWith(db, $"CREATE TABLE ours {Columns}");
 
         await using (var copy = await PgBinaryCopy.BeginAsync(connection, "COPY ours (t) FROM STDIN (FORMAT BINARY)", Ct))
         {
@@ -223,6 +203,16 @@ public sealed class PgBinaryCopyTests
 
         await using var count = new NpgsqlCommand("SELECT count(*) FROM ours", connection);
         ((long)(await count.ExecuteScalarAsync(Ct))!).ShouldBe(0);
+    }
+
+    /// <summary>A connection to the test database, after running <paramref name="sql"/> (the tables a test writes).</summary>
+    private static async Task<NpgsqlConnection> OpenWith(TestDatabase db, string sql)
+    {
+        var connection = new NpgsqlConnection(db.Settings.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var create = new NpgsqlCommand(sql, connection);
+        await create.ExecuteNonQueryAsync(Ct);
+        return connection;
     }
 
     private static async Task<List<string>> Lines(NpgsqlConnection connection, string sql)

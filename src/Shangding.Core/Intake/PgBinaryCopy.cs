@@ -115,8 +115,14 @@ internal sealed class PgBinaryCopy : IAsyncDisposable
             throw new ArgumentException("A timestamptz is written from a UTC time.", nameof(value));
         }
 
-        Int64(value == DateTime.MinValue ? long.MinValue : value == DateTime.MaxValue ? long.MaxValue : (value.Ticks - EpochTicks) / 10);
+        Int64(value == DateTime.MinValue ? long.MinValue : value == DateTime.MaxValue ? long.MaxValue : Microseconds(value));
     }
+
+    /// <summary>A time as timestamptz holds it: whole microseconds since 2000-01-01, cut toward it (C#'s integer division).</summary>
+    public static long Microseconds(DateTime value) => (value.Ticks - EpochTicks) / 10;
+
+    /// <summary>The ticks of the time timestamptz keeps for <paramref name="value"/>, which is what reading it back gives.</summary>
+    public static long StoredTicks(DateTime value) => EpochTicks + (Microseconds(value) * 10);
 
     /// <summary>jsonb from the JSON's UTF-8 bytes (checked by the server).</summary>
     public void Jsonb(ReadOnlySpan<byte> json)

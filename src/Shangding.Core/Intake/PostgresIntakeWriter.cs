@@ -566,7 +566,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
     {
         // version, action, channel, batch, actor, time and the missing "before": the same for every created row of the batch.
         _sealConstants ??= System.Text.Encoding.UTF8.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"1\u001fCreated\u001f{Batch.Channel}\u001f{Batch.BatchId}\u001f{Batch.Actor}\u001f{MicrosecondTicks(Batch.Now)}\u001f\u2400\u001f"));
+            $"1\u001fCreated\u001f{Batch.Channel}\u001f{Batch.BatchId}\u001f{Batch.Actor}\u001f{PgBinaryCopy.StoredTicks(Batch.Now)}\u001f\u2400\u001f"));
         var buffer = _hasher.Reserve(64 + _sealConstants.Length + JsonbText.MaxLength(fields.Length), out var at);
         var start = at;
         SealHasher.Field(buffer, ref at, id);
@@ -582,14 +582,6 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             _serverHashed.Add(id);
         }
     }
-
-    /// <summary>
-    /// A time's ticks as PostgreSQL keeps it and Npgsql reads it back: Npgsql sends whole microseconds since 2000-01-01,
-    /// cut toward that date (C#'s integer division), so a time before it is cut upwards.
-    /// </summary>
-    internal static long MicrosecondTicks(DateTime time) => time.Ticks - ((time.Ticks - PostgresEpochTicks) % 10);
-
-    private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
     private async Task WriteRejectsAsync(List<(StagedRow Row, string Reasons)> rejects, CancellationToken cancellationToken)
     {

@@ -109,7 +109,7 @@ public sealed class JsonbTextTests
             await using var command = new NpgsqlCommand("SELECT @t::timestamptz", connection);
             command.Parameters.Add(new NpgsqlParameter("t", NpgsqlDbType.TimestampTz) { Value = time });
             var stored = (DateTime)(await command.ExecuteScalarAsync(Ct))!;
-            PostgresIntakeWriter.MicrosecondTicks(time).ShouldBe(stored.Ticks, time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            PgBinaryCopy.StoredTicks(time).ShouldBe(stored.Ticks, time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 

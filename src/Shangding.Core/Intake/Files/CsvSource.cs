@@ -137,20 +137,26 @@ internal sealed class CsvSource : ITabularSource
         }
     }
 
+    /// <summary>
+    /// Whether the whole file is valid UTF-8. Read in blocks: a character cut by a block's end is completed by the
+    /// next block (the decoder's GetChars carries it over; GetCharCount does not, which read a big UTF-8 file without
+    /// BOM as GB18030 whenever a Chinese character straddled 64 KB).
+    /// </summary>
     private static bool IsValidUtf8(Stream input)
     {
         input.Position = 0;
         var decoder = new UTF8Encoding(false, throwOnInvalidBytes: true).GetDecoder();
         var buffer = new byte[1 << 16];
+        var chars = new char[buffer.Length + 4]; // UTF-8 gives at most a char a byte, plus what a cut character carried over
         try
         {
             int read;
             while ((read = input.Read(buffer)) > 0)
             {
-                decoder.GetCharCount(buffer, 0, read, flush: false);
+                decoder.GetChars(buffer, 0, read, chars, 0, flush: false);
             }
 
-            decoder.GetCharCount([], 0, 0, flush: true);
+            decoder.GetChars([], 0, 0, chars, 0, flush: true);
             return true;
         }
         catch (DecoderFallbackException)

@@ -34,6 +34,36 @@ public sealed class CsvReaderTests
         source.Warnings.ShouldHaveSingleItem().ShouldContain("GB18030");
     }
 
+    [Theory]
+    [InlineData(65534)]
+    [InlineData(65535)]
+    [InlineData(65536)]
+    public void Reads_BigUtf8WithoutBom_AsUtf8_WhereverACharacterMeetsTheReadBlocksEnd(int at)
+    {
+        // A 3-byte character (郑) starting at the given byte: cut 2 + 1 or 1 + 2 by the end of the first 64 KB block the
+        // encoding check reads, or not cut at all.
+        var text = new StringBuilder("欠费人姓名,用户地址\n");
+        while (Encoding.UTF8.GetByteCount(text.ToString()) < at - 200)
+        {
+            text.Append("张三,金水区\n");
+        }
+
+        var pad = at - Encoding.UTF8.GetByteCount(text.ToString()) - 1;
+        text.Append('x', pad).Append(",郑州市\n");
+        Encoding.UTF8.GetByteCount(text.ToString()[..text.ToString().LastIndexOf('郑')]).ShouldBe(at);
+        while (Encoding.UTF8.GetByteCount(text.ToString()) < 3 << 16)
+        {
+            text.Append("张三,郑州市金水区\n");
+        }
+
+        var (source, rows) = Read(Encoding.UTF8.GetBytes(text.ToString()), "a.csv");
+
+        source.Warnings.ShouldBeEmpty();
+        rows[0].Cells.ShouldBe(["欠费人姓名", "用户地址"]);
+        rows.Single(r => r.Cells[0]!.StartsWith('x')).Cells[1].ShouldBe("郑州市");
+        rows[^1].Cells.ShouldBe(["张三", "郑州市金水区"]);
+    }
+
     [Fact]
     public void Reads_TabDelimited_AndSemicolonDelimited()
     {

@@ -79,6 +79,9 @@ public static class WebSetup
             .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator))
             .AddPolicy(Policies.UnitClerk, p => p.RequireRole(Roles.UnitClerk).RequireClaim(Policies.UnitClaim));
         services.AddSingleton<AccountService>();
+        // Web uploads import in the background; the same instance cancels and waits for them when the app stops.
+        services.AddSingleton<Portal.UploadJobs>();
+        services.AddHostedService(sp => sp.GetRequiredService<Portal.UploadJobs>());
         builder.AddShangdingAccessWeb();
         Remedies.RemediesWeb.AddShangdingRemediesWeb(services, builder.Configuration);
         if (builder.Configuration.GetValue("Jobs:Enabled", true))

@@ -174,6 +174,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
         await page.SetInputFilesAsync("#Upload", new FilePayload { Name = "十一月欠费.xlsx", MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Buffer = file });
         await page.ClickAsync("#upload-form button[type=submit]");
         await Sessions.ArriveAsync(server, page, "**/unit/batches/*");
+        // The batch page reloads itself while the import runs in the background; the rejects appear when it is done.
         var reasons = await page.InnerTextAsync("main table");
         reasons.ShouldContain("BROWSER-2");
         reasons.ShouldContain("校验位");
@@ -183,6 +184,39 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
         await page.GotoAsync(page.Url + "?culture=en");
         (await page.InnerTextAsync("main table")).ShouldContain("check");
         await Shot(page, "unit-batch-en-phone");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task AClerk_WatchesABigUploadGoOn_AndCancelsIt()
+    {
+        var page = await NewPage(1280, 900);
+        await SignIn(page, "water", "/unit");
+        var columns = Shangding.Core.Intake.IntakeColumns.For(TestPlatform.Catalog.Find("P-ARREARS-WATER")!);
+        var csv = new System.Text.StringBuilder(string.Join(",", columns.Select(c => c.NameZh))).Append("\r\n");
+        for (var i = 0; i < 300_000; i++)
+        {
+            var id = TestPlatform.ResidentId(new DateOnly(1940, 1, 1).AddDays(i % 25_000), 500 + i / 25_000);
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"CANCEL-{i},钱七,居民身份证,{id},郑州市中原区建设路 8 号,2025-05-01,2026-01-31,45,1234.5,市自来水公司,2026-02-10,,\r\n");
+        }
+
+        await page.GotoAsync(server.BaseUrl + "/unit/upload/P-ARREARS-WATER");
+        await page.SetInputFilesAsync("#Upload", new FilePayload { Name = "全年欠费.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv.ToString()) });
+        await page.ClickAsync("#upload-form button[type=submit]");
+        await Sessions.ArriveAsync(server, page, "**/unit/batches/*");
+        await page.WaitForSelectorAsync(".batch-progress progress");
+        (await page.InnerTextAsync("dl.facts")).ShouldContain("处理中");
+        // Reloaded every 2 s: how many rows have been read and checked shows from the first 10,000.
+        await page.WaitForSelectorAsync(".batch-progress p:has-text('已读取并校验')");
+        (await page.InnerTextAsync(".batch-progress")).ShouldContain("关闭本页面不会中断处理");
+        await Shot(page, "unit-batch-running-zh-desktop");
+
+        await page.ClickAsync(".batch-progress button[type=submit]");
+        // Reloaded until the import has rolled back: the batch then says it was cancelled and stored nothing.
+        (await page.InnerTextAsync("main .error")).ShouldContain("已取消，未保存任何记录");
+        (await page.InnerTextAsync("dl.facts")).ShouldContain("未处理");
+        await Shot(page, "unit-batch-cancelled-zh-desktop");
         await page.Context.CloseAsync();
     }
 

@@ -144,6 +144,8 @@ public sealed class WebServer : IAsyncLifetime
         start.Environment["Demo__Seed"] = "true";
         start.Environment["Demo__Persons"] = "60";
         start.Environment["Jobs__Enabled"] = "false";
+        // Every upload is answered at once with its batch page, which shows the import's progress until it is done.
+        start.Environment["Intake__UploadWaitSeconds"] = "0";
         start.Environment["Security__IdEncryptionKey"] = _idEncryptionKey;
         start.Environment["Security__IdHashKey"] = _idHashKey;
         var process = Process.Start(start)!;

@@ -22,13 +22,14 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
     private const int BytesPerRow = 120;
 
     public async Task<BatchResult> RunAsync(Stream file, string fileName, string unitCode, string? categoryCode, string actor,
-        Action<int, long, long>? progress, CancellationToken cancellationToken)
+        Action<int, long, long>? progress, CancellationToken cancellationToken, Action<long>? batchStarted = null)
     {
         var sha256 = await HashAsync(file, cancellationToken);
         // The rows the file may hold, to size the batch's in-memory indexes (a generated or Excel-saved sheet: 120-160
         // bytes a row, compressed or not); a wrong guess costs only a resize.
         var expectedRows = file.CanSeek ? (int)Math.Min(file.Length / BytesPerRow, limits.MaxRows) : 0;
-        var request = new IntakeRequest(unitCode, IntakeChannels.Batch, actor, categoryCode, fileName, sha256, ExpectedRows: expectedRows);
+        var request = new IntakeRequest(unitCode, IntakeChannels.Batch, actor, categoryCode, fileName, sha256, ExpectedRows: expectedRows,
+            BatchStarted: batchStarted);
         ITabularSource source;
         try
         {

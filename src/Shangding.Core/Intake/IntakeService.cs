@@ -26,7 +26,8 @@ public sealed record IntakeRequest(
     IReadOnlyList<string>? Warnings = null,
     IReadOnlyList<string>? AllowedCategories = null,
     IReadOnlyList<string>? HeaderCells = null,
-    int ExpectedRows = 0);
+    int ExpectedRows = 0,
+    Action<long>? BatchStarted = null);
 
 public static class IntakeChannels
 {
@@ -131,7 +132,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             // Not cancelled with the batch: a cancel that reached PostgreSQL after the row's autocommit but before its
             // answer left a Running row behind and a second, Refused one beside it. The row is one short write; a
             // cancel is seen by the pipeline right after it, and the row then says the batch was cancelled.
-            batchRow = CreateBatchRowAsync(request, now);
+            batchRow = AnnounceAsync(CreateBatchRowAsync(request, now), request.BatchStarted);
             if (few is not null)
             {
                 batch.BatchId = await batchRow;
@@ -252,6 +253,18 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             });
             throw;
         }
+    }
+
+    /// <summary>
+    /// Tells the caller the id of the batch's committed Running row (<see cref="IntakeRequest.BatchStarted"/>): a web
+    /// upload that runs on in the background sends the clerk to the batch's page. Only a row committed on its own is
+    /// announced; a few rows' batch row, written inside their transaction, is seen by nobody before the batch commits.
+    /// </summary>
+    private static async Task<long> AnnounceAsync(Task<long> batchRow, Action<long>? started)
+    {
+        var id = await batchRow;
+        started?.Invoke(id);
+        return id;
     }
 
     /// <summary>The id of the batch's row if it was written (0 if not): a file's row may still be on its way when the batch fails.</summary>

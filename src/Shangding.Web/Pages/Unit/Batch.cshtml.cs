@@ -7,10 +7,11 @@ using Shangding.Core.Data;
 using Shangding.Core.Intake;
 using Shangding.Web.Access;
 using Shangding.Web.Localization;
+using Shangding.Web.Portal;
 
 namespace Shangding.Web.Pages.Unit;
 
-public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db) : PageModel
+public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db, UploadJobs jobs) : PageModel
 {
     public const int ShownRejects = 200;
 
@@ -19,6 +20,12 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db)
     public IntakeBatch? Batch { get; private set; }
     public Category? Category { get; private set; }
     public IReadOnlyList<RejectView> Rejects { get; private set; } = [];
+
+    /// <summary>The import of a Running batch uploaded to this process, while it runs: its progress, and its cancel.</summary>
+    public UploadJob? Job { get; private set; }
+
+    /// <summary>Seconds between reloads of the page of a Running batch.</summary>
+    public const int RefreshSeconds = 2;
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken)
     {
@@ -30,9 +37,21 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db)
         }
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
+        Job = Batch.Status == BatchStatus.Running ? jobs.Find(id, unit!) : null;
         var rejects = await db.IntakeRejects.AsNoTracking().Where(r => r.BatchId == id).OrderBy(r => r.RowNumber).Take(ShownRejects).ToListAsync(cancellationToken);
         Rejects = rejects.Select(r => new RejectView(r.RowNumber, r.RecordKey, IntakeReasons.Parse(r.ReasonsJson))).ToList();
         return Page();
+    }
+
+    /// <summary>Cancels the import of the unit's Running batch: it rolls back and its batch says it stored nothing.</summary>
+    public IActionResult OnPostCancel(long id)
+    {
+        if (jobs.Find(id, User.FindFirstValue(Policies.UnitClaim)!) is { } job)
+        {
+            job.Cancel();
+        }
+
+        return LocalRedirect($"/unit/batches/{id}");
     }
 
     /// <summary>Batch messages are stored as "中文 / English"; show the half in the reader's language.</summary>

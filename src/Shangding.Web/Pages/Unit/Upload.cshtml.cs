@@ -2,16 +2,16 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Shangding.Core.Catalog;
-using Shangding.Core.Intake;
 using Shangding.Web.Access;
 using Shangding.Web.Localization;
+using Shangding.Web.Portal;
 
 namespace Shangding.Web.Pages.Unit;
 
 /// <summary>Batch upload (批量上传) of .xlsx, .xls or .csv through the one intake pipeline.</summary>
 [RequestSizeLimit(UploadLimitBytes)]
 [RequestFormLimits(MultipartBodyLengthLimit = UploadLimitBytes)]
-public sealed class UploadModel(CatalogDefinition catalog, FileImport import, UiText text) : PageModel
+public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, IConfiguration configuration, UiText text) : PageModel
 {
     public const long UploadLimitBytes = 300L << 20;
 
@@ -36,8 +36,10 @@ public sealed class UploadModel(CatalogDefinition catalog, FileImport import, Ui
             return Page();
         }
 
-        // Spool to a temporary file: the importer streams it, whatever its size.
+        // Spool to a temporary file: the importer streams it, whatever its size. The import then runs in the
+        // background (UploadJobs), which owns the file from here on.
         var temp = Path.Combine(Path.GetTempPath(), $"shangding-upload-{Guid.NewGuid():N}");
+        UploadJob job;
         try
         {
             await using (var target = System.IO.File.Create(temp))
@@ -45,22 +47,36 @@ public sealed class UploadModel(CatalogDefinition catalog, FileImport import, Ui
                 await Upload.CopyToAsync(target, cancellationToken);
             }
 
-            await using var stream = System.IO.File.OpenRead(temp);
-            var unit = User.FindFirstValue(Policies.UnitClaim)!;
-            var result = await import.RunAsync(stream, Path.GetFileName(Upload.FileName), unit, Category!.Code,
-                $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}", null, cancellationToken);
-            if (result.BatchId == 0)
-            {
-                Error = string.Join(" ", result.Refusals.Select(r => r.Message(UiText.IsEnglish())));
-                return Page();
-            }
-
-            return LocalRedirect($"/unit/batches/{result.BatchId}");
+            job = jobs.Start(temp, Path.GetFileName(Upload.FileName), User.FindFirstValue(Policies.UnitClaim)!, Category!.Code,
+                $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}");
         }
-        finally
+        catch
         {
             System.IO.File.Delete(temp);
+            throw;
         }
+
+        // A file done within the wait is answered with its result; a bigger one goes on in the background, and its
+        // batch page shows how far it has got. Leaving this request does not stop the import.
+        var wait = TimeSpan.FromSeconds(configuration.GetValue("Intake:UploadWaitSeconds", 5.0));
+        if (!job.Completion.IsCompleted && wait > TimeSpan.Zero)
+        {
+            await Task.WhenAny(job.Completion, Task.Delay(wait, cancellationToken));
+        }
+
+        if (!job.Completion.IsCompleted && await job.Started is var running and > 0)
+        {
+            return LocalRedirect($"/unit/batches/{running}");
+        }
+
+        var result = await job.Completion;
+        if (result.BatchId == 0)
+        {
+            Error = string.Join(" ", result.Refusals.Select(r => r.Message(UiText.IsEnglish())));
+            return Page();
+        }
+
+        return LocalRedirect($"/unit/batches/{result.BatchId}");
     }
 
     private bool Load(string code)

@@ -58,12 +58,12 @@ internal static class IntakeCommands
                         .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                         .StartAsync(async progress =>
                         {
-                            var task = progress.AddTask($"{input.Name}", maxValue: Math.Max(1, input.Length));
+                            var task = progress.AddTask($"{input.Name}", maxValue: 100);
                             return await importer.RunAsync(stream, input.Name, parse.GetValue(unit)!, parse.GetValue(category), "cli",
-                                (rows, read, total) =>
+                                (rows, share) =>
                                 {
                                     task.Description = $"{input.Name}: {rows:N0} rows";
-                                    task.Value = read;
+                                    task.Value = 100 * share;
                                 },
                                 ct);
                         });

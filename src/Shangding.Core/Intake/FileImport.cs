@@ -21,8 +21,13 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
     /// <summary>The fewest bytes a row of a generated or Excel-saved sheet takes, compressed or not: to estimate a file's rows.</summary>
     private const int BytesPerRow = 120;
 
+    /// <summary>
+    /// Imports the file as one batch. <paramref name="progress"/> gets the rows read so far and how far through the
+    /// file's rows that is (0 to 1; see <see cref="ITabularSource.Progress"/>), every 10,000 rows and at the end;
+    /// <paramref name="batchStarted"/> the id of the batch's Running row once it is committed.
+    /// </summary>
     public async Task<BatchResult> RunAsync(Stream file, string fileName, string unitCode, string? categoryCode, string actor,
-        Action<int, long, long>? progress, CancellationToken cancellationToken, Action<long>? batchStarted = null)
+        Action<int, double>? progress, CancellationToken cancellationToken, Action<long>? batchStarted = null)
     {
         var sha256 = await HashAsync(file, cancellationToken);
         // The rows the file may hold, to size the batch's in-memory indexes (a generated or Excel-saved sheet: 120-160
@@ -102,7 +107,7 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
             try
             {
                 return await intake.RunAsync(request, dataRows.Select(r => ToIntakeRow(r, map, category)),
-                    count => progress?.Invoke(count, source.BytesRead, source.BytesTotal), cancellationToken);
+                    count => progress?.Invoke(count, source.Progress), cancellationToken);
             }
             finally
             {

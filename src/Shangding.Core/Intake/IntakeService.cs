@@ -702,7 +702,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Refused).SetProperty(b => b.Message, message)
                     .SetProperty(b => b.IdempotencyKey, (string?)null).SetProperty(b => b.FinishedAt, Now()));
         }
-        catch (DbUpdateException)
+        catch (Exception e) when (e is DbUpdateException or DbException)
         {
             // Best effort: a batch left Running is swept later by SweepInterruptedAsync.
         }

@@ -11,20 +11,68 @@ namespace Shangding.Web.Portal;
 /// does not stop it. When the app stops, running imports are cancelled and waited for, so their batches say they
 /// were cancelled and keep nothing (a process that dies instead leaves them to <c>SweepInterruptedAsync</c>).
 /// </summary>
-public sealed class UploadJobs(FileImport import, ILogger<UploadJobs> logger) : IHostedService, IDisposable
+public sealed class UploadJobs(FileImport import, IConfiguration configuration, ILogger<UploadJobs> logger) : IHostedService, IDisposable
 {
+    /// <summary>Files from this size on take one of the <c>Intake:MaxConcurrentUploads</c> slots (a 1M-row import peaks at about 500 MB).</summary>
+    public const long BigFileBytes = 10L << 20;
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<UploadJob, byte> _running = new();
     private readonly ConcurrentDictionary<long, UploadJob> _byBatch = new();
+    private readonly int _maxBig = Math.Max(1, configuration.GetValue("Intake:MaxConcurrentUploads", 2));
+    private int _big;
+
+    /// <summary>For tests: called on the import's reading thread after each progress report (e.g. to hold an import there).</summary>
+    internal Action<UploadJob>? ProgressHook { get; set; }
 
     /// <summary>
     /// Starts importing the spooled file at <paramref name="path"/>, which the job then owns and deletes when done.
+    /// Refuses (null, and the reason's text key) while the app is stopping, or when a big file would exceed
+    /// <c>Intake:MaxConcurrentUploads</c> big imports at once; the caller then still owns the file.
     /// </summary>
-    public UploadJob Start(string path, string fileName, string unitCode, string categoryCode, string actor)
+    public UploadJob? TryStart(string path, string fileName, string unitCode, string categoryCode, string actor, out string? refusal)
     {
-        var job = new UploadJob(unitCode, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
+        var big = new FileInfo(path).Length >= BigFileBytes;
+        if (big && Interlocked.Increment(ref _big) > _maxBig)
+        {
+            Interlocked.Decrement(ref _big);
+            refusal = "upload.busy";
+            return null;
+        }
+
+        CancellationTokenSource cancel;
+        try
+        {
+            cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        }
+        catch (ObjectDisposedException)
+        {
+            cancel = new CancellationTokenSource();
+            cancel.Cancel();
+        }
+
+        if (cancel.IsCancellationRequested)
+        {
+            cancel.Dispose();
+            if (big)
+            {
+                Interlocked.Decrement(ref _big);
+            }
+
+            refusal = "upload.stopping";
+            return null;
+        }
+
+        // Registered before it runs, and runs only once its Completion is set, so StopAsync always waits for it.
+        var job = new UploadJob(unitCode, cancel);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        job.Completion = RunAsync(job, go.Task, path, fileName, categoryCode, actor, big);
+        // Observed here: after the clerk has been sent to the batch page nobody awaits it, and a failure is logged below.
+        _ = job.Completion.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         _running[job] = 0;
-        job.Completion = Task.Run(() => RunAsync(job, path, fileName, categoryCode, actor));
+        go.SetResult();
+        refusal = null;
         return job;
     }
 
@@ -32,13 +80,18 @@ public sealed class UploadJobs(FileImport import, ILogger<UploadJobs> logger) : 
     public UploadJob? Find(long batchId, string unitCode) =>
         _byBatch.TryGetValue(batchId, out var job) && job.UnitCode == unitCode ? job : null;
 
-    private async Task<BatchResult> RunAsync(UploadJob job, string path, string fileName, string categoryCode, string actor)
+    private async Task<BatchResult> RunAsync(UploadJob job, Task go, string path, string fileName, string categoryCode, string actor, bool big)
     {
+        await go.ConfigureAwait(false);
         try
         {
             await using var stream = File.OpenRead(path);
             return await import.RunAsync(stream, fileName, job.UnitCode, categoryCode, actor,
-                job.Report, job.Token, batchId =>
+                (rows, share) =>
+                {
+                    job.Report(rows, share);
+                    ProgressHook?.Invoke(job);
+                }, job.Token, batchId =>
                 {
                     job.BatchId = batchId;
                     _byBatch[batchId] = job;
@@ -63,6 +116,10 @@ public sealed class UploadJobs(FileImport import, ILogger<UploadJobs> logger) : 
             _running.TryRemove(job, out _);
             job.DisposeToken();
             File.Delete(path);
+            if (big)
+            {
+                Interlocked.Decrement(ref _big);
+            }
         }
     }
 
@@ -80,7 +137,7 @@ public sealed class UploadJobs(FileImport import, ILogger<UploadJobs> logger) : 
             return;
         }
 
-        var running = _running.Keys.Select(j => j.Completion).Where(t => t is not null).ToArray();
+        var running = _running.Keys.Select(j => j.Completion).ToArray();
         try
         {
             // Each import sees the cancel at its next chunk of rows and rolls back; its batch then says it was cancelled.
@@ -101,8 +158,7 @@ public sealed class UploadJob
     private readonly CancellationTokenSource _cancel;
     private readonly TaskCompletionSource<long> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _rows;
-    private long _bytesRead;
-    private long _bytesTotal;
+    private int _percent = -1;
 
     internal UploadJob(string unitCode, CancellationTokenSource cancel)
     {
@@ -128,20 +184,12 @@ public sealed class UploadJob
     /// <summary>Rows read and checked so far (reported every 10,000 rows and at the end).</summary>
     public int Rows => Volatile.Read(ref _rows);
 
-    /// <summary>How much of the file has been read, 0 to 100, or null while not known.</summary>
-    public int? Percent
-    {
-        get
-        {
-            var total = Volatile.Read(ref _bytesTotal);
-            return total > 0 ? (int)Math.Clamp(100 * Volatile.Read(ref _bytesRead) / total, 0, 100) : null;
-        }
-    }
+    /// <summary>How far through the file's rows the reading has got, 0 to 100, or null before the first report.</summary>
+    public int? Percent => Volatile.Read(ref _percent) is >= 0 and var percent ? percent : null;
 
-    internal void Report(int rows, long bytesRead, long bytesTotal)
+    internal void Report(int rows, double share)
     {
-        Volatile.Write(ref _bytesTotal, bytesTotal);
-        Volatile.Write(ref _bytesRead, bytesRead);
+        Volatile.Write(ref _percent, (int)Math.Clamp(100 * share, 0, 100));
         Volatile.Write(ref _rows, rows);
     }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Shangding.Core.Data;
 using Shangding.Core.Intake;
 using Shangding.Testing;
+using Shangding.Web.Portal;
 using Shangding.Web.Tests.Infrastructure;
 
 namespace Shangding.Web.Tests.Intake;
@@ -19,7 +20,11 @@ namespace Shangding.Web.Tests.Intake;
 /// </summary>
 public sealed partial class BackgroundUploadTests : IDisposable
 {
-    private readonly ShangdingWebFactory _factory = ShangdingWebFactory.In("Development", new Dictionary<string, string?> { ["Intake:UploadWaitSeconds"] = "0" });
+    private readonly ShangdingWebFactory _factory = ShangdingWebFactory.In("Development", new Dictionary<string, string?>
+    {
+        ["Intake:UploadWaitSeconds"] = "0",
+        ["Intake:MaxConcurrentUploads"] = "1",
+    });
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -76,7 +81,7 @@ public sealed partial class BackgroundUploadTests : IDisposable
     }
 
     [Fact]
-    public async Task AnUploadAnsweredAtOnce_EndsWithTheSameCountsAndReasons_AsOneThatWaits()
+    public async Task AnUploadAnsweredAtOnce_EndsWithItsCountsAndReasons()
     {
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         var csv = Csv(
@@ -101,80 +106,195 @@ public sealed partial class BackgroundUploadTests : IDisposable
     [Fact]
     public async Task ABigUpload_ShowsItsProgress_AndACancelKeepsNothingOfIt()
     {
+        using var hold = Hold.At(_factory);
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
-        var response = await Upload(client, BigCsv("BIG-"), "大文件.csv");
+        var response = await Upload(client, BigCsv("BIG-", 30_000), "大文件.csv");
         var path = response.RequestMessage!.RequestUri!.AbsolutePath;
         path.ShouldStartWith("/unit/batches/");
+        await hold.Reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
 
-        // The batch is Running and its page says how far the import has got: reloaded until rows have been read.
-        IHtmlDocument page;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        do
-        {
-            page = await Page(client, path);
-            Status(page).ShouldBe("处理中", page.QuerySelector(".error")?.TextContent);
-            page.QuerySelector("meta[http-equiv=refresh]").ShouldNotBeNull();
-            page.QuerySelector(".counts").ShouldBeNull(); // no counts before the batch's rows are committed, all together
-            DateTime.UtcNow.ShouldBeLessThan(deadline, "no progress shown within 30 s");
-            await Task.Delay(50, Ct);
-        }
-        while (RowsRead(page) == 0);
+        // Held after its first 10,000 rows: the page says so, shows no counts yet, reloads itself and offers the cancel.
+        var page = await Page(client, path);
+        Status(page).ShouldBe("处理中");
+        page.QuerySelector("meta[http-equiv=refresh]").ShouldNotBeNull();
+        page.QuerySelector(".counts").ShouldBeNull(); // no counts before the batch's rows are committed, all together
+        page.QuerySelector(".batch-progress p")!.TextContent.ShouldContain("已读取并校验 10,000 行");
 
         var token = TokenRegex().Match(page.DocumentElement.OuterHtml).Groups[1].Value;
         var cancelled = await client.Http.PostAsync(path + "?handler=Cancel",
             new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }), Ct);
         cancelled.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe(path);
+        var cancelling = new HtmlParser().ParseDocument(await cancelled.Content.ReadAsStringAsync(Ct));
+        cancelling.QuerySelector(".batch-progress p")!.TextContent.ShouldContain("正在取消");
+        cancelling.QuerySelector(".batch-progress form").ShouldBeNull();
+        hold.Release.Set();
 
         page = await WhenDone(client, path);
         Status(page).ShouldBe("未处理");
         page.QuerySelector(".error")!.TextContent.ShouldContain("已取消，未保存任何记录");
         page.QuerySelectorAll(".counts .stat strong")[1].TextContent.ShouldBe("0");
-        await using var scope = _factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
-        (await db.Records.CountAsync(r => r.RecordKey.StartsWith("BIG-"), Ct)).ShouldBe(0);
+        (await RecordsWithKeysStarting("BIG-")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task AClerkOfAnotherUnit_CannotSeeOrCancelTheBatch()
+    {
+        using var hold = Hold.At(_factory);
+        var water = await PortalClient.SignedInAs(_factory, "water", Ct);
+        // Signed in first: on SQLite a sign-in's write waits for the import's write lock, which the hold keeps.
+        var civil = await PortalClient.SignedInAs(_factory, "civil", Ct);
+        var path = (await Upload(water, BigCsv("OTHER-", 20_000), "别人的.csv")).RequestMessage!.RequestUri!.AbsolutePath;
+        await hold.Reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+
+        (await civil.Http.GetAsync(path, Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        var unitPage = await civil.Http.GetStringAsync("/unit", Ct);
+        var cancel = await civil.Http.PostAsync(path + "?handler=Cancel",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = TokenRegex().Match(unitPage).Groups[1].Value }), Ct);
+        hold.Job!.CancelRequested.ShouldBeFalse();
+        hold.Release.Set();
+
+        Status(await WhenDone(water, path)).ShouldBe("已入库");
+        (await RecordsWithKeysStarting("OTHER-")).ShouldBe(20_000);
+        cancel.StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound); // redirected to the batch's page, which is not theirs
     }
 
     [Fact]
     public async Task StoppingTheApp_CancelsARunningUpload_AndWaitsForItsRollback()
     {
+        using var hold = Hold.At(_factory);
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
-        var response = await Upload(client, BigCsv("STOP-"), "停机.csv");
+        var response = await Upload(client, BigCsv("STOP-", 20_000), "停机.csv");
         var path = response.RequestMessage!.RequestUri!.AbsolutePath;
-        Status(await Page(client, path)).ShouldBe("处理中");
+        await hold.Reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
 
-        // What the host calls when the app stops: it returns once the import has rolled back and said so.
-        await _factory.Services.GetRequiredService<Shangding.Web.Portal.UploadJobs>().StopAsync(Ct);
+        // What the host calls when the app stops: it cancels the import and returns only once it has rolled back.
+        var stop = _factory.Services.GetRequiredService<UploadJobs>().StopAsync(Ct);
+        await Task.Delay(200, Ct);
+        stop.IsCompleted.ShouldBeFalse();
+        hold.Release.Set();
+        await stop.WaitAsync(TimeSpan.FromMinutes(1), Ct);
 
         var page = await Page(client, path);
         Status(page).ShouldBe("未处理");
         page.QuerySelector(".error")!.TextContent.ShouldContain("已取消，未保存任何记录");
-        await using var scope = _factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
-        (await db.Records.CountAsync(r => r.RecordKey.StartsWith("STOP-"), Ct)).ShouldBe(0);
+        (await RecordsWithKeysStarting("STOP-")).ShouldBe(0);
+
+        // Once stopping, a new upload is refused with a message, and nothing of it is kept.
+        var refused = new HtmlParser().ParseDocument(await (await Upload(client, BigCsv("LATE-", 10), "晚到.csv")).Content.ReadAsStringAsync(Ct));
+        refused.QuerySelector(".error")!.TextContent.ShouldContain("平台正在停止服务");
     }
 
-    /// <summary>200,000 good rows: a few seconds of import on this machine, so a test can watch it run.</summary>
-    private static byte[] BigCsv(string keyPrefix) => Encoding.UTF8.GetBytes(Csv(Enumerable.Range(0, 200_000).Select(i =>
-        WaterRow(keyPrefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            TestPlatform.ResidentId(new DateOnly(1950, 1, 1).AddDays(i % 20_000), i / 20_000)))));
-
-    private static string WrongCheckDigit(string id) => id[..17] + (id[17] == '1' ? "2" : "1");
-
-    private static int RowsRead(IHtmlDocument page)
+    [Fact]
+    public async Task ABigFile_WhileTheBigFileSlotsAreTaken_IsRefusedWithAClearMessage_AndKeepsNothing()
     {
-        var text = page.QuerySelector(".batch-progress p")!.TextContent;
-        if (text.Contains("正在读取文件", StringComparison.Ordinal))
+        using var hold = Hold.At(_factory);
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var first = BigCsv("SLOT-", 80_000);
+        first.Length.ShouldBeGreaterThan((int)UploadJobs.BigFileBytes);
+        var path = (await Upload(client, first, "第一个.csv")).RequestMessage!.RequestUri!.AbsolutePath;
+        await hold.Reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+
+        // Intake:MaxConcurrentUploads is 1 in this fixture.
+        var second = await Upload(client, BigCsv("SLOT2-", 80_000), "第二个.csv");
+        second.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe("/unit/upload/P-ARREARS-WATER");
+        var page = new HtmlParser().ParseDocument(await second.Content.ReadAsStringAsync(Ct));
+        page.QuerySelector(".error")!.TextContent.ShouldContain("正在处理其他大文件");
+
+
+        hold.Release.Set();
+        Status(await WhenDone(client, path)).ShouldBe("已入库");
+        (await RecordsWithKeysStarting("SLOT2-")).ShouldBe(0);
+        (await RecordsWithKeysStarting("SLOT-")).ShouldBe(80_000);
+    }
+
+    [Fact]
+    public async Task AnUploadThatOutlastsTheWait_IsAnsweredAfterTheWait_WithItsRunningBatch()
+    {
+        using var waiting = ShangdingWebFactory.In("Development", new Dictionary<string, string?> { ["Intake:UploadWaitSeconds"] = "1" });
+        using var hold = Hold.At(waiting);
+        var client = await PortalClient.SignedInAs(waiting, "water", Ct);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var response = await Upload(client, BigCsv("WAIT-", 20_000), "等待.csv");
+        watch.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
+        var path = response.RequestMessage!.RequestUri!.AbsolutePath;
+        path.ShouldStartWith("/unit/batches/");
+        Status(new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct))).ShouldBe("处理中");
+
+        hold.Release.Set();
+        var page = await WhenDone(client, path);
+        page.QuerySelectorAll(".counts .stat strong").Select(s => s.TextContent).ShouldBe(["20,000", "20,000", "0", "0", "0", "0"]);
+    }
+
+    [Fact]
+    public async Task ARunningBatchOfAnotherProcess_SaysSo_AndOffersNoCancel()
+    {
+        // A CLI import (or another server) writes its Running row as this: this process has no job for it.
+        long id;
+        await using (var scope = _factory.Services.CreateAsyncScope())
         {
-            return 0;
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            var batch = new IntakeBatch
+            {
+                UnitCode = "WATER-SUPPLY", CategoryCode = "P-ARREARS-WATER", Channel = "batch", FileName = "cli.csv", Actor = "cli",
+                Status = BatchStatus.Running, StartedAt = DateTime.UtcNow,
+            };
+            db.IntakeBatches.Add(batch);
+            await db.SaveChangesAsync(Ct);
+            id = batch.Id;
         }
 
-        var match = RowsRegex().Match(text);
-        match.Success.ShouldBeTrue(text);
-        return int.Parse(match.Groups[1].Value.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var page = await Page(client, $"/unit/batches/{id}");
+        Status(page).ShouldBe("处理中");
+        page.QuerySelector(".batch-progress")!.TextContent.ShouldContain("另一进程");
+        page.QuerySelector(".batch-progress form").ShouldBeNull();
+        page.QuerySelector("meta[http-equiv=refresh]")!.GetAttribute("content").ShouldBe("10");
     }
 
-    [GeneratedRegex("已读取并校验 ([0-9,]+) 行")]
-    private static partial Regex RowsRegex();
+    /// <summary>Holds the factory's next upload on its reading thread once it has reported 10,000 rows read, until released.</summary>
+    private sealed class Hold : IDisposable
+    {
+        public ManualResetEventSlim Release { get; } = new();
+
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public UploadJob? Job { get; private set; }
+
+        public static Hold At(ShangdingWebFactory factory)
+        {
+            var hold = new Hold();
+            factory.Services.GetRequiredService<UploadJobs>().ProgressHook = job =>
+            {
+                if (job.Rows >= 10_000 && !hold.Release.IsSet)
+                {
+                    hold.Job = job;
+                    hold.Reached.TrySetResult();
+                    hold.Release.Wait(TimeSpan.FromMinutes(2));
+                }
+            };
+            return hold;
+        }
+
+        public void Dispose()
+        {
+            Release.Set();
+            Release.Dispose();
+        }
+    }
+
+    private async Task<int> RecordsWithKeysStarting(string prefix)
+    {
+        await using var scope = _factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        return await db.Records.CountAsync(r => r.RecordKey.StartsWith(prefix), Ct);
+    }
+
+    /// <summary>Good rows of distinct subjects.</summary>
+    private static byte[] BigCsv(string keyPrefix, int rows) => Encoding.UTF8.GetBytes(Csv(Enumerable.Range(0, rows).Select(i =>
+        WaterRow(keyPrefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            TestPlatform.ResidentId(new DateOnly(1950, 1, 1).AddDays(i % 20_000), (keyPrefix.Length * 7 + i / 20_000) % 1000)))));
+
+    private static string WrongCheckDigit(string id) => id[..17] + (id[17] == '1' ? "2" : "1");
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenRegex();

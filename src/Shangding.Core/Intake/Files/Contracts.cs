@@ -93,8 +93,12 @@ public interface ITabularSource : IDisposable
     /// <summary>Size of the upload in bytes.</summary>
     long BytesTotal { get; }
 
-    /// <summary>Approximate bytes of the upload consumed so far, for a progress bar.</summary>
-    long BytesRead { get; }
+    /// <summary>
+    /// How far through its rows the reading has got, 0 to 1, for a progress bar: the share of the text read (CSV), of
+    /// the worksheet's uncompressed XML read (xlsx: the file's own bytes do not say, because the shared strings are
+    /// read first and usually stored after the sheet), or 0 then 1 (xls, which is read whole).
+    /// </summary>
+    double Progress { get; }
 
     /// <summary>
     /// Every non-empty row, header rows included, in order. Streams: call it once. Throws

@@ -40,7 +40,7 @@ internal sealed class CsvSource : ITabularSource
 
     public long BytesTotal { get; }
 
-    public long BytesRead => Math.Min(_input.Position, BytesTotal);
+    public double Progress => BytesTotal == 0 ? 1 : Math.Min(_input.Position, BytesTotal) / (double)BytesTotal;
 
     /// <summary>The encoding the text was decoded with.</summary>
     public Encoding Encoding => _encoding;

@@ -26,6 +26,10 @@ internal sealed class LimitedReadStream(Stream inner, ByteBudget budget, Func<Ex
     public const int MaxBytesBetweenTags = 4 << 20;
 
     private long _sinceTag;
+    private long _read;
+
+    /// <summary>Bytes read from this part so far (written by the reading thread, read by a progress display).</summary>
+    public long BytesRead => Volatile.Read(ref _read);
 
     public override bool CanRead => true;
 
@@ -46,6 +50,7 @@ internal sealed class LimitedReadStream(Stream inner, ByteBudget budget, Func<Ex
     public override int Read(Span<byte> buffer)
     {
         var read = inner.Read(buffer);
+        Volatile.Write(ref _read, _read + read);
         if (!budget.TrySpend(read))
         {
             throw onExceeded();

@@ -34,8 +34,8 @@ internal sealed class XlsSource : ITabularSource
 
     public long BytesTotal { get; }
 
-    // ExcelDataReader loads the workbook stream up front; progress is reported by rows instead.
-    public long BytesRead => _read ? BytesTotal : 0;
+    // ExcelDataReader loads the workbook stream up front; the rows read say more.
+    public double Progress => _read ? 1 : 0;
 
     public static XlsSource Open(Stream input, bool ownsInput, string fileName, IntakeFileLimits limits)
     {

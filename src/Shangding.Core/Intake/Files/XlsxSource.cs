@@ -65,7 +65,11 @@ internal sealed class XlsxSource : ITabularSource
 
     public long BytesTotal { get; }
 
-    public long BytesRead => _input.CanSeek ? Math.Min(_input.Position, BytesTotal) : 0;
+    public double Progress => _sheetStream is { } sheet && _sheetLength > 0 ? Math.Min(1, sheet.BytesRead / (double)_sheetLength) : 0;
+
+    // The worksheet's part as it is read, and its uncompressed size as the zip declares it (for Progress only).
+    private LimitedReadStream? _sheetStream;
+    private long _sheetLength;
 
     public static XlsxSource Open(Stream input, bool ownsInput, string fileName, IntakeFileLimits limits)
     {
@@ -114,7 +118,7 @@ internal sealed class XlsxSource : ITabularSource
 
     private IEnumerable<SourceRow> ReadRowsIterator(CancellationToken cancellationToken)
     {
-        using var sheet = new SheetReader(this, OpenXml(_sheetPart));
+        using var sheet = new SheetReader(this, OpenXml(_sheetPart, progress: true));
         var returned = 0;
         while (true)
         {
@@ -564,7 +568,18 @@ internal sealed class XlsxSource : ITabularSource
         return new LimitedReadStream(entry.Open(), budget, () => FileMessages.ZipBomb(part, _limits), () => FileMessages.Corrupt(part));
     }
 
-    private XmlReader OpenXml(string part) => XmlReader.Create(OpenPart(part, _budget), new XmlReaderSettings
+    private XmlReader OpenXml(string part, bool progress = false)
+    {
+        var stream = OpenPart(part, _budget);
+        if (progress)
+        {
+            (_sheetStream, _sheetLength) = (stream, _entries[part].Length);
+        }
+
+        return XmlReader.Create(stream, XmlSettings);
+    }
+
+    private XmlReaderSettings XmlSettings => new()
     {
         DtdProcessing = DtdProcessing.Prohibit,
         IgnoreComments = true,
@@ -574,7 +589,7 @@ internal sealed class XlsxSource : ITabularSource
         CloseInput = true,
         NameTable = _names,
         MaxCharactersFromEntities = 1024,
-    });
+    };
 
     /// <summary>Text of a <c>&lt;si&gt;</c> or <c>&lt;is&gt;</c>: its <c>&lt;t&gt;</c> and runs, without phonetic guides. Leaves the reader on the end tag.</summary>
     private string ReadRichText(XmlReader reader)

@@ -27,6 +27,9 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
     /// <summary>Seconds between reloads of the page of a Running batch.</summary>
     public const int RefreshSeconds = 2;
 
+    /// <summary>Seconds between reloads of the page of a Running batch this process does not run (a CLI import).</summary>
+    public const int RefreshSecondsElsewhere = 10;
+
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken)
     {
         var unit = User.FindFirstValue(Policies.UnitClaim);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Shangding.Core.Catalog;
+using Shangding.Core.Intake;
 using Shangding.Web.Access;
 using Shangding.Web.Localization;
 using Shangding.Web.Portal;
@@ -39,7 +40,8 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
         // Spool to a temporary file: the importer streams it, whatever its size. The import then runs in the
         // background (UploadJobs), which owns the file from here on.
         var temp = Path.Combine(Path.GetTempPath(), $"shangding-upload-{Guid.NewGuid():N}");
-        UploadJob job;
+        UploadJob? job;
+        string? refusal;
         try
         {
             await using (var target = System.IO.File.Create(temp))
@@ -47,13 +49,20 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
                 await Upload.CopyToAsync(target, cancellationToken);
             }
 
-            job = jobs.Start(temp, Path.GetFileName(Upload.FileName), User.FindFirstValue(Policies.UnitClaim)!, Category!.Code,
-                $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}");
+            job = jobs.TryStart(temp, Path.GetFileName(Upload.FileName), User.FindFirstValue(Policies.UnitClaim)!, Category!.Code,
+                $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}", out refusal);
         }
         catch
         {
             System.IO.File.Delete(temp);
             throw;
+        }
+
+        if (job is null)
+        {
+            System.IO.File.Delete(temp);
+            Error = text[refusal!];
+            return Page();
         }
 
         // A file done within the wait is answered with its result; a bigger one goes on in the background, and its
@@ -64,12 +73,26 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
             await Task.WhenAny(job.Completion, Task.Delay(wait, cancellationToken));
         }
 
-        if (!job.Completion.IsCompleted && await job.Started is var running and > 0)
+        // Still running, or ended by a failure or a cancel (the app stopping) after its batch row was written: the
+        // batch's page shows the progress, or says what happened and that nothing was stored.
+        if (job.Completion.Status != TaskStatus.RanToCompletion && await job.Started is var started and > 0)
         {
-            return LocalRedirect($"/unit/batches/{running}");
+            return LocalRedirect($"/unit/batches/{started}");
         }
 
-        var result = await job.Completion;
+        BatchResult result;
+        try
+        {
+            result = await job.Completion;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // Failed or cancelled before its batch row was written (e.g. the database stayed busy with another
+            // batch past its wait): nothing was stored. UploadJobs has logged it.
+            Error = text["upload.failed"];
+            return Page();
+        }
+
         if (result.BatchId == 0)
         {
             Error = string.Join(" ", result.Refusals.Select(r => r.Message(UiText.IsEnglish())));

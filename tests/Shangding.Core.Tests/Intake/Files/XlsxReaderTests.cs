@@ -518,13 +518,31 @@ public sealed class XlsxReaderTests
     }
 
     [Fact]
-    public void BytesRead_ReachesBytesTotal()
+    public void Progress_FollowsTheSheetsRows_NotTheFilesBytes()
     {
-        var bytes = new XlsxBuilder().Sheet("S", Row(1, "a")).Build();
-        var (source, _) = Read(bytes);
-
+        // Distinct shared strings, stored after the sheet as Excel does and read before the first row: most of the
+        // file's bytes, so the file's position said 30 % when every row had been read.
+        var strings = Enumerable.Range(0, 8000).Select(_ => Guid.NewGuid().ToString("N")).ToArray();
+        var rows = string.Concat(Enumerable.Range(1, 4000).Select(i =>
+            $"<row r=\"{i}\"><c r=\"A{i}\" t=\"s\"><v>{2 * i - 2}</v></c><c r=\"B{i}\" t=\"s\"><v>{2 * i - 1}</v></c></row>"));
+        var bytes = new XlsxBuilder().Sheet("S", rows).SharedStrings(strings).Build();
+        using var source = TabularReader.Open(new MemoryStream(bytes), "a.xlsx", IntakeFileLimits.Default);
         source.BytesTotal.ShouldBe(bytes.Length);
-        source.BytesRead.ShouldBeGreaterThan(0);
+        source.Progress.ShouldBe(0);
+
+        var seen = new List<double>();
+        foreach (var row in source.ReadRows(TestContext.Current.CancellationToken))
+        {
+            if (row.RowNumber % 1000 == 0)
+            {
+                seen.Add(source.Progress);
+            }
+        }
+
+        seen.ShouldBeInOrder();
+        seen[0].ShouldBeInRange(0.1, 0.45); // a quarter of the rows
+        seen[^1].ShouldBeGreaterThan(0.9);
+        source.Progress.ShouldBe(1);
     }
 
     internal static byte[] Patch(byte[] xlsx, string part, string content)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Times a web upload as a clerk sees it: how long the upload request takes to answer, then the batch page's
+# progress until the batch is done. Usage: bench/web-upload.sh <base-url> <file> [user]
+# Needs a running web app with the demo accounts (Development), e.g.
+#   dotnet run -c Release --project src/Shangding.Web -- --urls http://127.0.0.1:5099
+# and a file of the water company's category (P-ARREARS-WATER), e.g. from `Shangding.Bench generate`.
+set -euo pipefail
+BASE=$1 FILE=$2 USER_NAME=${3:-water}
+JAR=$(mktemp)
+trap 'rm -f "$JAR"' EXIT
+token() { grep -o 'name="__RequestVerificationToken" type="hidden" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//'; }
+T=$(curl -s -c "$JAR" -b "$JAR" "$BASE/account/signin" | token)
+curl -s -c "$JAR" -b "$JAR" -o /dev/null --data-urlencode "UserName=$USER_NAME" --data-urlencode "Password=Shangding-demo-2026" \
+  --data-urlencode "__RequestVerificationToken=$T" "$BASE/account/signin"
+T=$(curl -s -c "$JAR" -b "$JAR" "$BASE/unit/upload/P-ARREARS-WATER" | token)
+START=$(date +%s.%N)
+ANSWER=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w "%{redirect_url} %{time_total}" -F "__RequestVerificationToken=$T" \
+  -F "Upload=@$FILE;filename=$(basename "$FILE")" "$BASE/unit/upload/P-ARREARS-WATER")
+BATCH=${ANSWER%% *}
+echo "{\"step\":\"web-upload\",\"file\":\"$(basename "$FILE")\",\"answeredSeconds\":${ANSWER##* },\"batch\":\"$BATCH\"}"
+while true; do
+  PAGE=$(curl -s -b "$JAR" "$BATCH")
+  NOW=$(echo "$(date +%s.%N) - $START" | bc)
+  if ! grep -q "batch-progress" <<<"$PAGE"; then
+    COUNTS=$(grep -o '<strong>[0-9,]*</strong>' <<<"$PAGE" | head -6 | sed 's/<[^>]*>//g' | tr -d ',' | paste -sd, -)
+    echo "{\"step\":\"web-upload-done\",\"seconds\":$NOW,\"counts\":[$COUNTS]}"
+    break
+  fi
+  echo "{\"seconds\":$NOW,\"progress\":\"$(grep -o '已读取并校验 [0-9,]* 行（文件的 [0-9]*%）\|正在读取文件\|全部读取，正在入库' <<<"$PAGE" | head -1)\"}"
+  sleep 2
+done

@@ -64,6 +64,79 @@ public sealed class CsvReaderTests
         rows[^1].Cells.ShouldBe(["张三", "郑州市金水区"]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Parses_RandomRecords_WhereverTheReadsAreCut(int seed)
+    {
+        // Quotes, doubled quotes, delimiters and line breaks inside fields, CRLF and LF between records, Chinese text:
+        // written as Excel writes CSV, then parsed from a reader that hands over 1 to 7 characters a read, so every
+        // quote, CR/LF pair and field meets the end of a read somewhere.
+        var random = new Random(seed);
+        string[] pieces = ["a", "郑", ",", "\"", "\r", "\n", "\r\n", " ", "1"];
+        var records = new List<string?[]>();
+        var text = new StringBuilder();
+        for (var r = 0; r < 400; r++)
+        {
+            var fields = new string?[random.Next(1, 6)];
+            for (var f = 0; f < fields.Length; f++)
+            {
+                var value = string.Concat(Enumerable.Range(0, random.Next(0, 7)).Select(_ => pieces[random.Next(pieces.Length)]));
+                fields[f] = value.Length == 0 ? null : value;
+                var quote = value.IndexOfAny([',', '"', '\r', '\n']) >= 0 || (value.Length == 0 && random.Next(4) == 0);
+                text.Append(quote ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value);
+                if (f < fields.Length - 1)
+                {
+                    text.Append(',');
+                }
+            }
+
+            records.Add(fields);
+            text.Append(random.Next(2) == 0 ? "\n" : "\r\n");
+        }
+
+        var parser = new CsvRecordParser(new ChunkedReader(text.ToString(), random), ',', IntakeFileLimits.Default);
+        var parsed = new List<string?[]>();
+        var row = new List<string?>();
+        while (parser.Next(row))
+        {
+            parsed.Add([.. row]);
+        }
+
+        parsed.Count.ShouldBe(records.Count);
+        for (var i = 0; i < records.Count; i++)
+        {
+            parsed[i].ShouldBe(records[i], $"record {i + 1}");
+        }
+    }
+
+    /// <summary>A reader that returns at most a few characters a read.</summary>
+    private sealed class ChunkedReader(string text, Random random) : TextReader
+    {
+        private int _position;
+
+        public override int Read(char[] buffer, int index, int count)
+        {
+            var n = Math.Min(Math.Min(count, random.Next(1, 8)), text.Length - _position);
+            text.CopyTo(_position, buffer, index, n);
+            _position += n;
+            return n;
+        }
+
+        public override int Read(Span<char> buffer)
+        {
+            var n = Math.Min(Math.Min(buffer.Length, random.Next(1, 8)), text.Length - _position);
+            text.AsSpan(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override int Peek() => _position < text.Length ? text[_position] : -1;
+
+        public override int Read() => _position < text.Length ? text[_position++] : -1;
+    }
+
     [Fact]
     public void Reads_TabDelimited_AndSemicolonDelimited()
     {

@@ -108,10 +108,7 @@ public sealed partial class BackgroundUploadTests : IDisposable
     {
         using var hold = Hold.At(_factory);
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
-        var response = await Upload(client, BigCsv("BIG-", 30_000), "大文件.csv");
-        var path = response.RequestMessage!.RequestUri!.AbsolutePath;
-        path.ShouldStartWith("/unit/batches/");
-        await hold.Reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+        var path = await UploadHeld(client, hold, BigCsv("BIG-", 30_000), "大文件.csv");
 
         // Held after its first 10,000 rows: the page says so, shows no counts yet, reloads itself and offers the cancel.
         var page = await Page(client, path);
@@ -143,8 +140,7 @@ public sealed partial class BackgroundUploadTests : IDisposable
         var water = await PortalClient.SignedInAs(_factory, "water", Ct);
         // Signed in first: on SQLite a sign-in's write waits for the import's write lock, which the hold keeps.
         var civil = await PortalClient.SignedInAs(_factory, "civil", Ct);
-        var path = (await Upload(water, BigCsv("OTHER-", 20_000), "别人的.csv")).RequestMessage!.RequestUri!.AbsolutePath;
-        await hold.Reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+        var path = await UploadHeld(water, hold, BigCsv("OTHER-", 20_000), "别人的.csv");
 
         (await civil.Http.GetAsync(path, Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
         var unitPage = await civil.Http.GetStringAsync("/unit", Ct);
@@ -163,9 +159,7 @@ public sealed partial class BackgroundUploadTests : IDisposable
     {
         using var hold = Hold.At(_factory);
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
-        var response = await Upload(client, BigCsv("STOP-", 20_000), "停机.csv");
-        var path = response.RequestMessage!.RequestUri!.AbsolutePath;
-        await hold.Reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+        var path = await UploadHeld(client, hold, BigCsv("STOP-", 20_000), "停机.csv");
 
         // What the host calls when the app stops: it cancels the import and returns only once it has rolled back.
         var stop = _factory.Services.GetRequiredService<UploadJobs>().StopAsync(Ct);
@@ -191,8 +185,7 @@ public sealed partial class BackgroundUploadTests : IDisposable
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         var first = BigCsv("SLOT-", 80_000);
         first.Length.ShouldBeGreaterThan((int)UploadJobs.BigFileBytes);
-        var path = (await Upload(client, first, "第一个.csv")).RequestMessage!.RequestUri!.AbsolutePath;
-        await hold.Reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+        var path = await UploadHeld(client, hold, first, "第一个.csv");
 
         // Intake:MaxConcurrentUploads is 1 in this fixture.
         var second = await Upload(client, BigCsv("SLOT2-", 80_000), "第二个.csv");
@@ -249,6 +242,15 @@ public sealed partial class BackgroundUploadTests : IDisposable
         page.QuerySelector(".batch-progress")!.TextContent.ShouldContain("另一进程");
         page.QuerySelector(".batch-progress form").ShouldBeNull();
         page.QuerySelector("meta[http-equiv=refresh]")!.GetAttribute("content").ShouldBe("10");
+    }
+
+    /// <summary>Uploads a file whose import the hold stops at 10,000 rows; returns its batch page once it is held there.</summary>
+    private static async Task<string> UploadHeld(PortalClient client, Hold hold, byte[] file, string fileName)
+    {
+        var path = (await Upload(client, file, fileName)).RequestMessage!.RequestUri!.AbsolutePath;
+        path.ShouldStartWith("/unit/batches/");
+        await hold.Reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+        return path;
     }
 
     /// <summary>Holds the factory's next upload on its reading thread once it has reported 10,000 rows read, until released.</summary>

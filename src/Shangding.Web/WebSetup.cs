@@ -162,6 +162,7 @@ public static class WebSetup
 
         app.UseStatusCodePages();
         app.UseRequestLocalization();
+        app.UseDatabaseBusyAnswer();
         app.UseStaticFiles();
         app.UseRouting();
         app.UseAuthentication();

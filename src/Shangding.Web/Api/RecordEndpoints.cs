@@ -40,6 +40,7 @@ public static class RecordEndpoints
                 and `"action": "withdraw"` withdraws it. Re-sending identical records changes nothing (`unchanged`).
                 An optional `Idempotency-Key` header makes a retried request a no-op that returns the first result's counts; a request that failed with nothing stored frees its key.
                 Accepted records of one request are stored together; rejected ones come back with reasons in Chinese and English.
+                503 with `Retry-After` means the database stayed busy past its wait (on SQLite, another batch was being stored): nothing was stored; send the request again after that many seconds, with the same `Idempotency-Key`.
 
                 Example body:
                 ```json
@@ -52,7 +53,10 @@ public static class RecordEndpoints
                 """)
             .Produces<RecordsResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            // The database stayed busy past its wait (on SQLite, another batch's write lock): nothing was stored; retry
+            // after Retry-After seconds with the same Idempotency-Key (DatabaseBusy).
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     public static async Task<Results<Ok<RecordsResponse>, ProblemHttpResult, ValidationProblem>> Post(

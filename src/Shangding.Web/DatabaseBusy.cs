@@ -1,0 +1,71 @@
+using System.Net;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Shangding.Web.Localization;
+
+namespace Shangding.Web;
+
+/// <summary>
+/// A request whose database work waited past its limit for another's lock is answered 503 with <c>Retry-After</c> and
+/// a message saying nothing of it was stored, instead of a bare 500. On SQLite one writer at a time holds the database:
+/// a big import holds it from its first rows to its commit (a million rows: about 20 s), and a write that waits past the
+/// 30 s busy timeout fails with <c>SQLITE_BUSY</c>. On PostgreSQL: a lock timeout, a deadlock or a serialization
+/// failure. The transaction was rolled back in each case, so sending the request again is safe.
+/// </summary>
+public static class DatabaseBusy
+{
+    public const int RetryAfterSeconds = 30;
+
+    public static bool Is(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED }
+                || e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Answers busy-database failures of the requests after it in the pipeline (after request localization, so the page speaks the reader's language).</summary>
+    public static void UseDatabaseBusyAnswer(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception ex) when (Is(ex) && !context.Response.HasStarted)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseBusy))
+                .LogWarning(ex, "The database stayed busy: {Method} {Path} answered 503", context.Request.Method, context.Request.Path);
+            context.Response.Clear();
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var text = context.RequestServices.GetRequiredService<UiText>();
+            if (context.Request.Path.StartsWithSegments("/api"))
+            {
+                // The API's messages carry both languages, as its other problems do.
+                await Results.Problem(
+                    title: "数据库正忙 / The database is busy",
+                    detail: text.Get("busy.detail", System.Globalization.CultureInfo.GetCultureInfo(UiText.Chinese)) + " "
+                        + text.Get("busy.detail", System.Globalization.CultureInfo.GetCultureInfo(UiText.English)),
+                    statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+                return;
+            }
+
+            context.Response.ContentType = "text/html; charset=utf-8";
+            var lang = UiText.IsEnglish() ? UiText.English : UiText.Chinese;
+            await context.Response.WriteAsync($"""
+                <!DOCTYPE html>
+                <html lang="{lang}"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
+                <title>{WebUtility.HtmlEncode(text["busy.title"])}</title><link rel="stylesheet" href="/css/site.css" /></head>
+                <body><main id="main" class="wrap"><h1>{WebUtility.HtmlEncode(text["busy.title"])}</h1>
+                <p class="error" role="alert">{WebUtility.HtmlEncode(text["busy.detail"])}</p>
+                <p><a href="/">{WebUtility.HtmlEncode(text["busy.home"])}</a></p></main></body></html>
+                """);
+        }
+    });
+}

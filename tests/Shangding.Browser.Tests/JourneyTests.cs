@@ -217,6 +217,10 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
         (await page.InnerTextAsync("main .error")).ShouldContain("已取消，未保存任何记录");
         (await page.InnerTextAsync("dl.facts")).ShouldContain("未处理");
         await Shot(page, "unit-batch-cancelled-zh-desktop");
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync(page.Url + "?culture=en");
+        (await page.InnerTextAsync("main .error")).ShouldContain("Cancelled; nothing was stored.");
+        await Shot(page, "unit-batch-cancelled-en-phone");
         await page.Context.CloseAsync();
     }
 

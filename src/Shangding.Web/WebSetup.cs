@@ -163,6 +163,7 @@ public static class WebSetup
         app.UseStatusCodePages();
         app.UseRequestLocalization();
         app.UseDatabaseBusyAnswer();
+        Portal.UploadSizeLimit.UseUploadSizeLimit(app);
         app.UseStaticFiles();
         app.UseRouting();
         app.UseAuthentication();

@@ -188,6 +188,27 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
     }
 
     [Fact]
+    public async Task AFileOverTheLimit_IsRefusedInTheBrowser_BeforeItIsSent()
+    {
+        var page = await NewPage(390, 844);
+        await SignIn(page, "water", "/unit");
+        await page.GotoAsync(server.BaseUrl + "/unit/upload/P-ARREARS-WATER");
+        (await page.GetAttributeAsync("#upload-form", "data-max-bytes")).ShouldBe((300L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // The limit as the page states it, lowered so that a small file stands for one over 300 MB.
+        await page.EvalOnSelectorAsync("#upload-form", "f => f.dataset.maxBytes = '100'");
+        var posts = 0;
+        page.Request += (_, request) => posts += request.Method == "POST" ? 1 : 0;
+        await page.SetInputFilesAsync("#Upload", new FilePayload { Name = "太大.csv", MimeType = "text/csv", Buffer = new byte[4096] });
+        await page.ClickAsync("#upload-form button[type=submit]");
+
+        (await page.InnerTextAsync("#upload-status")).ShouldContain("超过 300 MB 的上限");
+        page.Url.ShouldEndWith("/unit/upload/P-ARREARS-WATER");
+        posts.ShouldBe(0);
+        await Shot(page, "unit-upload-too-large-zh-phone");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task AClerk_WatchesABigUploadGoOn_AndCancelsIt()
     {
         var page = await NewPage(1280, 900);

@@ -108,6 +108,26 @@ public sealed partial class FileUploadTests(ShangdingWebFactory factory) : IClas
     }
 
     [Fact]
+    public async Task AnUploadOverTheLimit_IsAnswered413_WithAMessage_BeforeItsBodyIsRead()
+    {
+        var body = new MemoryStream("not read"u8.ToArray());
+        var context = await factory.Server.SendAsync(c =>
+        {
+            c.Request.Method = "POST";
+            c.Request.Path = "/unit/upload/P-ARREARS-WATER";
+            c.Request.ContentType = "multipart/form-data; boundary=x";
+            c.Request.ContentLength = Shangding.Web.Pages.Unit.UploadModel.UploadLimitBytes + (2 << 20);
+            c.Request.Body = body;
+        }, Ct);
+
+        context.Response.StatusCode.ShouldBe(413);
+        var page = await new StreamReader(context.Response.Body).ReadToEndAsync(Ct);
+        page.ShouldContain("超过 300 MB 的上限");
+        page.ShouldContain("请把数据分成几个文件");
+        body.Position.ShouldBe(0); // nothing of the body was read
+    }
+
+    [Fact]
     public async Task TheTemplateOfAnotherCategory_IsRefused_NamingBoth()
     {
         var client = await PortalClient.SignedInAs(factory, "water", Ct);

@@ -10,8 +10,8 @@ using Shangding.Web.Portal;
 namespace Shangding.Web.Pages.Unit;
 
 /// <summary>Batch upload (批量上传) of .xlsx, .xls or .csv through the one intake pipeline.</summary>
-[RequestSizeLimit(UploadLimitBytes)]
-[RequestFormLimits(MultipartBodyLengthLimit = UploadLimitBytes)]
+[RequestSizeLimit(UploadLimitBytes + UploadSizeLimit.FormOverheadBytes)]
+[RequestFormLimits(MultipartBodyLengthLimit = UploadLimitBytes + UploadSizeLimit.FormOverheadBytes)]
 public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, IConfiguration configuration, UiText text) : PageModel
 {
     public const long UploadLimitBytes = 300L << 20;
@@ -34,6 +34,12 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
         if (Upload is null || Upload.Length == 0)
         {
             Error = text["upload.none"];
+            return Page();
+        }
+
+        if (Upload.Length > UploadLimitBytes)
+        {
+            Error = text.Format("upload.tooLarge", (Upload.Length >> 20).ToString("N0", System.Globalization.CultureInfo.InvariantCulture), UploadLimitBytes >> 20);
             return Page();
         }
 

@@ -9,6 +9,14 @@
     const input = form.querySelector('input[type=file]');
     if (!input.files || input.files.length === 0) return; // let the browser say the field is required
     event.preventDefault();
+    const size = input.files[0].size;
+    if (size > Number(form.dataset.maxBytes)) {
+      // Said before sending hundreds of megabytes the server would refuse.
+      status.textContent = form.dataset.tooLarge.replace('{0}', Math.round(size / 1048576).toLocaleString());
+      status.classList.add('error');
+      return;
+    }
+    status.classList.remove('error');
     const xhr = new XMLHttpRequest();
     xhr.open('POST', form.action || window.location.href);
     bar.hidden = false;

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Shangding.Web.Localization;
@@ -56,16 +55,7 @@ public static class DatabaseBusy
                 return;
             }
 
-            context.Response.ContentType = "text/html; charset=utf-8";
-            var lang = UiText.IsEnglish() ? UiText.English : UiText.Chinese;
-            await context.Response.WriteAsync($"""
-                <!DOCTYPE html>
-                <html lang="{lang}"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
-                <title>{WebUtility.HtmlEncode(text["busy.title"])}</title><link rel="stylesheet" href="/css/site.css" /></head>
-                <body><main id="main" class="wrap"><h1>{WebUtility.HtmlEncode(text["busy.title"])}</h1>
-                <p class="error" role="alert">{WebUtility.HtmlEncode(text["busy.detail"])}</p>
-                <p><a href="/">{WebUtility.HtmlEncode(text["busy.home"])}</a></p></main></body></html>
-                """);
+            await PlainPage.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, text["busy.title"], text["busy.detail"], "/", text["busy.home"]);
         }
     });
 }

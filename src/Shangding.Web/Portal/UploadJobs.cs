@@ -32,6 +32,12 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     /// </summary>
     public UploadJob? TryStart(string path, string fileName, string unitCode, string categoryCode, string actor, out string? refusal)
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            refusal = "upload.stopping";
+            return null;
+        }
+
         var big = new FileInfo(path).Length >= BigFileBytes;
         if (big && Interlocked.Increment(ref _big) > _maxBig)
         {
@@ -40,31 +46,8 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
             return null;
         }
 
-        CancellationTokenSource cancel;
-        try
-        {
-            cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        }
-        catch (ObjectDisposedException)
-        {
-            cancel = new CancellationTokenSource();
-            cancel.Cancel();
-        }
-
-        if (cancel.IsCancellationRequested)
-        {
-            cancel.Dispose();
-            if (big)
-            {
-                Interlocked.Decrement(ref _big);
-            }
-
-            refusal = "upload.stopping";
-            return null;
-        }
-
         // Registered before it runs, and runs only once its Completion is set, so StopAsync always waits for it.
-        var job = new UploadJob(unitCode, cancel);
+        var job = new UploadJob(unitCode, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         job.Completion = RunAsync(job, go.Task, path, fileName, categoryCode, actor, big);
         // Observed here: after the clerk has been sent to the batch page nobody awaits it, and a failure is logged below.

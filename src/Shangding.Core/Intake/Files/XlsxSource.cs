@@ -118,7 +118,10 @@ internal sealed class XlsxSource : ITabularSource
 
     private IEnumerable<SourceRow> ReadRowsIterator(CancellationToken cancellationToken)
     {
-        using var sheet = new SheetReader(this, OpenXml(_sheetPart, progress: true));
+        // The sheet's part is kept to tell Progress how much of its XML has been read.
+        var part = OpenPart(_sheetPart, _budget);
+        (_sheetStream, _sheetLength) = (part, _entries[_sheetPart].Length);
+        using var sheet = new SheetReader(this, XmlReader.Create(part, XmlSettings));
         var returned = 0;
         while (true)
         {
@@ -568,16 +571,7 @@ internal sealed class XlsxSource : ITabularSource
         return new LimitedReadStream(entry.Open(), budget, () => FileMessages.ZipBomb(part, _limits), () => FileMessages.Corrupt(part));
     }
 
-    private XmlReader OpenXml(string part, bool progress = false)
-    {
-        var stream = OpenPart(part, _budget);
-        if (progress)
-        {
-            (_sheetStream, _sheetLength) = (stream, _entries[part].Length);
-        }
-
-        return XmlReader.Create(stream, XmlSettings);
-    }
+    private XmlReader OpenXml(string part) => XmlReader.Create(OpenPart(part, _budget), XmlSettings);
 
     private XmlReaderSettings XmlSettings => new()
     {

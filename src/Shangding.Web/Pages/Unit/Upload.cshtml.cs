@@ -39,7 +39,7 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
 
         if (Upload.Length > UploadLimitBytes)
         {
-            Error = text.Format("upload.tooLarge", (Upload.Length >> 20).ToString("N0", System.Globalization.CultureInfo.InvariantCulture), UploadLimitBytes >> 20);
+            Error = UploadSizeLimit.TooLarge(text, Upload.Length);
             return Page();
         }
 

@@ -25,6 +25,15 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
 
     private static Task Shot(IPage page, string name) => Screenshots.Shot(page, name);
 
+    /// <summary>Uploads the file on the water company's upload page and waits for the batch's page.</summary>
+    private async Task UploadWater(IPage page, FilePayload file)
+    {
+        await page.GotoAsync(server.BaseUrl + "/unit/upload/P-ARREARS-WATER");
+        await page.SetInputFilesAsync("#Upload", file);
+        await page.ClickAsync("#upload-form button[type=submit]");
+        await Sessions.ArriveAsync(server, page, "**/unit/batches/*");
+    }
+
     private Task SignIn(IPage page, string user, string landing) => Sessions.SignInAsync(server, page, user, landing);
 
     private async Task ShootBothLanguages(IPage page, string url, string name, string viewport)
@@ -170,10 +179,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
         string?[] Row(string key, string id) => [key, "钱七", "居民身份证", id, "郑州市中原区建设路 8 号", "2025-05-01", "2026-01-31", "45", "1234.5", "市自来水公司", "2026-02-10"];
         var file = TemplateFiller.Fill(template, [Row("BROWSER-1", good), Row("BROWSER-2", bad)]);
 
-        await page.GotoAsync(server.BaseUrl + "/unit/upload/P-ARREARS-WATER");
-        await page.SetInputFilesAsync("#Upload", new FilePayload { Name = "十一月欠费.xlsx", MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Buffer = file });
-        await page.ClickAsync("#upload-form button[type=submit]");
-        await Sessions.ArriveAsync(server, page, "**/unit/batches/*");
+        await UploadWater(page, new FilePayload { Name = "十一月欠费.xlsx", MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Buffer = file });
         // The batch page reloads itself while the import runs in the background; the rejects appear when it is done.
         var reasons = await page.InnerTextAsync("main table");
         reasons.ShouldContain("BROWSER-2");
@@ -222,10 +228,7 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
                 $"CANCEL-{i},钱七,居民身份证,{id},郑州市中原区建设路 8 号,2025-05-01,2026-01-31,45,1234.5,市自来水公司,2026-02-10,,\r\n");
         }
 
-        await page.GotoAsync(server.BaseUrl + "/unit/upload/P-ARREARS-WATER");
-        await page.SetInputFilesAsync("#Upload", new FilePayload { Name = "全年欠费.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv.ToString()) });
-        await page.ClickAsync("#upload-form button[type=submit]");
-        await Sessions.ArriveAsync(server, page, "**/unit/batches/*");
+        await UploadWater(page, new FilePayload { Name = "全年欠费.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv.ToString()) });
         await page.WaitForSelectorAsync(".batch-progress progress");
         (await page.InnerTextAsync("dl.facts")).ShouldContain("处理中");
         // Reloaded every 2 s: how many rows have been read and checked shows from the first 10,000.

@@ -24,6 +24,20 @@ public sealed partial class PortalClient(ShangdingWebFactory factory)
         return await Http.PostAsync(url, new FormUrlEncodedContent(fields), ct);
     }
 
+    /// <summary>Loads the upload page, takes its antiforgery token and posts the file as the page's form does.</summary>
+    public async Task<HttpResponseMessage> UploadAsync(string url, byte[] content, string fileName, CancellationToken ct)
+    {
+        var page = await Http.GetStringAsync(url, ct);
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(TokenRegex().Match(page).Groups[1].Value), "__RequestVerificationToken" },
+        };
+        var file = new ByteArrayContent(content);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "Upload", fileName);
+        return await Http.PostAsync(url, form, ct);
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenRegex();
 }

@@ -1,6 +1,4 @@
-using System.Net.Http.Headers;
 using System.Text;
-using System.Text.RegularExpressions;
 using AngleSharp.Html.Dom;
 using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +16,7 @@ namespace Shangding.Web.Tests.Intake;
 /// answered with its batch page at once, which shows the import's progress until its rows are committed, and can
 /// cancel it.
 /// </summary>
-public sealed partial class BackgroundUploadTests : IDisposable
+public sealed class BackgroundUploadTests : IDisposable
 {
     private readonly ShangdingWebFactory _factory = ShangdingWebFactory.In("Development", new Dictionary<string, string?>
     {
@@ -29,9 +27,6 @@ public sealed partial class BackgroundUploadTests : IDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public void Dispose() => _factory.Dispose();
-
-    private static string?[] WaterRow(string key, string id, string amount = "1234.5") =>
-        [key, "钱七", "居民身份证", id, "郑州市中原区建设路 8 号", "2025-05-01", "2026-01-31", "45", amount, "市自来水公司", "2026-02-10", null, null];
 
     private static string Csv(IEnumerable<string?[]> rows)
     {
@@ -45,18 +40,8 @@ public sealed partial class BackgroundUploadTests : IDisposable
         return text.ToString();
     }
 
-    private static async Task<HttpResponseMessage> Upload(PortalClient client, byte[] content, string fileName)
-    {
-        var page = await client.Http.GetStringAsync("/unit/upload/P-ARREARS-WATER", Ct);
-        using var form = new MultipartFormDataContent
-        {
-            { new StringContent(TokenRegex().Match(page).Groups[1].Value), "__RequestVerificationToken" },
-        };
-        var file = new ByteArrayContent(content);
-        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        form.Add(file, "Upload", fileName);
-        return await client.Http.PostAsync("/unit/upload/P-ARREARS-WATER", form, Ct);
-    }
+    private static Task<HttpResponseMessage> Upload(PortalClient client, byte[] content, string fileName) =>
+        client.UploadAsync("/unit/upload/P-ARREARS-WATER", content, fileName, Ct);
 
     private static async Task<IHtmlDocument> Page(PortalClient client, string path) =>
         new HtmlParser().ParseDocument(await client.Http.GetStringAsync(path, Ct));
@@ -86,10 +71,10 @@ public sealed partial class BackgroundUploadTests : IDisposable
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         var csv = Csv(
         [
-            WaterRow("BG-1", TestPlatform.ResidentId(new DateOnly(1981, 4, 4), 11)),
-            WaterRow("BG-2", TestPlatform.ResidentId(new DateOnly(1981, 4, 5), 12)),
-            WaterRow("BG-3", WrongCheckDigit(TestPlatform.ResidentId(new DateOnly(1981, 4, 6), 13))),
-            WaterRow("BG-4", TestPlatform.ResidentId(new DateOnly(1981, 4, 7), 14), "-20"),
+            FileUploadTests.WaterRow("BG-1", TestPlatform.ResidentId(new DateOnly(1981, 4, 4), 11)),
+            FileUploadTests.WaterRow("BG-2", TestPlatform.ResidentId(new DateOnly(1981, 4, 5), 12)),
+            FileUploadTests.WaterRow("BG-3", WrongCheckDigit(TestPlatform.ResidentId(new DateOnly(1981, 4, 6), 13))),
+            FileUploadTests.WaterRow("BG-4", TestPlatform.ResidentId(new DateOnly(1981, 4, 7), 14), "-20"),
         ]);
         var response = await Upload(client, Encoding.UTF8.GetBytes(csv), "后台.csv");
         var path = response.RequestMessage!.RequestUri!.AbsolutePath;
@@ -117,9 +102,7 @@ public sealed partial class BackgroundUploadTests : IDisposable
         page.QuerySelector(".counts").ShouldBeNull(); // no counts before the batch's rows are committed, all together
         page.QuerySelector(".batch-progress p")!.TextContent.ShouldContain("已读取并校验 10,000 行");
 
-        var token = TokenRegex().Match(page.DocumentElement.OuterHtml).Groups[1].Value;
-        var cancelled = await client.Http.PostAsync(path + "?handler=Cancel",
-            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }), Ct);
+        var cancelled = await client.PostFormAsync(path + "?handler=Cancel", [], Ct, formPage: path);
         cancelled.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe(path);
         var cancelling = new HtmlParser().ParseDocument(await cancelled.Content.ReadAsStringAsync(Ct));
         cancelling.QuerySelector(".batch-progress p")!.TextContent.ShouldContain("正在取消");
@@ -143,9 +126,7 @@ public sealed partial class BackgroundUploadTests : IDisposable
         var path = await UploadHeld(water, hold, BigCsv("OTHER-", 20_000), "别人的.csv");
 
         (await civil.Http.GetAsync(path, Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
-        var unitPage = await civil.Http.GetStringAsync("/unit", Ct);
-        var cancel = await civil.Http.PostAsync(path + "?handler=Cancel",
-            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = TokenRegex().Match(unitPage).Groups[1].Value }), Ct);
+        var cancel = await civil.PostFormAsync(path + "?handler=Cancel", [], Ct, formPage: "/unit");
         hold.Job!.CancelRequested.ShouldBeFalse();
         hold.Release.Set();
 
@@ -293,11 +274,9 @@ public sealed partial class BackgroundUploadTests : IDisposable
 
     /// <summary>Good rows of distinct subjects.</summary>
     private static byte[] BigCsv(string keyPrefix, int rows) => Encoding.UTF8.GetBytes(Csv(Enumerable.Range(0, rows).Select(i =>
-        WaterRow(keyPrefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        FileUploadTests.WaterRow(keyPrefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
             TestPlatform.ResidentId(new DateOnly(1950, 1, 1).AddDays(i % 20_000), (keyPrefix.Length * 7 + i / 20_000) % 1000)))));
 
     private static string WrongCheckDigit(string id) => id[..17] + (id[17] == '1' ? "2" : "1");
 
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenRegex();
 }

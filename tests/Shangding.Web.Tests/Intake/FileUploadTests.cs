@@ -1,7 +1,5 @@
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using AngleSharp.Html.Parser;
 using Shangding.Cli;
 using Shangding.Core.Intake;
@@ -11,11 +9,11 @@ using Shangding.Web.Tests.Infrastructure;
 
 namespace Shangding.Web.Tests.Intake;
 
-public sealed partial class FileUploadTests(ShangdingWebFactory factory) : IClassFixture<ShangdingWebFactory>
+public sealed class FileUploadTests(ShangdingWebFactory factory) : IClassFixture<ShangdingWebFactory>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string?[] WaterRow(string key, string id, string amount = "1234.5") =>
+    internal static string?[] WaterRow(string key, string id, string amount = "1234.5") =>
         [key, "钱七", "居民身份证", id, "郑州市中原区建设路 8 号", "2025-05-01", "2026-01-31", "45", amount, "市自来水公司", "2026-02-10", null, null];
 
     private static (byte[] File, string GoodId) FilledWaterTemplate(byte[] template, int seed)
@@ -32,18 +30,8 @@ public sealed partial class FileUploadTests(ShangdingWebFactory factory) : IClas
         return (TemplateFiller.Fill(template, rows), good);
     }
 
-    private static async Task<HttpResponseMessage> Upload(PortalClient client, string category, byte[] content, string fileName)
-    {
-        var page = await client.Http.GetStringAsync($"/unit/upload/{category}", Ct);
-        using var form = new MultipartFormDataContent
-        {
-            { new StringContent(TokenRegex().Match(page).Groups[1].Value), "__RequestVerificationToken" },
-        };
-        var file = new ByteArrayContent(content);
-        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        form.Add(file, "Upload", fileName);
-        return await client.Http.PostAsync($"/unit/upload/{category}", form, Ct);
-    }
+    private static Task<HttpResponseMessage> Upload(PortalClient client, string category, byte[] content, string fileName) =>
+        client.UploadAsync($"/unit/upload/{category}", content, fileName, Ct);
 
     [Fact]
     public async Task AClerk_DownloadsTheTemplate_UploadsGoodAndBadRows_AndGetsTheRejectsWithReasons()
@@ -216,6 +204,4 @@ public sealed partial class FileUploadTests(ShangdingWebFactory factory) : IClas
         return (code, output.ToString(), error.ToString());
     }
 
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenRegex();
 }

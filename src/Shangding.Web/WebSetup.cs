@@ -124,6 +124,14 @@ public static class WebSetup
                 settings.Describe(), report.NewlyApplied.Count, report.AlreadyApplied.Count);
         }
 
+        // Batches this machine's previous run of the app (or a killed CLI import) left Running stored nothing: say so now.
+        var interrupted = await app.Services.GetRequiredService<Shangding.Core.Intake.IntakeService>()
+            .SweepInterruptedAsync(TimeSpan.FromHours(6), app.Lifetime.ApplicationStopping);
+        if (interrupted > 0)
+        {
+            logger.LogWarning("{Count} intake batch(es) left running by a stopped process were marked interrupted", interrupted);
+        }
+
         if (configuration.GetValue<bool>("Demo:Seed"))
         {
             await using var scope = app.Services.CreateAsyncScope();

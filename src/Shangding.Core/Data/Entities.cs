@@ -165,6 +165,9 @@ public sealed class IntakeBatch
 
     /// <summary>Warnings about the file (ignored columns, hidden sheets…), JSON array of "中文 / English".</summary>
     public string? WarningsJson { get; set; }
+
+    /// <summary>The process that runs (or ran) the batch, as <see cref="Shangding.Core.Intake.BatchRunner"/> writes it.</summary>
+    public string? Runner { get; set; }
 }
 
 /// <summary>A rejected row as it was uploaded, with the reasons (JSON) — the content of the rejects file.</summary>

@@ -200,10 +200,10 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             await writer.PrepareSealAsync(cancellationToken);
             sealWatch.Stop();
             var finished = Now();
-            await writer.ExecuteAsync("""
+            var marked = await writer.ExecuteAsync("""
                 UPDATE intake_batches SET status = 'Committed', total_rows = @total, created = @cr, updated = @up, unchanged = @un,
                        withdrawn = @wd, rejected = @rj, finished_at = @fin
-                WHERE id = @b
+                WHERE id = @b AND status = 'Running'
                 """, cancellationToken, new Dictionary<string, object>
             {
                 ["@total"] = total,
@@ -215,6 +215,12 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                 ["@fin"] = settings.Provider == DatabaseProvider.Postgres ? finished : finished.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
                 ["@b"] = batch.BatchId,
             });
+            if (marked != 1)
+            {
+                // Its row was marked interrupted meanwhile (SweepInterruptedAsync): it says nothing was stored, so nothing is.
+                throw new InvalidOperationException($"Batch {batch.BatchId} is no longer Running (marked interrupted); rolled back.");
+            }
+
             var summary = string.Create(CultureInfo.InvariantCulture,
                 $"batch {batch.BatchId} unit {request.UnitCode} {request.Channel} {request.CategoryCode}: {total} rows, {counts.Created} created, {counts.Updated} updated, {counts.Unchanged} unchanged, {counts.Withdrawn} withdrawn, {counts.Rejected} rejected");
             await AuditChain.AppendAsync(writer.Connection, writer.Transaction, settings.Provider, "intake-batch", batch.BatchId, request.Actor,
@@ -659,21 +665,34 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         []);
 
     /// <summary>
-    /// Marks batches left Running by a process that died (its transaction was rolled back by the
-    /// database, so nothing of them is stored) as refused, saying so. Runs at start and daily.
+    /// Marks batches left Running by a process that died (its transaction was rolled back by the database, so nothing
+    /// of them is stored) as refused, saying so: at once when their runner was a process on this machine that is gone
+    /// (<see cref="BatchRunner.IsGone"/>), otherwise once they are older than <paramref name="olderThan"/>. Runs when the
+    /// web app starts, daily, and when the page of such a batch is opened. A batch marked so that was in fact still
+    /// running cannot commit: its last step finds its row no longer Running and rolls back.
     /// </summary>
     public async Task<int> SweepInterruptedAsync(TimeSpan olderThan, CancellationToken cancellationToken)
     {
         var now = Now();
         var cutoff = now - olderThan;
         await using var context = DataServiceCollectionExtensions.CreateContext(settings);
-        return await context.IntakeBatches.Where(b => b.Status == BatchStatus.Running && b.StartedAt < cutoff)
+        var running = await context.IntakeBatches.AsNoTracking().Where(b => b.Status == BatchStatus.Running)
+            .Select(b => new { b.Id, b.Runner, b.StartedAt }).ToListAsync(cancellationToken);
+        var interrupted = running.Where(b => b.StartedAt < cutoff || BatchRunner.IsGone(b.Runner)).Select(b => b.Id).ToList();
+        if (interrupted.Count == 0)
+        {
+            return 0;
+        }
+
+        return await context.IntakeBatches.Where(b => interrupted.Contains(b.Id) && b.Status == BatchStatus.Running)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(b => b.Status, BatchStatus.Refused)
                 .SetProperty(b => b.IdempotencyKey, (string?)null)
-                .SetProperty(b => b.Message, "处理中断（进程退出），未保存任何记录，请重新上传。 / Processing was interrupted (the process stopped); nothing was stored — upload the file again.")
+                .SetProperty(b => b.Message, InterruptedMessage)
                 .SetProperty(b => b.FinishedAt, now), cancellationToken);
     }
+
+    private const string InterruptedMessage = "处理中断（进程退出），未保存任何记录，请重新上传。 / Processing was interrupted (the process stopped); nothing was stored — upload the file again.";
 
     /// <summary>
     /// Says on the batch row that nothing was stored and why, and returns its id. A batch whose row is not stored
@@ -769,6 +788,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         WarningsJson = request.Warnings is { Count: > 0 } w ? JsonSerializer.Serialize(w, IntakeJson.Options) : null,
         Actor = request.Actor,
         StartedAt = now,
+        Runner = BatchRunner.Current,
     };
 
     private async Task EnsureUnitAsync(ShangdingDbContext context, string unitCode, DateTime now, CancellationToken cancellationToken)

@@ -157,6 +157,7 @@ internal abstract class IntakeWriter : IAsyncDisposable
             ["@started"] = postgres ? batch.StartedAt : batch.StartedAt.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
             ["@headers"] = Nullable(batch.HeaderCellsJson),
             ["@warnings"] = Nullable(batch.WarningsJson),
+            ["@runner"] = Nullable(batch.Runner),
         };
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -172,15 +173,15 @@ internal abstract class IntakeWriter : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
         command.CommandText = $"""
             INSERT INTO intake_batches (unit_code, category_code, channel, file_name, file_sha256, idempotency_key, status, actor,
-                                        started_at, header_cells, warnings)
-            VALUES (@unit, @category, @channel, @file, @sha, @key, @status, @actor, @started, @headers{json}, @warnings{json})
+                                        started_at, header_cells, warnings, runner)
+            VALUES (@unit, @category, @channel, @file, @sha, @key, @status, @actor, @started, @headers{json}, @warnings{json}, @runner)
             RETURNING id
             """;
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Runs a statement inside the batch transaction (batch bookkeeping).</summary>
-    public async Task ExecuteAsync(string sql, CancellationToken cancellationToken, IReadOnlyDictionary<string, object>? args = null)
+    /// <summary>Runs a statement inside the batch transaction (batch bookkeeping); returns the rows it changed.</summary>
+    public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, IReadOnlyDictionary<string, object>? args = null)
     {
         await using var command = Connection.CreateCommand();
         command.Transaction = Transaction;
@@ -194,7 +195,7 @@ internal abstract class IntakeWriter : IAsyncDisposable
             command.Parameters.Add(parameter);
         }
 
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public abstract Task CommitAsync(CancellationToken cancellationToken);

@@ -327,6 +327,86 @@ public sealed class IntakePipelineTests
 
     [Theory]
     [AllEngines]
+    public async Task ABatchWhoseProcessOnThisMachineIsGone_IsMarkedInterruptedAtOnce(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var now = clock.GetUtcNow().UtcDateTime;
+        using var exited = System.Diagnostics.Process.Start("sleep", "0.2")!;
+        var exitedStart = exited.StartTime.ToUniversalTime();
+        await exited.WaitForExitAsync(Ct);
+        var machine = Environment.MachineName;
+        var runners = new (string? Runner, bool Gone)[]
+        {
+            (BatchRunner.Current, false), // this process
+            (BatchRunner.Describe(machine, exited.Id, exitedStart), true), // a process that has exited
+            (BatchRunner.Describe(machine, 1, new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc)), true), // pid 1, but a later process than the runner
+            (BatchRunner.Describe("another-machine", exited.Id, null), false), // not ours to check: left to the six hours
+            (null, false), // written before runners were recorded
+        };
+        await using (var context = db.NewContext())
+        {
+            context.Units.Add(new Unit { Code = WaterUnit, NameZh = "市自来水公司", NameEn = "Water", CreatedAt = now });
+            await context.SaveChangesAsync(Ct);
+            foreach (var (runner, _) in runners)
+            {
+                context.IntakeBatches.Add(new IntakeBatch { UnitCode = WaterUnit, Channel = "batch", Actor = "x", Status = BatchStatus.Running, StartedAt = now.AddMinutes(-1), Runner = runner });
+            }
+
+            await context.SaveChangesAsync(Ct);
+        }
+
+        (await Service(db, clock).SweepInterruptedAsync(TimeSpan.FromHours(6), Ct)).ShouldBe(2);
+        await using var check = db.NewContext();
+        var batches = await check.IntakeBatches.AsNoTracking().OrderBy(b => b.Id).ToListAsync(Ct);
+        batches.Select(b => b.Status).ShouldBe(runners.Select(r => r.Gone ? BatchStatus.Refused : BatchStatus.Running));
+        batches.Where(b => b.Status == BatchStatus.Refused).ShouldAllBe(b => b.Message!.Contains("interrupted") && b.FinishedAt == now);
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task ABatchMarkedInterruptedWhileItStillRuns_StoresNothing_AndKeepsSayingSo(DatabaseProvider provider)
+    {
+        // The six-hour sweep (or a wrong guess that its process is gone) marks a batch that is in fact still running:
+        // its commit finds its row no longer Running and rolls back, so the row's "nothing was stored" stays true.
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var service = Service(db, clock);
+        var started = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // On PostgreSQL half-way through the rows, with thousands written; on SQLite before the writer has begun (once it
+        // writes it holds SQLite's write lock, and the sweep would wait for the batch to end).
+        var sweepAt = provider == DatabaseProvider.Postgres ? 4500 : 0;
+
+        IEnumerable<IntakeRow> Rows()
+        {
+            for (var i = 0; i < 6000; i++)
+            {
+                if (i == sweepAt)
+                {
+                    started.Task.Wait(Ct);
+                    clock.Advance(TimeSpan.FromHours(7));
+                    service.SweepInterruptedAsync(TimeSpan.FromHours(6), Ct).GetAwaiter().GetResult().ShouldBe(1);
+                }
+
+                yield return Row(3 + i, $"S-{i}", TestPlatform.ResidentId(new DateOnly(1960, 1, 1).AddDays(i), 300));
+            }
+        }
+
+        var request = Request() with { BatchStarted = id => started.TrySetResult(id) };
+        await Should.ThrowAsync<InvalidOperationException>(() => service.RunAsync(request, Rows(), null, Ct));
+
+        await using var context = db.NewContext();
+        (await context.Records.CountAsync(Ct)).ShouldBe(0);
+        (await context.Subjects.CountAsync(Ct)).ShouldBe(0);
+        var batch = await context.IntakeBatches.SingleAsync(Ct);
+        batch.Id.ShouldBe(await started.Task);
+        batch.Status.ShouldBe(BatchStatus.Refused);
+        batch.Message!.ShouldContain("interrupted");
+        (batch.Created, batch.TotalRows).ShouldBe((0, 0));
+    }
+
+    [Theory]
+    [AllEngines]
     public async Task ARequestThatFailsWhileStored_LeavesOneRefusedBatch_AndCanBeSentAgainUnderItsKey(DatabaseProvider provider)
     {
         // The store fails as the records are written (a trigger stands in for a full disk). On SQLite a request's few

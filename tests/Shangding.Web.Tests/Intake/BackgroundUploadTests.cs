@@ -203,19 +203,7 @@ public sealed class BackgroundUploadTests : IDisposable
     public async Task ARunningBatchOfAnotherProcess_SaysSo_AndOffersNoCancel()
     {
         // A CLI import (or another server) writes its Running row as this: this process has no job for it.
-        long id;
-        await using (var scope = _factory.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
-            var batch = new IntakeBatch
-            {
-                UnitCode = "WATER-SUPPLY", CategoryCode = "P-ARREARS-WATER", Channel = "batch", FileName = "cli.csv", Actor = "cli",
-                Status = BatchStatus.Running, StartedAt = DateTime.UtcNow,
-            };
-            db.IntakeBatches.Add(batch);
-            await db.SaveChangesAsync(Ct);
-            id = batch.Id;
-        }
+        var id = await RunningBatchOf(BatchRunner.Describe("another-server", 4242, DateTime.UtcNow));
 
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         var page = await Page(client, $"/unit/batches/{id}");
@@ -223,6 +211,37 @@ public sealed class BackgroundUploadTests : IDisposable
         page.QuerySelector(".batch-progress")!.TextContent.ShouldContain("另一进程");
         page.QuerySelector(".batch-progress form").ShouldBeNull();
         page.QuerySelector("meta[http-equiv=refresh]")!.GetAttribute("content").ShouldBe("10");
+    }
+
+    [Fact]
+    public async Task ARunningBatchWhoseProcessOnThisServerIsGone_IsShownInterrupted_AtOnce()
+    {
+        // A CLI import killed mid-file (kill -9, a crash, the machine's OOM killer): its rows were rolled back.
+        using var killed = System.Diagnostics.Process.Start("sleep", "0.2")!;
+        var started = killed.StartTime.ToUniversalTime();
+        await killed.WaitForExitAsync(Ct);
+        var id = await RunningBatchOf(BatchRunner.Describe(Environment.MachineName, killed.Id, started));
+
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var page = await Page(client, $"/unit/batches/{id}");
+        Status(page).ShouldBe("未处理");
+        page.QuerySelector(".error")!.TextContent.ShouldContain("处理中断（进程退出），未保存任何记录，请重新上传");
+        page.QuerySelector("meta[http-equiv=refresh]").ShouldBeNull();
+        page.QuerySelector(".batch-progress").ShouldBeNull();
+    }
+
+    private async Task<long> RunningBatchOf(string runner)
+    {
+        await using var scope = _factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        var batch = new IntakeBatch
+        {
+            UnitCode = "WATER-SUPPLY", CategoryCode = "P-ARREARS-WATER", Channel = "batch", FileName = "cli.csv", Actor = "cli",
+            Status = BatchStatus.Running, StartedAt = DateTime.UtcNow, Runner = runner,
+        };
+        db.IntakeBatches.Add(batch);
+        await db.SaveChangesAsync(Ct);
+        return batch.Id;
     }
 
     /// <summary>Uploads a file whose import the hold stops at 10,000 rows; returns its batch page once it is held there.</summary>

@@ -11,7 +11,7 @@ using Shangding.Web.Portal;
 
 namespace Shangding.Web.Pages.Unit;
 
-public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db, UploadJobs jobs) : PageModel
+public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db, UploadJobs jobs, IntakeService intake) : PageModel
 {
     public const int ShownRejects = 200;
 
@@ -41,6 +41,13 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
         Job = Batch.Status == BatchStatus.Running ? jobs.Find(id, unit!) : null;
+        if (Batch.Status == BatchStatus.Running && Job is null && BatchRunner.IsGone(Batch.Runner))
+        {
+            // Its process died (a crash, a killed CLI import): the database rolled it back, so say it stored nothing.
+            await intake.SweepInterruptedAsync(TimeSpan.FromHours(6), cancellationToken);
+            Batch = await db.IntakeBatches.AsNoTracking().FirstAsync(b => b.Id == id, cancellationToken);
+        }
+
         var rejects = await db.IntakeRejects.AsNoTracking().Where(r => r.BatchId == id).OrderBy(r => r.RowNumber).Take(ShownRejects).ToListAsync(cancellationToken);
         Rejects = rejects.Select(r => new RejectView(r.RowNumber, r.RecordKey, IntakeReasons.Parse(r.ReasonsJson))).ToList();
         return Page();

@@ -22,6 +22,7 @@ public sealed class BackgroundUploadTests : IDisposable
     {
         ["Intake:UploadWaitSeconds"] = "0",
         ["Intake:MaxConcurrentUploads"] = "1",
+        ["Intake:MaxQueuedUploads"] = "1",
     });
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -160,25 +161,113 @@ public sealed class BackgroundUploadTests : IDisposable
     }
 
     [Fact]
-    public async Task ABigFile_WhileTheBigFileSlotsAreTaken_IsRefusedWithAClearMessage_AndKeepsNothing()
+    public async Task ABigFile_WhileTheBigFileSlotsAreTaken_WaitsInLine_AndIsImportedWhenItsTurnComes()
     {
         using var hold = Hold.At(_factory);
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        // Signed in first: on SQLite a sign-in's write waits for the import's write lock, which the hold keeps.
+        var other = await PortalClient.SignedInAs(_factory, "civil", Ct);
         var first = BigCsv("SLOT-", 80_000);
         first.Length.ShouldBeGreaterThan((int)UploadJobs.BigFileBytes);
         var path = await UploadHeld(client, hold, first, "第一个.csv");
 
-        // Intake:MaxConcurrentUploads is 1 in this fixture.
+        // Intake:MaxConcurrentUploads is 1 in this fixture: the second big file waits in line, on a page of its own.
         var second = await Upload(client, BigCsv("SLOT2-", 80_000), "第二个.csv");
-        second.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe("/unit/upload/P-ARREARS-WATER");
+        var queued = second.RequestMessage!.RequestUri!;
+        queued.AbsolutePath.ShouldStartWith("/unit/uploads/");
         var page = new HtmlParser().ParseDocument(await second.Content.ReadAsStringAsync(Ct));
-        page.QuerySelector(".error")!.TextContent.ShouldContain("正在处理其他大文件");
+        page.QuerySelector("h1")!.TextContent.ShouldBe("排队等候处理");
+        page.QuerySelector(".batch-progress")!.TextContent.ShouldContain("您的文件排在第 1 位");
+        page.QuerySelector("dl.facts")!.TextContent.ShouldContain("第二个.csv");
+        page.QuerySelector("dl.facts")!.TextContent.ShouldContain("拖欠公用事业费用信息（水费）");
+        page.QuerySelector(".batch-progress form button")!.TextContent.ShouldBe("取消排队");
+        page.QuerySelector("meta[http-equiv=refresh]").ShouldNotBeNull();
 
+        // Intake:MaxQueuedUploads is 1: with the line full, a third is refused, and nothing of it is kept.
+        var third = await Upload(client, BigCsv("SLOT3-", 80_000), "第三个.csv");
+        third.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe("/unit/upload/P-ARREARS-WATER");
+        var refused = new HtmlParser().ParseDocument(await third.Content.ReadAsStringAsync(Ct));
+        refused.QuerySelector(".error")!.TextContent.ShouldContain("等候处理的文件也已排满");
+
+        // Another unit's clerk does not find it.
+        var foreign = await other.Http.GetAsync(queued.PathAndQuery, Ct);
+        foreign.StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        (await foreign.Content.ReadAsStringAsync(Ct)).ShouldContain("找不到这次上传");
 
         hold.Release.Set();
         Status(await WhenDone(client, path)).ShouldBe("已入库");
-        (await RecordsWithKeysStarting("SLOT2-")).ShouldBe(0);
+
+        // Its turn comes by itself: the line's page sends the clerk on to the batch's page.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var batchPath = queued.AbsolutePath;
+        while (!batchPath.StartsWith("/unit/batches/", StringComparison.Ordinal))
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the file waiting in line has not started after 60 s");
+            await Task.Delay(100, Ct);
+            batchPath = (await client.Http.GetAsync(queued.PathAndQuery, Ct)).RequestMessage!.RequestUri!.AbsolutePath;
+        }
+
+        Status(await WhenDone(client, batchPath)).ShouldBe("已入库");
         (await RecordsWithKeysStarting("SLOT-")).ShouldBe(80_000);
+        (await RecordsWithKeysStarting("SLOT2-")).ShouldBe(80_000);
+        (await RecordsWithKeysStarting("SLOT3-")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task AFileWaitingInLine_CanLeaveIt_AndNothingOfItIsKept()
+    {
+        using var hold = Hold.At(_factory);
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var path = await UploadHeld(client, hold, BigCsv("LINE-", 80_000), "先到.csv");
+        var queued = (await Upload(client, BigCsv("LEFT-", 80_000), "后到.csv")).RequestMessage!.RequestUri!;
+        queued.AbsolutePath.ShouldStartWith("/unit/uploads/");
+
+        var left = await client.PostFormAsync(queued.PathAndQuery.Replace("?", "?handler=Cancel&", StringComparison.Ordinal), [], Ct, formPage: queued.PathAndQuery);
+        left.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe(queued.AbsolutePath);
+        var page = new HtmlParser().ParseDocument(await left.Content.ReadAsStringAsync(Ct));
+        page.QuerySelector(".error")!.TextContent.ShouldContain("已取消，文件未处理，未保存任何记录");
+        page.QuerySelector("meta[http-equiv=refresh]").ShouldBeNull();
+
+        hold.Release.Set();
+        Status(await WhenDone(client, path)).ShouldBe("已入库");
+        (await RecordsWithKeysStarting("LEFT-")).ShouldBe(0);
+        await using var scope = _factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        (await db.IntakeBatches.CountAsync(b => b.FileName == "后到.csv", Ct)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task AnUploadUnknownToThisProcess_SaysToLookInTheBatches_OrUploadAgain()
+    {
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var response = await client.Http.GetAsync("/unit/uploads/0123456789abcdef01234567", Ct);
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        var page = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct));
+        page.QuerySelector(".error")!.TextContent.ShouldContain("请在批次列表中查看，或重新上传文件");
+    }
+
+    [Fact]
+    public async Task SpooledFilesADeadProcessLeft_AreRemovedAtStart_AndFreshOnesKept()
+    {
+        // Spooled as the upload page does: one a killed process left two days ago, one an upload may be importing now.
+        var left = UploadJobs.SpoolPath();
+        var fresh = UploadJobs.SpoolPath();
+        await File.WriteAllTextAsync(left, "单位编号,姓名", Ct);
+        await File.WriteAllTextAsync(fresh, "单位编号,姓名", Ct);
+        try
+        {
+            File.SetLastWriteTimeUtc(left, DateTime.UtcNow.AddDays(-2));
+
+            await _factory.Services.GetRequiredService<UploadJobs>().StartAsync(Ct);
+
+            File.Exists(left).ShouldBeFalse();
+            File.Exists(fresh).ShouldBeTrue();
+        }
+        finally
+        {
+            File.Delete(left);
+            File.Delete(fresh);
+        }
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
 
         // Spool to a temporary file: the importer streams it, whatever its size. The import then runs in the
         // background (UploadJobs), which owns the file from here on.
-        var temp = Path.Combine(Path.GetTempPath(), $"shangding-upload-{Guid.NewGuid():N}");
+        var temp = UploadJobs.SpoolPath();
         UploadJob? job;
         string? refusal;
         try
@@ -69,6 +69,12 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
             System.IO.File.Delete(temp);
             Error = text[refusal!];
             return Page();
+        }
+
+        // A big file waiting for its turn: its page shows its place in line, and sends the clerk on once it has started.
+        if (job.Waiting)
+        {
+            return LocalRedirect(Url.Page("/Unit/Queued", new { id = job.Id, category = Category!.Code })!);
         }
 
         // A file done within the wait is answered with its result; a bigger one goes on in the background, and its

@@ -125,11 +125,20 @@ public static class WebSetup
         }
 
         // Batches this machine's previous run of the app (or a killed CLI import) left Running stored nothing: say so now.
-        var interrupted = await app.Services.GetRequiredService<Shangding.Core.Intake.IntakeService>()
-            .SweepInterruptedAsync(TimeSpan.FromHours(6), app.Lifetime.ApplicationStopping);
-        if (interrupted > 0)
+        // Not a reason to stay down: on SQLite a CLI import may hold the write lock past the wait. The batch's page and
+        // the daily job mark them later.
+        try
         {
-            logger.LogWarning("{Count} intake batch(es) left running by a stopped process were marked interrupted", interrupted);
+            var interrupted = await app.Services.GetRequiredService<Shangding.Core.Intake.IntakeService>()
+                .SweepInterruptedAsync(TimeSpan.FromHours(6), app.Lifetime.ApplicationStopping);
+            if (interrupted > 0)
+            {
+                logger.LogWarning("{Count} intake batch(es) left running by a stopped process were marked interrupted", interrupted);
+            }
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            logger.LogWarning(e, "Batches left running by a stopped process could not be marked interrupted now (the database was busy); their pages and the daily job will");
         }
 
         if (configuration.GetValue<bool>("Demo:Seed"))

@@ -668,28 +668,75 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     /// Marks batches left Running by a process that died (its transaction was rolled back by the database, so nothing
     /// of them is stored) as refused, saying so: at once when their runner was a process on this machine that is gone
     /// (<see cref="BatchRunner.IsGone"/>), otherwise once they are older than <paramref name="olderThan"/>. Runs when the
-    /// web app starts, daily, and when the page of such a batch is opened. A batch marked so that was in fact still
-    /// running cannot commit: its last step finds its row no longer Running and rolls back.
+    /// web app starts and daily. A batch marked so that was in fact still running cannot commit: its last step finds its
+    /// row no longer Running and rolls back. On SQLite it waits for the write lock like any write (another import holds
+    /// it to its commit).
     /// </summary>
-    public async Task<int> SweepInterruptedAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    public Task<int> SweepInterruptedAsync(TimeSpan olderThan, CancellationToken cancellationToken) =>
+        SweepAsync(olderThan, null, cancellationToken);
+
+    /// <summary>
+    /// Marks the one batch interrupted if its runner is gone, for its page: on SQLite it waits at most about two seconds for
+    /// the write lock (another import may hold it for its whole file) and then returns false, leaving it for the page's next
+    /// reload. True when it was marked or needed no marking.
+    /// </summary>
+    public async Task<bool> TrySweepBatchAsync(long batchId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SweepAsync(TimeSpan.FromHours(6), batchId, cancellationToken);
+            return true;
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+        {
+            return false;
+        }
+    }
+
+    private async Task<int> SweepAsync(TimeSpan olderThan, long? onlyBatch, CancellationToken cancellationToken)
     {
         var now = Now();
         var cutoff = now - olderThan;
         await using var context = DataServiceCollectionExtensions.CreateContext(settings);
-        var running = await context.IntakeBatches.AsNoTracking().Where(b => b.Status == BatchStatus.Running)
-            .Select(b => new { b.Id, b.Runner, b.StartedAt }).ToListAsync(cancellationToken);
+        var query = context.IntakeBatches.AsNoTracking().Where(b => b.Status == BatchStatus.Running);
+        if (onlyBatch is { } only)
+        {
+            query = query.Where(b => b.Id == only);
+        }
+
+        var running = await query.Select(b => new { b.Id, b.Runner, b.StartedAt }).ToListAsync(cancellationToken);
         var interrupted = running.Where(b => b.StartedAt < cutoff || BatchRunner.IsGone(b.Runner)).Select(b => b.Id).ToList();
         if (interrupted.Count == 0)
         {
             return 0;
         }
 
-        return await context.IntakeBatches.Where(b => interrupted.Contains(b.Id) && b.Status == BatchStatus.Running)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(b => b.Status, BatchStatus.Refused)
-                .SetProperty(b => b.IdempotencyKey, (string?)null)
-                .SetProperty(b => b.Message, InterruptedMessage)
-                .SetProperty(b => b.FinishedAt, now), cancellationToken);
+        var quick = onlyBatch is not null && settings.Provider == DatabaseProvider.Sqlite;
+        if (quick)
+        {
+            // SQLite's own wait, then Microsoft.Data.Sqlite's retries up to the command's timeout: about two seconds in all.
+            await context.Database.OpenConnectionAsync(cancellationToken);
+            await context.Database.ExecuteSqlRawAsync("PRAGMA busy_timeout = 1000;", cancellationToken);
+            context.Database.SetCommandTimeout(1);
+        }
+
+        try
+        {
+            return await context.IntakeBatches.Where(b => interrupted.Contains(b.Id) && b.Status == BatchStatus.Running)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(b => b.Status, BatchStatus.Refused)
+                    .SetProperty(b => b.IdempotencyKey, (string?)null)
+                    .SetProperty(b => b.Message, InterruptedMessage)
+                    .SetProperty(b => b.FinishedAt, now), cancellationToken);
+        }
+        finally
+        {
+            if (quick)
+            {
+                // The connection goes back to the pool: with the usual wait.
+                await context.Database.ExecuteSqlRawAsync(SqliteBusyTimeout.Pragma, CancellationToken.None);
+            }
+        }
     }
 
     private const string InterruptedMessage = "处理中断（进程退出），未保存任何记录，请重新上传。 / Processing was interrupted (the process stopped); nothing was stored — upload the file again.";

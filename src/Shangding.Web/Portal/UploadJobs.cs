@@ -44,22 +44,35 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
 
     /// <summary>
     /// Starts importing the spooled file at <paramref name="path"/>, which the job then owns and deletes when done; a big
-    /// file while the big files' slots are taken waits in line (<see cref="UploadJob.Place"/>). Refuses (null, and the
+    /// file while the big files' slots are taken waits in line (<see cref="PlaceOf"/>). Refuses (null, and the
     /// reason's text key) while the app is stopping or when the line is full; the caller then still owns the file.
     /// </summary>
     public UploadJob? TryStart(string path, string fileName, string unitCode, string categoryCode, string actor, out string? refusal)
     {
-        if (_stopping.IsCancellationRequested)
+        CancellationTokenSource cancel;
+        try
+        {
+            cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        }
+        catch (ObjectDisposedException)
         {
             refusal = "upload.stopping";
             return null;
         }
 
-        var job = new UploadJob(unitCode, fileName, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
+        if (_stopping.IsCancellationRequested)
+        {
+            cancel.Dispose();
+            refusal = "upload.stopping";
+            return null;
+        }
+
+        var job = new UploadJob(unitCode, fileName, cancel);
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         job.Go = go;
-        var big = new FileInfo(path).Length >= BigFileBytes;
-        if (big)
+        // Decided under the lock: once in line, the job may be handed a slot (PassSlotOn) at any moment after it.
+        var queued = false;
+        if (new FileInfo(path).Length >= BigFileBytes)
         {
             lock (_line)
             {
@@ -71,30 +84,33 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
                 else if (_line.Count < _maxQueued)
                 {
                     job.InLine = _line.AddLast(job);
+                    queued = true;
                 }
                 else
                 {
+                    job.DisposeToken();
                     refusal = "upload.busy";
                     return null;
                 }
             }
         }
 
-        // Registered before it runs, and runs only once its Completion is set, so StopAsync always waits for it.
+        // Known before it can end, so its end always finds it to remove. RunAsync yields before it does anything, so
+        // Completion is set before the import starts, and StopAsync always waits for it.
+        _running[job] = 0;
+        _byId[job.Id] = job;
         job.Completion = RunAsync(job, go.Task, path, categoryCode, actor);
         // Observed here: after the clerk has been sent to the batch page nobody awaits it, and a failure is logged below.
         _ = job.Completion.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        _running[job] = 0;
-        _byId[job.Id] = job;
-        if (job.InLine is null)
-        {
-            go.SetResult();
-        }
-        else
+        if (queued)
         {
             // A cancel (the clerk's, or the app stopping) takes a waiting file out of the line.
             job.Token.Register(() => Leave(job));
+        }
+        else
+        {
+            go.SetResult();
         }
 
         refusal = null;
@@ -174,7 +190,7 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     {
         try
         {
-            await go.ConfigureAwait(false);
+            await go.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             await using var stream = File.OpenRead(path);
             return await import.RunAsync(stream, job.FileName, job.UnitCode, categoryCode, actor,
                 (rows, share) =>
@@ -205,10 +221,18 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
             _byBatch.TryRemove(job.BatchId, out _);
             _running.TryRemove(job, out _);
             job.DisposeToken();
-            File.Delete(path);
             if (job.HoldsSlot)
             {
                 PassSlotOn();
+            }
+
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(e, "A spooled upload could not be removed; the app removes it at a later start");
             }
 
             _ = ForgetLaterAsync(job);

@@ -319,6 +319,33 @@ public sealed class BackgroundUploadTests : IDisposable
         page.QuerySelector(".batch-progress").ShouldBeNull();
     }
 
+    [Fact]
+    public async Task TheBatchOfAGoneProcess_WhileAnotherImportHoldsTheDatabase_ShowsRunning_AndIsMarkedOnAReloadAfterIt()
+    {
+        using var killed = System.Diagnostics.Process.Start("sleep", "0.2")!;
+        var started = killed.StartTime.ToUniversalTime();
+        await killed.WaitForExitAsync(Ct);
+        var id = await RunningBatchOf(BatchRunner.Describe(Environment.MachineName, killed.Id, started));
+        using var hold = Hold.At(_factory);
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        // On SQLite this import holds the database's write lock from its first rows to its commit.
+        var path = await UploadHeld(client, hold, BigCsv("BUSY-", 20_000), "占用.csv");
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var page = await Page(client, $"/unit/batches/{id}");
+        // Answered within the page's short wait (not the 30 s of SQLite's usual one), and not as an error.
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10));
+        // This factory's database is SQLite: the batch cannot be marked yet, so it shows Running and tries again on its reload.
+        Status(page).ShouldBe("处理中");
+        page.QuerySelector("meta[http-equiv=refresh]").ShouldNotBeNull();
+
+        hold.Release.Set();
+        Status(await WhenDone(client, path)).ShouldBe("已入库");
+        page = await Page(client, $"/unit/batches/{id}");
+        Status(page).ShouldBe("未处理");
+        page.QuerySelector(".error")!.TextContent.ShouldContain("处理中断（进程退出），未保存任何记录");
+    }
+
     private async Task<long> RunningBatchOf(string runner)
     {
         await using var scope = _factory.Services.CreateAsyncScope();

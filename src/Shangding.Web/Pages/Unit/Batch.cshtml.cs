@@ -43,9 +43,12 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         Job = Batch.Status == BatchStatus.Running ? jobs.Find(id, unit!) : null;
         if (Batch.Status == BatchStatus.Running && Job is null && BatchRunner.IsGone(Batch.Runner))
         {
-            // Its process died (a crash, a killed CLI import): the database rolled it back, so say it stored nothing.
-            await intake.SweepInterruptedAsync(TimeSpan.FromHours(6), cancellationToken);
-            Batch = await db.IntakeBatches.AsNoTracking().FirstAsync(b => b.Id == id, cancellationToken);
+            // Its process died (a crash, a killed CLI import): the database rolled it back, so say it stored nothing. On
+            // SQLite while another import holds the write lock, the page shows it Running and tries again when it reloads.
+            if (await intake.TrySweepBatchAsync(id, cancellationToken))
+            {
+                Batch = await db.IntakeBatches.AsNoTracking().FirstAsync(b => b.Id == id, cancellationToken);
+            }
         }
 
         var rejects = await db.IntakeRejects.AsNoTracking().Where(r => r.BatchId == id).OrderBy(r => r.RowNumber).Take(ShownRejects).ToListAsync(cancellationToken);

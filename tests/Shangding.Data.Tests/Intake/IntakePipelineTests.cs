@@ -333,15 +333,19 @@ public sealed class IntakePipelineTests
         var clock = MovableClock.At(2026, 3, 16);
         var now = clock.GetUtcNow().UtcDateTime;
         using var exited = System.Diagnostics.Process.Start("sleep", "0.2")!;
-        var exitedStart = exited.StartTime.ToUniversalTime();
+        var exitedStart = BatchRunner.StartTicks(exited.Id).ShouldNotBeNull();
         await exited.WaitForExitAsync(Ct);
+        var thisStart = BatchRunner.StartTicks(Environment.ProcessId).ShouldNotBeNull();
         var machine = Environment.MachineName;
+        BatchRunner.Scope.ShouldNotBeEmpty();
         var runners = new (string? Runner, bool Gone)[]
         {
             (BatchRunner.Current, false), // this process
-            (BatchRunner.Describe(machine, exited.Id, exitedStart), true), // a process that has exited
-            (BatchRunner.Describe(machine, 1, new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc)), true), // pid 1, but a later process than the runner
-            (BatchRunner.Describe("another-machine", exited.Id, null), false), // not ours to check: left to the six hours
+            (BatchRunner.Describe(machine, BatchRunner.Scope, exited.Id, exitedStart), true), // a process that has exited
+            (BatchRunner.Describe(machine, BatchRunner.Scope, Environment.ProcessId, thisStart - 1), true), // this pid, but an earlier process had it
+            (BatchRunner.Describe("another-machine", BatchRunner.Scope, exited.Id, exitedStart), false), // not ours to check: left to the six hours
+            (BatchRunner.Describe(machine, "another-boot:4026531836", exited.Id, exitedStart), false), // same host name, another container or boot
+            ("old-form/1/1764000000000", false), // the runner's first form (machine/pid/start)
             (null, false), // written before runners were recorded
         };
         await using (var context = db.NewContext())

@@ -292,7 +292,7 @@ public sealed class BackgroundUploadTests : IDisposable
     public async Task ARunningBatchOfAnotherProcess_SaysSo_AndOffersNoCancel()
     {
         // A CLI import (or another server) writes its Running row as this: this process has no job for it.
-        var id = await RunningBatchOf(BatchRunner.Describe("another-server", 4242, DateTime.UtcNow));
+        var id = await RunningBatchOf(BatchRunner.Describe("another-server", BatchRunner.Scope, 4242, 123_456));
 
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         var page = await Page(client, $"/unit/batches/{id}");
@@ -307,9 +307,9 @@ public sealed class BackgroundUploadTests : IDisposable
     {
         // A CLI import killed mid-file (kill -9, a crash, the machine's OOM killer): its rows were rolled back.
         using var killed = System.Diagnostics.Process.Start("sleep", "0.2")!;
-        var started = killed.StartTime.ToUniversalTime();
+        var started = BatchRunner.StartTicks(killed.Id).ShouldNotBeNull();
         await killed.WaitForExitAsync(Ct);
-        var id = await RunningBatchOf(BatchRunner.Describe(Environment.MachineName, killed.Id, started));
+        var id = await RunningBatchOf(BatchRunner.Describe(Environment.MachineName, BatchRunner.Scope, killed.Id, started));
 
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         var page = await Page(client, $"/unit/batches/{id}");
@@ -323,9 +323,9 @@ public sealed class BackgroundUploadTests : IDisposable
     public async Task TheBatchOfAGoneProcess_WhileAnotherImportHoldsTheDatabase_ShowsRunning_AndIsMarkedOnAReloadAfterIt()
     {
         using var killed = System.Diagnostics.Process.Start("sleep", "0.2")!;
-        var started = killed.StartTime.ToUniversalTime();
+        var started = BatchRunner.StartTicks(killed.Id).ShouldNotBeNull();
         await killed.WaitForExitAsync(Ct);
-        var id = await RunningBatchOf(BatchRunner.Describe(Environment.MachineName, killed.Id, started));
+        var id = await RunningBatchOf(BatchRunner.Describe(Environment.MachineName, BatchRunner.Scope, killed.Id, started));
         using var hold = Hold.At(_factory);
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         // On SQLite this import holds the database's write lock from its first rows to its commit.

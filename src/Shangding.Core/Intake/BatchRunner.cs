@@ -15,7 +15,9 @@ namespace Shangding.Core.Intake;
 /// </list>
 /// Judged gone only when the runner is in this scope and its pid has no process or one that started at another tick.
 /// Where this cannot be read (not Linux), or <c>/proc</c> hides other users' processes (<c>hidepid</c>), a missing
-/// process proves nothing; such batches, and those of other machines or containers, are left to the six-hour sweep.
+/// process proves nothing; on SQLite such batches, and those of other machines or containers, are left to the six-hour
+/// sweep. On PostgreSQL a batch's transaction also holds a live lock (<see cref="LiveLockClass"/>, its key after a
+/// <c>#</c>), which tells from any machine whether it still runs.
 /// </summary>
 public static class BatchRunner
 {
@@ -34,6 +36,21 @@ public static class BatchRunner
         $"{machine}/{scope}/{processId}/{startTicks ?? 0}");
 
     /// <summary>
+    /// PostgreSQL: the class of the advisory locks a batch's transaction holds (shared, with its own key) while it runs.
+    /// The lock goes with the transaction, however the process ends, so any server can tell a live batch from one whose
+    /// runner is gone, wherever it ran. The two-key form: apart from the app's other advisory locks.
+    /// </summary>
+    public const int LiveLockClass = 727274010;
+
+    /// <summary>This process with the key of the batch's live lock: <c>machine/scope/pid/start#key</c>.</summary>
+    public static string ForBatch(int liveKey) => string.Create(CultureInfo.InvariantCulture, $"{Current}#{liveKey}");
+
+    /// <summary>The key of the batch's live lock, if its runner wrote one.</summary>
+    public static int? LiveKeyOf(string? runner) =>
+        runner?.LastIndexOf('#') is int hash and >= 0
+        && int.TryParse(runner.AsSpan(hash + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var key) ? key : null;
+
+    /// <summary>
     /// True when <paramref name="runner"/> names a process of this machine's process table that is no longer running
     /// (no process has its id, or the one that has it started at another tick). False for this process, for other
     /// machines, containers or boots, and for anything it cannot tell (no runner: a batch written before runners were
@@ -41,6 +58,11 @@ public static class BatchRunner
     /// </summary>
     public static bool IsGone(string? runner)
     {
+        if (runner?.LastIndexOf('#') is int hash and >= 0)
+        {
+            runner = runner[..hash];
+        }
+
         if (runner is null || runner == Current || Scope.Length == 0)
         {
             return false;

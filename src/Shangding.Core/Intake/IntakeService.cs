@@ -132,7 +132,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             // Not cancelled with the batch: a cancel that reached PostgreSQL after the row's autocommit but before its
             // answer left a Running row behind and a second, Refused one beside it. The row is one short write; a
             // cancel is seen by the pipeline right after it, and the row then says the batch was cancelled.
-            batchRow = AnnounceAsync(CreateBatchRowAsync(request, now), request.BatchStarted);
+            batchRow = AnnounceAsync(CreateBatchRowAsync(request, now, batch.LiveKey), request.BatchStarted);
             if (few is not null)
             {
                 batch.BatchId = await batchRow;
@@ -160,7 +160,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                     try
                     {
                         var unit = catalog.FindUnit(request.UnitCode)!;
-                        batch.BatchId = await writer.InsertBatchRowAsync(NewBatch(request, now), unit.NameZh, unit.NameEn, cancellationToken);
+                        batch.BatchId = await writer.InsertBatchRowAsync(NewBatch(request, now, batch.LiveKey), unit.NameZh, unit.NameEn, cancellationToken);
                         // The row is the batch transaction's: should the batch fail, it is rolled back with it.
                         batchInStore = true;
                     }
@@ -667,7 +667,9 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     /// <summary>
     /// Marks batches left Running by a process that died (its transaction was rolled back by the database, so nothing
     /// of them is stored) as refused, saying so: at once when their runner was a process on this machine that is gone
-    /// (<see cref="BatchRunner.IsGone"/>), otherwise once they are older than <paramref name="olderThan"/>. Runs when the
+    /// (<see cref="BatchRunner.IsGone"/>); on PostgreSQL, wherever it ran, once no transaction holds the batch's live lock
+    /// (<see cref="BatchRunner.LiveLockClass"/>) five minutes after it started; otherwise once they are older than
+    /// <paramref name="olderThan"/>. Runs when the
     /// web app starts and daily. A batch marked so that was in fact still running cannot commit: its last step finds its
     /// row no longer Running and rolls back. On SQLite it waits for the write lock like any write (another import holds
     /// it to its commit).
@@ -676,16 +678,15 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         SweepAsync(olderThan, null, cancellationToken);
 
     /// <summary>
-    /// Marks the one batch interrupted if its runner is gone, for its page: on SQLite it waits at most about two seconds for
-    /// the write lock (another import may hold it for its whole file) and then returns false, leaving it for the page's next
-    /// reload. True when it was marked or needed no marking.
+    /// Marks the one Running batch interrupted if its runner is gone, for its page; true when it did. On SQLite it waits at
+    /// most about two seconds for the write lock (another import may hold it for its whole file) and then returns false,
+    /// leaving it for the page's next reload.
     /// </summary>
     public async Task<bool> TrySweepBatchAsync(long batchId, CancellationToken cancellationToken)
     {
         try
         {
-            await SweepAsync(TimeSpan.FromHours(6), batchId, cancellationToken);
-            return true;
+            return await SweepAsync(TimeSpan.FromHours(6), batchId, cancellationToken) > 0;
         }
         catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
         {
@@ -706,6 +707,16 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
 
         var running = await query.Select(b => new { b.Id, b.Runner, b.StartedAt }).ToListAsync(cancellationToken);
         var interrupted = running.Where(b => b.StartedAt < cutoff || BatchRunner.IsGone(b.Runner)).Select(b => b.Id).ToList();
+        if (settings.Provider == DatabaseProvider.Postgres)
+        {
+            // Wherever it ran: a batch whose transaction no longer holds its live lock has no runner. Not in its first
+            // minutes: its row is written before its transaction takes the lock.
+            var settled = now - LiveLockGrace;
+            var keyed = running.Where(b => !interrupted.Contains(b.Id) && b.StartedAt < settled && BatchRunner.LiveKeyOf(b.Runner) is not null)
+                .Select(b => (b.Id, Key: BatchRunner.LiveKeyOf(b.Runner)!.Value)).ToList();
+            interrupted.AddRange(await WithFreeLiveLocksAsync(keyed, cancellationToken));
+        }
+
         if (interrupted.Count == 0)
         {
             return 0;
@@ -737,6 +748,36 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                 await context.Database.ExecuteSqlRawAsync(SqliteBusyTimeout.Pragma, CancellationToken.None);
             }
         }
+    }
+
+    /// <summary>How long after its row is written a PostgreSQL batch may still be without its live lock.</summary>
+    internal static readonly TimeSpan LiveLockGrace = TimeSpan.FromMinutes(5);
+
+    /// <summary>The batches whose live lock (<see cref="BatchRunner.LiveLockClass"/>) no transaction holds.</summary>
+    private async Task<List<long>> WithFreeLiveLocksAsync(List<(long Id, int Key)> batches, CancellationToken cancellationToken)
+    {
+        var free = new List<long>();
+        if (batches.Count == 0)
+        {
+            return free;
+        }
+
+        await using var connection = new Npgsql.NpgsqlConnection(settings.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        // Taken only to see whether it can be: released when this transaction ends, at once.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var (id, key) in batches)
+        {
+            await using var probe = new Npgsql.NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({BatchRunner.LiveLockClass}, @key)", connection, transaction);
+            probe.Parameters.AddWithValue("key", key);
+            if (await probe.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                free.Add(id);
+            }
+        }
+
+        await transaction.RollbackAsync(cancellationToken);
+        return free;
     }
 
     private const string InterruptedMessage = "处理中断（进程退出），未保存任何记录，请重新上传。 / Processing was interrupted (the process stopped); nothing was stored — upload the file again.";
@@ -792,14 +833,14 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     /// batch, a seventh of it. The row needs no fsync of its own: the batch commits later in the same log, and a power
     /// loss keeps a prefix of the log, so it can lose the row only together with the batch. Not cancellable (see the caller).
     /// </summary>
-    private async Task<long> CreateBatchRowAsync(IntakeRequest request, DateTime now)
+    private async Task<long> CreateBatchRowAsync(IntakeRequest request, DateTime now, int liveKey)
     {
         var unit = catalog.FindUnit(request.UnitCode)!;
         if (settings.Provider == DatabaseProvider.Postgres)
         {
             await using var postgres = new Npgsql.NpgsqlConnection(settings.ConnectionString);
             await postgres.OpenAsync(CancellationToken.None);
-            return await IntakeWriter.InsertBatchRowAsync(postgres, null, settings.Provider, NewBatch(request, now), unit.NameZh, unit.NameEn, CancellationToken.None);
+            return await IntakeWriter.InsertBatchRowAsync(postgres, null, settings.Provider, NewBatch(request, now, liveKey), unit.NameZh, unit.NameEn, CancellationToken.None);
         }
 
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder(settings.ConnectionString) { ForeignKeys = true }.ToString());
@@ -814,7 +855,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         try
         {
             // Autocommit: each statement its own transaction; the unit's row (the first time) and the batch's row.
-            return await IntakeWriter.InsertBatchRowAsync(connection, null, settings.Provider, NewBatch(request, now), unit.NameZh, unit.NameEn, CancellationToken.None);
+            return await IntakeWriter.InsertBatchRowAsync(connection, null, settings.Provider, NewBatch(request, now, liveKey), unit.NameZh, unit.NameEn, CancellationToken.None);
         }
         finally
         {
@@ -822,7 +863,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
     }
 
-    private static IntakeBatch NewBatch(IntakeRequest request, DateTime now) => new()
+    private static IntakeBatch NewBatch(IntakeRequest request, DateTime now, int? liveKey = null) => new()
     {
         UnitCode = request.UnitCode,
         CategoryCode = request.CategoryCode,
@@ -835,7 +876,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         WarningsJson = request.Warnings is { Count: > 0 } w ? JsonSerializer.Serialize(w, IntakeJson.Options) : null,
         Actor = request.Actor,
         StartedAt = now,
-        Runner = BatchRunner.Current,
+        Runner = liveKey is { } key ? BatchRunner.ForBatch(key) : BatchRunner.Current,
     };
 
     private async Task EnsureUnitAsync(ShangdingDbContext context, string unitCode, DateTime now, CancellationToken cancellationToken)

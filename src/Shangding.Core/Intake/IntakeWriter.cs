@@ -13,6 +13,9 @@ internal sealed record BatchWrite(string UnitCode, string Channel, string Actor,
     /// <summary>The batch's row id; known once its row is written (before the first row for files, inside the transaction for a few rows on SQLite).</summary>
     public long BatchId { get; set; }
 
+    /// <summary>The key of the live lock the batch's PostgreSQL transaction holds (<see cref="BatchRunner.LiveLockClass"/>).</summary>
+    public int LiveKey { get; } = Random.Shared.Next(int.MinValue, int.MaxValue);
+
     /// <summary>The batch's time as stored on SQLite (text), which history rows and their seal hashes carry.</summary>
     public string SqliteNow { get; } = Now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
 }

@@ -79,6 +79,14 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             await plan.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // Held until the batch commits or rolls back, however its process ends: a sweep finds a batch whose lock is free
+        // to have no runner (IntakeService.SweepInterruptedAsync).
+        await using (var live = Command($"SELECT pg_advisory_xact_lock_shared({BatchRunner.LiveLockClass}, @key)"))
+        {
+            live.Parameters.AddWithValue("key", Batch.LiveKey);
+            await live.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var command = Command("SELECT pg_get_serial_sequence('credit_records', 'id'), pg_get_serial_sequence('record_changes', 'id')");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);

@@ -369,6 +369,82 @@ public sealed class IntakePipelineTests
 
     [Theory]
     [AllEngines]
+    public async Task ABatchRunElsewhere_IsMarkedInterruptedOnPostgres_OnceNoTransactionHoldsItsLiveLock(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var clock = MovableClock.At(2026, 3, 16);
+        var now = clock.GetUtcNow().UtcDateTime;
+        const string elsewhere = "another-server/4f1c0000-0000-0000-0000-000000000000:4026531836/1/5000";
+        var batches = new (string Runner, DateTime Started)[]
+        {
+            ($"{elsewhere}#11", now.AddMinutes(-10)), // its process died: nothing holds its lock
+            ($"{elsewhere}#12", now.AddMinutes(-10)), // still running: its transaction holds the lock (below)
+            ($"{elsewhere}#13", now.AddMinutes(-1)), // its row may be written before its transaction takes the lock
+            (elsewhere, now.AddMinutes(-10)), // written without a lock's key
+        };
+        await using (var context = db.NewContext())
+        {
+            context.Units.Add(new Unit { Code = WaterUnit, NameZh = "市自来水公司", NameEn = "Water", CreatedAt = now });
+            await context.SaveChangesAsync(Ct);
+            foreach (var (runner, started) in batches)
+            {
+                context.IntakeBatches.Add(new IntakeBatch { UnitCode = WaterUnit, Channel = "batch", Actor = "x", Status = BatchStatus.Running, StartedAt = started, Runner = runner });
+            }
+
+            await context.SaveChangesAsync(Ct);
+        }
+
+        await using var holder = db.NewContext();
+        await using var holding = await holder.Database.BeginTransactionAsync(Ct);
+        if (provider == DatabaseProvider.Postgres)
+        {
+            await holder.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock_shared({BatchRunner.LiveLockClass}, 12)", Ct);
+        }
+
+        // SQLite has no such locks: a batch of another machine waits for the six hours there.
+        (await Service(db, clock).SweepInterruptedAsync(TimeSpan.FromHours(6), Ct)).ShouldBe(provider == DatabaseProvider.Postgres ? 1 : 0);
+        await using var check = db.NewContext();
+        (await check.IntakeBatches.AsNoTracking().OrderBy(b => b.Id).Select(b => b.Status).ToListAsync(Ct)).ShouldBe(
+            [provider == DatabaseProvider.Postgres ? BatchStatus.Refused : BatchStatus.Running, BatchStatus.Running, BatchStatus.Running, BatchStatus.Running]);
+    }
+
+    [Fact]
+    public async Task ALivePostgresBatch_HoldsItsLiveLock_SoASweepLeavesItRunning()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var clock = MovableClock.At(2026, 3, 16);
+        var service = Service(db, clock);
+        var started = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var swept = -1;
+
+        IEnumerable<IntakeRow> Rows()
+        {
+            for (var i = 0; i < 6000; i++)
+            {
+                if (i == 4500)
+                {
+                    // Thousands of rows written, and its row ten minutes old: a sweep finds its lock held, so it stays.
+                    started.Task.Wait(Ct);
+                    clock.Advance(TimeSpan.FromMinutes(10));
+                    swept = service.SweepInterruptedAsync(TimeSpan.FromHours(6), Ct).GetAwaiter().GetResult();
+                }
+
+                yield return Row(3 + i, $"S-{i}", TestPlatform.ResidentId(new DateOnly(1960, 1, 1).AddDays(i), 300));
+            }
+        }
+
+        var result = await service.RunAsync(Request() with { BatchStarted = id => started.TrySetResult(id) }, Rows(), null, Ct);
+        swept.ShouldBe(0);
+        result.Status.ShouldBe("Committed");
+        result.Created.ShouldBe(6000);
+        await using var context = db.NewContext();
+        var batch = await context.IntakeBatches.SingleAsync(Ct);
+        BatchRunner.LiveKeyOf(batch.Runner).ShouldNotBeNull();
+        batch.Runner.ShouldStartWith(BatchRunner.Current + "#");
+    }
+
+    [Theory]
+    [AllEngines]
     public async Task ABatchMarkedInterruptedWhileItStillRuns_StoresNothing_AndKeepsSayingSo(DatabaseProvider provider)
     {
         // The six-hour sweep (or a wrong guess that its process is gone) marks a batch that is in fact still running:

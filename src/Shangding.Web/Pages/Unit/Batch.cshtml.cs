@@ -41,10 +41,11 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
         Job = Batch.Status == BatchStatus.Running ? jobs.Find(id, unit!) : null;
-        if (Batch.Status == BatchStatus.Running && Job is null && BatchRunner.IsGone(Batch.Runner))
+        if (Batch.Status == BatchStatus.Running && Job is null)
         {
-            // Its process died (a crash, a killed CLI import): the database rolled it back, so say it stored nothing. On
-            // SQLite while another import holds the write lock, the page shows it Running and tries again when it reloads.
+            // Run elsewhere (a CLI import, another server): if its process died (a crash, a kill), the database rolled it
+            // back, so say it stored nothing. On SQLite while another import holds the write lock, the page shows it
+            // Running and tries again when it reloads.
             if (await intake.TrySweepBatchAsync(id, cancellationToken))
             {
                 Batch = await db.IntakeBatches.AsNoTracking().FirstAsync(b => b.Id == id, cancellationToken);

@@ -325,6 +325,20 @@ public sealed class IntakePipelineTests
         batches[1].Status.ShouldBe(BatchStatus.Running);
     }
 
+    /// <summary>The water company's unit and Running batches of the given runners, as a process that died leaves them.</summary>
+    private static async Task AddRunningBatchesAsync(TestDatabase db, DateTime now, IEnumerable<(string? Runner, DateTime Started)> batches)
+    {
+        await using var context = db.NewContext();
+        context.Units.Add(new Unit { Code = WaterUnit, NameZh = "市自来水公司", NameEn = "Water", CreatedAt = now });
+        await context.SaveChangesAsync(Ct);
+        foreach (var (runner, started) in batches)
+        {
+            context.IntakeBatches.Add(new IntakeBatch { UnitCode = WaterUnit, Channel = "batch", Actor = "x", Status = BatchStatus.Running, StartedAt = started, Runner = runner });
+        }
+
+        await context.SaveChangesAsync(Ct);
+    }
+
     [Theory]
     [AllEngines]
     public async Task ABatchWhoseProcessOnThisMachineIsGone_IsMarkedInterruptedAtOnce(DatabaseProvider provider)
@@ -332,33 +346,21 @@ public sealed class IntakePipelineTests
         await using var db = await TestDatabase.CreateAsync(provider);
         var clock = MovableClock.At(2026, 3, 16);
         var now = clock.GetUtcNow().UtcDateTime;
-        using var exited = System.Diagnostics.Process.Start("sleep", "0.2")!;
-        var exitedStart = BatchRunner.StartTicks(exited.Id).ShouldNotBeNull();
-        await exited.WaitForExitAsync(Ct);
+        var exited = await ExitedProcess.RunAsync(Ct);
         var thisStart = BatchRunner.StartTicks(Environment.ProcessId).ShouldNotBeNull();
         var machine = Environment.MachineName;
         BatchRunner.Scope.ShouldNotBeEmpty();
         var runners = new (string? Runner, bool Gone)[]
         {
             (BatchRunner.Current, false), // this process
-            (BatchRunner.Describe(machine, BatchRunner.Scope, exited.Id, exitedStart), true), // a process that has exited
+            (exited.Runner, true), // a process that has exited
             (BatchRunner.Describe(machine, BatchRunner.Scope, Environment.ProcessId, thisStart - 1), true), // this pid, but an earlier process had it
-            (BatchRunner.Describe("another-machine", BatchRunner.Scope, exited.Id, exitedStart), false), // not ours to check: left to the six hours
-            (BatchRunner.Describe(machine, "another-boot:4026531836", exited.Id, exitedStart), false), // same host name, another container or boot
+            (BatchRunner.Describe("another-machine", BatchRunner.Scope, exited.ProcessId, exited.StartTicks), false), // not ours to check: left to the six hours
+            (BatchRunner.Describe(machine, "another-boot:4026531836", exited.ProcessId, exited.StartTicks), false), // same host name, another container or boot
             ("old-form/1/1764000000000", false), // the runner's first form (machine/pid/start)
             (null, false), // written before runners were recorded
         };
-        await using (var context = db.NewContext())
-        {
-            context.Units.Add(new Unit { Code = WaterUnit, NameZh = "市自来水公司", NameEn = "Water", CreatedAt = now });
-            await context.SaveChangesAsync(Ct);
-            foreach (var (runner, _) in runners)
-            {
-                context.IntakeBatches.Add(new IntakeBatch { UnitCode = WaterUnit, Channel = "batch", Actor = "x", Status = BatchStatus.Running, StartedAt = now.AddMinutes(-1), Runner = runner });
-            }
-
-            await context.SaveChangesAsync(Ct);
-        }
+        await AddRunningBatchesAsync(db, now, runners.Select(r => (r.Runner, now.AddMinutes(-1))));
 
         (await Service(db, clock).SweepInterruptedAsync(TimeSpan.FromHours(6), Ct)).ShouldBe(2);
         await using var check = db.NewContext();
@@ -382,17 +384,7 @@ public sealed class IntakePipelineTests
             ($"{elsewhere}#13", now.AddMinutes(-1)), // its row may be written before its transaction takes the lock
             (elsewhere, now.AddMinutes(-10)), // written without a lock's key
         };
-        await using (var context = db.NewContext())
-        {
-            context.Units.Add(new Unit { Code = WaterUnit, NameZh = "市自来水公司", NameEn = "Water", CreatedAt = now });
-            await context.SaveChangesAsync(Ct);
-            foreach (var (runner, started) in batches)
-            {
-                context.IntakeBatches.Add(new IntakeBatch { UnitCode = WaterUnit, Channel = "batch", Actor = "x", Status = BatchStatus.Running, StartedAt = started, Runner = runner });
-            }
-
-            await context.SaveChangesAsync(Ct);
-        }
+        await AddRunningBatchesAsync(db, now, batches.Select(b => ((string?)b.Runner, b.Started)));
 
         await using var holder = db.NewContext();
         await using var holding = await holder.Database.BeginTransactionAsync(Ct);

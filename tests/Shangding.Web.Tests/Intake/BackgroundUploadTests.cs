@@ -306,10 +306,7 @@ public sealed class BackgroundUploadTests : IDisposable
     public async Task ARunningBatchWhoseProcessOnThisServerIsGone_IsShownInterrupted_AtOnce()
     {
         // A CLI import killed mid-file (kill -9, a crash, the machine's OOM killer): its rows were rolled back.
-        using var killed = System.Diagnostics.Process.Start("sleep", "0.2")!;
-        var started = BatchRunner.StartTicks(killed.Id).ShouldNotBeNull();
-        await killed.WaitForExitAsync(Ct);
-        var id = await RunningBatchOf(BatchRunner.Describe(Environment.MachineName, BatchRunner.Scope, killed.Id, started));
+        var id = await RunningBatchOf((await ExitedProcess.RunAsync(Ct)).Runner);
 
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         var page = await Page(client, $"/unit/batches/{id}");
@@ -322,10 +319,7 @@ public sealed class BackgroundUploadTests : IDisposable
     [Fact]
     public async Task TheBatchOfAGoneProcess_WhileAnotherImportHoldsTheDatabase_ShowsRunning_AndIsMarkedOnAReloadAfterIt()
     {
-        using var killed = System.Diagnostics.Process.Start("sleep", "0.2")!;
-        var started = BatchRunner.StartTicks(killed.Id).ShouldNotBeNull();
-        await killed.WaitForExitAsync(Ct);
-        var id = await RunningBatchOf(BatchRunner.Describe(Environment.MachineName, BatchRunner.Scope, killed.Id, started));
+        var id = await RunningBatchOf((await ExitedProcess.RunAsync(Ct)).Runner);
         using var hold = Hold.At(_factory);
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         // On SQLite this import holds the database's write lock from its first rows to its commit.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times a web upload as a clerk sees it: how long the upload request takes to answer, then the batch page's
-# progress until the batch is done. Usage: bench/web-upload.sh <base-url> <file> [user]
+# progress until the batch is done (a big file that waits in line for its turn: its place, then its batch).
+# Usage: bench/web-upload.sh <base-url> <file> [user]
 # Needs a running web app with the demo accounts (Development), e.g.
 #   dotnet run -c Release --project src/Shangding.Web -- --urls http://127.0.0.1:5099
 # and a file of the water company's category (P-ARREARS-WATER), e.g. from `Shangding.Bench generate`.
@@ -19,13 +20,14 @@ ANSWER=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w "%{redirect_url} %{time_tot
 BATCH=${ANSWER%% *}
 echo "{\"step\":\"web-upload\",\"file\":\"$(basename "$FILE")\",\"answeredSeconds\":${ANSWER##* },\"batch\":\"$BATCH\"}"
 while true; do
-  PAGE=$(curl -s -b "$JAR" "$BATCH")
+  # -L: the line's page sends the clerk on to the batch's page once its import has started.
+  PAGE=$(curl -s -L -b "$JAR" "$BATCH")
   NOW=$(echo "$(date +%s.%N) - $START" | bc)
   if ! grep -q "batch-progress" <<<"$PAGE"; then
     COUNTS=$(grep -o '<strong>[0-9,]*</strong>' <<<"$PAGE" | head -6 | sed 's/<[^>]*>//g' | tr -d ',' | paste -sd, -)
     echo "{\"step\":\"web-upload-done\",\"seconds\":$NOW,\"counts\":[$COUNTS]}"
     break
   fi
-  echo "{\"seconds\":$NOW,\"progress\":\"$(grep -o '已读取并校验 [0-9,]* 行（文件的 [0-9]*%）\|正在读取文件\|全部读取，正在入库' <<<"$PAGE" | head -1)\"}"
+  echo "{\"seconds\":$NOW,\"progress\":\"$(grep -o '已读取并校验 [0-9,]* 行（文件的 [0-9]*%）\|正在读取文件\|全部读取，正在入库\|您的文件排在第 [0-9]* 位' <<<"$PAGE" | head -1)\"}"
   sleep 2
 done

@@ -261,8 +261,8 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
             (await page.InnerTextAsync(".batch-progress")).ShouldContain("关闭本页面不会中断处理");
             await Shot(page, "unit-batch-running-zh-desktop");
 
-            // A second big file, from another tab, while the server takes one at a time (the test server's setting): it
-            // waits in line on a page of its own.
+            // A second big file, from another tab: on SQLite the server imports one big file at a time (the default of
+            // Intake:MaxConcurrentUploads there), so it waits in line on a page of its own.
             var second = await page.Context.NewPageAsync();
             await UploadWaterFile(second, queuedFile, "**/unit/uploads/*");
             (await second.InnerTextAsync(".batch-progress")).ShouldContain("您的文件排在第 1 位");

@@ -146,8 +146,6 @@ public sealed class WebServer : IAsyncLifetime
         start.Environment["Jobs__Enabled"] = "false";
         // Every upload is answered at once with its batch page, which shows the import's progress until it is done.
         start.Environment["Intake__UploadWaitSeconds"] = "0";
-        // One big file at a time: a second waits in line (the big-upload journey).
-        start.Environment["Intake__MaxConcurrentUploads"] = "1";
         start.Environment["Security__IdEncryptionKey"] = _idEncryptionKey;
         start.Environment["Security__IdHashKey"] = _idHashKey;
         var process = Process.Start(start)!;

@@ -198,19 +198,33 @@ public sealed class BackgroundUploadTests : IDisposable
         Status(await WhenDone(client, path)).ShouldBe("已入库");
 
         // Its turn comes by itself: the line's page sends the clerk on to the batch's page.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        var batchPath = queued.AbsolutePath;
-        while (!batchPath.StartsWith("/unit/batches/", StringComparison.Ordinal))
-        {
-            DateTime.UtcNow.ShouldBeLessThan(deadline, "the file waiting in line has not started after 60 s");
-            await Task.Delay(100, Ct);
-            batchPath = (await client.Http.GetAsync(queued.PathAndQuery, Ct)).RequestMessage!.RequestUri!.AbsolutePath;
-        }
-
-        Status(await WhenDone(client, batchPath)).ShouldBe("已入库");
+        Status(await WhenDone(client, await BatchOf(client, queued))).ShouldBe("已入库");
         (await RecordsWithKeysStarting("SLOT-")).ShouldBe(80_000);
         (await RecordsWithKeysStarting("SLOT2-")).ShouldBe(80_000);
         (await RecordsWithKeysStarting("SLOT3-")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ASmallFile_WhileABigImportHoldsTheDatabase_IsAnsweredAtOnce_AndStartsOnceItIsFree()
+    {
+        using var hold = Hold.At(_factory);
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        // On SQLite the big import holds the write lock from its first rows to its commit: the small file's batch row waits.
+        var path = await UploadHeld(client, hold, BigCsv("HOLDING-", 30_000), "大文件.csv");
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var small = await Upload(client, Encoding.UTF8.GetBytes(Csv([FileUploadTests.WaterRow("SMALL-1", TestPlatform.ResidentId(new DateOnly(1982, 5, 5), 21))])), "小文件.csv");
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10)); // not held until the big import ends
+        var upload = small.RequestMessage!.RequestUri!;
+        upload.AbsolutePath.ShouldStartWith("/unit/uploads/");
+        var page = new HtmlParser().ParseDocument(await small.Content.ReadAsStringAsync(Ct));
+        page.QuerySelector(".batch-progress")!.TextContent.ShouldContain("如另一批次正在入库，将在其完成后自动开始");
+        page.QuerySelector("meta[http-equiv=refresh]").ShouldNotBeNull();
+
+        hold.Release.Set();
+        Status(await WhenDone(client, path)).ShouldBe("已入库");
+        Status(await WhenDone(client, await BatchOf(client, upload))).ShouldBe("已入库");
+        (await RecordsWithKeysStarting("SMALL-")).ShouldBe(1);
     }
 
     [Fact]
@@ -338,6 +352,21 @@ public sealed class BackgroundUploadTests : IDisposable
         page = await Page(client, $"/unit/batches/{id}");
         Status(page).ShouldBe("未处理");
         page.QuerySelector(".error")!.TextContent.ShouldContain("处理中断（进程退出），未保存任何记录");
+    }
+
+    /// <summary>Reloads an upload's own page (<c>/unit/uploads/{id}</c>), as the browser does, until it sends the clerk to its batch's page.</summary>
+    private static async Task<string> BatchOf(PortalClient client, Uri upload)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var path = upload.AbsolutePath;
+        while (!path.StartsWith("/unit/batches/", StringComparison.Ordinal))
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the upload has not started after 60 s");
+            await Task.Delay(100, Ct);
+            path = (await client.Http.GetAsync(upload.PathAndQuery, Ct)).RequestMessage!.RequestUri!.AbsolutePath;
+        }
+
+        return path;
     }
 
     private async Task<long> RunningBatchOf(string runner)

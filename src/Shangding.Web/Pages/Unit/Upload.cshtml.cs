@@ -85,6 +85,18 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
             await Task.WhenAny(job.Completion, Task.Delay(wait, cancellationToken));
         }
 
+        // Its batch row not written within a moment: on SQLite another import may hold the write lock for its whole file.
+        // The upload's own page says it is starting and moves on to the batch's page once the row is there.
+        if (!job.Completion.IsCompleted && !job.Started.IsCompleted)
+        {
+            await Task.WhenAny(job.Started, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken));
+        }
+
+        if (!job.Completion.IsCompleted && !job.Started.IsCompleted)
+        {
+            return LocalRedirect(Url.Page("/Unit/Queued", new { id = job.Id, category = Category!.Code })!);
+        }
+
         // Still running, or ended by a failure or a cancel (the app stopping) after its batch row was written: the
         // batch's page shows the progress, or says what happened and that nothing was stored.
         if (job.Completion.Status != TaskStatus.RanToCompletion && await job.Started is var started and > 0)

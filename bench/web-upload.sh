@@ -21,13 +21,18 @@ BATCH=${ANSWER%% *}
 echo "{\"step\":\"web-upload\",\"file\":\"$(basename "$FILE")\",\"answeredSeconds\":${ANSWER##* },\"batch\":\"$BATCH\"}"
 while true; do
   # -L: the line's page sends the clerk on to the batch's page once its import has started.
-  PAGE=$(curl -s -L -b "$JAR" "$BATCH")
+  PAGE=$(curl -s -L -b "$JAR" -w '\n%{url_effective}' "$BATCH")
   NOW=$(echo "$(date +%s.%N) - $START" | bc)
+  if ! grep -q "batch-progress" <<<"$PAGE" && grep -q "/unit/uploads/" <<<"$(tail -1 <<<"$PAGE")"; then
+    # Ended without a batch (cancelled in line, failed before its batch row, or unknown to the app).
+    echo "{\"step\":\"web-upload-failed\",\"seconds\":$NOW,\"error\":\"$(grep -o '<p class="error"[^>]*>[^<]*' <<<"$PAGE" | sed 's/<[^>]*>//' | head -1)\"}"
+    exit 1
+  fi
   if ! grep -q "batch-progress" <<<"$PAGE"; then
     COUNTS=$(grep -o '<strong>[0-9,]*</strong>' <<<"$PAGE" | head -6 | sed 's/<[^>]*>//g' | tr -d ',' | paste -sd, -)
     echo "{\"step\":\"web-upload-done\",\"seconds\":$NOW,\"counts\":[$COUNTS]}"
     break
   fi
-  echo "{\"seconds\":$NOW,\"progress\":\"$(grep -o '已读取并校验 [0-9,]* 行（文件的 [0-9]*%）\|正在读取文件\|全部读取，正在入库\|您的文件排在第 [0-9]* 位' <<<"$PAGE" | head -1)\"}"
+  echo "{\"seconds\":$NOW,\"progress\":\"$(grep -o '已读取并校验 [0-9,]* 行（文件的 [0-9]*%）\|正在读取文件\|全部读取，正在入库\|您的文件排在第 [0-9]* 位\|正在开始处理' <<<"$PAGE" | head -1)\"}"
   sleep 2
 done

@@ -17,7 +17,7 @@ namespace Shangding.Core.Intake;
 /// Where this cannot be read (not Linux), or <c>/proc</c> hides other users' processes (<c>hidepid</c>), a missing
 /// process proves nothing; on SQLite such batches, and those of other machines or containers, are left to the six-hour
 /// sweep. On PostgreSQL a batch's transaction also holds a live lock (<see cref="LiveLockClass"/>, its key after a
-/// <c>#</c>), which tells from any machine whether it still runs.
+/// <c>#</c>), by which alone such a batch is judged, from any machine (IntakeService.SweepInterruptedAsync).
 /// </summary>
 public static class BatchRunner
 {
@@ -85,8 +85,9 @@ public static class BatchRunner
             return started != startTicks;
         }
 
-        // No such process: gone, unless another user's processes are hidden from this one.
-        return !OthersHidden;
+        // No such process: gone, unless another user's processes are hidden from this one. One that is there but not
+        // readable (a security module denying it) may be the runner.
+        return !OthersHidden && !Directory.Exists(Path.Combine(Proc, processId.ToString(CultureInfo.InvariantCulture)));
     }
 
     /// <summary>When the process started, in clock ticks since boot; null when it is not there (or not visible).</summary>
@@ -152,6 +153,8 @@ public static class BatchRunner
     /// </summary>
     internal static bool HidesOthers(IEnumerable<string> mountinfo)
     {
+        // Mounted more than once, the last mount is the one in effect.
+        var hides = false;
         foreach (var line in mountinfo)
         {
             var fields = line.Split(' ');
@@ -159,12 +162,12 @@ public static class BatchRunner
             if (fields.Length > 4 && fields[4] == Proc && separator > 0)
             {
                 var options = line[(separator + " - proc ".Length)..];
-                return options.Contains("hidepid=", StringComparison.Ordinal)
+                hides = options.Contains("hidepid=", StringComparison.Ordinal)
                     && !options.Contains("hidepid=0", StringComparison.Ordinal)
                     && !options.Contains("hidepid=off", StringComparison.Ordinal);
             }
         }
 
-        return false;
+        return hides;
     }
 }

@@ -668,8 +668,8 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     /// Marks batches left Running by a process that died (its transaction was rolled back by the database, so nothing
     /// of them is stored) as refused, saying so: at once when their runner was a process on this machine that is gone
     /// (<see cref="BatchRunner.IsGone"/>); on PostgreSQL, wherever it ran, once no transaction holds the batch's live lock
-    /// (<see cref="BatchRunner.LiveLockClass"/>) five minutes after it started; otherwise once they are older than
-    /// <paramref name="olderThan"/>. Runs when the
+    /// (<see cref="BatchRunner.LiveLockClass"/>) five minutes after it started, and never while one does; otherwise
+    /// (SQLite, or a row without a lock's key) once they are older than <paramref name="olderThan"/>. Runs when the
     /// web app starts and daily. A batch marked so that was in fact still running cannot commit: its last step finds its
     /// row no longer Running and rolls back. On SQLite it waits for the write lock like any write (another import holds
     /// it to its commit).
@@ -692,6 +692,11 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         {
             return false;
         }
+        catch (Exception e) when (e is DbException or TimeoutException)
+        {
+            // PostgreSQL out of connections, failing over: the page shows the batch as it is and tries again on its reload.
+            return false;
+        }
     }
 
     private async Task<int> SweepAsync(TimeSpan olderThan, long? onlyBatch, CancellationToken cancellationToken)
@@ -706,13 +711,16 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
 
         var running = await query.Select(b => new { b.Id, b.Runner, b.StartedAt }).ToListAsync(cancellationToken);
-        var interrupted = running.Where(b => b.StartedAt < cutoff || BatchRunner.IsGone(b.Runner)).Select(b => b.Id).ToList();
-        if (settings.Provider == DatabaseProvider.Postgres)
+        // On PostgreSQL a batch with a live lock is judged by it alone, wherever it ran and however long it runs: its
+        // transaction holds it. Not in its first minutes: its row is written while its transaction is being opened.
+        var byLock = settings.Provider == DatabaseProvider.Postgres;
+        var interrupted = running
+            .Where(b => !(byLock && BatchRunner.LiveKeyOf(b.Runner) is not null) && (b.StartedAt < cutoff || BatchRunner.IsGone(b.Runner)))
+            .Select(b => b.Id).ToList();
+        if (byLock)
         {
-            // Wherever it ran: a batch whose transaction no longer holds its live lock has no runner. Not in its first
-            // minutes: its row is written before its transaction takes the lock.
             var settled = now - LiveLockGrace;
-            var keyed = running.Where(b => !interrupted.Contains(b.Id) && b.StartedAt < settled && BatchRunner.LiveKeyOf(b.Runner) is not null)
+            var keyed = running.Where(b => b.StartedAt < settled && BatchRunner.LiveKeyOf(b.Runner) is not null)
                 .Select(b => (b.Id, Key: BatchRunner.LiveKeyOf(b.Runner)!.Value)).ToList();
             interrupted.AddRange(await WithFreeLiveLocksAsync(keyed, cancellationToken));
         }

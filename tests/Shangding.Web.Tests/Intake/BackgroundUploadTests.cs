@@ -218,7 +218,7 @@ public sealed class BackgroundUploadTests : IDisposable
         var upload = small.RequestMessage!.RequestUri!;
         upload.AbsolutePath.ShouldStartWith("/unit/uploads/");
         var page = new HtmlParser().ParseDocument(await small.Content.ReadAsStringAsync(Ct));
-        page.QuerySelector(".batch-progress")!.TextContent.ShouldContain("如另一批次正在入库，将在其完成后自动开始");
+        page.QuerySelector(".batch-progress")!.TextContent.ShouldContain("如另一批次正在入库，需等其完成");
         page.QuerySelector("meta[http-equiv=refresh]").ShouldNotBeNull();
 
         hold.Release.Set();

@@ -132,18 +132,20 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             // Not cancelled with the batch: a cancel that reached PostgreSQL after the row's autocommit but before its
             // answer left a Running row behind and a second, Refused one beside it. The row is one short write; a
             // cancel is seen by the pipeline right after it, and the row then says the batch was cancelled.
-            batchRow = AnnounceAsync(CreateBatchRowAsync(request, now, batch.LiveKey), request.BatchStarted);
-            if (few is not null)
-            {
-                batch.BatchId = await batchRow;
-                prepare = prepareWatch.Elapsed.TotalSeconds;
-            }
+            batchRow = AnnounceAsync(CreateBatchRowAsync(request, now, batch), request.BatchStarted);
         }
 
         try
         {
             await using var writer = IntakeWriter.Create(settings, batch);
             await writer.OpenAsync(cancellationToken);
+            if (few is not null && batchRow is not null)
+            {
+                // On PostgreSQL the row waits for the writer's transaction to hold the batch's live lock.
+                batch.BatchId = await batchRow;
+                prepare = prepareWatch.Elapsed.TotalSeconds;
+            }
+
             int total;
             string digest;
             (double Read, double Process, double Write) busy;
@@ -276,6 +278,8 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     /// <summary>The id of the batch's row if it was written (0 if not): a file's row may still be on its way when the batch fails.</summary>
     private static async Task<long> WrittenBatchIdAsync(BatchWrite batch, Task<long>? batchRow)
     {
+        // A PostgreSQL writer that failed before it took its live lock: its row is written now, to say what happened.
+        batch.LiveLockTaken.TrySetResult();
         if (batch.BatchId != 0 || batchRow is null)
         {
             return batch.BatchId;
@@ -668,7 +672,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     /// Marks batches left Running by a process that died (its transaction was rolled back by the database, so nothing
     /// of them is stored) as refused, saying so: at once when their runner was a process on this machine that is gone
     /// (<see cref="BatchRunner.IsGone"/>); on PostgreSQL, wherever it ran, once no transaction holds the batch's live lock
-    /// (<see cref="BatchRunner.LiveLockClass"/>) five minutes after it started, and never while one does; otherwise
+    /// (<see cref="BatchRunner.LiveLockClass"/>), a minute after it started, and never while one does; otherwise
     /// (SQLite, or a row without a lock's key) once they are older than <paramref name="olderThan"/>. Runs when the
     /// web app starts and daily. A batch marked so that was in fact still running cannot commit: its last step finds its
     /// row no longer Running and rolls back. On SQLite it waits for the write lock like any write (another import holds
@@ -712,7 +716,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
 
         var running = await query.Select(b => new { b.Id, b.Runner, b.StartedAt }).ToListAsync(cancellationToken);
         // On PostgreSQL a batch with a live lock is judged by it alone, wherever it ran and however long it runs: its
-        // transaction holds it. Not in its first minutes: its row is written while its transaction is being opened.
+        // transaction holds it from before its row is written to its end.
         var byLock = settings.Provider == DatabaseProvider.Postgres;
         var interrupted = running
             .Where(b => !(byLock && BatchRunner.LiveKeyOf(b.Runner) is not null) && (b.StartedAt < cutoff || BatchRunner.IsGone(b.Runner)))
@@ -758,8 +762,11 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
     }
 
-    /// <summary>How long after its row is written a PostgreSQL batch may still be without its live lock.</summary>
-    internal static readonly TimeSpan LiveLockGrace = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// A PostgreSQL batch's row is written only once its transaction holds its live lock, so a free lock means its
+    /// runner is gone; its first minute is left alone all the same, for a rolled-back batch to say why itself.
+    /// </summary>
+    internal static readonly TimeSpan LiveLockGrace = TimeSpan.FromMinutes(1);
 
     /// <summary>The batches whose live lock (<see cref="BatchRunner.LiveLockClass"/>) no transaction holds.</summary>
     private async Task<List<long>> WithFreeLiveLocksAsync(List<(long Id, int Key)> batches, CancellationToken cancellationToken)
@@ -841,11 +848,15 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     /// batch, a seventh of it. The row needs no fsync of its own: the batch commits later in the same log, and a power
     /// loss keeps a prefix of the log, so it can lose the row only together with the batch. Not cancellable (see the caller).
     /// </summary>
-    private async Task<long> CreateBatchRowAsync(IntakeRequest request, DateTime now, int liveKey)
+    private async Task<long> CreateBatchRowAsync(IntakeRequest request, DateTime now, BatchWrite batch)
     {
         var unit = catalog.FindUnit(request.UnitCode)!;
+        var liveKey = batch.LiveKey;
         if (settings.Provider == DatabaseProvider.Postgres)
         {
+            // Seen Running only once its transaction holds the live lock: a sweep on any server can then tell at once
+            // whether it still runs (or, if the writer failed to open, once the failure has released the row).
+            await batch.LiveLockTaken.Task;
             await using var postgres = new Npgsql.NpgsqlConnection(settings.ConnectionString);
             await postgres.OpenAsync(CancellationToken.None);
             return await IntakeWriter.InsertBatchRowAsync(postgres, null, settings.Provider, NewBatch(request, now, liveKey), unit.NameZh, unit.NameEn, CancellationToken.None);

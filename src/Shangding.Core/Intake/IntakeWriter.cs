@@ -16,6 +16,9 @@ internal sealed record BatchWrite(string UnitCode, string Channel, string Actor,
     /// <summary>The key of the live lock the batch's PostgreSQL transaction holds (<see cref="BatchRunner.LiveLockClass"/>).</summary>
     public int LiveKey { get; } = Random.Shared.Next(int.MinValue, int.MaxValue);
 
+    /// <summary>Set once the PostgreSQL writer's transaction holds the live lock; the batch's Running row waits for it.</summary>
+    public TaskCompletionSource LiveLockTaken { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The batch's time as stored on SQLite (text), which history rows and their seal hashes carry.</summary>
     public string SqliteNow { get; } = Now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
 }

@@ -65,6 +65,9 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
 
     public override DbTransaction Transaction => _transaction ?? throw new InvalidOperationException("The batch transaction is not open.");
 
+    /// <summary>For tests: awaited, in the batch's own flow, just before its transaction takes its live lock (a slow start).</summary>
+    internal static readonly AsyncLocal<Func<Task>?> BeforeLiveLock = new();
+
     public override async Task OpenAsync(CancellationToken cancellationToken)
     {
         _connection = new NpgsqlConnection(BulkConnectionString(settings.ConnectionString));
@@ -79,6 +82,11 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             await plan.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        if (BeforeLiveLock.Value is { } hook)
+        {
+            await hook();
+        }
+
         // Held until the batch commits or rolls back, however its process ends: a sweep finds a batch whose lock is free
         // to have no runner (IntakeService.SweepInterruptedAsync).
         await using (var live = Command($"SELECT pg_advisory_xact_lock_shared({BatchRunner.LiveLockClass}, @key)"))
@@ -86,6 +94,8 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             live.Parameters.AddWithValue("key", Batch.LiveKey);
             await live.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        Batch.LiveLockTaken.TrySetResult();
 
         await using var command = Command("SELECT pg_get_serial_sequence('credit_records', 'id'), pg_get_serial_sequence('record_changes', 'id')");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -381,7 +381,7 @@ public sealed class IntakePipelineTests
         {
             ($"{elsewhere}#11", now.AddMinutes(-10)), // its process died: nothing holds its lock
             ($"{elsewhere}#12", now.AddMinutes(-10)), // still running: its transaction holds the lock (below)
-            ($"{elsewhere}#13", now.AddMinutes(-1)), // its row may be written before its transaction takes the lock
+            ($"{elsewhere}#13", now.AddSeconds(-30)), // its first minute: left for a rolled-back batch to say why itself
             (elsewhere, now.AddMinutes(-10)), // written without a lock's key
             ($"{elsewhere}#14", now.AddHours(-7)), // a long batch, still running (its lock held): past the six hours
         };
@@ -430,7 +430,22 @@ public sealed class IntakePipelineTests
             }
         }
 
-        var result = await service.RunAsync(Request() with { BatchStarted = id => started.TrySetResult(id) }, Rows(), null, Ct);
+        // Its row is seen Running only once its transaction holds the lock: a sweep at that moment already finds it held,
+        // even when the transaction is slow to start (here by a second and a half).
+        PostgresIntakeWriter.BeforeLiveLock.Value = () => Task.Delay(1500, Ct);
+        bool? heldWhenSeen = null;
+        void Seen(long id)
+        {
+            using var probe = db.NewContext();
+            var key = BatchRunner.LiveKeyOf(probe.IntakeBatches.Where(b => b.Id == id).Select(b => b.Runner).Single()).ShouldNotBeNull();
+            using var transaction = probe.Database.BeginTransaction();
+            heldWhenSeen = !probe.Database.SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({BatchRunner.LiveLockClass}, {key}) AS \"Value\"").Single();
+            transaction.Rollback();
+            started.TrySetResult(id);
+        }
+
+        var result = await service.RunAsync(Request() with { BatchStarted = Seen }, Rows(), null, Ct);
+        heldWhenSeen.ShouldBe(true);
         swept.ShouldBe(0);
         result.Status.ShouldBe("Committed");
         result.Created.ShouldBe(6000);

@@ -714,20 +714,15 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             query = query.Where(b => b.Id == only);
         }
 
-        var running = await query.Select(b => new { b.Id, b.Runner, b.StartedAt }).ToListAsync(cancellationToken);
-        // On PostgreSQL a batch with a live lock is judged by it alone, wherever it ran and however long it runs: its
-        // transaction holds it from before its row is written to its end.
-        var byLock = settings.Provider == DatabaseProvider.Postgres;
-        var interrupted = running
-            .Where(b => !(byLock && BatchRunner.LiveKeyOf(b.Runner) is not null) && (b.StartedAt < cutoff || BatchRunner.IsGone(b.Runner)))
-            .Select(b => b.Id).ToList();
-        if (byLock)
-        {
-            var settled = now - LiveLockGrace;
-            var keyed = running.Where(b => b.StartedAt < settled && BatchRunner.LiveKeyOf(b.Runner) is not null)
-                .Select(b => (b.Id, Key: BatchRunner.LiveKeyOf(b.Runner)!.Value)).ToList();
-            interrupted.AddRange(await WithFreeLiveLocksAsync(keyed, cancellationToken));
-        }
+        var running = (await query.Select(b => new { b.Id, b.Runner, b.StartedAt }).ToListAsync(cancellationToken))
+            // On PostgreSQL a batch with a live lock is judged by it alone, wherever it ran and however long it runs: its
+            // transaction holds it from before its row is written to its end.
+            .Select(b => (b.Id, b.Runner, b.StartedAt, LiveKey: settings.Provider == DatabaseProvider.Postgres ? BatchRunner.LiveKeyOf(b.Runner) : null))
+            .ToList();
+        var interrupted = running.Where(b => b.LiveKey is null && (b.StartedAt < cutoff || BatchRunner.IsGone(b.Runner))).Select(b => b.Id).ToList();
+        var settled = now - LiveLockGrace;
+        interrupted.AddRange(await WithFreeLiveLocksAsync(
+            [.. running.Where(b => b.LiveKey is not null && b.StartedAt < settled).Select(b => (b.Id, b.LiveKey!.Value))], cancellationToken));
 
         if (interrupted.Count == 0)
         {

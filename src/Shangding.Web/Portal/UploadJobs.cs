@@ -30,8 +30,8 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     private static readonly TimeSpan KeptAfterEnd = TimeSpan.FromMinutes(30);
 
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<UploadJob, byte> _running = new();
     private readonly ConcurrentDictionary<long, UploadJob> _byBatch = new();
+    // Every upload from its start to half an hour after its end: those not ended yet are the running ones.
     private readonly ConcurrentDictionary<string, UploadJob> _byId = new(StringComparer.Ordinal);
     // On SQLite one: its imports take the database's write lock in turn, so a second would only wait for it, holding its
     // memory, with its clerk's request waiting for its batch row (measured: answered after 26 s instead of 4 in line).
@@ -99,11 +99,10 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
             }
         }
 
-        // Known before it can end, so its end always finds it to remove. RunAsync yields before it does anything, so
-        // Completion is set before the import starts, and StopAsync always waits for it.
-        _running[job] = 0;
-        _byId[job.Id] = job;
+        // RunAsync yields before it does anything, so the job is found (with its Completion, for StopAsync to wait for)
+        // before its import starts; it is forgotten half an hour after it ends.
         job.Completion = RunAsync(job, go.Task, path, categoryCode, actor);
+        _byId[job.Id] = job;
         // Observed here: after the clerk has been sent to the batch page nobody awaits it, and a failure is logged below.
         _ = job.Completion.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
@@ -223,7 +222,6 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
             // A job that ended before its batch row was written (a refused file, a cancel in line) has no batch to send the clerk to.
             job.SetStarted(0);
             _byBatch.TryRemove(job.BatchId, out _);
-            _running.TryRemove(job, out _);
             job.DisposeToken();
             if (job.HoldsSlot)
             {
@@ -314,7 +312,7 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
             return;
         }
 
-        var running = _running.Keys.Select(j => j.Completion).ToArray();
+        var running = _byId.Values.Select(j => j.Completion).Where(t => !t.IsCompleted).ToArray();
         try
         {
             // Each import sees the cancel at its next chunk of rows and rolls back; its batch then says it was cancelled.

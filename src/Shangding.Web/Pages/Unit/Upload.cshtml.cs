@@ -74,7 +74,7 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
         // A big file waiting for its turn: its page shows its place in line, and sends the clerk on once it has started.
         if (job.Waiting)
         {
-            return LocalRedirect(Url.Page("/Unit/Queued", new { id = job.Id, category = Category!.Code })!);
+            return UploadPage(job);
         }
 
         // A file done within the wait is answered with its result; a bigger one goes on in the background, and its
@@ -94,7 +94,7 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
 
         if (!job.Completion.IsCompleted && !job.Started.IsCompleted)
         {
-            return LocalRedirect(Url.Page("/Unit/Queued", new { id = job.Id, category = Category!.Code })!);
+            return UploadPage(job);
         }
 
         // Still running, or ended by a failure or a cancel (the app stopping) after its batch row was written: the
@@ -125,6 +125,9 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
 
         return LocalRedirect($"/unit/batches/{result.BatchId}");
     }
+
+    /// <summary>The upload's own page (<c>/unit/uploads/{id}</c>): its place in line, or that it is starting.</summary>
+    private LocalRedirectResult UploadPage(UploadJob job) => LocalRedirect(Url.Page("/Unit/Queued", new { id = job.Id, category = Category!.Code })!);
 
     private bool Load(string code)
     {

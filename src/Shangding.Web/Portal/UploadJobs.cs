@@ -16,7 +16,8 @@ namespace Shangding.Web.Portal;
 /// 1M-row import peaks at about 500 MB. Another big file waits in line, first come first served, with a page of its own
 /// (<c>/unit/uploads/{id}</c>: its place, a cancel), up to <c>Intake:MaxQueuedUploads</c> (20) files; past that it is
 /// refused with a message. A reporting deadline brings many units' monthly files at once, and a clerk would rather
-/// wait in line than be told to come back. The line is in memory: files waiting in it when the app stops are not
+/// wait in line than be told to come back. On SQLite (<c>Intake:SmallUploadsWaitForBig</c>) a smaller file that comes
+/// while big ones import or wait joins the same line, rather than wait for the write lock they take in turn. The line is in memory: files waiting in it when the app stops are not
 /// imported, and their page then says to upload again; spooled files a dead process left are removed at the next start.
 /// </para>
 /// </summary>
@@ -38,6 +39,10 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     private readonly int _maxBig = Math.Max(1, configuration.GetValue<int?>("Intake:MaxConcurrentUploads")
         ?? (database.Provider == Shangding.Core.Data.DatabaseProvider.Sqlite ? 1 : 2));
     private readonly int _maxQueued = Math.Max(0, configuration.GetValue("Intake:MaxQueuedUploads", 20));
+    // On SQLite a small file that comes while a big one imports would only wait for the write lock, up to SQLite's 30 s
+    // busy wait and then fail; in line it waits its turn like the big ones, however long the imports before it take.
+    private readonly bool _smallWaitForBig = configuration.GetValue<bool?>("Intake:SmallUploadsWaitForBig")
+        ?? database.Provider == Shangding.Core.Data.DatabaseProvider.Sqlite;
 
     // The big files' slots and their line, under _line's lock.
     private readonly LinkedList<UploadJob> _line = new();
@@ -95,6 +100,19 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
                     job.DisposeToken();
                     refusal = "upload.busy";
                     return null;
+                }
+            }
+        }
+        else if (_smallWaitForBig)
+        {
+            lock (_line)
+            {
+                // Behind the big files (those importing and those waiting), first come first served; its turn come, it
+                // holds a slot until it ends, as they do. With the line full it goes ahead and waits for the database.
+                if (_big >= _maxBig && _line.Count < _maxQueued)
+                {
+                    job.InLine = _line.AddLast(job);
+                    queued = true;
                 }
             }
         }

@@ -220,11 +220,64 @@ public sealed class BackgroundUploadTests : IDisposable
         var page = new HtmlParser().ParseDocument(await small.Content.ReadAsStringAsync(Ct));
         page.QuerySelector(".batch-progress")!.TextContent.ShouldContain("如另一批次正在入库，需等其完成");
         page.QuerySelector("meta[http-equiv=refresh]").ShouldNotBeNull();
+        page.QuerySelector(".batch-progress form button")!.TextContent.ShouldBe("取消上传");
 
         hold.Release.Set();
         Status(await WhenDone(client, path)).ShouldBe("已入库");
         Status(await WhenDone(client, await BatchOf(client, upload))).ShouldBe("已入库");
         (await RecordsWithKeysStarting("SMALL-")).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task AStartingUpload_CanBeCancelled_AndItsBatchSaysSo_KeepingNothing()
+    {
+        using var hold = Hold.At(_factory);
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        // A file under the big-file size holds the write lock: the next small file does not queue, it starts and waits for the lock.
+        var path = await UploadHeld(client, hold, BigCsv("HOLD-", 30_000), "先到.csv");
+        var upload = (await Upload(client, Encoding.UTF8.GetBytes(Csv([FileUploadTests.WaterRow("CALLED-OFF-1", TestPlatform.ResidentId(new DateOnly(1983, 6, 6), 22))])), "撤回.csv"))
+            .RequestMessage!.RequestUri!;
+        upload.AbsolutePath.ShouldStartWith("/unit/uploads/");
+
+        var cancelled = await client.PostFormAsync(upload.PathAndQuery.Replace("?", "?handler=Cancel&", StringComparison.Ordinal), [], Ct, formPage: upload.PathAndQuery);
+        cancelled.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe(upload.AbsolutePath);
+        var cancelling = new HtmlParser().ParseDocument(await cancelled.Content.ReadAsStringAsync(Ct));
+        cancelling.QuerySelector(".batch-progress p")!.TextContent.ShouldContain("正在取消");
+        cancelling.QuerySelector(".batch-progress form").ShouldBeNull();
+
+        hold.Release.Set();
+        Status(await WhenDone(client, path)).ShouldBe("已入库");
+        // Its batch row, written once the lock was free, says it was cancelled; none of its rows were stored.
+        var page = await WhenDone(client, await BatchOf(client, upload));
+        Status(page).ShouldBe("未处理");
+        page.QuerySelector(".error")!.TextContent.ShouldContain("已取消，未保存任何记录");
+        (await RecordsWithKeysStarting("CALLED-OFF-")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ASmallFile_WhileABigFileImports_WaitsInLineBehindIt_OnSqlite_AndIsStoredAfterIt()
+    {
+        using var hold = Hold.At(_factory);
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var path = await UploadHeld(client, hold, BigCsv("BIGFIRST-", 80_000), "大文件.csv");
+
+        // SQLite: the big import takes the write lock for its whole file, so the small one waits its turn in line
+        // rather than for the lock (which would fail it after 30 s); answered at once with its place.
+        var small = await Upload(client, Encoding.UTF8.GetBytes(Csv([FileUploadTests.WaterRow("AFTER-1", TestPlatform.ResidentId(new DateOnly(1984, 7, 7), 23))])), "小文件.csv");
+        var upload = small.RequestMessage!.RequestUri!;
+        upload.AbsolutePath.ShouldStartWith("/unit/uploads/");
+        var page = new HtmlParser().ParseDocument(await small.Content.ReadAsStringAsync(Ct));
+        page.QuerySelector(".batch-progress")!.TextContent.ShouldContain("您的文件排在第 1 位");
+        page.QuerySelector(".batch-progress form button")!.TextContent.ShouldBe("取消排队");
+
+        // Still in line while the big one imports, however long that takes.
+        await Task.Delay(500, Ct);
+        (await Page(client, upload.PathAndQuery)).QuerySelector(".batch-progress")!.TextContent.ShouldContain("您的文件排在第 1 位");
+
+        hold.Release.Set();
+        Status(await WhenDone(client, path)).ShouldBe("已入库");
+        Status(await WhenDone(client, await BatchOf(client, upload))).ShouldBe("已入库");
+        (await RecordsWithKeysStarting("AFTER-")).ShouldBe(1);
     }
 
     [Fact]

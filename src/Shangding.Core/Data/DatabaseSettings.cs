@@ -12,11 +12,23 @@ public enum DatabaseProvider
 /// <summary>
 /// Where the data lives: read the same way by the web app, the CLI and the tests from
 /// <c>Database:Provider</c> and <c>ConnectionStrings:Shangding</c> (or their environment-variable
-/// forms <c>Database__Provider</c> and <c>ConnectionStrings__Shangding</c>).
+/// forms <c>Database__Provider</c> and <c>ConnectionStrings__Shangding</c>), and
+/// <c>Database:MigrationLockTimeoutSeconds</c>.
 /// </summary>
 public sealed record DatabaseSettings(DatabaseProvider Provider, string ConnectionString)
 {
     public const string DefaultSqliteFile = "App_Data/shangding.db";
+
+    /// <summary>The default of <see cref="MigrationLockTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultMigrationLockTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// On PostgreSQL, how long a migration's statement waits for a table lock (<c>lock_timeout</c>) before the
+    /// migration is rolled back and tried again (see <see cref="SchemaMigrator"/>). While an ALTER TABLE waits for
+    /// its lock, every other query on that table waits behind it, so this bounds how long a migration can stall the
+    /// platform when another session (a running import) holds the table.
+    /// </summary>
+    public TimeSpan MigrationLockTimeout { get; init; } = DefaultMigrationLockTimeout;
 
     /// <summary>Reads the settings, placing a relative SQLite file under the platform home.</summary>
     public static DatabaseSettings FromConfiguration(IConfiguration configuration, ShangdingPaths paths) =>
@@ -55,7 +67,27 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
             connectionString = AnchorSqlitePath(connectionString, contentRoot);
         }
 
-        return new DatabaseSettings(provider, connectionString);
+        return new DatabaseSettings(provider, connectionString)
+        {
+            MigrationLockTimeout = ReadMigrationLockTimeout(configuration["Database:MigrationLockTimeoutSeconds"]),
+        };
+    }
+
+    private static TimeSpan ReadMigrationLockTimeout(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return DefaultMigrationLockTimeout;
+        }
+
+        if (!double.TryParse(text.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            || !double.IsFinite(seconds) || seconds < 0.001 || seconds > 3600)
+        {
+            throw new InvalidOperationException(
+                $"Database:MigrationLockTimeoutSeconds is '{text}'; use a number of seconds from 0.001 to 3600 (default {DefaultMigrationLockTimeout.TotalSeconds}).");
+        }
+
+        return TimeSpan.FromSeconds(seconds);
     }
 
     private static string AnchorSqlitePath(string connectionString, string contentRoot)

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -13,16 +14,65 @@ public sealed record SchemaMigration(string Version, string Name, string Sql);
 public sealed record MigrationReport(IReadOnlyList<string> AlreadyApplied, IReadOnlyList<string> NewlyApplied);
 
 /// <summary>
-/// Applies the hand-written SQL migrations of the configured provider (there is no <c>dotnet ef</c>
-/// here). Each script runs in its own transaction together with its row in
-/// <c>schema_migrations</c>, so a failing script leaves the schema as it was.
+/// How often a PostgreSQL migration that could not get a table lock within
+/// <see cref="DatabaseSettings.MigrationLockTimeout"/> is tried, and how long to wait between tries
+/// (doubling from <paramref name="FirstBackoff"/>, at most <paramref name="MaxBackoff"/>).
 /// </summary>
-public sealed class SchemaMigrator(DatabaseSettings settings)
+internal sealed record MigrationRetry(int Attempts, TimeSpan FirstBackoff, TimeSpan MaxBackoff)
+{
+    /// <summary>6 attempts, 1, 2, 4, 8 and 10 s apart: with the 5 s lock timeout about a minute, longer than a 1M-row import holds its tables.</summary>
+    public static readonly MigrationRetry Default = new(6, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+
+    public TimeSpan BackoffAfter(int attempt)
+    {
+        var delay = FirstBackoff * Math.Pow(2, Math.Min(attempt - 1, 30));
+        return delay < MaxBackoff ? delay : MaxBackoff;
+    }
+}
+
+/// <summary>
+/// Applies the hand-written SQL migrations of the configured provider (there is no <c>dotnet ef</c>
+/// here). Each script runs in its own transaction together with its row in <c>schema_migrations</c>,
+/// so a failing script leaves the schema as it was. On PostgreSQL a script's statements wait at most
+/// <see cref="DatabaseSettings.MigrationLockTimeout"/> for a table lock (an ALTER TABLE waiting for its
+/// lock makes every other query on the table wait behind it); a migration that times out is rolled back
+/// and tried again a little later, a few times, before the migrator gives up with a clear message.
+/// </summary>
+public sealed class SchemaMigrator
 {
     private const string ResourcePrefix = "migrations/";
 
+    /// <summary>PostgreSQL's <c>lock_not_available</c>: a lock was not granted within <c>lock_timeout</c>.</summary>
+    private const string LockNotAvailable = "55P03";
+
+    private readonly DatabaseSettings _settings;
+    private readonly MigrationRetry _retry;
+
+    public SchemaMigrator(DatabaseSettings settings)
+        : this(settings, LoadMigrations(settings.Provider))
+    {
+    }
+
+    /// <summary>A migrator for a list of migrations of one's own (tests), with its own retry policy.</summary>
+    internal SchemaMigrator(DatabaseSettings settings, IReadOnlyList<SchemaMigration> migrations, MigrationRetry? retry = null)
+    {
+        if (settings.MigrationLockTimeout < TimeSpan.FromMilliseconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(settings), "The migration lock timeout must be at least a millisecond (0 would mean waiting forever).");
+        }
+
+        _settings = settings;
+        _retry = retry ?? MigrationRetry.Default;
+        if (_retry.Attempts < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(retry), "A migration needs at least one attempt.");
+        }
+
+        Available = migrations;
+    }
+
     /// <summary>The migrations shipped for the configured provider, in version order.</summary>
-    public IReadOnlyList<SchemaMigration> Available { get; } = LoadMigrations(settings.Provider);
+    public IReadOnlyList<SchemaMigration> Available { get; }
 
     public async Task<MigrationReport> MigrateAsync(CancellationToken cancellationToken = default)
     {
@@ -33,45 +83,118 @@ public sealed class SchemaMigrator(DatabaseSettings settings)
         var applied = new List<string>();
         foreach (var migration in Available)
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            if (settings.Provider == DatabaseProvider.Postgres)
+            for (var attempt = 1; ; attempt++)
             {
-                // Two processes migrating at once (web app and CLI) queue here instead of colliding.
-                await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(727274001)", cancellationToken);
-            }
+                var outcome = await TryApplyAsync(connection, migration, attempt, cancellationToken);
+                if (outcome == Outcome.AlreadyApplied)
+                {
+                    already.Add(migration.Version);
+                    break;
+                }
 
-            if (await IsAppliedAsync(connection, transaction, migration.Version, cancellationToken))
-            {
-                already.Add(migration.Version);
-                await transaction.RollbackAsync(cancellationToken);
-                continue;
-            }
+                if (outcome == Outcome.Applied)
+                {
+                    applied.Add(migration.Version);
+                    break;
+                }
 
-            try
-            {
-                await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
+                // Outcome.LockTimedOut: rolled back; the other session's lock may be gone in a moment.
+                await Task.Delay(_retry.BackoffAfter(attempt), cancellationToken);
             }
-            catch (DbException ex)
-            {
-                throw new InvalidOperationException(
-                    $"Migration {migration.Version}_{migration.Name} failed on {settings.Provider}; nothing of it was applied: {ex.Message}", ex);
-            }
-
-            await using (var insert = connection.CreateCommand())
-            {
-                insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @a)";
-                AddParameter(insert, "@v", migration.Version);
-                AddParameter(insert, "@n", migration.Name);
-                AddParameter(insert, "@a", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-            applied.Add(migration.Version);
         }
 
         return new MigrationReport(already, applied);
+    }
+
+    private enum Outcome
+    {
+        AlreadyApplied,
+        Applied,
+        LockTimedOut,
+    }
+
+    /// <summary>One attempt at one migration, in a transaction of its own: applied and recorded, or nothing of it.</summary>
+    private async Task<Outcome> TryApplyAsync(DbConnection connection, SchemaMigration migration, int attempt, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (_settings.Provider == DatabaseProvider.Postgres)
+        {
+            // Two processes migrating at once (web app and CLI) queue here instead of colliding.
+            await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(727274001)", cancellationToken);
+            // A statement waiting for a lock another session holds (an ALTER TABLE behind an import's transaction) makes
+            // every later query on that table queue behind it: wait only this long, then roll back and try again.
+            var milliseconds = Math.Max(1, (long)Math.Ceiling(_settings.MigrationLockTimeout.TotalMilliseconds));
+            await ExecuteAsync(connection, transaction,
+                $"SET LOCAL lock_timeout = '{milliseconds.ToString(CultureInfo.InvariantCulture)}ms'", cancellationToken);
+        }
+
+        if (await IsAppliedAsync(connection, transaction, migration.Version, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return Outcome.AlreadyApplied;
+        }
+
+        try
+        {
+            await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == LockNotAvailable)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            if (attempt < _retry.Attempts)
+            {
+                return Outcome.LockTimedOut;
+            }
+
+            var tables = TablesLocked(migration.Sql);
+            var which = tables.Count switch
+            {
+                0 => "a table it changes",
+                1 => tables[0],
+                _ => "one of " + string.Join(", ", tables),
+            };
+            throw new InvalidOperationException(
+                $"Migration {migration.Version}_{migration.Name} failed on {_settings.Provider}; nothing of it was applied: " +
+                $"it could not get the lock it needs on {which} within the lock timeout of " +
+                $"{_settings.MigrationLockTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s " +
+                $"(Database:MigrationLockTimeoutSeconds) in any of {_retry.Attempts} attempts ({ex.MessageText}). " +
+                "Another session holds a lock on that table, e.g. a running import or another long transaction; " +
+                "migrate again when it has ended.", ex);
+        }
+        catch (DbException ex)
+        {
+            throw new InvalidOperationException(
+                $"Migration {migration.Version}_{migration.Name} failed on {_settings.Provider}; nothing of it was applied: {ex.Message}", ex);
+        }
+
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @a)";
+            AddParameter(insert, "@v", migration.Version);
+            AddParameter(insert, "@n", migration.Name);
+            AddParameter(insert, "@a", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return Outcome.Applied;
+    }
+
+    /// <summary>
+    /// The tables a script alters, locks or indexes, as written in it, for the message of a migration that could not
+    /// get its lock (PostgreSQL's lock timeout names no table).
+    /// </summary>
+    internal static IReadOnlyList<string> TablesLocked(string sql)
+    {
+        var code = Regex.Replace(sql, "--[^\n]*", " ");
+        return Regex.Matches(code,
+                @"\b(?:(?:ALTER|LOCK|DROP|TRUNCATE)\s+TABLE|CREATE\s+(?:UNIQUE\s+)?INDEX\b[^;]*?\bON|CREATE\s+(?:OR\s+REPLACE\s+)?TRIGGER\b[^;]*?\bON|REFERENCES)" +
+                @"\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?<table>[A-Za-z_][\w.""]*)",
+                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)
+            .Select(m => m.Groups["table"].Value)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
     }
 
     /// <summary>Versions recorded as applied, or an empty list for a database never migrated.</summary>
@@ -96,14 +219,14 @@ public sealed class SchemaMigrator(DatabaseSettings settings)
 
     private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        DbConnection connection = settings.Provider switch
+        DbConnection connection = _settings.Provider switch
         {
-            DatabaseProvider.Sqlite => new SqliteConnection(settings.ConnectionString),
-            DatabaseProvider.Postgres => new NpgsqlConnection(settings.ConnectionString),
-            _ => throw new InvalidOperationException($"Unknown provider {settings.Provider}"),
+            DatabaseProvider.Sqlite => new SqliteConnection(_settings.ConnectionString),
+            DatabaseProvider.Postgres => new NpgsqlConnection(_settings.ConnectionString),
+            _ => throw new InvalidOperationException($"Unknown provider {_settings.Provider}"),
         };
         await connection.OpenAsync(cancellationToken);
-        if (settings.Provider == DatabaseProvider.Sqlite)
+        if (_settings.Provider == DatabaseProvider.Sqlite)
         {
             // A new database gets 16 KB pages (an existing one keeps its size: SQLite changes it only for an empty file).
             // A million-record import writes about a gigabyte of pages; with SQLite's default 4 KB, each is a system call
@@ -119,7 +242,7 @@ public sealed class SchemaMigrator(DatabaseSettings settings)
 
     private async Task EnsureHistoryTableAsync(DbConnection connection, CancellationToken cancellationToken)
     {
-        var sql = settings.Provider == DatabaseProvider.Postgres
+        var sql = _settings.Provider == DatabaseProvider.Postgres
             ? "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)"
             : "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
         await ExecuteAsync(connection, null, sql, cancellationToken);

@@ -38,6 +38,21 @@ public sealed class DatabaseSettingsTests
     }
 
     [Fact]
+    public void MigrationLockTimeout_IsFiveSecondsUnlessConfigured()
+    {
+        DatabaseSettings.FromConfiguration(Config(), "/tmp").MigrationLockTimeout.ShouldBe(TimeSpan.FromSeconds(5));
+        new DatabaseSettings(DatabaseProvider.Postgres, "Host=h").MigrationLockTimeout.ShouldBe(TimeSpan.FromSeconds(5));
+        DatabaseSettings.FromConfiguration(Config(("Database:MigrationLockTimeoutSeconds", "2.5")), "/tmp")
+            .MigrationLockTimeout.ShouldBe(TimeSpan.FromSeconds(2.5));
+        foreach (var wrong in new[] { "0", "-1", "soon" })
+        {
+            Should.Throw<InvalidOperationException>(() =>
+                    DatabaseSettings.FromConfiguration(Config(("Database:MigrationLockTimeoutSeconds", wrong)), "/tmp"))
+                .Message.ShouldContain("Database:MigrationLockTimeoutSeconds");
+        }
+    }
+
+    [Fact]
     public void UnknownProvider_IsRefusedNamingTheChoices()
     {
         var ex = Should.Throw<InvalidOperationException>(() =>

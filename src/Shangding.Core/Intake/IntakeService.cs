@@ -220,7 +220,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             if (marked != 1)
             {
                 // Its row was marked interrupted meanwhile (SweepInterruptedAsync): it says nothing was stored, so nothing is.
-                throw new InvalidOperationException($"Batch {batch.BatchId} is no longer Running (marked interrupted); rolled back.");
+                throw new BatchNoLongerRunningException($"Batch {batch.BatchId} is no longer Running (marked interrupted); rolled back.");
             }
 
             var summary = string.Create(CultureInfo.InvariantCulture,
@@ -248,7 +248,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             // batch says why. Not an error of the platform, so not thrown on.
             var reason = new IntakeReason("file_" + file.Reason, null, file.MessageZh, file.MessageEn);
             var batchId = await MarkFailedAsync(request, now, batchInStore ? 0 : await WrittenBatchIdAsync(batch, batchRow),
-                $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.");
+                $"{file.MessageZh} 未保存任何记录。 / {file.MessageEn} Nothing was stored.", overInterrupted: true);
             return new BatchResult(batchId, nameof(BatchStatus.Refused), 0, 0, 0, 0, 0, 0, 0, [reason], request.Warnings ?? [], []);
         }
         catch (Exception ex)
@@ -258,7 +258,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             {
                 OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
-            });
+            }, overInterrupted: ex is not BatchNoLongerRunningException);
             throw;
         }
     }
@@ -798,7 +798,13 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
     /// refused row now, and its unit's row with it if that was rolled back too. Either way the refused batch holds
     /// no idempotency key: nothing of the request was stored, so the caller can send it again under the same key.
     /// </summary>
-    private async Task<long> MarkFailedAsync(IntakeRequest request, DateTime now, long batchId, string message)
+    /// <remarks>
+    /// With <paramref name="overInterrupted"/> the reason also replaces a sweep's "interrupted" mark: on PostgreSQL a
+    /// rollback frees the batch's live lock a moment before this update, and a sweep in between takes the batch for one
+    /// whose process died. The process is alive and knows why the batch ended (a cancel, a failure); either way nothing
+    /// was stored. Not when the batch ended because it found itself marked (<see cref="BatchNoLongerRunningException"/>).
+    /// </remarks>
+    private async Task<long> MarkFailedAsync(IntakeRequest request, DateTime now, long batchId, string message, bool overInterrupted)
     {
         try
         {
@@ -815,7 +821,8 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                 return batch.Id;
             }
 
-            await context.IntakeBatches.Where(b => b.Id == batchId && b.Status == BatchStatus.Running)
+            await context.IntakeBatches.Where(b => b.Id == batchId
+                    && (b.Status == BatchStatus.Running || (overInterrupted && b.Status == BatchStatus.Refused && b.Message == InterruptedMessage)))
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Refused).SetProperty(b => b.Message, message)
                     .SetProperty(b => b.IdempotencyKey, (string?)null).SetProperty(b => b.FinishedAt, Now()));
         }
@@ -910,3 +917,6 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
     }
 }
+
+/// <summary>A batch whose commit found its row no longer Running: a sweep marked it interrupted, so it rolled back.</summary>
+internal sealed class BatchNoLongerRunningException(string message) : InvalidOperationException(message);

@@ -509,6 +509,48 @@ public sealed class IntakePipelineTests
         (batch.Created, batch.TotalRows).ShouldBe((0, 0));
     }
 
+    [Fact]
+    public async Task ACancelledPostgresBatch_ThatASweepMarkedInterruptedAsItRolledBack_SaysItWasCancelled()
+    {
+        // On PostgreSQL the rollback frees the batch's live lock a moment before the batch says why it ended, and a sweep
+        // in that moment takes it for a batch whose process died. The sweep's mark is made here at the latest point the
+        // test can reach (the cancel is then seen at the next rows): the batch's own reason replaces it.
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var clock = MovableClock.At(2026, 3, 16);
+        var service = Service(db, clock);
+        var started = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        IEnumerable<IntakeRow> Rows()
+        {
+            for (var i = 0; i < 6000; i++)
+            {
+                if (i == 4500)
+                {
+                    var id = started.Task.Result;
+                    using var sweep = db.NewContext();
+                    // What SweepInterruptedAsync writes (the same message), for a batch whose lock it found free.
+                    clock.Advance(TimeSpan.FromMinutes(2));
+                    var interrupted = "处理中断（进程退出），未保存任何记录，请重新上传。 / Processing was interrupted (the process stopped); nothing was stored — upload the file again.";
+                    sweep.IntakeBatches.Where(b => b.Id == id).ExecuteUpdate(u => u
+                        .SetProperty(b => b.Status, BatchStatus.Refused).SetProperty(b => b.Message, interrupted));
+                    cancel.Cancel();
+                }
+
+                yield return Row(3 + i, $"S-{i}", TestPlatform.ResidentId(new DateOnly(1960, 1, 1).AddDays(i), 300));
+            }
+        }
+
+        var request = Request() with { BatchStarted = id => started.TrySetResult(id) };
+        await Should.ThrowAsync<OperationCanceledException>(() => service.RunAsync(request, Rows(), null, cancel.Token));
+
+        await using var context = db.NewContext();
+        (await context.Records.CountAsync(Ct)).ShouldBe(0);
+        var batch = await context.IntakeBatches.SingleAsync(Ct);
+        batch.Status.ShouldBe(BatchStatus.Refused);
+        batch.Message.ShouldBe("已取消，未保存任何记录。 / Cancelled; nothing was stored.");
+    }
+
     [Theory]
     [AllEngines]
     public async Task ARequestThatFailsWhileStored_LeavesOneRefusedBatch_AndCanBeSentAgainUnderItsKey(DatabaseProvider provider)

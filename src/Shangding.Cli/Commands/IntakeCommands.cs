@@ -75,7 +75,7 @@ internal static class IntakeCommands
                 await using var context = DataServiceCollectionExtensions.CreateContext(cli.Get<DatabaseSettings>());
                 var batch = await context.IntakeBatches.AsNoTracking().SingleAsync(b => b.Id == result.BatchId, ct);
                 await using var target = rejectsFile.Create();
-                RejectsExport.Write(context, batch, target, rejectsFile.Extension.Equals(".xlsx", StringComparison.OrdinalIgnoreCase), english: false, cli.Get<Shangding.Core.Subjects.IdentityProtector>());
+                RejectsExport.Write(context, batch, target, rejectsFile.Extension.Equals(".xlsx", StringComparison.OrdinalIgnoreCase), english: false, cli.Get<Shangding.Core.Subjects.IdentityProtector>(), cancellationToken: ct);
             }
 
             if (parse.GetValue(json))

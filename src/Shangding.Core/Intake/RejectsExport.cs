@@ -35,8 +35,12 @@ public static class RejectsExport
 
     private sealed record ProtectedCells([property: System.Text.Json.Serialization.JsonPropertyName("protected")] string? Protected);
 
-    /// <summary>Writes the rejects of <paramref name="batch"/>; reasons in Chinese, or English when <paramref name="english"/>.</summary>
-    public static void Write(ShangdingDbContext context, IntakeBatch batch, Stream output, bool xlsx, bool english, IdentityProtector protector)
+    /// <summary>
+    /// Writes the rejects of <paramref name="batch"/>; reasons in Chinese, or English when <paramref name="english"/>.
+    /// <paramref name="rowRead"/> is called as each rejected row is read, before it is written.
+    /// </summary>
+    public static void Write(ShangdingDbContext context, IntakeBatch batch, Stream output, bool xlsx, bool english, IdentityProtector protector,
+        Action<int>? rowRead = null, CancellationToken cancellationToken = default)
     {
         var header = batch.HeaderCellsJson is null
             ? []
@@ -45,6 +49,12 @@ public static class RejectsExport
             .Where(r => r.BatchId == batch.Id)
             .OrderBy(r => r.RowNumber)
             .AsEnumerable()
+            .Select(r =>
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                rowRead?.Invoke(r.RowNumber);
+                return r;
+            })
             .Select(r => (r.RowNumber, UnprotectCells(r.CellsJson, protector), string.Join("；", IntakeReasons.Parse(r.ReasonsJson).Select(x => x.Message(english)))));
         if (header.Count == 0)
         {

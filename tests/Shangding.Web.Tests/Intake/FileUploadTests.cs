@@ -5,6 +5,7 @@ using Shangding.Cli;
 using Shangding.Core.Intake;
 using Shangding.Core.Intake.Files;
 using Shangding.Testing;
+using Shangding.Web.Api;
 using Shangding.Web.Tests.Infrastructure;
 
 namespace Shangding.Web.Tests.Intake;
@@ -63,6 +64,57 @@ public sealed class FileUploadTests(ShangdingWebFactory factory) : IClassFixture
         var again = await Upload(client, "P-ARREARS-WATER", file, "三月欠费.xlsx");
         var second = new HtmlParser().ParseDocument(await again.Content.ReadAsStringAsync(Ct));
         second.QuerySelectorAll(".counts .stat strong").Select(s => s.TextContent).ShouldBe(["4", "0", "0", "2", "0", "2"]);
+    }
+
+    [Fact]
+    public async Task TheRejectsFile_IsStreamedAsItIsWritten_SoTheDownloadStartsAtOnce()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var template = await client.Http.GetByteArrayAsync("/api/v1/catalog/P-ARREARS-WATER/template.xlsx", Ct);
+        var (file, _) = FilledWaterTemplate(template, 77);
+        var batchPath = (await Upload(client, "P-ARREARS-WATER", file, "流式下载.xlsx")).RequestMessage!.RequestUri!.AbsolutePath;
+        var batchId = long.Parse(batchPath["/unit/batches/".Length..], System.Globalization.CultureInfo.InvariantCulture);
+
+        // The writer is held at its first rejected row: the browser has the headers and the file's first bytes all the
+        // same (before, the whole file was written to a temporary file first: half a minute for a million rows).
+        using var release = new ManualResetEventSlim();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        UnitEndpoints.RejectsRowHook = id =>
+        {
+            if (id == batchId)
+            {
+                held.TrySetResult();
+                release.Wait(TimeSpan.FromMinutes(1));
+            }
+        };
+        try
+        {
+            using var response = await client.Http.GetAsync(batchPath + "/rejects.xlsx", HttpCompletionOption.ResponseHeadersRead, Ct)
+                .WaitAsync(TimeSpan.FromSeconds(20), Ct);
+            response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+            response.Content.Headers.ContentDisposition!.FileNameStar.ShouldBe($"batch-{batchId}-rejects.xlsx");
+            await held.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+            await using var body = await response.Content.ReadAsStreamAsync(Ct);
+            var start = new byte[4];
+            await body.ReadExactlyAsync(start, Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(20), Ct);
+            start.ShouldBe("PK\u0003\u0004"u8.ToArray()); // a zip's first local file header, while the rows wait
+            release.IsSet.ShouldBeFalse();
+
+            release.Set();
+            var rest = new MemoryStream();
+            rest.Write(start);
+            await body.CopyToAsync(rest, Ct);
+            rest.Position = 0;
+            using var source = TabularReader.Open(rest, "rejects.xlsx", IntakeFileLimits.Default);
+            var rows = source.ReadRows(Ct).ToList();
+            rows.Count.ShouldBe(3);
+            rows[1].Cells.ShouldContain("UP-77-3");
+        }
+        finally
+        {
+            UnitEndpoints.RejectsRowHook = null;
+            release.Set();
+        }
     }
 
     [Fact]

@@ -115,6 +115,8 @@ public sealed partial class AccountService(TimeProvider clock)
                 : new SignInResult(SignInOutcome.WrongNameOrPassword, null, null);
         }
 
+        var mustSave = verified == PasswordVerificationResult.SuccessRehashNeeded || account.FailedCount != 0 || account.LockedUntil is not null;
+        var previousSignIn = account.LastSignInAt;
         if (verified == PasswordVerificationResult.SuccessRehashNeeded)
         {
             account.PasswordHash = Hasher.HashPassword(account, password);
@@ -123,7 +125,17 @@ public sealed partial class AccountService(TimeProvider clock)
         account.FailedCount = 0;
         account.LockedUntil = null;
         account.LastSignInAt = now;
-        await context.SaveChangesAsync(cancellationToken);
+        if (mustSave)
+        {
+            await context.SaveChangesAsync(cancellationToken);
+        }
+        else if (!await SqliteBusyTimeout.TrySaveChangesWithoutWaitingAsync(context, cancellationToken))
+        {
+            // Only the last sign-in time was to be written, and on SQLite a batch import holds the write lock (for up to
+            // twenty seconds a million rows): the person signs in now, and the time is written at their next sign-in.
+            account.LastSignInAt = previousSignIn;
+        }
+
         return new SignInResult(SignInOutcome.Success, account, null);
     }
 

@@ -116,6 +116,14 @@ public sealed class SchemaMigrator
     /// <summary>One attempt at one migration, in a transaction of its own: applied and recorded, or nothing of it.</summary>
     private async Task<Outcome> TryApplyAsync(DbConnection connection, SchemaMigration migration, int attempt, CancellationToken cancellationToken)
     {
+        // Looked up first outside any transaction: an applied migration stays applied, and on SQLite the transaction
+        // below takes the write lock, which a batch import holds for its whole file (an app starting meanwhile would
+        // wait for it, and fail after 30 s, only to find nothing to do).
+        if (await IsAppliedAsync(connection, null, migration.Version, cancellationToken))
+        {
+            return Outcome.AlreadyApplied;
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (_settings.Provider == DatabaseProvider.Postgres)
         {
@@ -248,7 +256,7 @@ public sealed class SchemaMigrator
         await ExecuteAsync(connection, null, sql, cancellationToken);
     }
 
-    private static async Task<bool> IsAppliedAsync(DbConnection connection, DbTransaction transaction, string version, CancellationToken cancellationToken)
+    private static async Task<bool> IsAppliedAsync(DbConnection connection, DbTransaction? transaction, string version, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;

@@ -17,8 +17,16 @@ namespace Shangding.Web.Portal;
 /// (<c>/unit/uploads/{id}</c>: its place, a cancel), up to <c>Intake:MaxQueuedUploads</c> (20) files; past that it is
 /// refused with a message. A reporting deadline brings many units' monthly files at once, and a clerk would rather
 /// wait in line than be told to come back. On SQLite (<c>Intake:SmallUploadsWaitForBig</c>) a smaller file that comes
-/// while big ones import or wait joins the same line, rather than wait for the write lock they take in turn. The line is in memory: files waiting in it when the app stops are not
-/// imported, and their page then says to upload again; spooled files a dead process left are removed at the next start.
+/// while big ones import or wait joins the same line, rather than wait for the write lock they take in turn.
+/// </para>
+/// <para>
+/// The line outlives the app: a file waiting in it is spooled in <c>Intake:SpoolDirectory</c> (the temporary folder
+/// unless set; files readable by this user only) with a note beside it (<c>.queued.json</c>: its upload's id, unit,
+/// category, clerk, file name, when it joined the line, and which app holds it). When the app stops the waiting files
+/// stay; the app that starts next (or another one on the machine sharing the folder, once the holder is gone) takes
+/// them back into its line in their order, under the same upload ids, so the clerk's page goes on. A file whose import
+/// has begun is not taken back: its batch says it was cancelled or interrupted, and the clerk uploads it again.
+/// Spooled files a day old without a note are a dead process's leftovers and are removed.
 /// </para>
 /// </summary>
 public sealed class UploadJobs(FileImport import, IConfiguration configuration, Shangding.Core.Data.DatabaseSettings database, ILogger<UploadJobs> logger)
@@ -31,6 +39,11 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     private static readonly TimeSpan KeptAfterEnd = TimeSpan.FromMinutes(30);
 
     private readonly CancellationTokenSource _stopping = new();
+    private readonly string _spoolDirectory = SpoolDirectoryOf(configuration);
+    // This instance in its notes' "holder" (a process may hold several apps: tests start one after another).
+    private readonly string _holder = $"{BatchRunner.Current}#{Guid.NewGuid():N}";
+    private static readonly ConcurrentDictionary<string, bool> LiveHolders = new(StringComparer.Ordinal);
+    private Timer? _adopting;
     private readonly ConcurrentDictionary<long, UploadJob> _byBatch = new();
     // Every upload from its start to half an hour after its end: those not ended yet are the running ones.
     private readonly ConcurrentDictionary<string, UploadJob> _byId = new(StringComparer.Ordinal);
@@ -56,7 +69,14 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     /// file while the big files' slots are taken waits in line (<see cref="PlaceOf"/>). Refuses (null, and the
     /// reason's text key) while the app is stopping or when the line is full; the caller then still owns the file.
     /// </summary>
-    public UploadJob? TryStart(string path, string fileName, string unitCode, string categoryCode, string actor, out string? refusal)
+    public UploadJob? TryStart(string path, string fileName, string unitCode, string categoryCode, string actor, out string? refusal) =>
+        Admit(new UploadNote(null!, unitCode, categoryCode, actor, fileName, DateTime.UtcNow, _holder), path, adopted: false, out refusal);
+
+    /// <summary>
+    /// A new upload (<paramref name="adopted"/> false: a fresh id; refused when the line is full) or one taken back from
+    /// the line of an app that stopped (its id and time in line; it joins the line whatever its length).
+    /// </summary>
+    private UploadJob? Admit(UploadNote note, string path, bool adopted, out string? refusal)
     {
         CancellationTokenSource cancel;
         try
@@ -76,10 +96,12 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
             return null;
         }
 
-        var job = new UploadJob(unitCode, fileName, cancel);
+        var job = new UploadJob(note.UnitCode, note.FileName, cancel, adopted ? note.Id : null);
+        note = note with { Id = job.Id, Holder = _holder };
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         job.Go = go;
-        // Decided under the lock: once in line, the job may be handed a slot (PassSlotOn) at any moment after it.
+        // Decided under the lock: once in line, the job may be handed a slot (PassSlotOn) at any moment after it, so its
+        // note is written before it can be (the import deletes the note as it starts).
         var queued = false;
         if (new FileInfo(path).Length >= BigFileBytes)
         {
@@ -90,10 +112,9 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
                     _big++;
                     job.HoldsSlot = true;
                 }
-                else if (_line.Count < _maxQueued)
+                else if (_line.Count < _maxQueued || adopted)
                 {
-                    job.InLine = _line.AddLast(job);
-                    queued = true;
+                    queued = Join(job, note, path);
                 }
                 else
                 {
@@ -109,17 +130,16 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
             {
                 // Behind the big files (those importing and those waiting), first come first served; its turn come, it
                 // holds a slot until it ends, as they do. With the line full it goes ahead and waits for the database.
-                if (_big >= _maxBig && _line.Count < _maxQueued)
+                if (_big >= _maxBig && (_line.Count < _maxQueued || adopted))
                 {
-                    job.InLine = _line.AddLast(job);
-                    queued = true;
+                    queued = Join(job, note, path);
                 }
             }
         }
 
         // RunAsync yields before it does anything, so the job is found (with its Completion, for StopAsync to wait for)
         // before its import starts; it is forgotten half an hour after it ends.
-        job.Completion = RunAsync(job, go.Task, path, categoryCode, actor);
+        job.Completion = RunAsync(job, go.Task, path, note.CategoryCode, note.Actor);
         _byId[job.Id] = job;
         // Observed here: after the clerk has been sent to the batch page nobody awaits it, and a failure is logged below.
         _ = job.Completion.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
@@ -136,6 +156,23 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
 
         refusal = null;
         return job;
+    }
+
+    /// <summary>Puts the job at the end of the line, with its note beside its file (under <c>_line</c>'s lock).</summary>
+    private bool Join(UploadJob job, UploadNote note, string path)
+    {
+        try
+        {
+            UploadNote.Write(NotePath(path), note);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // It still waits its turn; only a restart meanwhile would lose it, as before the line was kept.
+            logger.LogWarning(e, "The note of a file waiting in line could not be written; it is not kept over a restart");
+        }
+
+        job.InLine = _line.AddLast(job);
+        return true;
     }
 
     /// <summary>The running import of a batch of the unit, if this process runs it.</summary>
@@ -209,9 +246,22 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
 
     private async Task<BatchResult> RunAsync(UploadJob job, Task go, string path, string categoryCode, string actor)
     {
+        var kept = false;
         try
         {
-            await go.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+            try
+            {
+                await go.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested && !job.CancelledByClerk && File.Exists(NotePath(path)))
+            {
+                // Waiting in line as the app stops: the file and its note stay for the app that starts next.
+                kept = true;
+                logger.LogInformation("Upload {UploadId} of unit {Unit} stays in line for the next start", job.Id, job.UnitCode);
+                throw;
+            }
+
+            DeleteNote(path);
             await using var stream = File.OpenRead(path);
             return await import.RunAsync(stream, job.FileName, job.UnitCode, categoryCode, actor,
                 (rows, share) =>
@@ -227,7 +277,11 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         }
         catch (OperationCanceledException) when (job.Token.IsCancellationRequested)
         {
-            logger.LogInformation("Upload to batch {BatchId} of unit {Unit} was cancelled", job.BatchId, job.UnitCode);
+            if (!kept)
+            {
+                logger.LogInformation("Upload to batch {BatchId} of unit {Unit} was cancelled", job.BatchId, job.UnitCode);
+            }
+
             throw;
         }
         catch (Exception ex)
@@ -246,13 +300,17 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
                 PassSlotOn();
             }
 
-            try
+            if (!kept)
             {
-                File.Delete(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                logger.LogWarning(e, "A spooled upload could not be removed; the app removes it at a later start");
+                try
+                {
+                    DeleteNote(path);
+                    File.Delete(path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    logger.LogWarning(e, "A spooled upload could not be removed; the app removes it at a later start");
+                }
             }
 
             _ = ForgetLaterAsync(job);
@@ -276,25 +334,72 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         _byId.TryRemove(job.Id, out _);
     }
 
-    /// <summary>The name pattern of spooled uploads in the temporary folder (<see cref="SpoolPath"/>).</summary>
+    /// <summary>The name pattern of spooled uploads in the spool folder (<see cref="CreateSpoolFile"/>).</summary>
     private const string SpoolPrefix = "shangding-upload-";
 
-    /// <summary>Where the upload page spools a file before handing it to <see cref="TryStart"/>.</summary>
-    public static string SpoolPath() => Path.Combine(Path.GetTempPath(), $"{SpoolPrefix}{Guid.NewGuid():N}");
+    /// <summary>The note beside a spooled file waiting in line, and the name a note has while an app takes it back.</summary>
+    private const string NoteSuffix = ".queued.json", ClaimSuffix = ".claim";
+
+    /// <summary>How old a spooled file (or a file's note) is when it is taken for a dead process's leftover.</summary>
+    private static readonly TimeSpan Abandoned = TimeSpan.FromDays(1);
+
+    private static string SpoolDirectoryOf(IConfiguration configuration) =>
+        configuration["Intake:SpoolDirectory"] is { Length: > 0 } configured ? Path.GetFullPath(configured) : Path.GetTempPath();
+
+    private static string NotePath(string path) => path + NoteSuffix;
+
+    private static void DeleteNote(string path) => File.Delete(NotePath(path));
 
     /// <summary>
-    /// Removes spooled uploads a process that died (or was killed) left behind: those a day old, far older than any
-    /// upload still waiting or importing (20 files in line at under a minute each), in this or another process.
+    /// Creates the file the upload page spools an upload to before handing it to <see cref="TryStart"/>: in the spool
+    /// folder, readable and writable by this user only (it holds the clerk's rows, ID numbers and all).
+    /// </summary>
+    public FileStream CreateSpoolFile()
+    {
+        Directory.CreateDirectory(_spoolDirectory);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new FileStream(Path.Combine(_spoolDirectory, $"{SpoolPrefix}{Guid.NewGuid():N}"), options);
+    }
+
+    /// <summary>
+    /// Takes back the files another app's line left (<see cref="TakeBackLeftFiles"/>), then every minute looks again (an
+    /// app on the machine sharing the folder may have stopped meanwhile); removes spooled files a dead process left.
     /// </summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var before = DateTime.UtcNow.AddDays(-1);
+        LiveHolders[_holder] = true;
+        RemoveLeftovers();
+        TakeBackLeftFiles();
+        _adopting ??= new Timer(_ => TakeBackLeftFiles(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Removes spooled uploads a process that died (or was killed) left behind without a note: those a day old, far
+    /// older than any upload still importing, in this or another process. Files waiting in line have notes.
+    /// </summary>
+    private void RemoveLeftovers()
+    {
+        var before = DateTime.UtcNow - Abandoned;
         var removed = 0;
-        foreach (var file in new DirectoryInfo(Path.GetTempPath()).EnumerateFiles(SpoolPrefix + "*"))
+        if (!Directory.Exists(_spoolDirectory))
+        {
+            return;
+        }
+
+        foreach (var file in new DirectoryInfo(_spoolDirectory).EnumerateFiles(SpoolPrefix + "*"))
         {
             try
             {
-                if (file.LastWriteTimeUtc < before)
+                var spooled = file.Name.EndsWith(NoteSuffix, StringComparison.Ordinal) ? null
+                    : file.Name.EndsWith(ClaimSuffix, StringComparison.Ordinal) ? file.FullName[..^(NoteSuffix.Length + ClaimSuffix.Length)]
+                    : file.FullName;
+                if (spooled is not null && !File.Exists(NotePath(spooled)) && file.LastWriteTimeUtc < before)
                 {
                     file.Delete();
                     removed++;
@@ -314,12 +419,99 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         {
             logger.LogInformation("Removed {Count} spooled upload(s) left by an earlier process", removed);
         }
+    }
 
-        return Task.CompletedTask;
+    /// <summary>
+    /// Takes into this app's line, in the order they joined theirs, the waiting files of apps that have stopped (or
+    /// died): each keeps its upload id, so the clerk's page (<c>/unit/uploads/{id}</c>) finds it again. A note is
+    /// claimed by renaming it, so two apps sharing the folder never both take a file. Notes a day old are removed with
+    /// their files.
+    /// </summary>
+    internal int TakeBackLeftFiles()
+    {
+        if (_stopping.IsCancellationRequested || !Directory.Exists(_spoolDirectory))
+        {
+            return 0;
+        }
+
+        var notes = new List<(string Path, UploadNote Note)>();
+        foreach (var file in Directory.EnumerateFiles(_spoolDirectory, SpoolPrefix + "*" + NoteSuffix))
+        {
+            var spooled = file[..^NoteSuffix.Length];
+            try
+            {
+                var note = UploadNote.Read(file);
+                if (note is null || !File.Exists(spooled) || note.QueuedAt < DateTime.UtcNow - Abandoned)
+                {
+                    logger.LogInformation("Removed a file left waiting in line that cannot be taken back (a day old, or without its file or note)");
+                    File.Delete(file);
+                    File.Delete(spooled);
+                    continue;
+                }
+
+                if (!HolderIsGone(note.Holder))
+                {
+                    continue;
+                }
+
+                notes.Add((spooled, note));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Being written or taken by another app: looked at again in a minute.
+            }
+        }
+
+        var taken = 0;
+        foreach (var (spooled, note) in notes.OrderBy(n => n.Note.QueuedAt))
+        {
+            var claim = NotePath(spooled) + ClaimSuffix;
+            try
+            {
+                File.Move(NotePath(spooled), claim);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // another app took it first
+            }
+
+            var job = Admit(note, spooled, adopted: true, out _);
+            if (job is null)
+            {
+                // Stopping meanwhile: the note goes back for the next app.
+                File.Move(claim, NotePath(spooled), overwrite: false);
+                break;
+            }
+
+            // In line it has a note of this app's now (or it has started, and needs none).
+            File.Delete(claim);
+
+            taken++;
+            logger.LogInformation("Took back upload {UploadId} of unit {Unit}, waiting in line since {QueuedAt:O}", job.Id, job.UnitCode, note.QueuedAt);
+        }
+
+        return taken;
+    }
+
+    /// <summary>Whether the app that holds a note is gone: another app of this process that has stopped, or a process that has ended.</summary>
+    private static bool HolderIsGone(string holder)
+    {
+        if (LiveHolders.ContainsKey(holder))
+        {
+            return false;
+        }
+
+        var process = holder.LastIndexOf('#') is var hash and >= 0 ? holder[..hash] : holder;
+        return process == BatchRunner.Current || BatchRunner.IsGone(process);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_adopting is { } timer)
+        {
+            await timer.DisposeAsync();
+        }
+
         try
         {
             await _stopping.CancelAsync();
@@ -334,16 +526,65 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         try
         {
             // Each import sees the cancel at its next chunk of rows and rolls back; its batch then says it was cancelled.
-            // Files waiting in line leave it without being read.
+            // Files waiting in line leave it without being read, their notes kept for the next app.
             await Task.WhenAll(running).WaitAsync(cancellationToken);
         }
         catch (Exception) when (running.All(t => t.IsCompleted) || cancellationToken.IsCancellationRequested)
         {
             // Cancelled and failed imports have said so on their batches and in the log.
         }
+        finally
+        {
+            // Only now may another app take back this one's waiting files.
+            LiveHolders.TryRemove(_holder, out _);
+        }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _adopting?.Dispose();
+        LiveHolders.TryRemove(_holder, out _);
+        _stopping.Dispose();
+    }
+}
+
+/// <summary>
+/// The note beside a spooled file waiting in line (<c>{file}.queued.json</c>), by which the next app takes it back:
+/// no ID number, only what the upload page knew of the upload.
+/// </summary>
+internal sealed record UploadNote(string Id, string UnitCode, string CategoryCode, string Actor, string FileName, DateTime QueuedAt, string Holder)
+{
+    public static void Write(string path, UploadNote note)
+    {
+        // Written whole to a temporary name and renamed, so a reader never sees half a note.
+        var temp = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temp, options))
+        {
+            System.Text.Json.JsonSerializer.Serialize(stream, note);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>The note, or null when it is not one (damaged, or of another version).</summary>
+    public static UploadNote? Read(string path)
+    {
+        try
+        {
+            var note = System.Text.Json.JsonSerializer.Deserialize<UploadNote>(File.ReadAllBytes(path));
+            return note is { Id.Length: > 0, UnitCode.Length: > 0, CategoryCode.Length: > 0, Actor.Length: > 0, Holder.Length: > 0 } && note.FileName is not null ? note : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>One web upload's import: its place in line, its progress as it reads, and a way to cancel it.</summary>
@@ -354,16 +595,20 @@ public sealed class UploadJob
     private int _rows;
     private int _percent = -1;
 
-    internal UploadJob(string unitCode, string fileName, CancellationTokenSource cancel)
+    internal UploadJob(string unitCode, string fileName, CancellationTokenSource cancel, string? id = null)
     {
         UnitCode = unitCode;
         FileName = fileName;
         _cancel = cancel;
         Token = cancel.Token;
+        Id = id ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
     }
 
-    /// <summary>The upload's id in its page's address: random, so one clerk cannot guess another's.</summary>
-    public string Id { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+    /// <summary>The upload's id in its page's address: random, so one clerk cannot guess another's (kept when another app takes it back).</summary>
+    public string Id { get; }
+
+    /// <summary>Cancelled by the clerk (not by the app stopping): a file in line then leaves it for good.</summary>
+    internal bool CancelledByClerk { get; private set; }
 
     public string UnitCode { get; }
 
@@ -407,6 +652,7 @@ public sealed class UploadJob
     /// <summary>Asks the import to stop: it rolls back, and its batch says it was cancelled and stored nothing; a file waiting in line leaves it.</summary>
     public void Cancel()
     {
+        CancelledByClerk = true;
         try
         {
             _cancel.Cancel();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Shangding.Core.Data;
 using Shangding.Testing;
@@ -34,6 +35,26 @@ public sealed class MigrationLockTimeoutTests
             CREATE UNIQUE INDEX ix_scores ON ONLY scores (subject_id);
             ALTER TABLE Intake_Batches ADD CONSTRAINT fk FOREIGN KEY (unit_code) REFERENCES units (code);
             """).ShouldBe(["intake_batches", "scores", "units"]);
+
+    [Theory]
+    [AllEngines]
+    public async Task AnAppStartingWhileABatchHoldsTheDatabase_FindsItsMigrationsApplied_WithoutWaitingForIt(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        // On SQLite an import holds the write lock for its whole file; on PostgreSQL it holds its tables' row locks.
+        await using var import = db.NewContext();
+        await import.Database.OpenConnectionAsync(Ct);
+        await using var holding = await import.Database.BeginTransactionAsync(Ct);
+        await import.Database.ExecuteSqlRawAsync(provider == DatabaseProvider.Sqlite
+            ? "UPDATE schema_migrations SET name = name WHERE version = '0001'"
+            : "LOCK TABLE intake_batches IN ROW EXCLUSIVE MODE", Ct);
+
+        var watch = Stopwatch.StartNew();
+        var report = await new SchemaMigrator(db.Settings).MigrateAsync(Ct);
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10)); // not SQLite's 30 s wait, nor a failure after it
+        report.NewlyApplied.ShouldBeEmpty();
+        report.AlreadyApplied.Count.ShouldBe(new SchemaMigrator(db.Settings).Available.Count);
+    }
 
     [Fact]
     public async Task OnPostgres_AMigrationThatCannotGetItsTableLock_GivesUpClearly_AppliesNothing_AndNeverStallsReadsOfTheTable()

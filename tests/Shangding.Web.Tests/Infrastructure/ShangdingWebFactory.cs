@@ -15,6 +15,7 @@ namespace Shangding.Web.Tests.Infrastructure;
 public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
 {
     private readonly string _databaseFile = Path.Combine(Path.GetTempPath(), $"shangding-web-{Guid.NewGuid():N}.db");
+    private readonly string _spoolDirectory = Path.Combine(Path.GetTempPath(), $"shangding-web-{Guid.NewGuid():N}-spool");
     private readonly string? _environment;
     private readonly IReadOnlyDictionary<string, string?> _settings;
 
@@ -40,6 +41,12 @@ public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
         ["Access:QueryLogKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
     };
 
+    /// <summary>The app's SQLite database file (another factory may be pointed at it, as a second app on the same database).</summary>
+    public string DatabaseFile => _databaseFile;
+
+    /// <summary>Where the app spools uploads (<c>Intake:SpoolDirectory</c>): the factory's own, unless its settings name another.</summary>
+    public string SpoolDirectory => _settings.TryGetValue("Intake:SpoolDirectory", out var configured) && configured is not null ? configured : _spoolDirectory;
+
     /// <summary>A clock for the whole app (e.g. a <see cref="MovableClock"/>), instead of the system's.</summary>
     public TimeProvider? Clock { get; init; }
 
@@ -57,6 +64,8 @@ public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
         builder.UseSetting("Demo:Seed", "true");
         builder.UseSetting("Demo:Persons", "40");
         builder.UseSetting("Jobs:Enabled", "false");
+        // Uploads spooled apart from other tests' (and from leftovers of killed test runs, which an app would take back).
+        builder.UseSetting("Intake:SpoolDirectory", _spoolDirectory);
         // Every test client comes from the same address: rate limits are tested on their own (AccessAbuseTests).
         builder.UseSetting("Access:RateLimits:SignInPerMinute", "10000");
         builder.UseSetting("Access:RateLimits:QueriesPerMinute", "10000");
@@ -76,6 +85,11 @@ public sealed class ShangdingWebFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_spoolDirectory))
+        {
+            Directory.Delete(_spoolDirectory, recursive: true);
+        }
+
         foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
             File.Delete(_databaseFile + suffix);

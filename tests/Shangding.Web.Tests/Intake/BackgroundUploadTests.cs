@@ -298,9 +298,50 @@ public sealed class BackgroundUploadTests : IDisposable
         hold.Release.Set();
         Status(await WhenDone(client, path)).ShouldBe("已入库");
         (await RecordsWithKeysStarting("LEFT-")).ShouldBe(0);
+        // Its spooled file and its note are gone: no later app takes it back.
+        Directory.GetFiles(_factory.SpoolDirectory).ShouldBeEmpty();
         await using var scope = _factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
         (await db.IntakeBatches.CountAsync(b => b.FileName == "后到.csv", Ct)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task AFileWaitingInLine_WhenTheAppStops_IsTakenBackByTheNextApp_UnderTheSameUploadPage()
+    {
+        using var hold = Hold.At(_factory);
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var running = await UploadHeld(client, hold, BigCsv("CUT-", 80_000), "被中断.csv");
+        var queued = (await Upload(client, BigCsv("KEPT-", 80_000), "排队中.csv")).RequestMessage!.RequestUri!;
+        queued.AbsolutePath.ShouldStartWith("/unit/uploads/");
+        Directory.GetFiles(_factory.SpoolDirectory, "*.queued.json").ShouldHaveSingleItem();
+
+        // The next app (a restart, or another one on the machine) on the same database and spool folder.
+        using var next = ShangdingWebFactory.In("Development", new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Shangding"] = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = _factory.DatabaseFile }.ToString(),
+            ["Intake:SpoolDirectory"] = _factory.SpoolDirectory,
+            ["Intake:UploadWaitSeconds"] = "0",
+        });
+        var nextClient = await PortalClient.SignedInAs(next, "water", Ct);
+        var nextJobs = next.Services.GetRequiredService<UploadJobs>();
+        // Not while the app whose line it is runs.
+        nextJobs.TakeBackLeftFiles().ShouldBe(0);
+        (await nextClient.Http.GetAsync(queued.PathAndQuery, Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+
+        // The first app stops: its running import is cancelled and rolls back; the file waiting in line stays, with its note.
+        var stopping = _factory.Services.GetRequiredService<UploadJobs>().StopAsync(Ct);
+        hold.Release.Set();
+        await stopping;
+        Status(await WhenDone(nextClient, running)).ShouldBe("未处理");
+        Directory.GetFiles(_factory.SpoolDirectory, "*.queued.json").ShouldHaveSingleItem();
+
+        nextJobs.TakeBackLeftFiles().ShouldBe(1);
+        Status(await WhenDone(nextClient, await BatchOf(nextClient, queued))).ShouldBe("已入库");
+        (await RecordsWithKeysStarting("KEPT-")).ShouldBe(80_000);
+        (await RecordsWithKeysStarting("CUT-")).ShouldBe(0);
+        // Imported once, and nothing is left in the folder for a later app to take.
+        nextJobs.TakeBackLeftFiles().ShouldBe(0);
+        Directory.GetFiles(_factory.SpoolDirectory).ShouldBeEmpty();
     }
 
     [Fact]
@@ -317,15 +358,30 @@ public sealed class BackgroundUploadTests : IDisposable
     public async Task SpooledFilesADeadProcessLeft_AreRemovedAtStart_AndFreshOnesKept()
     {
         // Spooled as the upload page does: one a killed process left two days ago, one an upload may be importing now.
-        var left = UploadJobs.SpoolPath();
-        var fresh = UploadJobs.SpoolPath();
-        await File.WriteAllTextAsync(left, "单位编号,姓名", Ct);
-        await File.WriteAllTextAsync(fresh, "单位编号,姓名", Ct);
+        var jobs = _factory.Services.GetRequiredService<UploadJobs>();
+        string left, fresh;
+        await using (var file = jobs.CreateSpoolFile())
+        {
+            left = file.Name;
+            file.Write("单位编号,姓名"u8);
+        }
+
+        await using (var file = jobs.CreateSpoolFile())
+        {
+            fresh = file.Name;
+            file.Write("单位编号,姓名"u8);
+        }
+
+        // Readable by the app's user only: it holds the clerk's rows.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.GetUnixFileMode(fresh).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
         try
         {
             File.SetLastWriteTimeUtc(left, DateTime.UtcNow.AddDays(-2));
 
-            await _factory.Services.GetRequiredService<UploadJobs>().StartAsync(Ct);
+            await jobs.StartAsync(Ct);
 
             File.Exists(left).ShouldBeFalse();
             File.Exists(fresh).ShouldBeTrue();

@@ -43,18 +43,28 @@ public sealed class UploadModel(CatalogDefinition catalog, UploadJobs jobs, ICon
             return Page();
         }
 
-        // Spool to a temporary file: the importer streams it, whatever its size. The import then runs in the
-        // background (UploadJobs), which owns the file from here on.
-        var temp = UploadJobs.SpoolPath();
+        // Spool to a file of its own (UploadJobs.CreateSpoolFile: readable by the app's user only): the importer streams it,
+        // whatever its size. The import then runs in the background (UploadJobs), which owns the file from here on.
+        string temp;
         UploadJob? job;
         string? refusal;
-        try
+        await using (var target = jobs.CreateSpoolFile())
         {
-            await using (var target = System.IO.File.Create(temp))
+            temp = target.Name;
+            try
             {
                 await Upload.CopyToAsync(target, cancellationToken);
             }
+            catch
+            {
+                target.Close();
+                System.IO.File.Delete(temp);
+                throw;
+            }
+        }
 
+        try
+        {
             job = jobs.TryStart(temp, Path.GetFileName(Upload.FileName), User.FindFirstValue(Policies.UnitClaim)!, Category!.Code,
                 $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}", out refusal);
         }

@@ -20,16 +20,16 @@ namespace Shangding.Web.Portal;
 /// while big ones import or wait joins the same line, rather than wait for the write lock they take in turn.
 /// </para>
 /// <para>
-/// The line outlives the app: a file waiting in it is spooled in <c>Intake:SpoolDirectory</c> (the temporary folder
-/// unless set; files readable by this user only) with a note beside it (<c>.queued.json</c>: its upload's id, unit,
-/// category, clerk, file name, when it joined the line, and which app holds it). When the app stops the waiting files
-/// stay; the app that starts next (or another one on the machine sharing the folder, once the holder is gone) takes
-/// them back into its line in their order, under the same upload ids, so the clerk's page goes on. A file whose import
-/// has begun is not taken back: its batch says it was cancelled or interrupted, and the clerk uploads it again.
-/// Spooled files a day old without a note are a dead process's leftovers and are removed.
-/// </para>
+/// The line outlives the app: a file waiting in it is spooled in <c>Intake:SpoolDirectory</c> (<c>App_Data/uploads</c>
+/// unless set; the folder this user's only) with a note beside it (<c>.queued.json</c>: its upload's id, unit,
+/// category, clerk, file name, when it joined the line, and the app that holds it: a lock file that app holds open).
+/// When the app stops the waiting files stay; the app that starts next (or another one sharing the folder, once the
+/// holder's lock is free) takes them back into its line in their order, under the same upload ids, so the clerk's page
+/// goes on. A file whose import has begun is not taken back: its batch says it was cancelled or interrupted, and the
+/// clerk uploads it again. Spooled files a day old without a note are a dead process's leftovers and are removed.
 /// </summary>
-public sealed class UploadJobs(FileImport import, IConfiguration configuration, Shangding.Core.Data.DatabaseSettings database, ILogger<UploadJobs> logger)
+public sealed class UploadJobs(FileImport import, IConfiguration configuration, Shangding.Core.Data.DatabaseSettings database,
+    Shangding.Core.ShangdingPaths paths, ILogger<UploadJobs> logger)
     : IHostedService, IDisposable
 {
     /// <summary>Files from this size on take one of the <c>Intake:MaxConcurrentUploads</c> slots (a 1M-row import peaks at about 500 MB).</summary>
@@ -39,10 +39,12 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     private static readonly TimeSpan KeptAfterEnd = TimeSpan.FromMinutes(30);
 
     private readonly CancellationTokenSource _stopping = new();
-    private readonly string _spoolDirectory = SpoolDirectoryOf(configuration);
-    // This instance in its notes' "holder" (a process may hold several apps: tests start one after another).
-    private readonly string _holder = $"{BatchRunner.Current}#{Guid.NewGuid():N}";
-    private static readonly ConcurrentDictionary<string, bool> LiveHolders = new(StringComparer.Ordinal);
+    private readonly string _spoolDirectory = SpoolDirectoryOf(configuration, paths);
+    // This app in its notes: the name of a lock file it holds open (exclusively) from its start to its stop. The kernel
+    // lets go of the lock however the process ends, so a free lock is a gone holder, across restarts, containers and
+    // boots, and between apps of one process.
+    private readonly string _holder = Guid.NewGuid().ToString("N");
+    private FileStream? _holderLock;
     private Timer? _adopting;
     private readonly ConcurrentDictionary<long, UploadJob> _byBatch = new();
     // Every upload from its start to half an hour after its end: those not ended yet are the running ones.
@@ -228,7 +230,8 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         UploadJob? next = null;
         lock (_line)
         {
-            if (_line.First is { } first)
+            // Stopping: the files in line stay there (with their notes) for the next app.
+            if (_line.First is { } first && !_stopping.IsCancellationRequested)
             {
                 next = first.Value;
                 _line.RemoveFirst();
@@ -261,6 +264,7 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
                 throw;
             }
 
+            // Its import begins: from here a restart does not take it back (its batch says what became of it).
             DeleteNote(path);
             await using var stream = File.OpenRead(path);
             return await import.RunAsync(stream, job.FileName, job.UnitCode, categoryCode, actor,
@@ -302,14 +306,16 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
 
             if (!kept)
             {
-                try
+                foreach (var file in new[] { NotePath(path), path })
                 {
-                    DeleteNote(path);
-                    File.Delete(path);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    logger.LogWarning(e, "A spooled upload could not be removed; the app removes it at a later start");
+                    try
+                    {
+                        File.Delete(file);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        logger.LogWarning(e, "A spooled upload could not be removed; the app removes it at a later start");
+                    }
                 }
             }
 
@@ -337,46 +343,99 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     /// <summary>The name pattern of spooled uploads in the spool folder (<see cref="CreateSpoolFile"/>).</summary>
     private const string SpoolPrefix = "shangding-upload-";
 
-    /// <summary>The note beside a spooled file waiting in line, and the name a note has while an app takes it back.</summary>
-    private const string NoteSuffix = ".queued.json", ClaimSuffix = ".claim";
+    /// <summary>The note beside a spooled file waiting in line.</summary>
+    private const string NoteSuffix = ".queued.json";
+
+    /// <summary>The lock files: one an app holds while it runs, and one held while an app takes files back.</summary>
+    private const string HolderPrefix = "shangding-holder-", TakeBackLock = "shangding-take-back.lock";
 
     /// <summary>How old a spooled file (or a file's note) is when it is taken for a dead process's leftover.</summary>
     private static readonly TimeSpan Abandoned = TimeSpan.FromDays(1);
 
-    private static string SpoolDirectoryOf(IConfiguration configuration) =>
-        configuration["Intake:SpoolDirectory"] is { Length: > 0 } configured ? Path.GetFullPath(configured) : Path.GetTempPath();
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary><c>Intake:SpoolDirectory</c> (relative to the platform's home), or <c>App_Data/uploads</c> beside the SQLite file.</summary>
+    private static string SpoolDirectoryOf(IConfiguration configuration, Shangding.Core.ShangdingPaths paths) =>
+        configuration["Intake:SpoolDirectory"] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured, paths.Home)
+            : Path.Combine(paths.DataDirectory, "uploads");
 
     private static string NotePath(string path) => path + NoteSuffix;
 
     private static void DeleteNote(string path) => File.Delete(NotePath(path));
 
+    private string HolderLockPath(string holder) => Path.Combine(_spoolDirectory, $"{HolderPrefix}{holder}.lock");
+
+    /// <summary>
+    /// The spool folder, made if need be, readable and writable by this user only: it holds the clerks' rows, ID numbers
+    /// and all, and a note put in it would be imported as its unit's. Changing its mode fails unless this user owns it,
+    /// so a folder someone else made (another user of a shared <c>/tmp</c>) is refused with a message.
+    /// </summary>
+    private void PrepareSpoolDirectory()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(_spoolDirectory);
+            return;
+        }
+
+        Directory.CreateDirectory(_spoolDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            File.SetUnixFileMode(_spoolDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InvalidOperationException(
+                $"The upload spool folder {_spoolDirectory} (Intake:SpoolDirectory) belongs to another user; set Intake:SpoolDirectory to a folder of the app's own.", e);
+        }
+    }
+
     /// <summary>
     /// Creates the file the upload page spools an upload to before handing it to <see cref="TryStart"/>: in the spool
     /// folder, readable and writable by this user only (it holds the clerk's rows, ID numbers and all).
     /// </summary>
-    public FileStream CreateSpoolFile()
+    public FileStream CreateSpoolFile() =>
+        new(Path.Combine(_spoolDirectory, $"{SpoolPrefix}{Guid.NewGuid():N}"), OwnerOnlyFile(FileMode.CreateNew, FileAccess.Write));
+
+    /// <summary>Options for a file of the spool folder: opened exclusively (a lock other apps see), made readable by this user only.</summary>
+    internal static FileStreamOptions OwnerOnlyFile(FileMode mode, FileAccess access)
     {
-        Directory.CreateDirectory(_spoolDirectory);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            options.UnixCreateMode = OwnerOnly;
         }
 
-        return new FileStream(Path.Combine(_spoolDirectory, $"{SpoolPrefix}{Guid.NewGuid():N}"), options);
+        return options;
     }
 
     /// <summary>
-    /// Takes back the files another app's line left (<see cref="TakeBackLeftFiles"/>), then every minute looks again (an
-    /// app on the machine sharing the folder may have stopped meanwhile); removes spooled files a dead process left.
+    /// Prepares the spool folder and takes this app's holder lock; takes back the files stopped apps' lines left
+    /// (<see cref="TakeBackLeftFiles"/>), then every minute looks again (an app sharing the folder may have stopped
+    /// meanwhile); removes spooled files a dead process left.
     /// </summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        LiveHolders[_holder] = true;
+        PrepareSpoolDirectory();
+        _holderLock ??= new FileStream(HolderLockPath(_holder), OwnerOnlyFile(FileMode.CreateNew, FileAccess.ReadWrite));
         RemoveLeftovers();
-        TakeBackLeftFiles();
-        _adopting ??= new Timer(_ => TakeBackLeftFiles(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        LookForLeftFiles();
+        _adopting ??= new Timer(_ => LookForLeftFiles(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         return Task.CompletedTask;
+    }
+
+    /// <summary><see cref="TakeBackLeftFiles"/> as the timer runs it: a folder that cannot be read is logged, never thrown (it would end the process).</summary>
+    private void LookForLeftFiles()
+    {
+        try
+        {
+            TakeBackLeftFiles();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Looking for files left waiting in line by a stopped app failed; the app looks again in a minute");
+        }
     }
 
     /// <summary>
@@ -387,19 +446,22 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     {
         var before = DateTime.UtcNow - Abandoned;
         var removed = 0;
-        if (!Directory.Exists(_spoolDirectory))
+        FileInfo[] files;
+        try
         {
+            files = new DirectoryInfo(_spoolDirectory).GetFiles(SpoolPrefix + "*");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "The spool folder could not be read for leftovers of earlier processes");
             return;
         }
 
-        foreach (var file in new DirectoryInfo(_spoolDirectory).EnumerateFiles(SpoolPrefix + "*"))
+        foreach (var file in files)
         {
             try
             {
-                var spooled = file.Name.EndsWith(NoteSuffix, StringComparison.Ordinal) ? null
-                    : file.Name.EndsWith(ClaimSuffix, StringComparison.Ordinal) ? file.FullName[..^(NoteSuffix.Length + ClaimSuffix.Length)]
-                    : file.FullName;
-                if (spooled is not null && !File.Exists(NotePath(spooled)) && file.LastWriteTimeUtc < before)
+                if (!file.Name.EndsWith(NoteSuffix, StringComparison.Ordinal) && !File.Exists(NotePath(file.FullName)) && file.LastWriteTimeUtc < before)
                 {
                     file.Delete();
                     removed++;
@@ -422,87 +484,129 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     }
 
     /// <summary>
-    /// Takes into this app's line, in the order they joined theirs, the waiting files of apps that have stopped (or
-    /// died): each keeps its upload id, so the clerk's page (<c>/unit/uploads/{id}</c>) finds it again. A note is
-    /// claimed by renaming it, so two apps sharing the folder never both take a file. Notes a day old are removed with
-    /// their files.
+    /// Takes into this app's line, in the order they joined theirs, the waiting files of apps that have stopped or died
+    /// (their holder lock free): each keeps its upload id, so the clerk's page (<c>/unit/uploads/{id}</c>) finds it
+    /// again. One app at a time takes files back (a lock file of the folder), so two never take the same file. Notes a
+    /// day old are removed with their files; a file not readable by this user only is left alone.
     /// </summary>
     internal int TakeBackLeftFiles()
     {
-        if (_stopping.IsCancellationRequested || !Directory.Exists(_spoolDirectory))
+        if (_stopping.IsCancellationRequested)
         {
             return 0;
         }
 
-        var notes = new List<(string Path, UploadNote Note)>();
-        foreach (var file in Directory.EnumerateFiles(_spoolDirectory, SpoolPrefix + "*" + NoteSuffix))
+        FileStream turn;
+        try
         {
-            var spooled = file[..^NoteSuffix.Length];
-            try
+            turn = new FileStream(Path.Combine(_spoolDirectory, TakeBackLock), OwnerOnlyFile(FileMode.OpenOrCreate, FileAccess.ReadWrite));
+        }
+        catch (IOException)
+        {
+            return 0; // another app is taking files back: this one looks again in a minute
+        }
+
+        using (turn)
+        {
+            var notes = new List<(string Path, UploadNote Note)>();
+            foreach (var file in Directory.GetFiles(_spoolDirectory, SpoolPrefix + "*" + NoteSuffix))
             {
-                var note = UploadNote.Read(file);
-                if (note is null || !File.Exists(spooled) || note.QueuedAt < DateTime.UtcNow - Abandoned)
+                var spooled = file[..^NoteSuffix.Length];
+                try
                 {
-                    logger.LogInformation("Removed a file left waiting in line that cannot be taken back (a day old, or without its file or note)");
-                    File.Delete(file);
-                    File.Delete(spooled);
+                    var note = UploadNote.Read(file);
+                    if (note is not null && !HolderIsGone(note.Holder))
+                    {
+                        continue;
+                    }
+
+                    if (note is null || !File.Exists(spooled) || note.QueuedAt < DateTime.UtcNow - Abandoned)
+                    {
+                        logger.LogInformation("Removed a file left waiting in line that cannot be taken back (a day old, or without its file or a readable note)");
+                        File.Delete(file);
+                        File.Delete(spooled);
+                        continue;
+                    }
+
+                    if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(spooled) != OwnerOnly || File.GetUnixFileMode(file) != OwnerOnly))
+                    {
+                        logger.LogWarning("A file left waiting in line is readable by others than the app's user; it is not taken back");
+                        continue;
+                    }
+
+                    notes.Add((spooled, note));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    logger.LogWarning(e, "A file left waiting in line could not be looked at; the app looks again in a minute");
+                }
+            }
+
+            var taken = 0;
+            foreach (var (spooled, note) in notes.OrderBy(n => n.Note.QueuedAt))
+            {
+                UploadJob? job;
+                try
+                {
+                    // Its note names this app first: should it stop before the file's turn, the next app takes it back.
+                    UploadNote.Write(NotePath(spooled), note with { Holder = _holder });
+                    job = Admit(note, spooled, adopted: true, out _);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    logger.LogWarning(e, "A file left waiting in line could not be taken back; the app looks again in a minute");
                     continue;
                 }
 
-                if (!HolderIsGone(note.Holder))
+                if (job is null)
                 {
-                    continue;
+                    break; // stopping: its note names this app, whose lock is let go as it stops
                 }
 
-                notes.Add((spooled, note));
+                taken++;
+                logger.LogInformation("Took back upload {UploadId} of unit {Unit}, waiting in line since {QueuedAt:O}", job.Id, job.UnitCode, note.QueuedAt);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Being written or taken by another app: looked at again in a minute.
-            }
+
+            return taken;
         }
-
-        var taken = 0;
-        foreach (var (spooled, note) in notes.OrderBy(n => n.Note.QueuedAt))
-        {
-            var claim = NotePath(spooled) + ClaimSuffix;
-            try
-            {
-                File.Move(NotePath(spooled), claim);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue; // another app took it first
-            }
-
-            var job = Admit(note, spooled, adopted: true, out _);
-            if (job is null)
-            {
-                // Stopping meanwhile: the note goes back for the next app.
-                File.Move(claim, NotePath(spooled), overwrite: false);
-                break;
-            }
-
-            // In line it has a note of this app's now (or it has started, and needs none).
-            File.Delete(claim);
-
-            taken++;
-            logger.LogInformation("Took back upload {UploadId} of unit {Unit}, waiting in line since {QueuedAt:O}", job.Id, job.UnitCode, note.QueuedAt);
-        }
-
-        return taken;
     }
 
-    /// <summary>Whether the app that holds a note is gone: another app of this process that has stopped, or a process that has ended.</summary>
-    private static bool HolderIsGone(string holder)
+    /// <summary>Whether the app that holds a note is gone: no app holds its lock file (the kernel lets go of it however the app ends).</summary>
+    private bool HolderIsGone(string holder)
     {
-        if (LiveHolders.ContainsKey(holder))
+        if (holder == _holder)
         {
             return false;
         }
 
-        var process = holder.LastIndexOf('#') is var hash and >= 0 ? holder[..hash] : holder;
-        return process == BatchRunner.Current || BatchRunner.IsGone(process);
+        if (holder.Length != 32 || !holder.All(char.IsAsciiHexDigitLower))
+        {
+            return true; // not a holder this version writes
+        }
+
+        var path = HolderLockPath(holder);
+        try
+        {
+            using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // held: the app runs
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false; // cannot tell
+        }
+
+        // Free: its app is gone. Its lock file goes too (nobody holds it; a new app takes a new name).
+        File.Delete(path);
+        return true;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -511,6 +615,8 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         {
             await timer.DisposeAsync();
         }
+
+        // No file is taken back while the app stops (a take-back already running holds the folder's lock to its end).
 
         try
         {
@@ -536,14 +642,30 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         finally
         {
             // Only now may another app take back this one's waiting files.
-            LiveHolders.TryRemove(_holder, out _);
+            ReleaseHolderLock();
+        }
+    }
+
+    private void ReleaseHolderLock()
+    {
+        if (Interlocked.Exchange(ref _holderLock, null) is { } held)
+        {
+            held.Dispose();
+            try
+            {
+                File.Delete(HolderLockPath(_holder));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Free now, so the next app that looks removes it.
+            }
         }
     }
 
     public void Dispose()
     {
         _adopting?.Dispose();
-        LiveHolders.TryRemove(_holder, out _);
+        ReleaseHolderLock();
         _stopping.Dispose();
     }
 }
@@ -558,13 +680,8 @@ internal sealed record UploadNote(string Id, string UnitCode, string CategoryCod
     {
         // Written whole to a temporary name and renamed, so a reader never sees half a note.
         var temp = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temp, options))
+        File.Delete(temp);
+        using (var stream = new FileStream(temp, UploadJobs.OwnerOnlyFile(FileMode.CreateNew, FileAccess.Write)))
         {
             System.Text.Json.JsonSerializer.Serialize(stream, note);
         }

@@ -299,7 +299,7 @@ public sealed class BackgroundUploadTests : IDisposable
         Status(await WhenDone(client, path)).ShouldBe("已入库");
         (await RecordsWithKeysStarting("LEFT-")).ShouldBe(0);
         // Its spooled file and its note are gone: no later app takes it back.
-        Directory.GetFiles(_factory.SpoolDirectory).ShouldBeEmpty();
+        Directory.GetFiles(_factory.SpoolDirectory, "shangding-upload-*").ShouldBeEmpty();
         await using var scope = _factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
         (await db.IntakeBatches.CountAsync(b => b.FileName == "后到.csv", Ct)).ShouldBe(0);
@@ -341,7 +341,83 @@ public sealed class BackgroundUploadTests : IDisposable
         (await RecordsWithKeysStarting("CUT-")).ShouldBe(0);
         // Imported once, and nothing is left in the folder for a later app to take.
         nextJobs.TakeBackLeftFiles().ShouldBe(0);
-        Directory.GetFiles(_factory.SpoolDirectory).ShouldBeEmpty();
+        Directory.GetFiles(_factory.SpoolDirectory, "shangding-upload-*").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AFileLeftInLineByAnotherProcess_IsTakenBackOnceThatProcessHasEnded_AndNotIfOthersCouldHaveWrittenIt()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "util-linux's flock and Unix file modes");
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var jobs = _factory.Services.GetRequiredService<UploadJobs>();
+        var folder = _factory.SpoolDirectory;
+        string Spool(string key, string id)
+        {
+            var content = Encoding.UTF8.GetBytes(Csv([FileUploadTests.WaterRow(key, id)]));
+            using var file = new FileStream(Path.Combine(folder, $"shangding-upload-{Guid.NewGuid():N}"), UploadJobs.OwnerOnlyFile(FileMode.CreateNew, FileAccess.Write));
+            file.Write(content);
+            return file.Name;
+        }
+
+        // Another process (util-linux's flock, as another app would with its lock file) holds the holder's lock.
+        var holder = Guid.NewGuid().ToString("N");
+        var holderLock = Path.Combine(folder, $"shangding-holder-{holder}.lock");
+        using var other = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock", ["--exclusive", "--close", holderLock, "sleep", "300"]))!;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (true)
+            {
+                try
+                {
+                    using (new FileStream(holderLock, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                    {
+                    }
+                }
+                catch (FileNotFoundException)
+                {
+                    // flock has not made it yet
+                }
+                catch (IOException)
+                {
+                    break; // held
+                }
+
+                DateTime.UtcNow.ShouldBeLessThan(deadline, "flock has not taken the lock");
+                await Task.Delay(50, Ct);
+            }
+
+            const string uploadId = "00112233445566778899aabb";
+            var left = Spool("ELSEWHERE-1", TestPlatform.ResidentId(new DateOnly(1985, 8, 8), 24));
+            UploadNote.Write(left + ".queued.json", new UploadNote(uploadId, "WATER-SUPPLY", "P-ARREARS-WATER", "account:1", "别处.csv", DateTime.UtcNow.AddMinutes(-1), holder));
+            // A file and note someone other than the app's user could have written (not mode 0600), of a gone holder.
+            var planted = Spool("PLANTED-1", TestPlatform.ResidentId(new DateOnly(1986, 9, 9), 25));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(planted, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
+            UploadNote.Write(planted + ".queued.json", new UploadNote("ffeeddccbbaa998877665544", "WATER-SUPPLY", "P-ARREARS-WATER", "account:1", "放置.csv",
+                DateTime.UtcNow.AddMinutes(-2), Guid.NewGuid().ToString("N")));
+
+            jobs.TakeBackLeftFiles().ShouldBe(0);
+
+            other.Kill(entireProcessTree: true);
+            await other.WaitForExitAsync(Ct);
+            jobs.TakeBackLeftFiles().ShouldBe(1);
+            var upload = new Uri(client.Http.BaseAddress!, $"/unit/uploads/{uploadId}?category=P-ARREARS-WATER");
+            Status(await WhenDone(client, await BatchOf(client, upload))).ShouldBe("已入库");
+            (await RecordsWithKeysStarting("ELSEWHERE-")).ShouldBe(1);
+            (await RecordsWithKeysStarting("PLANTED-")).ShouldBe(0);
+            File.Exists(holderLock).ShouldBeFalse(); // a gone holder's lock file is removed
+            File.Exists(planted).ShouldBeTrue(); // left alone, for its owner or an operator
+        }
+        finally
+        {
+            if (!other.HasExited)
+            {
+                other.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     [Fact]

@@ -124,6 +124,11 @@ public sealed class WebServer : IAsyncLifetime
         {
             File.Delete(_database + suffix);
         }
+
+        if (Directory.Exists(_database + "-spool"))
+        {
+            Directory.Delete(_database + "-spool", recursive: true);
+        }
     }
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
@@ -146,6 +151,8 @@ public sealed class WebServer : IAsyncLifetime
         start.Environment["Jobs__Enabled"] = "false";
         // Every upload is answered at once with its batch page, which shows the import's progress until it is done.
         start.Environment["Intake__UploadWaitSeconds"] = "0";
+        // Spooled uploads apart from other servers' (a server takes back the files a stopped one left waiting in line).
+        start.Environment["Intake__SpoolDirectory"] = _database + "-spool";
         start.Environment["Security__IdEncryptionKey"] = _idEncryptionKey;
         start.Environment["Security__IdHashKey"] = _idHashKey;
         var process = Process.Start(start)!;

@@ -33,6 +33,38 @@ public static class RejectsExport
             : [];
     }
 
+    /// <summary>How many rejected rows one query reads.</summary>
+    internal const int PageSize = 5_000;
+
+    /// <summary>
+    /// The batch's rejects in row order, a page at a time (by its key, batch and row number): no query, and no read
+    /// transaction, stays open while a slow download takes its rows — on PostgreSQL a long query's lock would hold up
+    /// a migration, on SQLite a long read keeps the write-ahead log from being checkpointed.
+    /// </summary>
+    private static IEnumerable<IntakeReject> Pages(ShangdingDbContext context, long batchId)
+    {
+        var after = int.MinValue;
+        while (true)
+        {
+            var page = context.IntakeRejects.AsNoTracking()
+                .Where(r => r.BatchId == batchId && r.RowNumber > after)
+                .OrderBy(r => r.RowNumber)
+                .Take(PageSize)
+                .ToList();
+            foreach (var reject in page)
+            {
+                yield return reject;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].RowNumber;
+        }
+    }
+
     private sealed record ProtectedCells([property: System.Text.Json.Serialization.JsonPropertyName("protected")] string? Protected);
 
     /// <summary>
@@ -45,10 +77,7 @@ public static class RejectsExport
         var header = batch.HeaderCellsJson is null
             ? []
             : JsonSerializer.Deserialize<List<string>>(batch.HeaderCellsJson) ?? [];
-        var rows = context.IntakeRejects.AsNoTracking()
-            .Where(r => r.BatchId == batch.Id)
-            .OrderBy(r => r.RowNumber)
-            .AsEnumerable()
+        var rows = Pages(context, batch.Id)
             .Select(r =>
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -553,6 +553,28 @@ public sealed class IntakePipelineTests
 
     [Theory]
     [AllEngines]
+    public async Task TheRejectsFile_HasEveryRejectedRowOnceInOrder_ReadAPageAtATime(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var count = 2 * RejectsExport.PageSize + 7; // three pages, the boundaries crossed
+        var rows = Enumerable.Range(0, count).Select(i => Row(10 + i, $"R-{i}", Alice, overrides: ("arrears_amount", "-5")));
+        var result = await Service(db).RunAsync(Request(results: false), rows, null, Ct);
+        result.Rejected.ShouldBe(count);
+
+        await using var context = db.NewContext();
+        var batch = await context.IntakeBatches.AsNoTracking().SingleAsync(b => b.Id == result.BatchId, Ct);
+        using var output = new MemoryStream();
+        RejectsExport.Write(context, batch, output, xlsx: false, english: true, TestPlatform.Protector, cancellationToken: Ct);
+        var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(count + 1); // and the header
+        lines.Skip(1).Select(l => int.Parse(l[..l.IndexOf(',')], System.Globalization.CultureInfo.InvariantCulture))
+            .ShouldBe(Enumerable.Range(10, count));
+        lines[1].ShouldContain("R-0");
+        lines[^1].ShouldContain($"R-{count - 1}");
+    }
+
+    [Theory]
+    [AllEngines]
     public async Task ARequestThatFailsWhileStored_LeavesOneRefusedBatch_AndCanBeSentAgainUnderItsKey(DatabaseProvider provider)
     {
         // The store fails as the records are written (a trigger stands in for a full disk). On SQLite a request's few

@@ -6,12 +6,7 @@
 #   sed '3,$s/,居民身份证,/,居民身分证,/' water-1000000.csv > water-bad.csv
 set -euo pipefail
 BASE=$1 BATCH=$2 USER_NAME=${3:-water}
-JAR=$(mktemp)
-trap 'rm -f "$JAR"' EXIT
-token() { grep -o 'name="__RequestVerificationToken" type="hidden" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//'; }
-T=$(curl -s -c "$JAR" -b "$JAR" "$BASE/account/signin" | token)
-curl -s -c "$JAR" -b "$JAR" -o /dev/null --data-urlencode "UserName=$USER_NAME" --data-urlencode "Password=Shangding-demo-2026" \
-  --data-urlencode "__RequestVerificationToken=$T" "$BASE/account/signin"
+. "$(dirname "$0")/web-signin.sh"
 for FORMAT in xlsx csv; do
   curl -s -b "$JAR" -o /dev/null -w "{\"step\":\"rejects-$FORMAT\",\"http\":%{http_code},\"firstByteSeconds\":%{time_starttransfer},\"totalSeconds\":%{time_total},\"bytes\":%{size_download}}\n" \
     "$BASE/unit/batches/$BATCH/rejects.$FORMAT"

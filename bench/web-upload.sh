@@ -7,12 +7,7 @@
 # and a file of the water company's category (P-ARREARS-WATER), e.g. from `Shangding.Bench generate`.
 set -euo pipefail
 BASE=$1 FILE=$2 USER_NAME=${3:-water}
-JAR=$(mktemp)
-trap 'rm -f "$JAR"' EXIT
-token() { grep -o 'name="__RequestVerificationToken" type="hidden" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//'; }
-T=$(curl -s -c "$JAR" -b "$JAR" "$BASE/account/signin" | token)
-curl -s -c "$JAR" -b "$JAR" -o /dev/null --data-urlencode "UserName=$USER_NAME" --data-urlencode "Password=Shangding-demo-2026" \
-  --data-urlencode "__RequestVerificationToken=$T" "$BASE/account/signin"
+. "$(dirname "$0")/web-signin.sh"
 T=$(curl -s -c "$JAR" -b "$JAR" "$BASE/unit/upload/P-ARREARS-WATER" | token)
 START=$(date +%s.%N)
 ANSWER=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w "%{redirect_url} %{time_total}" -F "__RequestVerificationToken=$T" \

@@ -238,6 +238,53 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
     }
 
     [Fact]
+    public async Task AClerk_WhoseUploadWaitsForTheDatabase_SeesItStarting_AndCancelsIt()
+    {
+        var page = await NewPage(1280, 900);
+        await SignIn(page, "water", "/unit");
+        var folder = Directory.CreateTempSubdirectory("shangding-starting-");
+        // On SQLite a batch import (here: the test's own connection) holds the database's write lock: the upload's batch
+        // row waits for it, and the clerk is answered with the upload's own "starting" page.
+        await using var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={server.DatabasePath}");
+        await holder.OpenAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            var file = Path.Combine(folder.FullName, "三月欠费.csv");
+            await WriteWaterCsv(file, "STARTING-", 20, 900);
+            await using (var begin = holder.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                await begin.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+            }
+
+            await UploadWaterFile(page, file, "**/unit/uploads/*");
+            (await page.InnerTextAsync("h1")).ShouldBe("正在开始处理");
+            (await page.InnerTextAsync(".batch-progress")).ShouldContain("如另一批次正在入库，需等其完成");
+            (await page.InnerTextAsync(".batch-progress button[type=submit]")).ShouldBe("取消上传");
+            await Shot(page, "unit-upload-starting-zh-desktop");
+
+            await page.ClickAsync(".batch-progress button[type=submit]");
+            await page.WaitForSelectorAsync(".batch-progress p:has-text('正在取消')");
+            (await page.QuerySelectorAsync(".batch-progress button")).ShouldBeNull();
+            await using (var rollback = holder.CreateCommand())
+            {
+                rollback.CommandText = "ROLLBACK";
+                await rollback.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+            }
+
+            // Its row written once the lock is free, the batch says it was cancelled; the page, reloading itself, goes there.
+            await Sessions.ArriveAsync(server, page, "**/unit/batches/*");
+            await page.WaitForSelectorAsync("main .error:has-text('已取消，未保存任何记录')", new() { Timeout = 30_000 });
+            (await page.InnerTextAsync("dl.facts")).ShouldContain("未处理");
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task AClerk_WatchesABigUploadGoOn_QueuesAnother_AndCancelsTheFirst()
     {
         var page = await NewPage(1280, 900);

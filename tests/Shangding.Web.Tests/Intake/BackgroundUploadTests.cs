@@ -221,6 +221,7 @@ public sealed class BackgroundUploadTests : IDisposable
         page.QuerySelector(".batch-progress")!.TextContent.ShouldContain("如另一批次正在入库，需等其完成");
         page.QuerySelector("meta[http-equiv=refresh]").ShouldNotBeNull();
         page.QuerySelector(".batch-progress form button")!.TextContent.ShouldBe("取消上传");
+        page.QuerySelector("h1")!.TextContent.ShouldBe("正在开始处理"); // not "in line": it never waited in one
 
         hold.Release.Set();
         Status(await WhenDone(client, path)).ShouldBe("已入库");

@@ -42,6 +42,7 @@ public static class Program
             "generate" => Generate(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]),
             "read" => Read(args[1]),
             "calibrate" => Calibrate(),
+            "rejects-write" => RejectsWrite(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]),
             "intake-cpu" => IntakeCpuBench.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3),
             "import" => await ImportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Contains("--twice")),
             _ when args[0].StartsWith("score-", StringComparison.Ordinal) => await ScoreBench.RunAsync(args),
@@ -50,6 +51,55 @@ public static class Program
                 args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 100_000),
             _ => 2,
         };
+    }
+
+    /// <summary>
+    /// Writes <paramref name="rows"/> rejected water-arrears rows (as uploaded, with a reason of about 70 characters) as
+    /// a rejects file, .xlsx or .csv, to nowhere: the writer's own cost, without the database or the network.
+    /// </summary>
+    private static int RejectsWrite(int rows, string format)
+    {
+        var header = IntakeColumns.For(Catalog.Find("P-ARREARS-WATER")!).Select(c => c.NameZh).ToList();
+        IEnumerable<(int, string?[], string)> Rows()
+        {
+            for (var i = 0; i < rows; i++)
+            {
+                yield return (i + 3, [$"W-{i:D7}", "姚昊然", "居民身分证", "410102195001010006", "郑州市金桥105号22单元1536", "2025-02-04", "2025-03-29", "16",
+                    "3808.64", "市自来水公司", "2025-04-01", null], "证件类型：“居民身分证”不在可选值中（可选：居民身份证、护照、港澳居民来往内地通行证、台湾居民来往大陆通行证、外国人永久居留身份证）");
+            }
+        }
+
+        var output = new CountingStream();
+        var watch = Stopwatch.StartNew();
+        if (format == "xlsx")
+        {
+            RejectsFileWriter.WriteXlsx(output, header, Rows(), RejectsExport.ReasonHeader);
+        }
+        else
+        {
+            RejectsFileWriter.WriteCsv(output, header, Rows(), RejectsExport.ReasonHeader);
+        }
+
+        Report(new { step = "rejects-write", format, rows, bytes = output.Length, seconds = watch.Elapsed.TotalSeconds });
+        return 0;
+    }
+
+    /// <summary>A write-only stream that only counts (not seekable, like a response body).</summary>
+    private sealed class CountingStream : Stream
+    {
+        private long _length;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
     }
 
     private static int Generate(int rows, string path)

@@ -56,6 +56,33 @@ public sealed class RejectsFileWriterTests
     }
 
     [Fact]
+    public void Xlsx_KeepsMarkupCharactersAndSpacesAsTyped_WithTheHeaderRowFrozen()
+    {
+        using var output = new MemoryStream();
+        string?[] cells = ["A&B <c> 'q' \"d\" >", " 前后有空格 ", "两行\n文字", "&amp;"];
+        RejectsFileWriter.WriteXlsx(output, Header, [(7, cells, "原因 <1> & 2")], "未通过原因 / Reason");
+
+        var (_, rows) = ReadHelper.Read(output.ToArray());
+        rows[1].Cells.ShouldBe(["7", .. cells, "原因 <1> & 2"]);
+        using (var reader = ExcelReaderFactory.CreateOpenXmlReader(new MemoryStream(output.ToArray())))
+        {
+            reader.Read().ShouldBeTrue();
+            reader.Read().ShouldBeTrue();
+            Enumerable.Range(1, 4).Select(i => reader.GetString(i)).ShouldBe(cells);
+        }
+
+        using var document = SpreadsheetDocument.Open(new MemoryStream(output.ToArray()), false);
+        new OpenXmlValidator().Validate(document, TestContext.Current.CancellationToken).Select(e => e.Description).ShouldBeEmpty();
+        var sheet = document.WorkbookPart!.WorksheetParts.Single().Worksheet;
+        var pane = sheet.Descendants<DocumentFormat.OpenXml.Spreadsheet.Pane>().Single();
+        (pane.State!.Value, pane.VerticalSplit!.Value, pane.TopLeftCell!.Value).ShouldBe((DocumentFormat.OpenXml.Spreadsheet.PaneStateValues.Frozen, 1.0, "A2"));
+        // The reason column is wide and wraps; the ID columns are styled as text.
+        var columns = sheet.Descendants<DocumentFormat.OpenXml.Spreadsheet.Column>().ToList();
+        (columns[^1].Min!.Value, columns[^1].Width!.Value, columns[^1].Style!.Value).ShouldBe((6u, 60.0, 3u));
+        (columns[1].Min!.Value, columns[1].Max!.Value, columns[1].Style!.Value).ShouldBe((2u, 5u, 1u));
+    }
+
+    [Fact]
     public void Xlsx_WritesToANonSeekableStream_AndKeepsCellsBeyondTheHeader()
     {
         using var sink = new MemoryStream();

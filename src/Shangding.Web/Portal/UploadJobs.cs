@@ -373,13 +373,23 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     /// </summary>
     private void PrepareSpoolDirectory()
     {
-        if (OperatingSystem.IsWindows())
+        try
         {
-            Directory.CreateDirectory(_spoolDirectory);
-            return;
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(_spoolDirectory);
+                return;
+            }
+
+            Directory.CreateDirectory(_spoolDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // E.g. a read-only home in a container: the uploads need a folder the app can write.
+            throw new InvalidOperationException(
+                $"The upload spool folder {_spoolDirectory} (Intake:SpoolDirectory) cannot be made: {e.Message} Set Intake:SpoolDirectory to a writable folder of the app's own.", e);
         }
 
-        Directory.CreateDirectory(_spoolDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
             File.SetUnixFileMode(_spoolDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -422,6 +422,24 @@ public sealed class BackgroundUploadTests : IDisposable
     }
 
     [Fact]
+    public void ASpoolFolderThatCannotBeMade_StopsTheAppAtStart_WithAMessageNamingTheSetting()
+    {
+        // Its parent is a file (as good as a read-only home in a container, and refused even to root).
+        var file = Path.GetTempFileName();
+        try
+        {
+            using var app = ShangdingWebFactory.In("Development", new Dictionary<string, string?> { ["Intake:SpoolDirectory"] = Path.Combine(file, "uploads") });
+            var refused = Should.Throw<InvalidOperationException>(() => app.CreateClient());
+            refused.Message.ShouldContain("Intake:SpoolDirectory");
+            refused.Message.ShouldContain(Path.Combine(file, "uploads"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task AnUploadUnknownToThisProcess_SaysToLookInTheBatches_OrUploadAgain()
     {
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);

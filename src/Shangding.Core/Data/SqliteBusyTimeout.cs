@@ -32,10 +32,34 @@ public sealed class SqliteBusyTimeout : DbConnectionInterceptor
     }
 
     /// <summary>
-    /// Saves the context's changes, but on SQLite waits only about a second for another connection's write lock (a
-    /// 1M-row import holds it for twenty): for a write that may be skipped, such as an account's last sign-in time,
-    /// rather than keep a person waiting. Returns false, with the changes discarded, when the lock stayed taken; on
-    /// PostgreSQL (row locks only) it saves as usual.
+    /// Makes the context's SQLite connection wait only briefly for another connection's write lock — SQLite's own second,
+    /// then Microsoft.Data.Sqlite's retries up to a one-second command timeout: about two seconds in all — until the
+    /// returned scope ends, when the connection gets back its usual wait and goes back to the pool. For a write that can
+    /// be left for later rather than keep a person waiting while a batch import holds the lock (twenty seconds a million rows).
+    /// </summary>
+    public static async Task<IAsyncDisposable> WaitBrieflyAsync(DbContext context, CancellationToken cancellationToken)
+    {
+        var timeout = context.Database.GetCommandTimeout();
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        await context.Database.ExecuteSqlRawAsync("PRAGMA busy_timeout = 1000;", cancellationToken);
+        context.Database.SetCommandTimeout(1);
+        return new BriefWait(context, timeout);
+    }
+
+    private sealed class BriefWait(DbContext context, int? timeout) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            context.Database.SetCommandTimeout(timeout);
+            await context.Database.ExecuteSqlRawAsync(Pragma, CancellationToken.None);
+            await context.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>
+    /// Saves the context's changes, but on SQLite waits only briefly (<see cref="WaitBrieflyAsync"/>) for another
+    /// connection's write lock: for a write that may be skipped, such as an account's last sign-in time. Returns false,
+    /// with the changes discarded, when the lock stayed taken; on PostgreSQL (row locks only) it saves as usual.
     /// </summary>
     public static async Task<bool> TrySaveChangesWithoutWaitingAsync(DbContext context, CancellationToken cancellationToken)
     {
@@ -45,13 +69,9 @@ public sealed class SqliteBusyTimeout : DbConnectionInterceptor
             return true;
         }
 
-        var timeout = context.Database.GetCommandTimeout();
-        await context.Database.OpenConnectionAsync(cancellationToken);
+        await using var brief = await WaitBrieflyAsync(context, cancellationToken);
         try
         {
-            // SQLite's own wait, then Microsoft.Data.Sqlite's retries up to the command's timeout: about two seconds in all.
-            await context.Database.ExecuteSqlRawAsync("PRAGMA busy_timeout = 1000;", cancellationToken);
-            context.Database.SetCommandTimeout(1);
             await context.SaveChangesAsync(cancellationToken);
             return true;
         }
@@ -59,13 +79,6 @@ public sealed class SqliteBusyTimeout : DbConnectionInterceptor
         {
             context.ChangeTracker.Clear();
             return false;
-        }
-        finally
-        {
-            context.Database.SetCommandTimeout(timeout);
-            // The connection goes back to the pool: with the usual wait.
-            await context.Database.ExecuteSqlRawAsync(Pragma, CancellationToken.None);
-            await context.Database.CloseConnectionAsync();
         }
     }
 }

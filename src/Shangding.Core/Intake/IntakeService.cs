@@ -729,32 +729,16 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             return 0;
         }
 
-        var quick = onlyBatch is not null && settings.Provider == DatabaseProvider.Sqlite;
-        if (quick)
-        {
-            // SQLite's own wait, then Microsoft.Data.Sqlite's retries up to the command's timeout: about two seconds in all.
-            await context.Database.OpenConnectionAsync(cancellationToken);
-            await context.Database.ExecuteSqlRawAsync("PRAGMA busy_timeout = 1000;", cancellationToken);
-            context.Database.SetCommandTimeout(1);
-        }
-
-        try
-        {
-            return await context.IntakeBatches.Where(b => interrupted.Contains(b.Id) && b.Status == BatchStatus.Running)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(b => b.Status, BatchStatus.Refused)
-                    .SetProperty(b => b.IdempotencyKey, (string?)null)
-                    .SetProperty(b => b.Message, InterruptedMessage)
-                    .SetProperty(b => b.FinishedAt, now), cancellationToken);
-        }
-        finally
-        {
-            if (quick)
-            {
-                // The connection goes back to the pool: with the usual wait.
-                await context.Database.ExecuteSqlRawAsync(SqliteBusyTimeout.Pragma, CancellationToken.None);
-            }
-        }
+        // A batch's page does not wait for another import's SQLite write lock: it shows the batch as it is and tries again.
+        await using var brief = onlyBatch is not null && settings.Provider == DatabaseProvider.Sqlite
+            ? await SqliteBusyTimeout.WaitBrieflyAsync(context, cancellationToken)
+            : null;
+        return await context.IntakeBatches.Where(b => interrupted.Contains(b.Id) && b.Status == BatchStatus.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(b => b.Status, BatchStatus.Refused)
+                .SetProperty(b => b.IdempotencyKey, (string?)null)
+                .SetProperty(b => b.Message, InterruptedMessage)
+                .SetProperty(b => b.FinishedAt, now), cancellationToken);
     }
 
     /// <summary>

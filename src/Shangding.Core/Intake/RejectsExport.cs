@@ -41,7 +41,7 @@ public static class RejectsExport
     /// transaction, stays open while a slow download takes its rows — on PostgreSQL a long query's lock would hold up
     /// a migration, on SQLite a long read keeps the write-ahead log from being checkpointed.
     /// </summary>
-    private static IEnumerable<IntakeReject> Pages(ShangdingDbContext context, long batchId)
+    private static IEnumerable<IntakeReject> Pages(ShangdingDbContext context, long batchId, CancellationToken cancellationToken)
     {
         var after = int.MinValue;
         while (true)
@@ -53,6 +53,8 @@ public static class RejectsExport
                 .ToList();
             foreach (var reject in page)
             {
+                // A clerk who left the download stops it at the next row.
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return reject;
             }
 
@@ -77,14 +79,11 @@ public static class RejectsExport
         var header = batch.HeaderCellsJson is null
             ? []
             : JsonSerializer.Deserialize<List<string>>(batch.HeaderCellsJson) ?? [];
-        var rows = Pages(context, batch.Id)
-            .Select(r =>
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                rowRead?.Invoke(r.RowNumber);
-                return r;
-            })
-            .Select(r => (r.RowNumber, UnprotectCells(r.CellsJson, protector), string.Join("；", IntakeReasons.Parse(r.ReasonsJson).Select(x => x.Message(english)))));
+        var rows = Pages(context, batch.Id, cancellationToken).Select(r =>
+        {
+            rowRead?.Invoke(r.RowNumber);
+            return (r.RowNumber, UnprotectCells(r.CellsJson, protector), string.Join("；", IntakeReasons.Parse(r.ReasonsJson).Select(x => x.Message(english))));
+        });
         if (header.Count == 0)
         {
             // API and form batches have no header row: name the columns after the record's JSON.

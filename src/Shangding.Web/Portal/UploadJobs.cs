@@ -116,7 +116,8 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
                 }
                 else if (_line.Count < _maxQueued || adopted)
                 {
-                    queued = Join(job, note, path);
+                    Join(job, note, path);
+                    queued = true;
                 }
                 else
                 {
@@ -134,7 +135,8 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
                 // holds a slot until it ends, as they do. With the line full it goes ahead and waits for the database.
                 if (_big >= _maxBig && (_line.Count < _maxQueued || adopted))
                 {
-                    queued = Join(job, note, path);
+                    Join(job, note, path);
+                    queued = true;
                 }
             }
         }
@@ -161,7 +163,7 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
     }
 
     /// <summary>Puts the job at the end of the line, with its note beside its file (under <c>_line</c>'s lock).</summary>
-    private bool Join(UploadJob job, UploadNote note, string path)
+    private void Join(UploadJob job, UploadNote note, string path)
     {
         try
         {
@@ -174,7 +176,6 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         }
 
         job.InLine = _line.AddLast(job);
-        return true;
     }
 
     /// <summary>The running import of a batch of the unit, if this process runs it.</summary>

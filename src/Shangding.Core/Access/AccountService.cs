@@ -116,27 +116,40 @@ public sealed partial class AccountService(TimeProvider clock)
         }
 
         var mustSave = verified == PasswordVerificationResult.SuccessRehashNeeded || account.FailedCount != 0 || account.LockedUntil is not null;
-        var previousSignIn = account.LastSignInAt;
-        if (verified == PasswordVerificationResult.SuccessRehashNeeded)
-        {
-            account.PasswordHash = Hasher.HashPassword(account, password);
-        }
-
-        account.FailedCount = 0;
-        account.LockedUntil = null;
-        account.LastSignInAt = now;
         if (mustSave)
         {
+            if (verified == PasswordVerificationResult.SuccessRehashNeeded)
+            {
+                account.PasswordHash = Hasher.HashPassword(account, password);
+            }
+
+            account.FailedCount = 0;
+            account.LockedUntil = null;
+            account.LastSignInAt = now;
             await context.SaveChangesAsync(cancellationToken);
         }
-        else if (!await SqliteBusyTimeout.TrySaveChangesWithoutWaitingAsync(context, cancellationToken))
+        else
         {
-            // Only the last sign-in time was to be written, and on SQLite a batch import holds the write lock (for up to
-            // twenty seconds a million rows): the person signs in now, and the time is written at their next sign-in.
-            account.LastSignInAt = previousSignIn;
+            await NoteSignInAsync(context, account, now, cancellationToken);
         }
 
         return new SignInResult(SignInOutcome.Success, account, null);
+    }
+
+    /// <summary>
+    /// Writes an account's last sign-in time when that is the sign-in's only write (staff with nothing to reset, a
+    /// returning citizen or organisation). On SQLite a batch import holds the write lock from its first rows to its
+    /// commit (twenty seconds a million rows), so this waits only briefly: if the lock stays taken, the person signs in
+    /// now and the time is written at their next sign-in.
+    /// </summary>
+    public static async Task NoteSignInAsync(DbContext context, Account account, DateTime now, CancellationToken cancellationToken)
+    {
+        var previousSignIn = account.LastSignInAt;
+        account.LastSignInAt = now;
+        if (!await SqliteBusyTimeout.TrySaveChangesWithoutWaitingAsync(context, cancellationToken))
+        {
+            account.LastSignInAt = previousSignIn;
+        }
     }
 
     /// <summary>

@@ -21,16 +21,24 @@ public static class SubjectSession
         DateTime now, CancellationToken cancellationToken)
     {
         var prefix = role == Roles.Organisation ? "organisation-" : "citizen-";
-        var account = await db.Accounts.FirstOrDefaultAsync(a => a.Role == role && a.SubjectId == subject.Id, cancellationToken)
-            ?? await accounts.CreateAsync(db, prefix + subject.Id.ToString(CultureInfo.InvariantCulture), displayName, role,
+        var account = await db.Accounts.FirstOrDefaultAsync(a => a.Role == role && a.SubjectId == subject.Id, cancellationToken);
+        if (account is null)
+        {
+            // A first sign-in makes the account, so it waits for the write lock like any other write.
+            account = await accounts.CreateAsync(db, prefix + subject.Id.ToString(CultureInfo.InvariantCulture), displayName, role,
                 Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)), null, subject.Id, cancellationToken);
-        if (account.Disabled)
+            account.LastSignInAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        else if (account.Disabled)
         {
             return false;
         }
-
-        account.LastSignInAt = now;
-        await db.SaveChangesAsync(cancellationToken);
+        else
+        {
+            // A returning subject's only write is the time: it does not wait behind a SQLite batch import.
+            await AccountService.NoteSignInAsync(db, account, now, cancellationToken);
+        }
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, account.Id.ToString(CultureInfo.InvariantCulture)),

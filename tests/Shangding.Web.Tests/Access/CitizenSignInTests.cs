@@ -125,4 +125,53 @@ public sealed class CitizenSignInTests(ShangdingWebFactory factory) : IClassFixt
         var signedIn = await client.PostFormAsync("/account/citizen", DemoCitizen(), Ct);
         (signedIn.StatusCode, signedIn.Headers.Location?.OriginalString).ShouldBe((HttpStatusCode.Redirect, "/me/records"));
     }
+
+    [Fact]
+    public async Task AReturningCitizen_SignsInAtOnce_WhileASqliteBatchHoldsTheWriteLock()
+    {
+        // An app of its own: the held write lock must not stall the other tests' factory.
+        using var app = new ShangdingWebFactory();
+        var client = new FormClient(app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+        var first = await client.PostFormAsync("/account/citizen", DemoCitizen(), Ct);
+        (first.StatusCode, first.Headers.Location?.OriginalString).ShouldBe((HttpStatusCode.Redirect, "/me/records"));
+        var firstSignIn = (await DemoCitizenAccountAsync(app)).LastSignInAt;
+        firstSignIn.ShouldNotBeNull();
+
+        // A batch import holds SQLite's write lock from its first rows to its commit (twenty seconds a million rows);
+        // here another connection holds it.
+        await using var holder = new Microsoft.Data.Sqlite.SqliteConnection(
+            new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = app.DatabaseFile }.ToString());
+        await holder.OpenAsync(Ct);
+        await using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            await begin.ExecuteNonQueryAsync(Ct);
+        }
+
+        var again = new FormClient(app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var signedIn = await again.PostFormAsync("/account/citizen", DemoCitizen(), Ct);
+        (signedIn.StatusCode, signedIn.Headers.Location?.OriginalString).ShouldBe((HttpStatusCode.Redirect, "/me/records"));
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10)); // not the 30 s a write waits for the lock
+        await using (var rollback = holder.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync(Ct);
+        }
+
+        // The session works (the records page logs its self-query, a write that does wait for an import's lock).
+        (await again.Http.GetAsync("/me/records", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // The time waits for the next sign-in; nothing else about the account changed.
+        (await DemoCitizenAccountAsync(app)).LastSignInAt.ShouldBe(firstSignIn);
+    }
+
+    private static async Task<Account> DemoCitizenAccountAsync(WebApplicationFactory<Program> app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        var hash = scope.ServiceProvider.GetRequiredService<IdentityProtector>().LookupHash(AccessDemo.CitizenId);
+        var subject = await db.Subjects.AsNoTracking().SingleAsync(s => s.IdHash == hash, Ct);
+        return await db.Accounts.AsNoTracking().SingleAsync(a => a.Role == Roles.Citizen && a.SubjectId == subject.Id, Ct);
+    }
 }

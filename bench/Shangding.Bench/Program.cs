@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Shangding.Core;
 using Shangding.Core.Catalog;
@@ -43,6 +44,7 @@ public static class Program
             "read" => Read(args[1]),
             "calibrate" => Calibrate(),
             "rejects-write" => RejectsWrite(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]),
+            "rejects-export" => await RejectsExportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
             "intake-cpu" => IntakeCpuBench.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3),
             "import" => await ImportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Contains("--twice")),
             _ when args[0].StartsWith("score-", StringComparison.Ordinal) => await ScoreBench.RunAsync(args),
@@ -81,6 +83,51 @@ public static class Program
         }
 
         Report(new { step = "rejects-write", format, rows, bytes = output.Length, seconds = watch.Elapsed.TotalSeconds });
+        return 0;
+    }
+
+    /// <summary>
+    /// Imports <paramref name="path"/> (a file whose rows are refused, e.g. bench/web-rejects.sh's water-bad.csv), then
+    /// exports the batch's rejects as .xlsx and as .csv to nowhere, twice each: the stored rows read, decrypted and
+    /// written, as a clerk's download does without the network (<c>rejects-write</c> times the writer alone).
+    /// </summary>
+    private static async Task<int> RejectsExportAsync(string path, DatabaseProvider provider)
+    {
+        await using var database = await BenchDatabase.CreateAsync(provider);
+        await new SchemaMigrator(database.Settings).MigrateAsync();
+        var protector = new IdentityProtector(IdentityProtectionKeys.Generate());
+        var intake = new IntakeService(Catalog, protector, database.Settings, TimeProvider.System);
+        BatchResult result;
+        await using (var stream = File.OpenRead(path))
+        {
+            result = await new FileImport(intake, IntakeFileLimits.Default).RunAsync(stream, Path.GetFileName(path), "WATER-SUPPLY", "P-ARREARS-WATER", "bench", null, CancellationToken.None);
+        }
+
+        Report(new { step = "rejects-import", provider = provider.ToString(), rows = result.TotalRows, result.Rejected });
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var xlsx in new[] { true, false })
+            {
+                await using var context = DataServiceCollectionExtensions.CreateContext(database.Settings);
+                var batch = await context.IntakeBatches.AsNoTracking().SingleAsync(b => b.Id == result.BatchId);
+                var output = new CountingStream();
+                var watch = Stopwatch.StartNew();
+                var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                RejectsExport.Write(context, batch, output, xlsx, english: false, protector);
+                Report(new
+                {
+                    step = "rejects-export",
+                    provider = provider.ToString(),
+                    format = xlsx ? "xlsx" : "csv",
+                    rows = result.Rejected,
+                    bytes = output.Length,
+                    seconds = watch.Elapsed.TotalSeconds,
+                    cpuSeconds = Math.Round((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds, 2),
+                    peakMb = PeakMb(),
+                });
+            }
+        }
+
         return 0;
     }
 

@@ -18,7 +18,7 @@ public static class UnitEndpoints
             .ExcludeFromDescription();
     }
 
-    /// <summary>For tests: called on the writing thread with the batch's id as each rejected row is read (e.g. to hold the writer there).</summary>
+    /// <summary>For tests: called on the reading thread with the batch's id as each rejected row is read (e.g. to hold the download there).</summary>
     internal static Action<long>? RejectsRowHook { get; set; }
 
     /// <summary>The rejected rows of one of the unit's batches as uploaded, with the reason beside each, as .xlsx or .csv.</summary>

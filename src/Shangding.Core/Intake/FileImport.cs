@@ -148,10 +148,9 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
                 && map.Codes.TryGetValue(note.Column, out var code))
             {
                 var field = IntakeColumns.Find(code) ?? category.FindField(code);
-                var cell = ColumnMap.ColumnName(note.Column) + row.RowNumber.ToString(CultureInfo.InvariantCulture);
+                // The note names the cell already ("单元格 D16 …"): the reason adds the field's name.
                 problems ??= [];
-                problems.Add(new IntakeReason("cell_" + note.Kind, code,
-                    $"单元格 {cell}（{field?.NameZh}）：{note.MessageZh}", $"Cell {cell} ({field?.NameEn}): {note.MessageEn}"));
+                problems.Add(new IntakeReason("cell_" + note.Kind, code, $"{field?.NameZh}：{note.MessageZh}", $"{field?.NameEn}: {note.MessageEn}"));
             }
         }
 

@@ -91,6 +91,23 @@ public static class IntakeMessages
     public static IntakeReason NothingToWithdraw(string key) => new("nothing_to_withdraw", IntakeColumns.RecordKey,
         F("没有编号为“{0}”的本单位记录可撤回。", key), F("There is no record of your unit with key '{0}' to withdraw.", key));
 
+    /// <summary>
+    /// The batch's warning when rows named a subject differently from the name on file (stored as "中文 / English", like
+    /// the file's warnings): they were stored under the ID number, the name on file kept, the subject flagged for a check.
+    /// </summary>
+    public static string NameConflictWarning(int rows, IReadOnlyList<string> keys)
+    {
+        var some = string.Join("、", keys);
+        var more = rows > keys.Count;
+        return F("{0} 行所填姓名与该证件号码在平台登记的姓名不一致（单位记录编号 {1}{2}）：这些记录已按证件号码入库，登记姓名未改，当事人已标记待核查。请核对姓名与证件号码是否填对。", rows, some, more ? " 等" : "")
+            + " / "
+            + F("{0} row(s) give a name that differs from the one on file for that ID number (record key(s) {1}{2}): they were stored under the ID number, the name on file was kept, and the subject is flagged for a check. Please check the names and ID numbers.", rows, string.Join(", ", keys), more ? ", …" : "");
+    }
+
+    public static IntakeReason KeyUsedForOtherSubject(string key) => new("key_other_subject", IntakeColumns.RecordKey,
+        F("单位记录编号“{0}”已用于另一当事人（证件号码不同）的记录，本行未入库。编号不能改指他人：如原记录的当事人有误，请先撤回原记录，再以新的编号报送。", key),
+        F("Record key '{0}' already belongs to a record about another subject (a different ID number); this row was not stored. A key cannot be moved to someone else: if the original record names the wrong subject, withdraw it and send the record under a new key.", key));
+
     public static IntakeReason KeyUsedByOtherCategory(string key, string category) => new("key_other_category", IntakeColumns.RecordKey,
         F("单位记录编号“{0}”已用于“{1}”类信息：编号在本单位内应唯一。", key, category),
         F("Record key '{0}' is already used for category {1}: keys must be unique within your unit.", key, category));

@@ -223,6 +223,16 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
                 throw new BatchNoLongerRunningException($"Batch {batch.BatchId} is no longer Running (marked interrupted); rolled back.");
             }
 
+            var warnings = request.Warnings ?? [];
+            if (counts.NameConflicts > 0)
+            {
+                // Flagged, never overwritten: the clerk is told on the batch page which rows, not only the API's answer.
+                warnings = [.. warnings, IntakeMessages.NameConflictWarning(counts.NameConflicts, writer.NameConflictKeys)];
+                await writer.ExecuteAsync(
+                    settings.Provider == DatabaseProvider.Postgres ? "UPDATE intake_batches SET warnings = @w::jsonb WHERE id = @b" : "UPDATE intake_batches SET warnings = @w WHERE id = @b",
+                    cancellationToken, new Dictionary<string, object> { ["@w"] = JsonSerializer.Serialize(warnings, IntakeJson.Options), ["@b"] = batch.BatchId });
+            }
+
             var summary = string.Create(CultureInfo.InvariantCulture,
                 $"batch {batch.BatchId} unit {request.UnitCode} {request.Channel} {request.CategoryCode}: {total} rows, {counts.Created} created, {counts.Updated} updated, {counts.Unchanged} unchanged, {counts.Withdrawn} withdrawn, {counts.Rejected} rejected");
             await AuditChain.AppendAsync(writer.Connection, writer.Transaction, settings.Provider, "intake-batch", batch.BatchId, request.Actor,
@@ -239,7 +249,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             timings.Add(new("seal-hashes", sealWatch.Elapsed.TotalSeconds));
 
             return new BatchResult(batch.BatchId, nameof(BatchStatus.Committed), total, counts.Created, counts.Updated, counts.Unchanged,
-                counts.Withdrawn, counts.Rejected, counts.NameConflicts, [], request.Warnings ?? [], writer.Results ?? []) { Timings = timings };
+                counts.Withdrawn, counts.Rejected, counts.NameConflicts, [], warnings, writer.Results ?? []) { Timings = timings };
         }
         catch (Files.IntakeFileException file)
         {
@@ -600,9 +610,16 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             {
                 record = result.Record;
             }
-            else
+            else if (row.Problems.Count == 0)
             {
                 reasons.AddRange(result.Reasons);
+            }
+            else
+            {
+                // A cell the file could not give a value for (a lost long number, an error value, a formula without its
+                // result) has its reason already; what the validator says about the broken value would only mislead
+                // (a check digit "wrong" in a number Excel rounded).
+                reasons.AddRange(result.Reasons.Where(r => r.Field is null || !row.Problems.Any(p => p.Field == r.Field)));
             }
         }
 

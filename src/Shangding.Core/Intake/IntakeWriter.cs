@@ -36,6 +36,9 @@ internal enum RowDecision
     Withdrawn,
     NothingToWithdraw,
     OtherCategory,
+
+    /// <summary>The key is the unit's record about another subject (another ID number): a key is never moved to someone else.</summary>
+    OtherSubject,
 }
 
 /// <summary>
@@ -76,6 +79,12 @@ internal abstract class IntakeWriter : IAsyncDisposable
 
     protected int NameConflicts { get; set; }
 
+    /// <summary>The first record keys of rows whose name differs from the one on file, for the batch's warning.</summary>
+    public List<string> NameConflictKeys { get; } = [];
+
+    /// <summary>How many keys <see cref="NameConflictKeys"/> keeps.</summary>
+    public const int NameConflictKeysKept = 10;
+
     /// <summary>Rows written; what the background checkpoint counts.</summary>
     public int Rows { get; protected set; }
 
@@ -87,8 +96,6 @@ internal abstract class IntakeWriter : IAsyncDisposable
 
     /// <summary>Seconds spent in each step of the batch, for benchmarks and slow-batch logs.</summary>
     public List<KeyValuePair<string, double>> Timings { get; } = [];
-
-    public static readonly string NothingToWithdrawJson = IntakeReasons.ToJson([IntakeMessages.NothingToWithdraw("")]);
 
     public static readonly string OtherCategoryJson = IntakeReasons.ToJson([new IntakeReason("key_other_category", IntakeColumns.RecordKey,
         "该单位记录编号已用于另一类信息：编号在本单位内应唯一。", "This record key is already used for another category: keys must be unique within your unit.")]);
@@ -210,8 +217,11 @@ internal abstract class IntakeWriter : IAsyncDisposable
 
     protected MergeCounts Counts() => new(Created, Updated, Unchanged, Withdrawn, Rejected, NameConflicts);
 
-    /// <summary>Decides what a row does to the unit's record with its key (none: <paramref name="existing"/> is null).</summary>
-    protected static RowDecision Decide(StagedRow row, in ExistingRecord? existing)
+    /// <summary>
+    /// Decides what a row does to the unit's record with its key (none: <paramref name="existing"/> is null);
+    /// <paramref name="subjectId"/> is the subject the row names (an upsert's; a withdrawal names none).
+    /// </summary>
+    protected static RowDecision Decide(StagedRow row, in ExistingRecord? existing, long subjectId)
     {
         if (row.Action == 'W')
         {
@@ -223,6 +233,7 @@ internal abstract class IntakeWriter : IAsyncDisposable
 
         return existing is not { } r ? RowDecision.Created
             : r.CategoryCode != row.CategoryCode ? RowDecision.OtherCategory
+            : r.SubjectId != subjectId ? RowDecision.OtherSubject
             : r.ContentHash == row.ContentHash && r.Status != nameof(RecordStatus.Withdrawn) ? RowDecision.Unchanged
             : RowDecision.Updated;
     }
@@ -256,7 +267,12 @@ internal abstract class IntakeWriter : IAsyncDisposable
                 outcome = RecordOutcome.Withdrawn;
                 break;
             case RowDecision.NothingToWithdraw:
-                storeReasons = NothingToWithdrawJson;
+                storeReasons = IntakeReasons.ToJson([IntakeMessages.NothingToWithdraw(row.RecordKey ?? "")]);
+                Rejected++;
+                outcome = RecordOutcome.Rejected;
+                break;
+            case RowDecision.OtherSubject:
+                storeReasons = IntakeReasons.ToJson([IntakeMessages.KeyUsedForOtherSubject(row.RecordKey ?? "")]);
                 Rejected++;
                 outcome = RecordOutcome.Rejected;
                 break;
@@ -275,6 +291,10 @@ internal abstract class IntakeWriter : IAsyncDisposable
         if (nameConflict)
         {
             NameConflicts++;
+            if (NameConflictKeys.Count < NameConflictKeysKept && row.RecordKey is { } key)
+            {
+                NameConflictKeys.Add(key);
+            }
         }
 
         Rows++;

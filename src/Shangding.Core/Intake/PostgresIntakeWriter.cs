@@ -252,7 +252,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             var (subjectId, subjectName, newSubject) = row.Action == 'U' ? subjects[row.IdHash!] : (0L, null, false);
             var nameConflict = subjectName is not null && !string.Equals(subjectName, row.Name, StringComparison.Ordinal);
             ExistingRecord? old = existing.TryGetValue(row.RecordKey!, out var found) ? found : null;
-            var decision = Decide(row, old);
+            var decision = Decide(row, old, subjectId);
             var storeReasons = Tally(row, decision, nameConflict);
             if (storeReasons is not null)
             {

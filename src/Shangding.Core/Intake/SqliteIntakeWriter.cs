@@ -230,7 +230,7 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
             {
                 existing = new ExistingRecord(raw.sqlite3_column_int64(stmt, 0), raw.sqlite3_column_int64(stmt, 1), ColumnString(stmt, 2),
                     ColumnString(stmt, 3), ColumnString(stmt, 4), raw.sqlite3_column_int(stmt, 5));
-                if (Decide(row, existing) is RowDecision.Updated or RowDecision.Withdrawn)
+                if (Decide(row, existing, subjectId) is RowDecision.Updated or RowDecision.Withdrawn)
                 {
                     // The record's current fields become the history row's "before".
                     var current = raw.sqlite3_column_blob(stmt, 6);
@@ -247,7 +247,7 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
             raw.sqlite3_reset(stmt);
         }
 
-        var decision = Decide(row, existing);
+        var decision = Decide(row, existing, subjectId);
         var storeReasons = Tally(row, decision, nameConflict);
         if (storeReasons is not null)
         {

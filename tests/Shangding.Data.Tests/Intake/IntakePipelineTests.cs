@@ -118,6 +118,32 @@ public sealed class IntakePipelineTests
 
     [Theory]
     [AllEngines]
+    public async Task AKeySentAgainForAnotherPerson_IsRejected_AndTheRecordStaysWithItsSubject(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        await service.RunAsync(Request(), [Row(3, "W-1", Alice), Row(4, "W-2", Bob, "李四")], null, Ct);
+
+        // The same key with Bob's ID: before, the record silently moved from Alice to Bob (a re-used form key, a typo).
+        var result = await service.RunAsync(Request(), [Row(3, "W-1", Bob, "李四", ("arrears_amount", "99")), Row(4, "W-2", Bob, "李四", ("arrears_amount", "7"))], null, Ct);
+
+        (result.Updated, result.Rejected).ShouldBe((1, 1));
+        var reason = result.Records[0].Reasons.ShouldHaveSingleItem();
+        reason.Code.ShouldBe("key_other_subject");
+        reason.MessageZh.ShouldContain("单位记录编号“W-1”已用于另一当事人");
+        reason.MessageZh.ShouldContain("请先撤回原记录");
+        reason.MessageEn.ShouldContain("Record key 'W-1' already belongs to a record about another subject");
+        await using var context = db.NewContext();
+        var record = await context.Records.SingleAsync(r => r.RecordKey == "W-1", Ct);
+        var alice = await context.Subjects.SingleAsync(x => x.IdHash == TestPlatform.Protector.LookupHash(Alice), Ct);
+        (record.SubjectId, record.Version).ShouldBe((alice.Id, 1));
+        Amount(record.FieldsJson).ShouldBe(1234.50m);
+        (await context.RecordChanges.CountAsync(c => c.RecordId == record.Id, Ct)).ShouldBe(1);
+        (await context.IntakeRejects.SingleAsync(Ct)).RecordKey.ShouldBe("W-1");
+    }
+
+    [Theory]
+    [AllEngines]
     public async Task Withdraw_WithdrawsOwnRecord_AndRefusesAnUnknownKey(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -129,6 +155,8 @@ public sealed class IntakePipelineTests
 
         (result.Withdrawn, result.Rejected).ShouldBe((1, 1));
         result.Records[1].Reasons.Single().Code.ShouldBe("nothing_to_withdraw");
+        result.Records[1].Reasons.Single().MessageZh.ShouldBe("没有编号为“NOPE”的本单位记录可撤回。"); // the row's own key
+        result.Records[1].Reasons.Single().MessageEn.ShouldContain("key 'NOPE'");
         await using var context = db.NewContext();
         (await context.Records.SingleAsync(Ct)).Status.ShouldBe(RecordStatus.Withdrawn);
         (await context.IntakeRejects.SingleAsync(Ct)).RecordKey.ShouldBe("NOPE");

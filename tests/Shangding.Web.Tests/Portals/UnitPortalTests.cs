@@ -66,6 +66,79 @@ public sealed class UnitPortalTests(ShangdingWebFactory factory) : IClassFixture
         desk.QuerySelectorAll("tbody tr").Length.ShouldBeGreaterThan(1);
     }
 
+    private static Dictionary<string, string> WaterRecord(string key, string name, string id) => new()
+    {
+        ["record_key"] = key,
+        ["name"] = name,
+        ["id_type"] = "居民身份证",
+        ["id_number"] = id,
+        ["customer_address"] = "郑州市二七区",
+        ["arrears_from"] = "2025-01-01",
+        ["arrears_counted_to"] = "2025-12-31",
+        ["arrears_quantity"] = "30",
+        ["arrears_amount"] = "88.8",
+        ["determining_body"] = "市自来水公司",
+        ["determined_on"] = "2026-01-05",
+    };
+
+    private static async Task<AngleSharp.Html.Dom.IHtmlDocument> PostEntryAsync(PortalClient client, Dictionary<string, string> fields)
+    {
+        var response = await client.PostFormAsync("/unit/entry/P-ARREARS-WATER", new(fields), Ct);
+        return new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task SingleEntry_SuggestsAKeyNoOtherClerkGets_AndSaysWhenARecordWasAlreadyWithdrawn()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var keys = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var form = new HtmlParser().ParseDocument(await client.Http.GetStringAsync("/unit/entry/P-ARREARS-WATER", Ct));
+            keys.Add(form.QuerySelector("#f_record_key")!.GetAttribute("value")!);
+        }
+
+        // Opened in the same second, the forms used to suggest the same FORM-yyyyMMddHHmmss key.
+        keys.ShouldAllBe(k => System.Text.RegularExpressions.Regex.IsMatch(k, "^FORM-[0-9]{8}-[0-9]{4}-[2-9A-HJKMNP-Z]{5}$"));
+        keys.Distinct().Count().ShouldBe(3);
+
+        var key = keys[0];
+        (await PostEntryAsync(client, WaterRecord(key, "孙七", TestPlatform.ResidentId(new DateOnly(1981, 2, 3), 246)))).QuerySelector(".success")!.TextContent.ShouldContain("已新增");
+        var withdraw = new Dictionary<string, string> { ["record_key"] = key, ["action"] = "撤回" };
+        (await PostEntryAsync(client, withdraw)).QuerySelector(".success")!.TextContent.ShouldContain("已撤回该编号的记录");
+        var again = await PostEntryAsync(client, withdraw);
+        again.QuerySelector(".success")!.TextContent.ShouldStartWith("该编号的记录此前已撤回，未作更改。");
+    }
+
+    [Fact]
+    public async Task TheBatchPage_SaysWhenNothingWasStored_AndWhichRowsNamedSomeoneDifferently()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var id = TestPlatform.ResidentId(new DateOnly(1983, 7, 8), 357);
+        (await PostEntryAsync(client, WaterRecord("NAME-1", "周八", id))).QuerySelector(".success").ShouldNotBeNull();
+
+        // The same person under another name: stored under the ID number, the name on file kept, and the batch page says so.
+        var renamed = await PostEntryAsync(client, WaterRecord("NAME-2", "周捌", id));
+        renamed.QuerySelector(".success")!.TextContent.ShouldContain("已新增");
+        var batchLink = renamed.QuerySelector("a[href^='/unit/batches/']")!.GetAttribute("href")!;
+        var batch = new HtmlParser().ParseDocument(await client.Http.GetStringAsync(batchLink, Ct));
+        var warning = batch.QuerySelector(".batch-warnings")!.TextContent;
+        warning.ShouldContain("1 行所填姓名与该证件号码在平台登记的姓名不一致（单位记录编号 NAME-2）");
+        warning.ShouldNotContain(id); // the ID number is not repeated on the page
+        var english = new HtmlParser().ParseDocument(await client.Http.GetStringAsync(batchLink + "?culture=en", Ct));
+        english.QuerySelector(".batch-warnings")!.TextContent.ShouldContain("1 row(s) give a name that differs from the one on file");
+
+        // A form whose only row is rejected stored nothing: its batch does not say "stored".
+        var rejected = await PostEntryAsync(client, new Dictionary<string, string> { ["record_key"] = "EMPTY-1", ["name"] = "吴九" });
+        rejected.QuerySelector(".success").ShouldBeNull();
+        var desk = new HtmlParser().ParseDocument(await client.Http.GetStringAsync("/unit", Ct));
+        var newest = desk.QuerySelectorAll("table")[1].QuerySelector("tbody tr")!;
+        newest.QuerySelector("td[data-label='状态']")!.TextContent.Trim().ShouldBe("未入库任何记录");
+        newest.QuerySelector("td[data-label='类别']")!.TextContent.ShouldBe("拖欠公用事业费用信息（水费）");
+        var page = new HtmlParser().ParseDocument(await client.Http.GetStringAsync(newest.QuerySelector("a")!.GetAttribute("href")!, Ct));
+        page.QuerySelector("dl.facts")!.TextContent.ShouldContain("未入库任何记录");
+    }
+
     [Fact]
     public async Task AClerkCannotOpenAnotherUnitsBatch()
     {

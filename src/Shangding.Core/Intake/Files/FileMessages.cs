@@ -92,10 +92,11 @@ internal static class FileMessages
         "该单元格属于合并单元格，已填入合并区域左上角的值。",
         "The cell is part of a merged region; the region's top-left value was filled in.");
 
+    /// <summary>A long number stored by Excel as a floating-point value; shown masked, as it is most often an ID number.</summary>
     public static CellNote LostPrecision(int column, string cell, string stored) => new(
         column, CellNoteKind.NumberLostPrecision,
-        $"单元格 {cell} 的长数字被 Excel 存成了数值（{stored}），超过 15 位的部分已丢失。请把该列设为“文本”格式后重新输入号码。",
-        $"Cell {cell} holds a long digit string that Excel stored as a number ({stored}); digits beyond the 15th are lost. Format the column as Text and type the number again.");
+        $"单元格 {cell} 的长数字被 Excel 存成了数值（{Subjects.Masking.Mask(stored)}），超过 15 位的部分已丢失。请把该列设为“文本”格式后重新输入号码。",
+        $"Cell {cell} holds a long digit string that Excel stored as a number ({Subjects.Masking.Mask(stored)}); digits beyond the 15th are lost. Format the column as Text and type the number again.");
 
     public static CellNote DateConverted(int column) => new(
         column, CellNoteKind.DateSerialConverted,

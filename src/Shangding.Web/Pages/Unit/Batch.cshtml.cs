@@ -68,6 +68,20 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         return LocalRedirect($"/unit/batches/{id}");
     }
 
+    /// <summary>
+    /// The key of a batch's status as a clerk reads it: a batch that committed but stored nothing (every row rejected, or
+    /// a file without data rows) says so, instead of "stored".
+    /// </summary>
+    public static string StatusKey(IntakeBatch batch) =>
+        batch.Status == BatchStatus.Committed && batch.Created + batch.Updated + batch.Unchanged + batch.Withdrawn == 0
+            ? "batch.status.Nothing"
+            : "batch.status." + batch.Status;
+
+    /// <summary>The batch's warnings (a hidden sheet or a column ignored, names that differ from those on file), each "中文 / English".</summary>
+    public IReadOnlyList<string> Warnings => Batch?.WarningsJson is { } json
+        ? System.Text.Json.JsonSerializer.Deserialize<List<string>>(json) ?? []
+        : [];
+
     /// <summary>Batch messages are stored as "中文 / English"; show the half in the reader's language.</summary>
     public string Localise(string line)
     {

@@ -27,7 +27,7 @@ public sealed class EntryModel(CatalogDefinition catalog, IntakeService intake, 
             return NotFound();
         }
 
-        Values[IntakeColumns.RecordKey] = string.Create(CultureInfo.InvariantCulture, $"FORM-{Shangding.Web.Portal.ChinaTime.Of(clock.GetUtcNow().UtcDateTime):yyyyMMddHHmmss}");
+        Values[IntakeColumns.RecordKey] = NewRecordKey();
         if (Columns.FirstOrDefault(c => c.Type == FieldType.IdType) is { AllowedValues.Count: > 0 } idType)
         {
             // Most records are about holders of a resident ID card.
@@ -73,12 +73,33 @@ public sealed class EntryModel(CatalogDefinition catalog, IntakeService intake, 
         }
         else if (record is not null)
         {
-            Outcome = text["entry.outcome." + record.Outcome] + (record.NameConflict ? " " + text["entry.nameConflict"] : "");
+            var withdrawal = Values.GetValueOrDefault(IntakeColumns.Action)?.Trim() == IntakeColumns.WithdrawValue;
+            var outcome = withdrawal && record.Outcome == RecordOutcome.Unchanged ? "AlreadyWithdrawn" : record.Outcome.ToString();
+            Outcome = text["entry.outcome." + outcome] + (record.NameConflict ? " " + text["entry.nameConflict"] : "");
             Values.Clear();
-            Values[IntakeColumns.RecordKey] = string.Create(CultureInfo.InvariantCulture, $"FORM-{Shangding.Web.Portal.ChinaTime.Of(clock.GetUtcNow().UtcDateTime):yyyyMMddHHmmss}");
+            Values[IntakeColumns.RecordKey] = NewRecordKey();
         }
 
         return Page();
+    }
+
+    /// <summary>Letters and digits that cannot be mistaken for one another when read aloud or typed again.</summary>
+    private const string KeyAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+    /// <summary>
+    /// A suggested key for a new record: the minute it was typed and five random characters (31^5, about 29 million), so
+    /// two clerks who open the form in the same second do not get the same key — which would make the second entry update
+    /// the first one's record (or, for another person, be refused).
+    /// </summary>
+    private string NewRecordKey()
+    {
+        Span<char> random = stackalloc char[5];
+        for (var i = 0; i < random.Length; i++)
+        {
+            random[i] = KeyAlphabet[System.Security.Cryptography.RandomNumberGenerator.GetInt32(KeyAlphabet.Length)];
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"FORM-{Shangding.Web.Portal.ChinaTime.Of(clock.GetUtcNow().UtcDateTime):yyyyMMdd-HHmm}-{random}");
     }
 
     private bool Load(string code)

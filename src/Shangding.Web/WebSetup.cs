@@ -177,8 +177,12 @@ public static class WebSetup
             app.UseHsts();
         }
 
-        app.UseStatusCodePages();
         app.UseRequestLocalization();
+        // Pages answered with an error status and no body (a batch of another unit, a mistyped address) show a page of the
+        // site in the reader's language (chosen above, from the original request); the API and other machine addresses
+        // keep the problem+json answers.
+        app.UseWhen(context => IsMachineAddress(context.Request.Path), api => api.UseStatusCodePages());
+        app.UseWhen(context => !IsMachineAddress(context.Request.Path), pages => pages.UseStatusCodePagesWithReExecute("/status/{0}"));
         app.UseDatabaseBusyAnswer();
         Portal.UploadSizeLimit.UseUploadSizeLimit(app);
         app.UseStaticFiles();
@@ -196,6 +200,10 @@ public static class WebSetup
         app.MapShangdingAccess();
         app.MapRazorPages();
     }
+
+    /// <summary>Addresses read by programs, not people: their error answers stay problem+json.</summary>
+    private static bool IsMachineAddress(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/openapi") || path.StartsWithSegments("/health");
 
     /// <summary>The language switch: remembers the choice in a cookie and goes back to the page.</summary>
     private static RedirectHttpResult SetLanguage(HttpContext context, [FromForm] string culture, [FromForm] string? returnUrl)

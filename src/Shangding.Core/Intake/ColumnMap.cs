@@ -92,7 +92,7 @@ public sealed class ColumnMap
                 if (seen.TryGetValue(code, out var other))
                 {
                     refusals.Add(new IntakeReason("duplicate_column", code,
-                        F("第 {0} 列和第 {1} 列都是“{2}”：每列只能出现一次。", ColumnName(other), ColumnName(i), title ?? cell),
+                        F("{0} 列和 {1} 列都是“{2}”：每列只能出现一次。", ColumnName(other), ColumnName(i), title ?? cell),
                         F("Columns {0} and {1} are both '{2}': each column may appear once.", ColumnName(other), ColumnName(i), title ?? cell)));
                     continue;
                 }
@@ -107,12 +107,12 @@ public sealed class ColumnMap
             if (prohibited is not null)
             {
                 refusals.Add(new IntakeReason("prohibited_column", null,
-                    F("第 {0} 列“{1}”属于禁止征集的信息：{2} 整个文件未处理，请删除该列后重新上传。", ColumnName(i), name, prohibited.ReasonZh),
-                    F("Column {0} '{1}' holds data the platform may not collect: {2} The whole file was not processed; delete the column and upload again.", ColumnName(i), name, prohibited.ReasonEn)));
+                    F("{0} 列“{1}”属于禁止征集的信息：{2}。整个文件未处理，请删除该列后重新上传。", ColumnName(i), name, prohibited.ReasonZh),
+                    F("Column {0} '{1}' holds data the platform may not collect: {2}. The whole file was not processed; delete the column and upload again.", ColumnName(i), name, prohibited.ReasonEn)));
                 continue;
             }
 
-            warnings.Add(F("第 {0} 列“{1}”不是本类信息的字段，已忽略。 / Column {0} '{1}' is not a field of this category and was ignored.", ColumnName(i), name));
+            warnings.Add(F("{0} 列“{1}”不是本类信息的字段，已忽略。 / Column {0} '{1}' is not a field of this category and was ignored.", ColumnName(i), name));
         }
 
         var missing = columns.Where(c => c.Required && !seen.ContainsKey(c.Code)).ToList();

@@ -25,8 +25,8 @@ public sealed class ProhibitedDataTests
 
         match.Kind.ShouldBe(kind);
         match.WaivableByConsent.ShouldBeFalse();
-        match.ReasonZh.ShouldContain("003");
-        match.ReasonEn.ShouldContain("003");
+        match.ReasonZh.ShouldContain("《郑州市公共信用信息管理暂行办法》第九条");
+        match.ReasonEn.ShouldContain("art. 9(");
     }
 
     [Theory]

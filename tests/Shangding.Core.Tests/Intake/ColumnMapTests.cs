@@ -40,7 +40,12 @@ public sealed class ColumnMapTests
         var refusal = map.Refusals.ShouldHaveSingleItem();
         refusal.Code.ShouldBe("prohibited_column");
         refusal.MessageZh.ShouldContain("“月收入”");
-        refusal.MessageZh.ShouldContain("第 " + ColumnMap.ColumnName(Titles().Length) + " 列");
+        // Excel's column letter, as the clerk sees it above the sheet ("第 M 列" read as "the M-th column"), and the
+        // measures by their title, not an internal document number.
+        refusal.MessageZh.ShouldStartWith(ColumnMap.ColumnName(Titles().Length) + " 列“月收入”属于禁止征集的信息：");
+        refusal.MessageZh.ShouldContain("（《郑州市公共信用信息管理暂行办法》第九条第（三）项）。整个文件未处理");
+        refusal.MessageZh.ShouldNotContain("003");
+        refusal.MessageEn.ShouldContain("art. 9(3)). The whole file was not processed");
         refusal.MessageEn.ShouldContain("delete the column");
     }
 

@@ -52,7 +52,7 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
         ("/api/v1/records", []), // units' systems with their API token only
         ("/api/v1/queries", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen, Roles.Organisation]),
         ("/api/v1/benefit-checks", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen, Roles.Organisation]),
-        ("/api/v1/catalog", null), ("/api/v1/public", null), ("/public", null), ("/account", null), ("/health", null), ("/openapi", null),
+        ("/api/v1/catalog", null), ("/api/v1/public", null), ("/public", null), ("/account", null), ("/health", null), ("/openapi", null), ("/status", null),
         ("/language", null), ("/Error", null), ("/error", null), ("/Index", null), ("/catalog", null),
     ];
 

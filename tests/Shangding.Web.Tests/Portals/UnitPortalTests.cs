@@ -150,7 +150,21 @@ public sealed class UnitPortalTests(ShangdingWebFactory factory) : IClassFixture
         (await water.Http.GetAsync(link, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         var civil = await PortalClient.SignedInAs(factory, "civil", Ct);
-        (await civil.Http.GetAsync(link, Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var refused = await civil.Http.GetAsync(link, Ct);
+        refused.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // A page of the site in the clerk's language, not the framework's "Status Code: 404; Not Found" or JSON.
+        refused.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        var page = new HtmlParser().ParseDocument(await refused.Content.ReadAsStringAsync(Ct));
+        page.QuerySelector("h1")!.TextContent.ShouldBe("找不到该页面");
+        page.QuerySelector("main")!.TextContent.ShouldContain("不属于您的单位或账户");
+        var english = await civil.Http.GetAsync(link + "?culture=en", Ct);
+        new HtmlParser().ParseDocument(await english.Content.ReadAsStringAsync(Ct)).QuerySelector("h1")!.TextContent.ShouldBe("Page not found");
+        (await civil.Http.GetAsync(link + "/rejects.csv", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        // The API keeps its machine-readable answers.
+        var api = await civil.Http.GetAsync("/api/v1/catalog/NO-SUCH/template.xlsx", Ct);
+        api.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        api.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
     }
 
     [Fact]

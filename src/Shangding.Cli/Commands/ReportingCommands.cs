@@ -3,6 +3,7 @@ using System.Globalization;
 using Shangding.Core.Calendar;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
+using Shangding.Core.Notifications;
 using Shangding.Core.Reporting;
 
 namespace Shangding.Cli.Commands;
@@ -16,7 +17,9 @@ internal static class ReportingCommands
         remind.SetAction(async (parse, ct) =>
         {
             await using var context = DataServiceCollectionExtensions.CreateContext(cli.Get<DatabaseSettings>());
-            var result = await ReminderJob.RunAsync(context, cli.Get<CatalogDefinition>(), cli.Get<WorkingDayCalendar>(), cli.Get<TimeProvider>(), cli.Get<ReportingOptions>(), ct);
+            // The unit's clerks get each reminder and listing in their inbox (and the outbox of the configured gateways).
+            var result = await ReminderJob.RunAsync(context, cli.Get<CatalogDefinition>(), cli.Get<WorkingDayCalendar>(), cli.Get<TimeProvider>(),
+                cli.Get<ReportingOptions>(), cli.Get<NotificationService>(), ct);
             if (parse.GetValue(json))
             {
                 cli.WriteJson(new
@@ -34,6 +37,11 @@ internal static class ReportingCommands
             {
                 var notice = ReminderNotice.Build(cli.Get<CatalogDefinition>(), r);
                 await cli.Out.WriteLineAsync("  " + notice.Zh);
+            }
+
+            foreach (var r in result.ListedForCriticism)
+            {
+                await cli.Out.WriteLineAsync("  " + ReminderNotice.CriticismMessage(cli.Get<CatalogDefinition>(), r).BodyZh);
             }
 
             return 0;

@@ -40,6 +40,9 @@ public static class IntakeChannels
 
     /// <summary>A good deed a citizen reported and the unit verified. Not a report for reporting deadlines.</summary>
     public const string SelfReport = "self-report";
+
+    /// <summary>A unit's declaration that it has nothing new for a category and period (本期无新增信息): a batch of no rows that counts as a report.</summary>
+    public const string NilReport = "nil-report";
 }
 
 /// <summary>

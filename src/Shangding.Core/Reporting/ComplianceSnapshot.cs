@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Calendar;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
-using Shangding.Core.Intake;
 
 namespace Shangding.Core.Reporting;
 
@@ -55,11 +54,8 @@ internal sealed class ComplianceSnapshot
         CancellationToken cancellationToken)
     {
         var today = ReportingTime.ChinaDate(asOfUtc);
-        
         var unitQuery = context.Units.AsNoTracking();
-        var batchQuery = context.IntakeBatches.AsNoTracking()
-            .Where(b => b.Status == BatchStatus.Committed && b.FinishedAt != null && b.FinishedAt <= asOfUtc
-                && b.Channel != IntakeChannels.Dispute && b.Channel != IntakeChannels.SelfReport); // the unit's own reports only (003 §12)
+        var batchQuery = context.IntakeBatches.AsNoTracking().ThatReport(asOfUtc);
         var reminderQuery = context.ReportingReminders.Where(r => r.ResolvedAt == null);
         if (unitCode is not null)
         {
@@ -137,10 +133,11 @@ internal sealed class ComplianceSnapshot
             overdueDays,
             reminder?.Id,
             reminder?.ReminderDeadline,
-            category.IsLicenceOrPenalty ? _lateRecords.GetValueOrDefault((unit.Code, category.Code)) : null);
+            category.IsLicenceOrPenalty ? _lateRecords.GetValueOrDefault((unit.Code, category.Code)) : null,
+            category.CollectionCycle);
     }
 
-    /// <summary>The latest committed batch naming the category or naming none (API batches spanning categories).</summary>
+    /// <summary>The latest batch that reports (see <see cref="ReportingBatches.ThatReport"/>) naming the category or naming none (API batches spanning categories).</summary>
     public DateTime? LastReport(string unitCode, string categoryCode)
     {
         DateTime? last = null;

@@ -2,7 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Calendar;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
-using Shangding.Core.Intake;
+using Shangding.Core.Access;
+using Shangding.Core.Notifications;
 
 namespace Shangding.Core.Reporting;
 
@@ -28,18 +29,35 @@ public sealed record ReminderRunResult(
 /// </remarks>
 public static class ReminderJob
 {
-    public static async Task<ReminderRunResult> RunAsync(
+    /// <summary>Runs the job; the unit's clerks are told in their inbox only (no SMS or e-mail gateway).</summary>
+    public static Task<ReminderRunResult> RunAsync(
         ShangdingDbContext context,
         CatalogDefinition catalog,
         WorkingDayCalendar calendar,
         TimeProvider clock,
         ReportingOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        RunAsync(context, catalog, calendar, clock, options, new NotificationService([], clock), cancellationToken);
+
+    /// <summary>
+    /// Runs the job. Each reminder written, and each reminder listed for criticism, is sent to the unit's clerks
+    /// through <paramref name="notifications"/> (their inbox, and the outbox of its gateways) in the same
+    /// transaction as the change it tells about.
+    /// </summary>
+    public static async Task<ReminderRunResult> RunAsync(
+        ShangdingDbContext context,
+        CatalogDefinition catalog,
+        WorkingDayCalendar calendar,
+        TimeProvider clock,
+        ReportingOptions? options,
+        NotificationService notifications,
         CancellationToken cancellationToken = default)
     {
         options ??= new ReportingOptions();
         var now = clock.GetUtcNow().UtcDateTime;
         var today = ReportingTime.ChinaDate(now);
 
+        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
         var resolved = await ResolveAnsweredAsync(context, now, cancellationToken);
         var listed = await ListUnansweredAsync(context, today, now, cancellationToken);
 
@@ -74,10 +92,23 @@ public static class ReminderJob
         }
 
         await context.SaveChangesAsync(cancellationToken);
+
+        // The written reminder (催报) reaches the unit: its clerks' inbox (and any gateway), with the notice text.
+        foreach (var reminder in written)
+        {
+            await notifications.SendToRoleAsync(context, Roles.UnitClerk, reminder.UnitCode, ReminderNotice.ReminderMessage(catalog, reminder), cancellationToken);
+        }
+
+        foreach (var reminder in listed)
+        {
+            await notifications.SendToRoleAsync(context, Roles.UnitClerk, reminder.UnitCode, ReminderNotice.CriticismMessage(catalog, reminder), cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
         return new ReminderRunResult(today, written, resolved, listed);
     }
 
-    /// <summary>Sets resolved_at on open reminders whose period a committed batch (finished by now) covers.</summary>
+    /// <summary>Sets resolved_at on open reminders whose period a batch that reports (finished by now) covers.</summary>
     private static async Task<List<ReportingReminder>> ResolveAnsweredAsync(ShangdingDbContext context, DateTime now, CancellationToken cancellationToken)
     {
         var open = await context.ReportingReminders.Where(r => r.ResolvedAt == null).ToListAsync(cancellationToken);
@@ -85,12 +116,10 @@ public static class ReminderJob
         foreach (var reminder in open)
         {
             var from = ReportingTime.StartOfChinaDayUtc(ComplianceSnapshot.ReportsFrom(reminder));
-            var firstReport = await context.IntakeBatches.AsNoTracking()
+            var firstReport = await context.IntakeBatches.AsNoTracking().ThatReport(now)
                 .Where(b => b.UnitCode == reminder.UnitCode
                     && (b.CategoryCode == reminder.CategoryCode || b.CategoryCode == null)
-                    && b.Status == BatchStatus.Committed
-                    && b.Channel != IntakeChannels.Dispute && b.Channel != IntakeChannels.SelfReport // the unit's own reports only (003 §12)
-                    && b.FinishedAt != null && b.FinishedAt >= from && b.FinishedAt <= now)
+                    && b.FinishedAt >= from)
                 .OrderBy(b => b.FinishedAt)
                 .Select(b => b.FinishedAt)
                 .FirstOrDefaultAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
+using Shangding.Core.Notifications;
 
 namespace Shangding.Core.Reporting;
 
@@ -10,6 +11,9 @@ public sealed record ReminderNoticeText(string Zh, string En);
 /// <summary>Builds the reminder notice sent to a late unit (003 §13).</summary>
 public static class ReminderNotice
 {
+    /// <summary>Where a unit sees its deadlines, reminders and files a nil report.</summary>
+    public const string UnitPage = "/unit/reporting";
+
     private const string LegalBasisZh = "依据《郑州市公共信用信息管理暂行办法》第十三条。";
     private const string LegalBasisEn = "Under Article 13 of the Zhengzhou Interim Measures for Public Credit Information Management.";
 
@@ -38,11 +42,46 @@ public static class ReminderNotice
         DateOnly deadline,
         DateOnly reminderDeadline)
     {
-        var zh = $"{unitNameZh}：{categoryNameZh}{PeriodZh(periodStart, periodEnd)}的信息应于{DateZh(deadline)}前报送，至今未报送。"
-            + $"请于{DateZh(reminderDeadline)}前补报。{LegalBasisZh}";
-        var en = $"{unitNameEn}: the {categoryNameEn} information for {PeriodEn(periodStart, periodEnd)} was due by {DateEn(deadline)} "
-            + $"and has not been reported to date. Please report it by {DateEn(reminderDeadline)}. {LegalBasisEn}";
+        // Deadlines include their day: say "at the latest on" rather than "before" (前), which reads as exclusive.
+        var zh = $"{unitNameZh}：「{categoryNameZh}」{PeriodZh(periodStart, periodEnd)}的信息最迟应于{DateZh(deadline)}（含当日）报送，至今未报送。"
+            + $"请最迟于{DateZh(reminderDeadline)}（含当日）补报；经催报仍未报送的，将报市政府通报批评。{LegalBasisZh}";
+        var en = $"{unitNameEn}: the “{categoryNameEn}” information for {PeriodEn(periodStart, periodEnd)} was due on {DateEn(deadline)} at the latest "
+            + $"and has not been reported to date. Please report it on {DateEn(reminderDeadline)} at the latest; a unit that still has not reported "
+            + $"after this reminder is listed for a circulated criticism by the municipal government. {LegalBasisEn}";
         return new ReminderNoticeText(zh, en);
+    }
+
+    /// <summary>The inbox message to the unit's clerks when a reminder is written (the notice as its body).</summary>
+    public static Message ReminderMessage(CatalogDefinition catalog, ReportingReminder reminder)
+    {
+        var category = catalog.Find(reminder.CategoryCode);
+        var notice = Build(catalog, reminder);
+        return new Message(
+            "reporting-reminder",
+            $"催报通知：{category?.NameZh ?? reminder.CategoryCode}",
+            $"Reporting reminder: {category?.NameEn ?? reminder.CategoryCode}",
+            notice.Zh,
+            notice.En,
+            UnitPage);
+    }
+
+    /// <summary>The inbox message to the unit's clerks when a reminder is listed for a circulated criticism.</summary>
+    public static Message CriticismMessage(CatalogDefinition catalog, ReportingReminder reminder)
+    {
+        var unit = catalog.FindUnit(reminder.UnitCode);
+        var category = catalog.Find(reminder.CategoryCode);
+        var nameZh = category?.NameZh ?? reminder.CategoryCode;
+        var nameEn = category?.NameEn ?? reminder.CategoryCode;
+        return new Message(
+            "reporting-criticism",
+            $"列入通报批评名单：{nameZh}",
+            $"Listed for circulated criticism: {nameEn}",
+            $"{unit?.NameZh ?? reminder.UnitCode}：「{nameZh}」{PeriodZh(reminder.PeriodStart, reminder.PeriodEnd)}的信息经催报，"
+                + $"至补报期限{DateZh(reminder.ReminderDeadline)}仍未报送，已列入通报批评名单，将报市政府通报批评。请尽快报送。{LegalBasisZh}",
+            $"{unit?.NameEn ?? reminder.UnitCode}: the “{nameEn}” information for {PeriodEn(reminder.PeriodStart, reminder.PeriodEnd)} was still not "
+                + $"reported by the make-up deadline of {DateEn(reminder.ReminderDeadline)} after a reminder, and is listed for a circulated criticism "
+                + $"by the municipal government. Please report it as soon as possible. {LegalBasisEn}",
+            UnitPage);
     }
 
     /// <summary>"2026年1月", "2026年第三季度", "2026年上半年", "2026年", or a day for daily reporting.</summary>

@@ -33,6 +33,7 @@ public enum ComplianceStatus
 /// </param>
 /// <param name="WorkingDaysOverdue">Working days after <see cref="Deadline"/> up to today; 0 unless overdue.</param>
 /// <param name="ReminderId">The open reminder, if any.</param>
+/// <param name="CollectionCycle">The catalogue's collection cycle (<c>realtime</c> is reported as <see cref="ReportingCycle.Daily"/>).</param>
 /// <param name="LateRecords">
 /// Licence and penalty categories only: records (decided within the look-back) that were first
 /// reported more than 7 working days after their decision.
@@ -53,7 +54,8 @@ public sealed record ComplianceRow(
     int WorkingDaysOverdue,
     long? ReminderId,
     DateOnly? ReminderDeadline,
-    int? LateRecords)
+    int? LateRecords,
+    string CollectionCycle)
 {
     public DateOnly? Deadline => Period?.Deadline;
 
@@ -76,8 +78,9 @@ public sealed record CriticismEntry(
 
 /// <summary>
 /// Reporting compliance per unit × category (003 §12(2), §13). A committed batch counts as a report
-/// for a category when it names that category or names none (an API batch spanning categories),
-/// even with no new rows; running and refused batches never count. Operators pass no unit; a unit
+/// for a category when it names that category or names none (an API batch spanning categories) and
+/// furnished something or is a nil report (<see cref="NilReport"/>); a batch whose every row was
+/// rejected, an empty file, running and refused batches never count. Operators pass no unit; a unit
 /// passes its own code.
 /// </summary>
 public static class ReportingCompliance
@@ -137,5 +140,104 @@ public static class ReportingCompliance
                 r.ReminderDeadline,
                 r.CriticismListedAt!.Value,
                 r.ResolvedAt))];
+    }
+}
+
+/// <summary>Where a reminder (催报) stands.</summary>
+public enum ReminderState
+{
+    /// <summary>Written; the unit has not reported yet and its make-up deadline has not passed.</summary>
+    Open,
+
+    /// <summary>Still not reported after the make-up deadline: listed for a circulated criticism (通报批评).</summary>
+    ListedForCriticism,
+
+    /// <summary>A report arrived (after the listing, if it was listed: the criticism stays on record).</summary>
+    Resolved,
+}
+
+/// <summary>A written reminder (催报) with its notice text, for the unit's and the operator's pages.</summary>
+/// <param name="ReminderDeadline">The make-up deadline (补报期限), inclusive.</param>
+public sealed record ReminderEntry(
+    long Id,
+    string UnitCode,
+    string UnitNameZh,
+    string UnitNameEn,
+    string CategoryCode,
+    string CategoryNameZh,
+    string CategoryNameEn,
+    DateOnly PeriodStart,
+    DateOnly PeriodEnd,
+    DateOnly Deadline,
+    DateTime RemindedAt,
+    DateOnly ReminderDeadline,
+    DateTime? CriticismListedAt,
+    DateTime? ResolvedAt,
+    ReminderNoticeText Notice)
+{
+    public ReminderState State => ResolvedAt is not null ? ReminderState.Resolved
+        : CriticismListedAt is not null ? ReminderState.ListedForCriticism
+        : ReminderState.Open;
+}
+
+/// <summary>The written reminders (催报) of every unit or of one.</summary>
+public static class ReminderList
+{
+    /// <summary>
+    /// Reminders, those not yet answered first (oldest first), then the answered ones newest first, at most
+    /// <paramref name="limit"/>; with <paramref name="outstandingOnly"/> only those not yet answered; with
+    /// <paramref name="listedOnly"/> only those listed for a circulated criticism (通报批评).
+    /// </summary>
+    public static async Task<IReadOnlyList<ReminderEntry>> ListAsync(
+        ShangdingDbContext context,
+        CatalogDefinition catalog,
+        string? unitCode = null,
+        bool outstandingOnly = false,
+        bool listedOnly = false,
+        int limit = 200,
+        CancellationToken cancellationToken = default)
+    {
+        var query = context.ReportingReminders.AsNoTracking();
+        if (unitCode is not null)
+        {
+            query = query.Where(r => r.UnitCode == unitCode);
+        }
+
+        if (listedOnly)
+        {
+            query = query.Where(r => r.CriticismListedAt != null);
+        }
+
+        var open = await query.Where(r => r.ResolvedAt == null)
+            .OrderBy(r => r.RemindedAt).ThenBy(r => r.UnitCode).ThenBy(r => r.CategoryCode)
+            .Take(limit).ToListAsync(cancellationToken);
+        var answered = outstandingOnly || open.Count >= limit
+            ? []
+            : await query.Where(r => r.ResolvedAt != null)
+                .OrderByDescending(r => r.ResolvedAt).ThenBy(r => r.UnitCode).ThenBy(r => r.CategoryCode)
+                .Take(limit - open.Count).ToListAsync(cancellationToken);
+        return [.. open.Concat(answered).Select(r => Entry(catalog, r))];
+    }
+
+    private static ReminderEntry Entry(CatalogDefinition catalog, ReportingReminder r)
+    {
+        var unit = catalog.FindUnit(r.UnitCode);
+        var category = catalog.Find(r.CategoryCode);
+        return new ReminderEntry(
+            r.Id,
+            r.UnitCode,
+            unit?.NameZh ?? r.UnitCode,
+            unit?.NameEn ?? r.UnitCode,
+            r.CategoryCode,
+            category?.NameZh ?? r.CategoryCode,
+            category?.NameEn ?? r.CategoryCode,
+            r.PeriodStart,
+            r.PeriodEnd,
+            r.Deadline,
+            DateTime.SpecifyKind(r.RemindedAt, DateTimeKind.Utc),
+            r.ReminderDeadline,
+            r.CriticismListedAt is { } listed ? DateTime.SpecifyKind(listed, DateTimeKind.Utc) : null,
+            r.ResolvedAt is { } resolved ? DateTime.SpecifyKind(resolved, DateTimeKind.Utc) : null,
+            ReminderNotice.Build(catalog, r));
     }
 }

@@ -36,6 +36,9 @@ public sealed record ReportingPeriod(DateOnly Start, DateOnly End, DateOnly Dead
     public DateOnly ReportsFrom => IsSingleDay ? Start : End.AddDays(1);
 }
 
+/// <summary>A category's reporting deadline rule in words, in Chinese and English.</summary>
+public sealed record DeadlineRuleText(string Zh, string En);
+
 /// <summary>Whether one licence or penalty record was reported within 7 working days of its decision.</summary>
 /// <param name="Deadline"><c>AddWorkingDays(actDate, 7)</c>.</param>
 /// <param name="Provisional">The deadline or the count depends on a year without calendar data.</param>
@@ -77,6 +80,49 @@ public sealed class ReportingSchedule(WorkingDayCalendar calendar)
         CollectionCycles.HalfYear => ReportingCycle.HalfYear,
         CollectionCycles.Yearly => ReportingCycle.Yearly,
         _ => throw new ArgumentOutOfRangeException(nameof(collectionCycle), collectionCycle, "Unknown collection cycle"),
+    };
+
+    /// <summary>
+    /// The deadline rule of a category in words (zh, en), as this schedule enforces it — for the template's
+    /// instructions and the unit's pages, so they never say something else. A <c>realtime</c> category is reported
+    /// like a <c>daily</c> one (003 §12 sets no separate deadline for it): each working day, at the latest on the
+    /// next working day. Deadlines include their day.
+    /// </summary>
+    public static DeadlineRuleText DeadlineRule(Category category)
+    {
+        var (zh, en) = category.CollectionCycle switch
+        {
+            CollectionCycles.Realtime or CollectionCycles.Daily =>
+                ($"{(category.CollectionCycle == CollectionCycles.Realtime ? "实时" : "每日")}归集：每个工作日报送，当日的信息最迟于下一个工作日（含当日）报送。",
+                    $"Collected {(category.CollectionCycle == CollectionCycles.Realtime ? "in real time" : "daily")}: reported every working day; a day's information on the next working day at the latest."),
+            _ => ($"每{PeriodWordZh(CycleOf(category.CollectionCycle))}结束后 {PeriodDeadlineWorkingDays} 个工作日内（含第 {PeriodDeadlineWorkingDays} 个工作日）报送；系统接口对接的单位每个工作日报送，最迟于下一个工作日。",
+                $"Within {PeriodDeadlineWorkingDays} working days after each {PeriodWordEn(CycleOf(category.CollectionCycle))} ends (the 10th working day included); units connected by API report every working day, on the next working day at the latest."),
+        };
+        if (category.IsLicenceOrPenalty)
+        {
+            zh = $"每条行政许可、行政处罚信息自作出决定之日起 {LicenceOrPenaltyWorkingDays} 个工作日内报送；此外" + zh;
+            en = $"Each administrative licence or penalty within {LicenceOrPenaltyWorkingDays} working days of the decision; besides, " + char.ToLowerInvariant(en[0]) + en[1..];
+        }
+
+        return new DeadlineRuleText(
+            zh + "本期无新增信息的，请在平台“报送期限”页面申报“本期无新增信息”。",
+            en + " With nothing new for a period, declare \"Nothing new this period\" on the platform's reporting deadlines page.");
+    }
+
+    private static string PeriodWordZh(ReportingCycle cycle) => cycle switch
+    {
+        ReportingCycle.Monthly => "月",
+        ReportingCycle.Quarterly => "季度",
+        ReportingCycle.HalfYear => "半年",
+        _ => "年",
+    };
+
+    private static string PeriodWordEn(ReportingCycle cycle) => cycle switch
+    {
+        ReportingCycle.Monthly => "month",
+        ReportingCycle.Quarterly => "quarter",
+        ReportingCycle.HalfYear => "half-year",
+        _ => "year",
     };
 
     /// <inheritdoc cref="PeriodsBetween(ReportingCycle, DateOnly, DateOnly)"/>

@@ -144,6 +144,30 @@ public sealed class ReportingScheduleTests
         var schedule = new ReportingSchedule(WorkingDayCalendar.Empty);
         schedule.PeriodsBetween(ReportingCycle.Monthly, D(2026, 1, 1), D(2026, 3, 1)).ShouldAllBe(p => p.Provisional);
     }
+
+    [Fact]
+    public void DeadlineRule_SaysWhatTheScheduleEnforces_RealtimeAsDaily()
+    {
+        foreach (var category in Catalog.Categories)
+        {
+            var rule = ReportingSchedule.DeadlineRule(category);
+            if (ReportingSchedule.CycleOf(category.CollectionCycle) == ReportingCycle.Daily)
+            {
+                rule.Zh.ShouldContain("每个工作日报送，当日的信息最迟于下一个工作日（含当日）报送", customMessage: category.Code);
+                rule.Zh.ShouldNotContain("结束后 10 个工作日", customMessage: category.Code);
+            }
+            else
+            {
+                rule.Zh.ShouldContain("结束后 10 个工作日内（含第 10 个工作日）报送", customMessage: category.Code);
+            }
+
+            (category.IsLicenceOrPenalty == rule.Zh.Contains("7 个工作日", StringComparison.Ordinal)).ShouldBeTrue(category.Code);
+            rule.Zh.ShouldContain("本期无新增信息");
+        }
+
+        ReportingSchedule.DeadlineRule(Catalog.Find("P-ARREARS-WATER")!).Zh.ShouldStartWith("实时归集：");
+        ReportingSchedule.DeadlineRule(Catalog.Find("O-FEE-ARREARS")!).Zh.ShouldStartWith("每月结束后 10 个工作日内");
+    }
 }
 
 public sealed class ReminderNoticeTests
@@ -154,8 +178,22 @@ public sealed class ReminderNoticeTests
         var text = ReminderNotice.Build(
             "市自来水公司", "Zhengzhou Water Supply Company", "拖欠公用事业费用信息（自来水）", "Utility arrears (water)",
             new DateOnly(2026, 1, 1), new DateOnly(2026, 1, 31), new DateOnly(2026, 2, 13), new DateOnly(2026, 3, 6));
-        text.Zh.ShouldBe("市自来水公司：拖欠公用事业费用信息（自来水）2026年1月的信息应于2026年2月13日前报送，至今未报送。请于2026年3月6日前补报。依据《郑州市公共信用信息管理暂行办法》第十三条。");
-        text.En.ShouldBe("Zhengzhou Water Supply Company: the Utility arrears (water) information for January 2026 was due by 13 February 2026 and has not been reported to date. Please report it by 6 March 2026. Under Article 13 of the Zhengzhou Interim Measures for Public Credit Information Management.");
+        text.Zh.ShouldBe("市自来水公司：「拖欠公用事业费用信息（自来水）」2026年1月的信息最迟应于2026年2月13日（含当日）报送，至今未报送。"
+            + "请最迟于2026年3月6日（含当日）补报；经催报仍未报送的，将报市政府通报批评。依据《郑州市公共信用信息管理暂行办法》第十三条。");
+        text.En.ShouldBe("Zhengzhou Water Supply Company: the “Utility arrears (water)” information for January 2026 was due on 13 February 2026 at the latest "
+            + "and has not been reported to date. Please report it on 6 March 2026 at the latest; a unit that still has not reported after this reminder "
+            + "is listed for a circulated criticism by the municipal government. Under Article 13 of the Zhengzhou Interim Measures for Public Credit Information Management.");
+    }
+
+    [Fact]
+    public void Notice_SaysTheDeadlineDayIsIncluded_AndKeepsTheCategoryApartFromADailyPeriod()
+    {
+        var text = ReminderNotice.Build("市妇联", "Women's Federation", "三八红旗手", "March 8th Red-Banner Holders",
+            new DateOnly(2026, 9, 7), new DateOnly(2026, 9, 7), new DateOnly(2026, 9, 8), new DateOnly(2026, 12, 14));
+        // Not "三八红旗手2026年9月7日", not "应于2026年9月8日前" (which reads as the day before).
+        text.Zh.ShouldContain("「三八红旗手」2026年9月7日的信息最迟应于2026年9月8日（含当日）报送");
+        text.Zh.ShouldNotContain("日前");
+        text.En.ShouldContain("“March 8th Red-Banner Holders” information for 7 September 2026 was due on 8 September 2026 at the latest");
     }
 
     [Theory]

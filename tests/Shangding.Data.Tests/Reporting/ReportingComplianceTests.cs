@@ -43,7 +43,9 @@ public sealed class ReportingComplianceTests
         await context.SaveChangesAsync(Ct);
     }
 
-    private static async Task AddBatchAsync(TestDatabase db, string unit, string? category, BatchStatus status, DateTime finishedAt, string channel = "batch")
+    /// <summary>A batch of the unit; by default one that furnished a record (created 1), as a report must.</summary>
+    private static async Task AddBatchAsync(TestDatabase db, string unit, string? category, BatchStatus status, DateTime finishedAt, string channel = "batch",
+        int created = 1, int rejected = 0)
     {
         await using var context = db.NewContext();
         context.IntakeBatches.Add(new IntakeBatch
@@ -55,6 +57,9 @@ public sealed class ReportingComplianceTests
             Actor = $"unit:{unit}",
             StartedAt = finishedAt.AddMinutes(-1),
             FinishedAt = status == BatchStatus.Running ? null : finishedAt,
+            TotalRows = created + rejected,
+            Created = created,
+            Rejected = rejected,
         });
         await context.SaveChangesAsync(Ct);
     }
@@ -85,8 +90,8 @@ public sealed class ReportingComplianceTests
         // deadline, the other after the reminder): they are remedies the platform asked for, not reports.
         await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Committed, Local(2, 10), IntakeChannels.Dispute);
         await AddBatchAsync(db, "WATER-SUPPLY", null, BatchStatus.Committed, Local(2, 26), IntakeChannels.SelfReport);
-        // Heating reports January on time, with nothing new ("nothing to report" is a report).
-        await AddBatchAsync(db, "HEATING", Monthly, BatchStatus.Committed, Local(2, 5));
+        // Heating reports January on time, with nothing new: a nil report (本期无新增信息), a batch of no rows.
+        await AddBatchAsync(db, "HEATING", Monthly, BatchStatus.Committed, Local(2, 5), IntakeChannels.NilReport, created: 0);
         // Gas reports January late, on 02-25.
         await AddBatchAsync(db, "CR-GAS", Monthly, BatchStatus.Committed, Local(2, 25, 15));
 
@@ -117,8 +122,8 @@ public sealed class ReportingComplianceTests
         // 5 working days from 02-24: 02-25, 26, 27, 28 (make-up Saturday), 03-02.
         water.ReminderDeadline.ShouldBe(D(3, 2));
         water.ReminderDeadline.ShouldBe(Calendar.AddWorkingDays(D(2, 24), 5).Date);
-        ReminderNotice.Build(RealCatalog, water).Zh.ShouldStartWith($"市自来水公司：{RealCatalog.Find(Monthly)!.NameZh}2026年1月");
-        ReminderNotice.Build(RealCatalog, water).Zh.ShouldContain("2026年1月的信息应于2026年2月13日前报送，至今未报送。请于2026年3月2日前补报。");
+        ReminderNotice.Build(RealCatalog, water).Zh.ShouldStartWith($"市自来水公司：「{RealCatalog.Find(Monthly)!.NameZh}」2026年1月");
+        ReminderNotice.Build(RealCatalog, water).Zh.ShouldContain("2026年1月的信息最迟应于2026年2月13日（含当日）报送，至今未报送。请最迟于2026年3月2日（含当日）补报");
 
         // Idempotent: the same day again writes, resolves and lists nothing.
         var again = await RunJobAsync(db, MonthlyCatalog, Local(2, 24, 18));
@@ -287,6 +292,137 @@ public sealed class ReportingComplianceTests
             var rows = await ReportingCompliance.ComputeAsync(context, RealCatalog, Calendar, D(10, 20), Options, "MARKET-REGULATION", Ct);
             rows.Single(r => r.CategoryCode == Penalty).LateRecords.ShouldBe(1);
             rows.Single(r => r.CategoryCode == "O-CERTIFICATION").LateRecords.ShouldBeNull();
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task ABatchThatFurnishedNothing_IsNotAReport_ButANilReportIs(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await SeedUnitsAsync(db, ("WATER-SUPPLY", false), ("HEATING", false), ("CR-GAS", false));
+        // Water: a file whose every row was rejected, and an empty file — both committed, neither furnished anything.
+        await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Committed, Local(2, 5), created: 0, rejected: 12);
+        await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Committed, Local(2, 6), created: 0);
+        // Heating: one row withdrawn furnishes something. Gas: an explicit nil report.
+        await using (var context = db.NewContext())
+        {
+            context.IntakeBatches.Add(new IntakeBatch
+            {
+                UnitCode = "HEATING", CategoryCode = Monthly, Channel = IntakeChannels.Form, Status = BatchStatus.Committed, Actor = "t",
+                StartedAt = Local(2, 5), FinishedAt = Local(2, 5), TotalRows = 1, Withdrawn = 1,
+            });
+            await context.SaveChangesAsync(Ct);
+        }
+
+        await AddBatchAsync(db, "CR-GAS", Monthly, BatchStatus.Committed, Local(2, 5), IntakeChannels.NilReport, created: 0);
+
+        var rows = await ComplianceAsync(db, D(2, 24));
+        rows["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.Overdue);
+        rows["WATER-SUPPLY"].LastReportAt.ShouldBeNull();
+        rows["HEATING"].Status.ShouldBe(ComplianceStatus.OnTime);
+        rows["CR-GAS"].Status.ShouldBe(ComplianceStatus.OnTime);
+        rows["CR-GAS"].LastReportAt.ShouldBe(Local(2, 5));
+
+        // Reminded; another all-rejected file does not answer the reminder, a nil report does.
+        (await RunJobAsync(db, MonthlyCatalog, Local(2, 24, 8))).Written.ShouldHaveSingleItem().UnitCode.ShouldBe("WATER-SUPPLY");
+        await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Committed, Local(2, 25, 9), created: 0, rejected: 3);
+        (await RunJobAsync(db, MonthlyCatalog, Local(2, 25, 20))).Resolved.ShouldBeEmpty();
+        (await ComplianceAsync(db, D(2, 25)))["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.Reminded);
+        await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Committed, Local(2, 26, 9), IntakeChannels.NilReport, created: 0);
+        (await RunJobAsync(db, MonthlyCatalog, Local(2, 26, 20))).Resolved.ShouldHaveSingleItem().ResolvedAt.ShouldBe(Local(2, 26, 9));
+        (await ComplianceAsync(db, D(2, 26)))["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.OnTime);
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task NilReport_FiledThroughTheIntakePipeline_IsAnAuditedBatchOfNoRows_OnlyForAnOpenPeriod(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await SeedUnitsAsync(db, ("WATER-SUPPLY", false));
+        var clock = MovableClock.At(2026, 2, 24);
+        var intake = new IntakeService(MonthlyCatalog, TestPlatform.Protector, db.Settings, clock);
+
+        async Task<NilReportResult> FileAsync(string category, DateOnly period)
+        {
+            await using var context = db.NewContext();
+            return await NilReport.FileAsync(intake, context, Calendar, Options, clock, "WATER-SUPPLY", category, period, "account:7", Ct);
+        }
+
+        // February has not ended: nothing new cannot be declared for it yet; nor for a category of another unit.
+        (await FileAsync(Monthly, D(2, 1))).Filed.ShouldBeFalse();
+        (await FileAsync("P-ARREARS-WATER", D(1, 1))).RefusalZh.ShouldNotBeNull();
+
+        var filed = await FileAsync(Monthly, D(1, 1));
+        filed.Filed.ShouldBeTrue();
+        await using (var context = db.NewContext())
+        {
+            var batch = await context.IntakeBatches.AsNoTracking().SingleAsync(b => b.Id == filed.BatchId, Ct);
+            (batch.Channel, batch.Status, batch.TotalRows, batch.CategoryCode, batch.Actor).ShouldBe((IntakeChannels.NilReport, BatchStatus.Committed, 0, Monthly, "account:7"));
+            batch.WarningsJson.ShouldNotBeNull().ShouldContain("本期无新增信息：2026年1月");
+            var audit = await context.AuditEntries.AsNoTracking().OrderBy(a => a.Id).ToListAsync(Ct);
+            audit.ShouldContain(a => a.Kind == "intake-batch" && a.RefId == batch.Id);
+            Shangding.Core.Audit.AuditChain.Verify(audit).ShouldBeNull();
+        }
+
+        (await ComplianceAsync(db, D(2, 24)))["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.OnTime);
+        // Filed again (a second click): the period is no longer open, and nothing more is stored.
+        (await FileAsync(Monthly, D(1, 1))).Filed.ShouldBeFalse();
+        await using (var context = db.NewContext())
+        {
+            (await context.IntakeBatches.CountAsync(b => b.Status == BatchStatus.Committed, Ct)).ShouldBe(1);
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task Reminder_ReachesTheUnitsClerks_WithTheNoticeAndMakeUpDeadline_AndSoDoesTheListing(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await SeedUnitsAsync(db, ("WATER-SUPPLY", false), ("HEATING", false));
+        long waterClerk, heatingClerk;
+        await using (var context = db.NewContext())
+        {
+            Account Clerk(string name, string unit) => new()
+            {
+                UserName = name, DisplayName = name, Role = Shangding.Core.Access.Roles.UnitClerk, UnitCode = unit, PasswordHash = "x", CreatedAt = Local(1, 1),
+            };
+            var water = Clerk("water", "WATER-SUPPLY");
+            var heating = Clerk("heating", "HEATING");
+            context.Accounts.AddRange(water, heating);
+            await context.SaveChangesAsync(Ct);
+            (waterClerk, heatingClerk) = (water.Id, heating.Id);
+        }
+
+        await AddBatchAsync(db, "HEATING", Monthly, BatchStatus.Committed, Local(2, 5));
+        var run = await RunJobAsync(db, MonthlyCatalog, Local(2, 24, 8));
+        var reminder = run.Written.ShouldHaveSingleItem();
+        await using (var context = db.NewContext())
+        {
+            var message = (await context.Notifications.AsNoTracking().Where(n => n.AccountId == waterClerk).ToListAsync(Ct)).ShouldHaveSingleItem();
+            message.Kind.ShouldBe("reporting-reminder");
+            message.BodyZh.ShouldBe(ReminderNotice.Build(RealCatalog, reminder).Zh);
+            message.BodyZh.ShouldContain("请最迟于2026年3月2日（含当日）补报");
+            message.Link.ShouldBe("/unit/reporting");
+            (await context.Notifications.CountAsync(n => n.AccountId == heatingClerk, Ct)).ShouldBe(0);
+
+            var listed = await ReminderList.ListAsync(context, RealCatalog, "WATER-SUPPLY", cancellationToken: Ct);
+            var entry = listed.ShouldHaveSingleItem();
+            (entry.State, entry.ReminderDeadline, entry.Deadline).ShouldBe((ReminderState.Open, D(3, 2), D(2, 13)));
+            entry.Notice.Zh.ShouldBe(message.BodyZh);
+            (await ReminderList.ListAsync(context, RealCatalog, "HEATING", cancellationToken: Ct)).ShouldBeEmpty();
+        }
+
+        // The same day again: no second message.
+        await RunJobAsync(db, MonthlyCatalog, Local(2, 24, 18));
+        // 03-03: listed for criticism, and told so.
+        (await RunJobAsync(db, MonthlyCatalog, Local(3, 3, 8))).ListedForCriticism.ShouldHaveSingleItem();
+        await using (var context = db.NewContext())
+        {
+            var kinds = await context.Notifications.AsNoTracking().Where(n => n.AccountId == waterClerk).OrderBy(n => n.Id).Select(n => n.Kind).ToListAsync(Ct);
+            kinds.ShouldBe(["reporting-reminder", "reporting-criticism"]);
+            var criticism = await ReminderList.ListAsync(context, RealCatalog, listedOnly: true, cancellationToken: Ct);
+            criticism.ShouldHaveSingleItem().State.ShouldBe(ReminderState.ListedForCriticism);
         }
     }
 

@@ -258,9 +258,8 @@ public static class TemplateWriter
         Add(StyleText, "类别名称 / Category", category.NameZh, category.NameEn);
         Add(StyleText, "报送单位 / Reporting unit", units);
         Add(StyleText, "归集周期 / Collection cycle", CycleZh(category.CollectionCycle), category.CollectionCycle);
-        Add(StyleText, "报送时限 / Deadline", category.IsLicenceOrPenalty
-            ? "行政许可、行政处罚信息：自作出决定之日起 7 个工作日内报送。"
-            : $"每个归集周期结束后 10 个工作日内报送（系统接口对接的单位每日报送）。");
+        var deadline = Shangding.Core.Reporting.ReportingSchedule.DeadlineRule(category); // the rule ReportingSchedule enforces
+        Add(StyleText, "报送时限 / Deadline", deadline.Zh, deadline.En);
         Add(StyleText);
         Add(StyleHeader, "列标题", "字段代码", "类型", "必填", "允许的值", "示例");
         foreach (var column in columns)

@@ -4,6 +4,7 @@ using DocumentFormat.OpenXml.Spreadsheet;
 using DocumentFormat.OpenXml.Validation;
 using ExcelDataReader;
 using Shangding.Core.Catalog;
+using Shangding.Core.Reporting;
 using Shangding.Core.Intake.Files;
 using Shangding.Core.Tests.Catalog;
 
@@ -116,7 +117,11 @@ public sealed class TemplateWriterTests(RealCatalog catalog) : IClassFixture<Rea
         cells["B2"].ShouldBe("P-ARREARS-WATER");
         cells.Values.ShouldContain("拖欠公用事业费用信息（水费）");
         cells.Values.ShouldContain("市自来水公司");
-        cells.Values.ShouldContain(v => v.Contains("10 个工作日", StringComparison.Ordinal));
+        // P-ARREARS-WATER is collected in real time: reported like a daily category (ReportingSchedule), not "10 working days after the period".
+        cells["B5"].ShouldBe("实时");
+        cells["B6"].ShouldBe(ReportingSchedule.DeadlineRule(Catalog.Find("P-ARREARS-WATER")!).Zh);
+        cells["B6"].ShouldStartWith("实时归集：每个工作日报送，当日的信息最迟于下一个工作日（含当日）报送。");
+        cells.Values.ShouldNotContain(v => v.Contains("每个归集周期结束后 10 个工作日", StringComparison.Ordinal));
         cells.Values.ShouldContain(v => v.Contains("撤回", StringComparison.Ordinal));
         cells.Values.ShouldContain(v => v.Contains("宗教信仰", StringComparison.Ordinal));
         cells.Values.ShouldContain("证件号码（文本）");

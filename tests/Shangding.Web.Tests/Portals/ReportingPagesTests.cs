@@ -12,12 +12,12 @@ public sealed class ReportingPagesTests(ShangdingWebFactory factory) : IClassFix
     {
         var water = await PortalClient.SignedInAs(factory, "water", Ct);
         var own = new HtmlParser().ParseDocument(await water.Http.GetStringAsync("/unit/reporting", Ct));
-        var units = own.QuerySelectorAll("tbody tr td:first-child").Select(td => td.TextContent).Distinct().ToList();
-        units.ShouldBe(["市自来水公司"]);
+        var units = own.QuerySelectorAll("#compliance tbody tr").Select(tr => tr.GetAttribute("data-unit")).Distinct().ToList();
+        units.ShouldBe(["WATER-SUPPLY"]);
 
         var op = await PortalClient.SignedInAs(factory, "operator", Ct);
         var all = new HtmlParser().ParseDocument(await op.Http.GetStringAsync("/operator/reporting", Ct));
-        all.QuerySelectorAll("tbody tr td:first-child").Select(td => td.TextContent).Distinct().Count().ShouldBeGreaterThan(5);
+        all.QuerySelectorAll("#compliance tbody tr td:first-child").Select(td => td.TextContent).Distinct().Count().ShouldBeGreaterThan(5);
         all.QuerySelector("h1")!.TextContent.ShouldBe("报送时限与催报");
 
         var overview = new HtmlParser().ParseDocument(await op.Http.GetStringAsync("/operator", Ct));

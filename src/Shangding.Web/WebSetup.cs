@@ -184,6 +184,7 @@ public static class WebSetup
         app.UseWhen(context => IsMachineAddress(context.Request.Path), api => api.UseStatusCodePages());
         app.UseWhen(context => !IsMachineAddress(context.Request.Path), pages => pages.UseStatusCodePagesWithReExecute("/status/{0}"));
         app.UseDatabaseBusyAnswer();
+        app.UseApiErrors();
         Portal.UploadSizeLimit.UseUploadSizeLimit(app);
         app.UseStaticFiles();
         app.UseRouting();

@@ -51,40 +51,50 @@ public static class RecordEndpoints
                   {"recordKey":"W-2025-000007","category":"P-ARREARS-WATER","action":"withdraw"}]}
                 ```
                 """)
+            // The body, for the OpenAPI document: without content types, which would have routing answer a body sent as
+            // another type with a bare 415 before the endpoint could answer it in both languages (RecordsBody).
+            .WithMetadata(new Microsoft.AspNetCore.Http.Metadata.AcceptsMetadata([], typeof(RecordsRequest)))
             .Produces<RecordsResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            // No records, too many, an over-long Idempotency-Key, or a body that cannot be read (malformed JSON, a value of
+            // the wrong JSON type, no body): in both languages, saying where the JSON broke (RecordsBody).
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             // The database stayed busy past its wait (on SQLite, another batch's write lock): nothing was stored; retry
             // after Retry-After seconds with the same Idempotency-Key (DatabaseBusy).
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    public static async Task<Results<Ok<RecordsResponse>, ProblemHttpResult, ValidationProblem>> Post(
-        [FromBody] RecordsRequest body,
+    /// <summary>The body is read by <see cref="RecordsBody"/>, not bound by the framework, so that one it cannot read gets this endpoint's problem.</summary>
+    public static async Task<IResult> Post(
+        HttpRequest httpRequest,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         ClaimsPrincipal user,
         IntakeService intake,
+        ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
-        if (body.Records is not { Count: > 0 } records)
+        var (body, refusal) = await RecordsBody.ReadAsync(httpRequest, loggers.CreateLogger(typeof(RecordEndpoints)), cancellationToken);
+        if (refusal is not null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["records"] = ["请求中没有记录：records 应为非空数组。 The request holds no records: 'records' must be a non-empty array."],
-            });
+            return refusal;
+        }
+
+        if (body?.Records is not { Count: > 0 } records)
+        {
+            return RecordsBody.Refuse("records", "请求中没有记录：records 应为非空数组。 The request holds no records: 'records' must be a non-empty array.");
         }
 
         if (records.Count > MaxRecordsPerRequest)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["records"] = [$"每次最多 {MaxRecordsPerRequest} 条记录，本次 {records.Count} 条：请分批发送。 At most {MaxRecordsPerRequest} records per request ({records.Count} sent): split the batch."],
-            });
+            return RecordsBody.Refuse("records",
+                $"每次最多 {MaxRecordsPerRequest} 条记录，本次 {records.Count} 条：请分批发送。 At most {MaxRecordsPerRequest} records per request ({records.Count} sent): split the batch.");
         }
 
         if (idempotencyKey is { Length: > 100 })
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["Idempotency-Key"] = ["幂等键不超过 100 个字符。 The Idempotency-Key is at most 100 characters."] });
+            return RecordsBody.Refuse("Idempotency-Key", "幂等键不超过 100 个字符。 The Idempotency-Key is at most 100 characters.");
         }
 
         var unit = user.FindFirstValue(UnitApiKeyHandler.UnitClaim)!;

@@ -26,27 +26,8 @@ public static class WebSetup
         // Chinese text is sent as characters, not as &#x...; entities.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
             options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Shangding API";
-            document.Info.Description = "Zhengzhou public credit information platform and Shangding score (商鼎分).";
-            return Task.CompletedTask;
-        }).AddSchemaTransformer((schema, context, _) =>
-        {
-            // RecordFields is read by a converter of its own, which the schema generator cannot see into.
-            if (context.JsonTypeInfo.Type == typeof(Api.RecordFields))
-            {
-                schema.Type = Microsoft.OpenApi.JsonSchemaType.Object;
-                schema.Description = "Field code → value. Strings as text, dates as yyyy-MM-dd; numbers may also be sent as JSON numbers.";
-                schema.AdditionalProperties = new Microsoft.OpenApi.OpenApiSchema
-                {
-                    Type = Microsoft.OpenApi.JsonSchemaType.String | Microsoft.OpenApi.JsonSchemaType.Number
-                        | Microsoft.OpenApi.JsonSchemaType.Boolean | Microsoft.OpenApi.JsonSchemaType.Null,
-                };
-            }
-
-            return Task.CompletedTask;
-        }));
+        // The OpenAPI document, with the security schemes, enumerations and required members the generator cannot see.
+        services.AddShangdingOpenApi();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>
             {

@@ -17,7 +17,9 @@ public sealed class RecordsApiReferencePageTests(ShangdingWebFactory factory) : 
         var records = page.GetElementById("PostRecords").ShouldNotBeNull();
         records.QuerySelector("h4")!.TextContent.ShouldBe("POST /api/v1/records");
         records.TextContent.ShouldContain("unitApiToken (Bearer sd_<key>_<secret>)");
-        records.QuerySelector("pre")!.TextContent.ShouldContain("\"action\":\"withdraw\""); // the body example
+        var example = records.QuerySelector("pre")!.TextContent;
+        example.ShouldContain("\"action\":\"withdraw\""); // the body example
+        example.ShouldContain("\"id_number\":\"410105********1237\""); // its made-up ID number masked, as on every page
         records.QuerySelector("a[href='#schema-RecordsRequest']").ShouldNotBeNull();
         page.GetElementById("ListCatalog")!.TextContent.ShouldContain("无需凭证");
         // Only the API: not the language switch the site posts to.

@@ -8,8 +8,17 @@ namespace Shangding.Web.Pages.Public;
 /// The API reference for people: the OpenAPI document (<see cref="Api.ApiDocument"/>) rendered on the server — endpoints,
 /// authentication, request and answer shapes, examples — in the site's layout, its own texts in the reader's language.
 /// </summary>
-public sealed class ApiModel(IServiceProvider services) : PageModel
+public sealed partial class ApiModel(IServiceProvider services) : PageModel
 {
+    /// <summary>
+    /// A text of the document as shown on the page: an 18-character ID number in an example is masked, as on every page
+    /// of the site (the examples' numbers are made up, but a page never shows one whole; the JSON document keeps them).
+    /// </summary>
+    public static string Text(string? text) => text is null ? "" : IdNumberRegex().Replace(text, "$1********$2");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")]
+    private static partial System.Text.RegularExpressions.Regex IdNumberRegex();
+
     public OpenApiDocument Document { get; private set; } = new();
 
     public async Task OnGetAsync(CancellationToken cancellationToken)

@@ -48,7 +48,8 @@ public sealed class DailyJobs(IServiceProvider services, TimeProvider clock, ILo
         }
 
         var result = await ReminderJob.RunAsync(provider.GetRequiredService<ShangdingDbContext>(), provider.GetRequiredService<CatalogDefinition>(),
-            provider.GetRequiredService<WorkingDayCalendar>(), clock, provider.GetRequiredService<ReportingOptions>(), cancellationToken);
+            provider.GetRequiredService<WorkingDayCalendar>(), clock, provider.GetRequiredService<ReportingOptions>(),
+            provider.GetRequiredService<Shangding.Core.Notifications.NotificationService>(), cancellationToken);
         logger.LogInformation("Reporting reminders for {Today}: {Written} written, {Resolved} resolved, {Listed} listed for criticism",
             result.Today, result.Written.Count, result.Resolved.Count, result.ListedForCriticism.Count);
 

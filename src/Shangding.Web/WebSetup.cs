@@ -175,7 +175,7 @@ public static class WebSetup
 
         app.MapOpenApi();
         app.MapHealthChecks("/health");
-        app.MapPost("/language", SetLanguage);
+        app.MapPost("/language", SetLanguage).ExcludeFromDescription();
         app.MapCatalogEndpoints();
         app.MapRecordEndpoints();
         app.MapUnitEndpoints();

@@ -88,6 +88,10 @@ public sealed class ReportingRemindersPagesTests
             var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
             var batch = await db.IntakeBatches.AsNoTracking().SingleAsync(b => b.Channel == IntakeChannels.NilReport, Ct);
             (batch.UnitCode, batch.CategoryCode, batch.TotalRows, batch.Status).ShouldBe(("WATER-SUPPLY", "P-ARREARS-WATER", 0, BatchStatus.Committed));
+            // Its batch reads as the declaration it is, not as "nothing stored".
+            var batchPage = Parse(await water.Http.GetStringAsync($"/unit/batches/{batch.Id}", Ct));
+            batchPage.QuerySelector("dl.facts")!.TextContent.ShouldContain("已申报本期无新增");
+            batchPage.QuerySelector("dl.facts")!.TextContent.ShouldNotContain("未入库任何记录");
         }
 
         // Without the antiforgery token the POST is refused.

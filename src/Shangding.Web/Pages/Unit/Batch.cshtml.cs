@@ -73,9 +73,9 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
     /// a file without data rows) says so, instead of "stored".
     /// </summary>
     public static string StatusKey(IntakeBatch batch) =>
-        batch.Status == BatchStatus.Committed && batch.Created + batch.Updated + batch.Unchanged + batch.Withdrawn == 0
-            ? "batch.status.Nothing"
-            : "batch.status." + batch.Status;
+        batch.Status == BatchStatus.Committed && batch.Channel == IntakeChannels.NilReport ? "batch.status.NilReport"
+        : batch.Status == BatchStatus.Committed && batch.Created + batch.Updated + batch.Unchanged + batch.Withdrawn == 0 ? "batch.status.Nothing"
+        : "batch.status." + batch.Status;
 
     /// <summary>The batch's warnings (a hidden sheet or a column ignored, names that differ from those on file), each "中文 / English".</summary>
     public IReadOnlyList<string> Warnings => Batch?.WarningsJson is { } json

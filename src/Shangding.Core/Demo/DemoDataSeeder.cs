@@ -140,12 +140,16 @@ public sealed class DemoDataSeeder(CatalogDefinition catalog, IdentityProtector 
                 }
 
                 var finished = now.AddDays(-random.Next(0, 3)).AddHours(-random.Next(1, 8));
+                // Rows that were on file already: only a batch that furnished something counts as a report.
+                var rows = random.Next(5, 400);
                 context.IntakeBatches.Add(new IntakeBatch
                 {
                     UnitCode = unit.Code,
                     CategoryCode = category.Code,
                     Channel = "demo",
                     Status = BatchStatus.Committed,
+                    TotalRows = rows,
+                    Unchanged = rows,
                     Actor = "demo-seeder",
                     StartedAt = finished.AddMinutes(-2),
                     FinishedAt = finished,

@@ -111,6 +111,12 @@ public static class RecordEndpoints
     }
 
     /// <summary>A JSON record becomes an intake row like any file row: values by column code, as text.</summary>
+    /// <summary>
+    /// A rejected record as it is kept for the unit's rejects file: Chinese and other text as itself, not as \uXXXX escapes
+    /// a clerk cannot read (the file is a download, not HTML; the CSV writer guards its cells against formulas).
+    /// </summary>
+    private static readonly JsonSerializerOptions RecordAsSent = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static IntakeRow ToRow(int index, RecordInput input)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal)
@@ -123,6 +129,6 @@ public static class RecordEndpoints
             values[code] = value;
         }
 
-        return new IntakeRow(index, input.Category, values, []) { RawCellsFactory = () => [JsonSerializer.Serialize(input)] };
+        return new IntakeRow(index, input.Category, values, []) { RawCellsFactory = () => [JsonSerializer.Serialize(input, RecordAsSent)] };
     }
 }

@@ -91,7 +91,9 @@ public sealed class RecordsApiTests(ShangdingWebFactory factory) : IClassFixture
         rejects.Select(r => r.RecordKey).ShouldBe(["API-2", "API-3"]);
         rejects.ShouldAllBe(r => !r.CellsJson.Contains(bad) && !r.CellsJson.Contains(good));
         var protector = scope.ServiceProvider.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>();
-        var sent = JsonDocument.Parse(RejectsExport.UnprotectCells(rejects[0].CellsJson, protector).ShouldHaveSingleItem()!).RootElement;
+        var sentText = RejectsExport.UnprotectCells(rejects[0].CellsJson, protector).ShouldHaveSingleItem()!;
+        sentText.ShouldContain("\"王小明\""); // readable in the rejects file, not \u738B\u5C0F\u660E
+        var sent = JsonDocument.Parse(sentText).RootElement;
         sent.GetProperty("RecordKey").GetString().ShouldBe("API-2");
         sent.GetProperty("Fields").GetProperty("id_number").GetString().ShouldBe(bad);
         // Numbers sent as JSON numbers are kept as numbers, with the digits sent.
@@ -99,6 +101,12 @@ public sealed class RecordsApiTests(ShangdingWebFactory factory) : IClassFixture
         third.GetProperty("Fields").GetProperty("arrears_amount").ValueKind.ShouldBe(JsonValueKind.Number);
         third.GetProperty("Fields").GetProperty("arrears_amount").GetRawText().ShouldBe("-1");
         third.GetProperty("Fields").GetProperty("name").GetString().ShouldBe("王小明");
+
+        // On the unit's batch page the rows are the request's records, numbered as the API's answer numbers them.
+        var clerk = await PortalClient.SignedInAs(factory, "water", Ct);
+        var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await clerk.Http.GetStringAsync($"/unit/batches/{batch}", Ct));
+        page.QuerySelector("table.stack thead th")!.TextContent.ShouldBe("请求中的序号（从 0 起）");
+        page.QuerySelectorAll("table.stack tbody tr td:first-child").Select(c => c.TextContent).ShouldBe(["1", "2"]);
     }
 
     [Fact]

@@ -35,20 +35,7 @@ public sealed class UnitPortalTests(ShangdingWebFactory factory) : IClassFixture
     {
         var client = await PortalClient.SignedInAs(factory, "water", Ct);
         var id = TestPlatform.ResidentId(new DateOnly(1979, 5, 6), 135);
-        var fields = new Dictionary<string, string>
-        {
-            ["record_key"] = "FORM-T-1",
-            ["name"] = "赵六",
-            ["id_type"] = "居民身份证",
-            ["id_number"] = id[..17] + (id[17] == '1' ? "2" : "1"),
-            ["customer_address"] = "郑州市二七区",
-            ["arrears_from"] = "2025-01-01",
-            ["arrears_counted_to"] = "2025-12-31",
-            ["arrears_quantity"] = "30",
-            ["arrears_amount"] = "88.8",
-            ["determining_body"] = "市自来水公司",
-            ["determined_on"] = "2026-01-05",
-        };
+        var fields = WaterRecord("FORM-T-1", "赵六", id[..17] + (id[17] == '1' ? "2" : "1"));
         var response = await client.PostFormAsync("/unit/entry/P-ARREARS-WATER", new(fields), Ct);
         var page = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct));
         var error = page.QuerySelector("#f_id_number-error");

@@ -98,6 +98,19 @@ public sealed class UnitPortalTests(ShangdingWebFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task SingleEntry_InEnglish_SaysWhatTheIdTypesAndTheWithdrawActionMean_AndPostsTheCataloguesValues()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var english = new HtmlParser().ParseDocument(await client.Http.GetStringAsync("/unit/entry/P-ARREARS-WATER?culture=en", Ct));
+        var resident = english.QuerySelector("#f_id_type option[value='居民身份证']")!;
+        resident.TextContent.ShouldBe("Resident ID card (居民身份证)");
+        english.QuerySelector("#f_action option[value='撤回']")!.TextContent.ShouldBe("Withdraw (撤回)");
+
+        var chinese = new HtmlParser().ParseDocument(await client.Http.GetStringAsync("/unit/entry/P-ARREARS-WATER", Ct));
+        chinese.QuerySelector("#f_id_type option[value='居民身份证']")!.TextContent.ShouldBe("居民身份证");
+    }
+
+    [Fact]
     public async Task TheBatchPage_SaysWhenNothingWasStored_AndWhichRowsNamedSomeoneDifferently()
     {
         var client = await PortalClient.SignedInAs(factory, "water", Ct);

@@ -83,6 +83,23 @@ public sealed class EntryModel(CatalogDefinition catalog, IntakeService intake, 
         return Page();
     }
 
+    /// <summary>
+    /// An option's label: the catalogue's value, and in English also what it means where the platform knows (certificate
+    /// types, the withdraw action); other enumerations have Chinese values only in the catalogue.
+    /// </summary>
+    public string OptionLabel(FieldDefinition field, string value)
+    {
+        if (!UiText.IsEnglish())
+        {
+            return value;
+        }
+
+        var english = field.Type == FieldType.IdType && Shangding.Core.Subjects.CertificateTypes.TryParse(value, out var type) ? Shangding.Core.Subjects.CertificateTypes.Label(type, "en")
+            : field.Code == IntakeColumns.Action && value == IntakeColumns.WithdrawValue ? "Withdraw"
+            : null;
+        return english is null ? value : $"{english} ({value})";
+    }
+
     /// <summary>Letters and digits that cannot be mistaken for one another when read aloud or typed again.</summary>
     private const string KeyAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 

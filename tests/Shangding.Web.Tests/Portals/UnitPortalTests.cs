@@ -140,6 +140,36 @@ public sealed class UnitPortalTests(ShangdingWebFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task TheOperator_ListsEveryUnitsBatches_AndOpensOne_WithReasonsButWithoutTheRejectsFiles()
+    {
+        var water = await PortalClient.SignedInAs(factory, "water", Ct);
+        var id = TestPlatform.ResidentId(new DateOnly(1984, 9, 10), 468);
+        var bad = id[..17] + (id[17] == '1' ? "2" : "1");
+        var refused = await PostEntryAsync(water, WaterRecord("OP-1", "郑九", bad));
+        refused.QuerySelector(".success").ShouldBeNull();
+        var batchId = new HtmlParser().ParseDocument(await water.Http.GetStringAsync("/unit", Ct)).QuerySelectorAll("table")[1]
+            .QuerySelector("tbody tr a")!.GetAttribute("href")!.Split('/').Last();
+
+        var op = await PortalClient.SignedInAs(factory, "operator", Ct);
+        var list = new HtmlParser().ParseDocument(await op.Http.GetStringAsync("/operator/batches?unit=WATER-SUPPLY&outcome=nothing", Ct));
+        var row = list.QuerySelectorAll("table.stack tbody tr").First(r => r.QuerySelector("a")!.TextContent == "#" + batchId);
+        row.QuerySelector("td[data-label='报送单位']")!.TextContent.ShouldBe("市自来水公司");
+        row.QuerySelector("td[data-label='状态']")!.TextContent.Trim().ShouldBe("未入库任何记录");
+        list.QuerySelectorAll("table.stack tbody tr td[data-label='报送单位']").ShouldAllBe(c => c.TextContent == "市自来水公司");
+
+        var page = new HtmlParser().ParseDocument(await op.Http.GetStringAsync("/operator/batches/" + batchId, Ct));
+        page.QuerySelector("dl.facts")!.TextContent.ShouldContain("市自来水公司");
+        page.QuerySelector("table.stack tbody")!.TextContent.ShouldContain("校验位");
+        page.QuerySelectorAll("a[href$='rejects.xlsx'], a[href$='rejects.csv']").Length.ShouldBe(0);
+        page.Body!.TextContent.ShouldContain("只由报送单位下载");
+        page.Body!.InnerHtml.ShouldNotContain(bad);
+
+        // A clerk has no operator's list.
+        (await water.Http.GetAsync("/operator/batches", Ct)).RequestMessage!.RequestUri!.AbsolutePath.ShouldBe("/account/denied");
+        (await op.Http.GetAsync("/operator/batches/999999999", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task AClerkCannotOpenAnotherUnitsBatch()
     {
         var water = await PortalClient.SignedInAs(factory, "water", Ct);

@@ -52,8 +52,7 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
             }
         }
 
-        var rejects = await db.IntakeRejects.AsNoTracking().Where(r => r.BatchId == id).OrderBy(r => r.RowNumber).Take(ShownRejects).ToListAsync(cancellationToken);
-        Rejects = rejects.Select(r => new RejectView(r.RowNumber, r.RecordKey, IntakeReasons.Parse(r.ReasonsJson))).ToList();
+        Rejects = await RejectsAsync(db, id, cancellationToken);
         return Page();
     }
 
@@ -77,13 +76,25 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         : batch.Status == BatchStatus.Committed && batch.Created + batch.Updated + batch.Unchanged + batch.Withdrawn == 0 ? "batch.status.Nothing"
         : "batch.status." + batch.Status;
 
+    /// <summary>What the batch's shared parts (_BatchNotes, _BatchOutcome) show; the unit downloads its rejects files.</summary>
+    public BatchView View => new(Batch!, Rejects, Downloads: true);
+
+    /// <summary>The first rejected rows of a batch, with their reasons (no cells: they hold the ID numbers as uploaded).</summary>
+    public static async Task<IReadOnlyList<RejectView>> RejectsAsync(ShangdingDbContext db, long id, CancellationToken cancellationToken) =>
+        (await db.IntakeRejects.AsNoTracking().Where(r => r.BatchId == id).OrderBy(r => r.RowNumber).Take(ShownRejects).ToListAsync(cancellationToken))
+        .Select(r => new RejectView(r.RowNumber, r.RecordKey, IntakeReasons.Parse(r.ReasonsJson))).ToList();
+}
+
+/// <summary>A batch as its page shows it, to the unit (with the rejects files) or to the operator (without).</summary>
+public sealed record BatchView(IntakeBatch Batch, IReadOnlyList<BatchModel.RejectView> Rejects, bool Downloads)
+{
     /// <summary>The batch's warnings (a hidden sheet or a column ignored, names that differ from those on file), each "中文 / English".</summary>
-    public IReadOnlyList<string> Warnings => Batch?.WarningsJson is { } json
+    public IReadOnlyList<string> Warnings => Batch.WarningsJson is { } json
         ? System.Text.Json.JsonSerializer.Deserialize<List<string>>(json) ?? []
         : [];
 
     /// <summary>Batch messages are stored as "中文 / English"; show the half in the reader's language.</summary>
-    public string Localise(string line)
+    public static string Localise(string line)
     {
         var split = line.IndexOf(" / ", StringComparison.Ordinal);
         return split < 0 ? line : UiText.IsEnglish() ? line[(split + 3)..] : line[..split];

@@ -116,6 +116,7 @@ public sealed class PageTourTests(WebServer server) : IClassFixture<WebServer>
         (await clerk.InnerTextAsync("main section.card h2 .under-dispute")).ShouldBe("异议处理中");
         await Tour(clerk, ("/unit", "unit"), ("/unit/entry/P-ARREARS-WATER", "unit-entry"), ("/unit/upload/P-ARREARS-WATER", "unit-upload"), (batch!, "unit-batch"),
             ("/unit/reporting", "unit-reporting"), ("/unit/disputes", "unit-disputes"), ("/unit/repairs", "unit-repairs"));
+        await Tour(await StaffPage("operator"), ("/operator/batches", "operator-batches"), (batch!.Replace("/unit/", "/operator/", StringComparison.Ordinal), "operator-batch"));
 
         var civil = await StaffPage("civil");
         await Tour(civil, ("/unit/self-reports", "unit-self-reports"));

@@ -152,6 +152,7 @@ public sealed class UnitPortalTests(ShangdingWebFactory factory) : IClassFixture
 
         var op = await PortalClient.SignedInAs(factory, "operator", Ct);
         var list = new HtmlParser().ParseDocument(await op.Http.GetStringAsync("/operator/batches?unit=WATER-SUPPLY&outcome=nothing", Ct));
+        list.QuerySelector("h1")!.TextContent.ShouldBe("报送批次");
         var row = list.QuerySelectorAll("table.stack tbody tr").First(r => r.QuerySelector("a")!.TextContent == "#" + batchId);
         row.QuerySelector("td[data-label='报送单位']")!.TextContent.ShouldBe("市自来水公司");
         row.QuerySelector("td[data-label='状态']")!.TextContent.Trim().ShouldBe("未入库任何记录");

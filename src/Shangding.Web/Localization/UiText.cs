@@ -49,12 +49,26 @@ public sealed class UiText
     /// <summary>Picks between a Chinese and an English value that come from data (catalogue names).</summary>
     public static string Pick(string zh, string en) => IsEnglish() ? en : zh;
 
+    /// <summary>A key written twice in one file is an error: the reader would silently keep one of the two texts.</summary>
+    private static readonly JsonSerializerOptions FileOptions = new() { AllowDuplicateProperties = false };
+
     public static UiText Load(string file)
     {
+        return new UiText(Read(file));
+    }
+
+    private static Dictionary<string, string[]> Read(string file)
+    {
         using var stream = File.OpenRead(file);
-        var entries = JsonSerializer.Deserialize<Dictionary<string, string[]>>(stream)
-            ?? throw new InvalidOperationException($"{file} is empty");
-        return new UiText(entries);
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, string[]>>(stream, FileOptions)
+                ?? throw new InvalidOperationException($"{file} is empty");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(file)}: {ex.Message} (line {ex.LineNumber + 1}, {ex.Path})", ex);
+        }
     }
 
     /// <summary>Loads every <c>ui-text*.json</c> of a folder; a key defined in two files is an error naming both.</summary>
@@ -64,10 +78,7 @@ public sealed class UiText
         var origin = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(folder, "ui-text*.json").Order(StringComparer.Ordinal))
         {
-            using var stream = File.OpenRead(file);
-            var part = JsonSerializer.Deserialize<Dictionary<string, string[]>>(stream)
-                ?? throw new InvalidOperationException($"{file} is empty");
-            foreach (var (key, value) in part)
+            foreach (var (key, value) in Read(file))
             {
                 if (origin.TryGetValue(key, out var first))
                 {

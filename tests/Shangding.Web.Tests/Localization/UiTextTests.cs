@@ -32,5 +32,17 @@ public sealed class UiTextTests : IDisposable
         ex.Message.ShouldContain("ui-text.unit.json");
     }
 
+    [Fact]
+    public void LoadFolder_RefusesAKeyWrittenTwiceInOneFile_NamingTheFile()
+    {
+        File.WriteAllText(Path.Combine(_folder, "ui-text.json"), """{ "a": ["甲", "A"], "b": ["乙", "B"], "a": ["丙", "C"] }""");
+
+        var ex = Should.Throw<InvalidOperationException>(() => UiText.LoadFolder(_folder));
+
+        ex.Message.ShouldStartWith("ui-text.json: ");
+        ex.Message.ShouldContain("Duplicate");
+        ex.Message.ShouldContain("(line 1, $.a)");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

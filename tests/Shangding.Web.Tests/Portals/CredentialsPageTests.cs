@@ -35,6 +35,42 @@ public sealed class CredentialsPageTests(ShangdingWebFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task AnOperatorScopesATokenToSomeOfTheUnitsCategories_AndAnotherUnitsCategoryIsRefusedBesideTheField()
+    {
+        var op = await PortalClient.SignedInAs(factory, "operator", Ct);
+        var refused = await op.PostFormAsync("/operator/credentials?handler=Create",
+            new() { ["UnitCode"] = "WATER-SUPPLY", ["Categories"] = "P-VOLUNTEER", ["Label"] = "收费系统" }, Ct, "/operator/credentials");
+        var form = new HtmlParser().ParseDocument(await refused.Content.ReadAsStringAsync(Ct));
+        form.QuerySelector("code.token").ShouldBeNull();
+        form.QuerySelector("#Categories-error")!.TextContent.ShouldContain("该单位不报送以下类别：P-VOLUNTEER");
+        form.QuerySelector("#Categories")!.GetAttribute("value").ShouldBe("P-VOLUNTEER"); // what the operator typed is kept
+
+        var issued = await op.PostFormAsync("/operator/credentials?handler=Create",
+            new() { ["UnitCode"] = "WATER-SUPPLY", ["Categories"] = "o-fee-arrears", ["Label"] = "收费系统" }, Ct, "/operator/credentials");
+        var page = new HtmlParser().ParseDocument(await issued.Content.ReadAsStringAsync(Ct));
+        var token = page.QuerySelector("code.token")!.TextContent;
+        var keyId = token.Split('_')[1];
+        var row = page.QuerySelectorAll("tbody tr").Single(r => r.TextContent.Contains(keyId, StringComparison.Ordinal));
+        row.TextContent.ShouldContain("行政事业性收费");
+        row.TextContent.ShouldNotContain("水费");
+
+        using var api = factory.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var body = new
+        {
+            records = new[]
+            {
+                new { recordKey = "SCOPE-1", category = "O-FEE-ARREARS", action = "withdraw" },
+                new { recordKey = "SCOPE-2", category = "P-ARREARS-WATER", action = "withdraw" },
+            },
+        };
+        var answer = await (await api.PostAsJsonAsync("/api/v1/records", body, Ct)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
+        var codes = answer.GetProperty("records").EnumerateArray()
+            .Select(r => r.GetProperty("reasons").EnumerateArray().Select(x => x.GetProperty("code").GetString()).Single()).ToList();
+        codes.ShouldBe(["nothing_to_withdraw", "outside_credential"]);
+    }
+
+    [Fact]
     public async Task AUnitClerk_CannotManageCredentials()
     {
         var clerk = await PortalClient.SignedInAs(factory, "water", Ct);

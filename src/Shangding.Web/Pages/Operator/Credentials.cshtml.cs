@@ -25,6 +25,15 @@ public sealed class CredentialsModel(CatalogDefinition catalog, ShangdingDbConte
     [BindProperty]
     public string? KeyId { get; set; }
 
+    /// <summary>The categories the token may furnish, as codes (comma, space or 、 between them); empty: all of the unit's.</summary>
+    [BindProperty]
+    public string? Categories { get; set; }
+
+    /// <summary>The codes of <see cref="Categories"/>.</summary>
+    public static IReadOnlyList<string> CategoryCodes(string? text) =>
+        (text ?? "").Split([',', '，', '、', ' ', ';', '；'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(c => c.ToUpperInvariant()).Distinct(StringComparer.Ordinal).ToList();
+
     public Task OnGetAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
 
     public const int MaxLabelLength = 100;
@@ -38,6 +47,19 @@ public sealed class CredentialsModel(CatalogDefinition catalog, ShangdingDbConte
             ModelState.AddModelError(nameof(UnitCode), text["fields.cred.unit"]);
         }
 
+        var scope = CategoryCodes(Categories);
+        if (UnitCode is not null && scope.Count > 0)
+        {
+            var own = Catalog.CategoriesOfUnit(UnitCode).Select(c => c.Code).ToHashSet(StringComparer.Ordinal);
+            var outside = scope.Where(c => !own.Contains(c)).ToList();
+            if (outside.Count > 0)
+            {
+                ModelState.AddModelError(nameof(Categories), UiText.Pick(
+                    $"该单位不报送以下类别：{string.Join("、", outside)}。可填：{string.Join("、", own.Order(StringComparer.Ordinal))}（留空即全部）。",
+                    $"The unit does not furnish {string.Join(", ", outside)}. It furnishes {string.Join(", ", own.Order(StringComparer.Ordinal))} (leave empty for all)."));
+            }
+        }
+
         if (Label is { } label && label.Trim().Length > MaxLabelLength)
         {
             ModelState.AddModelError(nameof(Label), text.Format("fields.cred.label", MaxLabelLength));
@@ -47,7 +69,7 @@ public sealed class CredentialsModel(CatalogDefinition catalog, ShangdingDbConte
         {
             try
             {
-                Issued = await credentials.CreateAsync(db, UnitCode!, null, string.IsNullOrWhiteSpace(Label) ? "API" : Label.Trim(),
+                Issued = await credentials.CreateAsync(db, UnitCode!, scope.Count > 0 ? scope : null, string.IsNullOrWhiteSpace(Label) ? "API" : Label.Trim(),
                     $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}", cancellationToken);
             }
             catch (ArgumentException)

@@ -7,13 +7,12 @@ namespace Shangding.Core.Reporting;
 internal static class ReportingBatches
 {
     /// <summary>
-    /// Committed batches finished by <paramref name="asOfUtc"/> that furnished something (a row created, updated,
-    /// unchanged or withdrawn) or are an explicit nil report (本期无新增信息). A batch whose every row was rejected,
+    /// Committed batches finished by <paramref name="asOfUtc"/> that furnished something or are an explicit nil report
+    /// (<see cref="BatchOutcome.Furnished"/>). A batch whose every row was rejected,
     /// or an empty file, furnished nothing and is not a report. Corrections answering a dispute and verified
     /// self-reports are remedies the platform asked for, not the unit's own reports.
     /// </summary>
     public static IQueryable<IntakeBatch> ThatReport(this IQueryable<IntakeBatch> batches, DateTime asOfUtc) =>
-        batches.Where(b => b.Status == BatchStatus.Committed && b.FinishedAt != null && b.FinishedAt <= asOfUtc
-            && b.Channel != IntakeChannels.Dispute && b.Channel != IntakeChannels.SelfReport
-            && (b.Created + b.Updated + b.Unchanged + b.Withdrawn > 0 || b.Channel == IntakeChannels.NilReport));
+        batches.Where(BatchOutcome.Furnished)
+            .Where(b => b.FinishedAt != null && b.FinishedAt <= asOfUtc && b.Channel != IntakeChannels.Dispute && b.Channel != IntakeChannels.SelfReport);
 }

@@ -43,10 +43,8 @@ public sealed class BatchesModel(CatalogDefinition catalog, ShangdingDbContext d
 
         query = Outcome switch
         {
-            "stored" => query.Where(b => b.Status == BatchStatus.Committed
-                && (b.Created + b.Updated + b.Unchanged + b.Withdrawn > 0 || b.Channel == IntakeChannels.NilReport)),
-            "nothing" => query.Where(b => b.Status == BatchStatus.Committed && b.Channel != IntakeChannels.NilReport
-                && b.Created + b.Updated + b.Unchanged + b.Withdrawn == 0),
+            "stored" => query.Where(BatchOutcome.Furnished),
+            "nothing" => query.Where(BatchOutcome.CommittedNothing),
             "refused" => query.Where(b => b.Status == BatchStatus.Refused),
             "running" => query.Where(b => b.Status == BatchStatus.Running),
             _ => query,

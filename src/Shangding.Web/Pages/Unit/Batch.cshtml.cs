@@ -72,9 +72,10 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
     /// a file without data rows) says so, instead of "stored".
     /// </summary>
     public static string StatusKey(IntakeBatch batch) =>
-        batch.Status == BatchStatus.Committed && batch.Channel == IntakeChannels.NilReport ? "batch.status.NilReport"
-        : batch.Status == BatchStatus.Committed && batch.Created + batch.Updated + batch.Unchanged + batch.Withdrawn == 0 ? "batch.status.Nothing"
-        : "batch.status." + batch.Status;
+        batch.Status != BatchStatus.Committed ? "batch.status." + batch.Status
+        : batch.Channel == IntakeChannels.NilReport ? "batch.status.NilReport"
+        : batch.HasFurnished() ? "batch.status.Committed"
+        : "batch.status.Nothing";
 
     /// <summary>What the batch's shared parts (_BatchNotes, _BatchOutcome) show; the unit downloads its rejects files.</summary>
     public BatchView View => new(Batch!, Rejects, Downloads: true);

@@ -166,6 +166,9 @@ public sealed class IntakeBatch
     /// <summary>Warnings about the file (ignored columns, hidden sheets…), JSON array of "中文 / English".</summary>
     public string? WarningsJson { get; set; }
 
+    /// <summary>What the clerk wrote about the batch: why a record was withdrawn or corrected on its page.</summary>
+    public string? Note { get; set; }
+
     /// <summary>The process that runs (or ran) the batch, as <see cref="Shangding.Core.Intake.BatchRunner"/> writes it.</summary>
     public string? Runner { get; set; }
 }

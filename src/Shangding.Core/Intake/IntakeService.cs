@@ -27,7 +27,8 @@ public sealed record IntakeRequest(
     IReadOnlyList<string>? AllowedCategories = null,
     IReadOnlyList<string>? HeaderCells = null,
     int ExpectedRows = 0,
-    Action<long>? BatchStarted = null);
+    Action<long>? BatchStarted = null,
+    string? Note = null);
 
 public static class IntakeChannels
 {
@@ -902,6 +903,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         Actor = request.Actor,
         StartedAt = now,
         Runner = liveKey is { } key ? BatchRunner.ForBatch(key) : BatchRunner.Current,
+        Note = request.Note,
     };
 
     private async Task EnsureUnitAsync(ShangdingDbContext context, string unitCode, DateTime now, CancellationToken cancellationToken)

@@ -171,6 +171,7 @@ internal abstract class IntakeWriter : IAsyncDisposable
             ["@headers"] = Nullable(batch.HeaderCellsJson),
             ["@warnings"] = Nullable(batch.WarningsJson),
             ["@runner"] = Nullable(batch.Runner),
+            ["@note"] = Nullable(batch.Note),
         };
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -186,8 +187,8 @@ internal abstract class IntakeWriter : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
         command.CommandText = $"""
             INSERT INTO intake_batches (unit_code, category_code, channel, file_name, file_sha256, idempotency_key, status, actor,
-                                        started_at, header_cells, warnings, runner)
-            VALUES (@unit, @category, @channel, @file, @sha, @key, @status, @actor, @started, @headers{json}, @warnings{json}, @runner)
+                                        started_at, header_cells, warnings, runner, note)
+            VALUES (@unit, @category, @channel, @file, @sha, @key, @status, @actor, @started, @headers{json}, @warnings{json}, @runner, @note)
             RETURNING id
             """;
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);

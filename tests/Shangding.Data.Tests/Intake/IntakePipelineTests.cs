@@ -165,6 +165,24 @@ public sealed class IntakePipelineTests
 
     [Theory]
     [AllEngines]
+    public async Task AClerksReason_IsKeptOnTheBatch_ThatChangedTheRecord(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        await service.RunAsync(Request(), [Row(3, "W-1", Alice)], null, Ct);
+        var withdraw = new Dictionary<string, string?> { ["record_key"] = "W-1", ["action"] = "撤回" };
+        var result = await service.RunAsync(Request(IntakeChannels.Form) with { Note = "客户已于当日结清，误报" }, [new IntakeRow(1, null, withdraw, [])], null, Ct);
+
+        result.Withdrawn.ShouldBe(1);
+        await using var context = db.NewContext();
+        var batches = await context.IntakeBatches.AsNoTracking().OrderBy(b => b.Id).ToListAsync(Ct);
+        batches.Select(b => b.Note).ShouldBe([null, "客户已于当日结清，误报"]);
+        var change = await context.RecordChanges.AsNoTracking().SingleAsync(c => c.Action == RecordAction.Withdrawn, Ct);
+        change.BatchId.ShouldBe(batches[1].Id);
+    }
+
+    [Theory]
+    [AllEngines]
     public async Task BadRows_AreRejectedWithReasons_AndKeptAsUploaded_WhileGoodRowsAreStored(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -114,7 +114,12 @@ public sealed class PageTourTests(WebServer server) : IClassFixture<WebServer>
         await clerk.GotoAsync(server.BaseUrl + "/unit/repairs");
         (await clerk.InnerTextAsync("main section.card .decision-due .overdue-tag")).ShouldContain("已逾期");
         (await clerk.InnerTextAsync("main section.card h2 .under-dispute")).ShouldBe("异议处理中");
-        await Tour(clerk, ("/unit", "unit"), ("/unit/entry/P-ARREARS-WATER", "unit-entry"), ("/unit/upload/P-ARREARS-WATER", "unit-upload"), (batch!, "unit-batch"),
+        await clerk.GotoAsync(server.BaseUrl + "/unit/records?status=InForce");
+        var record = await clerk.Locator("main table.unit-records tbody tr:not(:has(.tag)) a[href^='/unit/records/']").First.GetAttributeAsync("href");
+        await Screenshots.ShootFormErrors(clerk, server.BaseUrl, record!, "page-unit-record-errors", p => p.ClickAsync("form[action*='handler=Withdraw'] button[type=submit]"));
+        await Screenshots.ShootFormErrors(clerk, server.BaseUrl, "/unit/entry/P-ARREARS-WATER", "page-unit-entry-errors", p => p.ClickAsync("form.entry-form button[type=submit]"));
+        await Tour(clerk, ("/unit", "unit"), ("/unit/records", "unit-records"), (record!, "unit-record"), ("/unit/entry/P-ARREARS-WATER", "unit-entry"),
+            ("/unit/upload/P-ARREARS-WATER", "unit-upload"), (batch!, "unit-batch"),
             ("/unit/reporting", "unit-reporting"), ("/unit/disputes", "unit-disputes"), ("/unit/repairs", "unit-repairs"));
         await Tour(await StaffPage("operator"), ("/operator/batches", "operator-batches"), (batch!.Replace("/unit/", "/operator/", StringComparison.Ordinal), "operator-batch"));
 

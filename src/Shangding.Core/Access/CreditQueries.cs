@@ -142,6 +142,33 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
         return [.. decided.Where(d => d.Decision.Allowed).Select(d => d.Case)];
     }
 
+    /// <summary>
+    /// A clerk's page shows records of the clerk's unit (the unit's records list, a record's own page): the policy decides
+    /// each (<see cref="AccessPolicy.MayReadRecord"/>), the query log gets one entry per subject and outcome — the purpose
+    /// naming the record numbers — and the ids of the records the page may show are returned.
+    /// </summary>
+    public async Task<HashSet<long>> ReadUnitRecordsAsync(ShangdingDbContext context, AccessActor actor, IReadOnlyList<CreditRecord> records, string purpose,
+        string channel, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return [];
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var decided = records.Select(r => (Record: r, Decision: catalog.Find(r.CategoryCode) is { } category
+            ? policy.MayReadRecord(actor, Facts(r, category), now)
+            : AccessDecision.Refuse(RefusalReasons.NotInUse))).ToList();
+        var entries = decided
+            .GroupBy(d => (d.Record.SubjectId, d.Decision.Allowed, d.Decision.Reason))
+            .Select(g => new QueryLogInput(actor.AccountId, actor.Role ?? "public", actor.Name ?? actor.Role ?? "public", g.Key.SubjectId, channel,
+                $"{purpose} · No. {string.Join(", ", g.Select(d => d.Record.Id).Distinct().Order())}", "records", null, null,
+                g.Key.Allowed ? QueryOutcome.Allowed : QueryOutcome.Refused, g.Key.Reason))
+            .ToList();
+        await log.AppendAsync(context, entries, cancellationToken);
+        return [.. decided.Where(d => d.Decision.Allowed).Select(d => d.Record.Id)];
+    }
+
     private async Task<(List<RecordView> Visible, string? Refusal)> ReadRecordsAsync(ShangdingDbContext context, AccessActor actor, long subjectId, DateTime now, CancellationToken cancellationToken)
     {
         var stored = await context.Records.AsNoTracking().Where(r => r.SubjectId == subjectId).OrderByDescending(r => r.ActDate).ThenBy(r => r.Id).ToListAsync(cancellationToken);

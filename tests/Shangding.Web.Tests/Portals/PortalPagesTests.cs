@@ -260,10 +260,11 @@ public sealed partial class PortalPagesTests(ShangdingWebFactory factory) : ICla
     public async Task NoPage_ShowsAnUnmaskedIdNumber()
     {
         var (personId, disputeId, selfReportId) = await PersonWithRemediesAsync();
-        string waterBatch, civilBatch;
+        string waterBatch, civilBatch, waterRecord;
         using (var scope = factory.Services.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            waterRecord = (await db.Records.Where(r => r.UnitCode == "WATER-SUPPLY").MaxAsync(r => r.Id, Ct)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             waterBatch = (await db.IntakeBatches.Where(b => b.UnitCode == "WATER-SUPPLY").MaxAsync(b => b.Id, Ct)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             civilBatch = (await db.IntakeBatches.Where(b => b.UnitCode == "CIVILISATION-OFFICE").MaxAsync(b => b.Id, Ct)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -303,7 +304,9 @@ public sealed partial class PortalPagesTests(ShangdingWebFactory factory) : ICla
             var client = user.Length == 0 ? new PortalClient(factory) : await PortalClient.SignedInAs(factory, user, Ct);
             foreach (var route in routes)
             {
-                var url = route.Replace("{code}", category, StringComparison.Ordinal).Replace("{id:long}", batch, StringComparison.Ordinal);
+                // A record's page takes a record of the water company (opened by its clerk); every other {id} page a batch.
+                var url = route.Replace("{code}", category, StringComparison.Ordinal)
+                    .Replace("{id:long}", route.StartsWith("/unit/records/", StringComparison.Ordinal) ? waterRecord : batch, StringComparison.Ordinal);
                 foreach (var culture in new[] { "", "culture=en" })
                 {
                     var response = await client.Http.GetAsync(culture.Length == 0 ? url : url + "?" + culture, Ct);
@@ -331,6 +334,9 @@ public sealed partial class PortalPagesTests(ShangdingWebFactory factory) : ICla
         var visitor = new PortalClient(factory);
         var search = await visitor.PostFormAsync("/public/lists", new() { ["Name"] = "郑十一", ["Identifier"] = personId }, Ct);
         Scan(await search.Content.ReadAsStringAsync(Ct), "public search");
+        var clerk = await PortalClient.SignedInAs(factory, "water", Ct);
+        var records = await clerk.PostFormAsync("/unit/records", new() { ["IdNumber"] = personId }, Ct);
+        Scan(await records.Content.ReadAsStringAsync(Ct), "unit records search");
         var op = await PortalClient.SignedInAs(factory, "operator", Ct);
         var log = await op.PostFormAsync("/operator/query-log", new() { ["SubjectId"] = personId }, Ct);
         var logPage = await log.Content.ReadAsStringAsync(Ct);

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Catalog;
+using Shangding.Core.Data;
 using Shangding.Core.Intake;
 using Shangding.Web.Access;
 using Shangding.Web.Localization;
@@ -10,7 +12,7 @@ using Shangding.Web.Localization;
 namespace Shangding.Web.Pages.Unit;
 
 /// <summary>Single entry (逐条录入): a form generated from the catalogue, through the same intake pipeline.</summary>
-public sealed class EntryModel(CatalogDefinition catalog, IntakeService intake, UiText text, TimeProvider clock) : PageModel
+public sealed class EntryModel(CatalogDefinition catalog, IntakeService intake, UiText text, TimeProvider clock, ShangdingDbContext db) : PageModel
 {
     public Category? Category { get; private set; }
     public IReadOnlyList<FieldDefinition> Columns { get; private set; } = [];
@@ -19,6 +21,9 @@ public sealed class EntryModel(CatalogDefinition catalog, IntakeService intake, 
     public List<string> GeneralErrors { get; } = [];
     public string? Outcome { get; private set; }
     public long BatchId { get; private set; }
+
+    /// <summary>The record the entry stored, updated or withdrew, for the link to its page.</summary>
+    public long? RecordId { get; private set; }
 
     public IActionResult OnGet(string code)
     {
@@ -76,28 +81,13 @@ public sealed class EntryModel(CatalogDefinition catalog, IntakeService intake, 
             var withdrawal = Values.GetValueOrDefault(IntakeColumns.Action)?.Trim() == IntakeColumns.WithdrawValue;
             var outcome = withdrawal && record.Outcome == RecordOutcome.Unchanged ? "AlreadyWithdrawn" : record.Outcome.ToString();
             Outcome = text["entry.outcome." + outcome] + (record.NameConflict ? " " + text["entry.nameConflict"] : "");
+            var key = record.RecordKey;
+            RecordId = await db.Records.AsNoTracking().Where(r => r.UnitCode == unit && r.RecordKey == key).Select(r => (long?)r.Id).FirstOrDefaultAsync(cancellationToken);
             Values.Clear();
             Values[IntakeColumns.RecordKey] = NewRecordKey();
         }
 
         return Page();
-    }
-
-    /// <summary>
-    /// An option's label: the catalogue's value, and in English also what it means where the platform knows (certificate
-    /// types, the withdraw action); other enumerations have Chinese values only in the catalogue.
-    /// </summary>
-    public string OptionLabel(FieldDefinition field, string value)
-    {
-        if (!UiText.IsEnglish())
-        {
-            return value;
-        }
-
-        var english = field.Type == FieldType.IdType && Shangding.Core.Subjects.CertificateTypes.TryParse(value, out var type) ? Shangding.Core.Subjects.CertificateTypes.Label(type, "en")
-            : field.Code == IntakeColumns.Action && value == IntakeColumns.WithdrawValue ? "Withdraw"
-            : null;
-        return english is null ? value : $"{english} ({value})";
     }
 
     /// <summary>Letters and digits that cannot be mistaken for one another when read aloud or typed again.</summary>

@@ -1,0 +1,313 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Core.Intake;
+using Shangding.Core.Remedies;
+using Shangding.Core.Subjects;
+using Shangding.Web.Access;
+using Shangding.Web.Localization;
+
+namespace Shangding.Web.Pages.Unit;
+
+/// <summary>
+/// One of the unit's records: its fields, its history (who changed it, when, through which channel, why), and the unit's
+/// own corrections (003 §11): correct its fields, withdraw it with a reason, or restore a record the unit withdrew. Every
+/// change goes through the one intake pipeline as a one-row batch of the form channel, with the clerk's reason kept on the
+/// batch. The subject's identity is not editable: the record stays about the same person (a record key cannot move to
+/// another person), and the ID number is never put on the page.
+/// </summary>
+public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db, IntakeService intake, IdentityProtector protector,
+    CreditQueries queries, ActorResolver actors, UiText text) : PageModel
+{
+    public const int NoteMaxLength = 200;
+
+    public sealed record Change(RecordChange Entry, string Who, string? Note);
+
+    public CreditRecord? Record { get; private set; }
+    public Category? Category { get; private set; }
+    public string SubjectName { get; private set; } = "";
+    public string SubjectMasked { get; private set; } = "";
+
+    /// <summary>The fields shown and corrected: the category's, without the subject's identity.</summary>
+    public IReadOnlyList<FieldDefinition> Editable { get; private set; } = [];
+
+    /// <summary>The record's values as stored; on a failed correction, the values the clerk typed.</summary>
+    public Dictionary<string, string?> Values { get; private set; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string?> Stored { get; private set; } = new(StringComparer.Ordinal);
+    public IReadOnlyList<Change> History { get; private set; } = [];
+    public Dictionary<string, string> FieldErrors { get; } = new(StringComparer.Ordinal);
+    public List<string> GeneralErrors { get; } = [];
+
+    /// <summary>Which form the errors belong to: correct, withdraw or restore.</summary>
+    public string? FailedForm { get; private set; }
+
+    [BindProperty]
+    public string? Note { get; set; }
+
+    [BindProperty]
+    public bool Confirm { get; set; }
+
+    /// <summary>What the last change did (after the redirect), and its batch.</summary>
+    [TempData]
+    public string? Done { get; set; }
+
+    /// <summary>The batch's id as text (TempData keeps no long).</summary>
+    [TempData]
+    public string? DoneBatch { get; set; }
+
+    /// <summary>Whether the record was withdrawn through a dispute's verification: the unit cannot restore it here.</summary>
+    public bool WithdrawnByDispute { get; private set; }
+
+    public bool MayCorrect => Record is { Status: RecordStatus.InForce, UnderDispute: false } && Category is not null;
+
+    public bool MayRestore => Record is { Status: RecordStatus.Withdrawn, UnderDispute: false } && Category is not null && !WithdrawnByDispute;
+
+    public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken) =>
+        await LoadAsync(id, cancellationToken) ? Page() : NotFound();
+
+    /// <summary>Corrects the record's fields: the stored record with the clerk's values laid over it, under the same key.</summary>
+    public async Task<IActionResult> OnPostCorrectAsync(long id, CancellationToken cancellationToken)
+    {
+        // The clerk is acting on the page the GET showed (and logged); a change is in the record's history and the audit chain.
+        if (!await LoadAsync(id, cancellationToken, logRead: false))
+        {
+            return NotFound();
+        }
+
+        FailedForm = "correct";
+        if (!MayCorrect)
+        {
+            GeneralErrors.Add(text["unitRecord.cannotChange"]);
+            return Page();
+        }
+
+        var typed = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var field in Editable)
+        {
+            typed[field.Code] = Request.Form[field.Code].ToString().Trim();
+        }
+
+        Values = new Dictionary<string, string?>(typed, StringComparer.Ordinal);
+        if (Editable.All(f => string.Equals(typed[f.Code] ?? "", Stored.GetValueOrDefault(f.Code) ?? "", StringComparison.Ordinal)))
+        {
+            GeneralErrors.Add(text["unitRecord.nothingChanged"]);
+            return Page();
+        }
+
+        if (!NoteIsValid(required: false))
+        {
+            return Page();
+        }
+
+        var subject = await db.Subjects.AsNoTracking().FirstAsync(s => s.Id == Record!.SubjectId, cancellationToken);
+        return await RunAsync(RecordRows.Correction(Category!, Record!, subject, protector, typed), RecordOutcome.Updated, "unitRecord.done.corrected", cancellationToken);
+    }
+
+    /// <summary>Withdraws the record, with the clerk's reason and confirmation.</summary>
+    public async Task<IActionResult> OnPostWithdrawAsync(long id, CancellationToken cancellationToken)
+    {
+        // The clerk is acting on the page the GET showed (and logged); a change is in the record's history and the audit chain.
+        if (!await LoadAsync(id, cancellationToken, logRead: false))
+        {
+            return NotFound();
+        }
+
+        FailedForm = "withdraw";
+        if (!MayCorrect)
+        {
+            GeneralErrors.Add(text["unitRecord.cannotChange"]);
+            return Page();
+        }
+
+        var valid = NoteIsValid(required: true);
+        if (!Confirm)
+        {
+            FieldErrors["Confirm"] = text["unitRecord.confirmRequired"];
+            valid = false;
+        }
+
+        return valid
+            ? await RunAsync(RecordRows.Withdrawal(Record!), RecordOutcome.Withdrawn, "unitRecord.done.withdrawn", cancellationToken)
+            : Page();
+    }
+
+    /// <summary>Restores a record the unit withdrew: its stored fields sent again under its key.</summary>
+    public async Task<IActionResult> OnPostRestoreAsync(long id, CancellationToken cancellationToken)
+    {
+        // The clerk is acting on the page the GET showed (and logged); a change is in the record's history and the audit chain.
+        if (!await LoadAsync(id, cancellationToken, logRead: false))
+        {
+            return NotFound();
+        }
+
+        FailedForm = "restore";
+        if (!MayRestore)
+        {
+            GeneralErrors.Add(text["unitRecord.cannotChange"]);
+            return Page();
+        }
+
+        if (!NoteIsValid(required: true))
+        {
+            return Page();
+        }
+
+        var subject = await db.Subjects.AsNoTracking().FirstAsync(s => s.Id == Record!.SubjectId, cancellationToken);
+        return await RunAsync(RecordRows.Correction(Category!, Record!, subject, protector, new Dictionary<string, string?>()), RecordOutcome.Updated,
+            "unitRecord.done.restored", cancellationToken);
+    }
+
+    private bool NoteIsValid(bool required)
+    {
+        Note = string.IsNullOrWhiteSpace(Note) ? null : Note.Trim();
+        if (Note is null && required)
+        {
+            FieldErrors["Note"] = text["unitRecord.noteRequired"];
+            return false;
+        }
+
+        if (Note is { Length: > NoteMaxLength })
+        {
+            FieldErrors["Note"] = text.Format("unitRecord.noteTooLong", NoteMaxLength, Note.Length);
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task<IActionResult> RunAsync(IntakeRow row, RecordOutcome expected, string doneKey, CancellationToken cancellationToken)
+    {
+        var unit = User.FindFirstValue(Policies.UnitClaim)!;
+        var request = new IntakeRequest(unit, IntakeChannels.Form, $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}", Category!.Code,
+            ReturnRecordResults: true, Note: Note);
+        var result = await intake.RunAsync(request, [row], null, cancellationToken);
+        var english = UiText.IsEnglish();
+        GeneralErrors.AddRange(result.Refusals.Select(r => r.Message(english)));
+        var outcome = result.Records.Count > 0 ? result.Records[0] : null;
+        if (outcome is null || outcome.Outcome != expected)
+        {
+            foreach (var reason in outcome?.Reasons ?? [])
+            {
+                if (reason.Field is { } field && Editable.Any(f => f.Code == field) && !FieldErrors.ContainsKey(field))
+                {
+                    FieldErrors[field] = reason.Message(english);
+                }
+                else
+                {
+                    GeneralErrors.Add(reason.Message(english));
+                }
+            }
+
+            if (outcome is { Outcome: RecordOutcome.Unchanged })
+            {
+                GeneralErrors.Add(text["unitRecord.nothingChanged"]);
+            }
+
+            if (GeneralErrors.Count == 0 && FieldErrors.Count == 0)
+            {
+                GeneralErrors.Add(text["unitRecord.failed"]);
+            }
+
+            // Show the record as it now is (nothing of the batch was stored), with the clerk's values kept in the form.
+            var typed = Values;
+            await LoadAsync(Record!.Id, cancellationToken, logRead: false);
+            if (FailedForm == "correct")
+            {
+                Values = typed;
+            }
+
+            return Page();
+        }
+
+        Done = text[doneKey];
+        DoneBatch = result.BatchId.ToString(CultureInfo.InvariantCulture);
+        return RedirectToPage(new { id = Record!.Id });
+    }
+
+    /// <param name="logRead">Whether this load goes into the subject's query log (not again when a failed change reloads the page).</param>
+    private async Task<bool> LoadAsync(long id, CancellationToken cancellationToken, bool logRead = true)
+    {
+        var unit = User.FindFirstValue(Policies.UnitClaim);
+        Record = await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.UnitCode == unit, cancellationToken);
+        if (Record is null)
+        {
+            return false;
+        }
+
+        if (logRead)
+        {
+            var actor = await actors.ResolveAsync(User, db, cancellationToken);
+            var allowed = await queries.ReadUnitRecordsAsync(db, actor, [Record], "本单位记录核对 unit's own record", "web", cancellationToken);
+            if (!allowed.Contains(Record.Id))
+            {
+                return false;
+            }
+        }
+
+        var subject = await db.Subjects.AsNoTracking().Where(s => s.Id == Record.SubjectId).Select(s => new { s.Name, s.IdMasked }).FirstOrDefaultAsync(cancellationToken);
+        SubjectName = subject?.Name ?? "—";
+        SubjectMasked = subject?.IdMasked ?? "—";
+        Category = catalog.Find(Record.CategoryCode);
+        if (Category is not null)
+        {
+            // Only a category the unit still furnishes can be changed by it (the pipeline would refuse the others anyway).
+            Category = Category.ResponsibleUnits.Contains(unit!, StringComparer.Ordinal) ? Category : null;
+        }
+
+        var definition = catalog.Find(Record.CategoryCode);
+        if (definition is not null)
+        {
+            Editable = RecordRows.EditableFields(definition);
+            Stored = RecordRows.CurrentValues(definition, Record);
+            Values = new Dictionary<string, string?>(Stored, StringComparer.Ordinal);
+        }
+
+        var changes = await db.RecordChanges.AsNoTracking().Where(c => c.SubjectId == Record.SubjectId && c.RecordId == Record.Id)
+            .OrderByDescending(c => c.Id).ToListAsync(cancellationToken);
+        var batchIds = changes.Where(c => c.BatchId is not null).Select(c => c.BatchId!.Value).Distinct().ToList();
+        var notes = await db.IntakeBatches.AsNoTracking().Where(b => batchIds.Contains(b.Id) && b.Note != null)
+            .ToDictionaryAsync(b => b.Id, b => b.Note!, cancellationToken);
+        var accountIds = changes.Select(c => AccountOf(c.Actor)).OfType<long>().Distinct().ToList();
+        var accounts = await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.DisplayName, cancellationToken);
+        History = [.. changes.Select(c => new Change(c, Who(c.Actor, accounts), c.BatchId is { } b ? notes.GetValueOrDefault(b) : null))];
+        WithdrawnByDispute = Record.Status == RecordStatus.Withdrawn && changes.FirstOrDefault(c => c.Action == RecordAction.Withdrawn)?.Channel == IntakeChannels.Dispute;
+        return true;
+    }
+
+    private static long? AccountOf(string actor) =>
+        actor.StartsWith("account:", StringComparison.Ordinal) && long.TryParse(actor.AsSpan(8), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+
+    /// <summary>Who made a change, as a clerk reads it: a colleague's name, the API credential, or the platform.</summary>
+    private string Who(string actor, Dictionary<long, string> accounts) =>
+        AccountOf(actor) is { } id ? accounts.GetValueOrDefault(id) ?? actor
+        : actor.StartsWith("api:", StringComparison.Ordinal) ? text.Format("unitRecord.who.api", actor[4..])
+        : actor.StartsWith("system", StringComparison.Ordinal) || actor == "demo-seeder" ? text["unitRecord.who.platform"]
+        : actor;
+
+    /// <summary>The form's errors at its top, for the form that failed (the correction's with a link to each field in error).</summary>
+    public FormErrorsView ErrorsFor(string form) => FailedForm != form ? new FormErrorsView([], [])
+        : form == "correct" ? FormErrorsView.Of(GeneralErrors, Editable, FieldErrors)
+        : new FormErrorsView(GeneralErrors, []);
+
+    /// <summary>A field of the correction form, with its error when the correction failed.</summary>
+    public RecordFieldView FieldFor(FieldDefinition field) =>
+        new(field, Values.GetValueOrDefault(field.Code), FailedForm == "correct" ? FieldErrors.GetValueOrDefault(field.Code) : null);
+
+    public RecordNoteView NoteFor(string form, bool required) => new(form, this, required);
+}
+
+/// <summary>The reason field of one of a record page's forms (each form has its own, so their ids differ).</summary>
+public sealed record RecordNoteView(string Form, RecordModel Page, bool Required)
+{
+    public string InputId => "Note-" + Form;
+
+    public string? Error => Page.FailedForm == Form ? Page.FieldErrors.GetValueOrDefault("Note") : null;
+
+    public string? Value => Page.FailedForm == Form ? Page.Note : null;
+}

@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Access;
+using Shangding.Core.Catalog;
+using Shangding.Core.Data;
+using Shangding.Core.Subjects;
+using Shangding.Web.Access;
+
+namespace Shangding.Web.Pages.Unit;
+
+/// <summary>
+/// The unit's own records (003 §11: a unit corrects or withdraws only what it furnished): newest first, 50 a page, found
+/// by record key, by the subject's name or by the full ID number. The search is posted, so neither a name nor an ID number
+/// is ever in an address or a log line; each record shown goes through the access policy and into the subject's query log.
+/// </summary>
+public sealed class RecordsModel(CatalogDefinition catalog, ShangdingDbContext db, IdentityProtector protector, CreditQueries queries, ActorResolver actors) : PageModel
+{
+    public const int PageSize = 50;
+
+    public sealed record Row(CreditRecord Record, string SubjectName, string SubjectMasked);
+
+    public CatalogDefinition Catalog => catalog;
+
+    /// <summary>The unit's categories, for the category filter.</summary>
+    public IReadOnlyList<Category> Categories { get; private set; } = [];
+
+    [BindProperty(SupportsGet = true)]
+    public string? Category { get; set; }
+
+    /// <summary>InForce, Withdrawn, Repaired, Expired or empty for all.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Status { get; set; }
+
+    /// <summary>A record key, or the start of one.</summary>
+    [BindProperty]
+    public string? Key { get; set; }
+
+    /// <summary>The subject's name as on file.</summary>
+    [BindProperty]
+    public string? Name { get; set; }
+
+    /// <summary>The subject's full ID number or USCC: posted, looked up by its keyed hash, never shown back.</summary>
+    [BindProperty]
+    public string? IdNumber { get; set; }
+
+    /// <summary>The subject an ID number search found (an internal number, not the ID), carried to the next page.</summary>
+    [BindProperty]
+    public long? Subject { get; set; }
+
+    /// <summary>The masked ID the search was for, shown above the results.</summary>
+    public string? SearchedMasked { get; private set; }
+
+    /// <summary>Lists the records older than this id (the next page).</summary>
+    [BindProperty(SupportsGet = true)]
+    public long? Before { get; set; }
+
+    public IReadOnlyList<Row> Rows { get; private set; } = [];
+
+    /// <summary>The id to ask the next page for, when there is one.</summary>
+    public long? Next { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public bool Searched => !string.IsNullOrWhiteSpace(Key) || !string.IsNullOrWhiteSpace(Name) || Subject is not null;
+
+    public Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        // Key, name and ID number come only by post; an address with them in it finds nothing of them.
+        Key = Name = IdNumber = null;
+        Subject = null;
+        return SearchAsync(cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrWhiteSpace(IdNumber))
+        {
+            var normalised = IdentifierNormaliser.Normalise(IdNumber);
+            var hash = protector.LookupHash(normalised);
+            var found = await db.Subjects.AsNoTracking().Where(s => s.IdHash == hash).Select(s => new { s.Id, s.IdMasked }).FirstOrDefaultAsync(cancellationToken);
+            Subject = found?.Id ?? -1;
+            SearchedMasked = found?.IdMasked ?? Masking.Mask(normalised);
+        }
+        else if (Subject is { } id)
+        {
+            SearchedMasked = await db.Subjects.AsNoTracking().Where(s => s.Id == id).Select(s => s.IdMasked).FirstOrDefaultAsync(cancellationToken);
+        }
+
+        IdNumber = null;
+        ModelState.Remove(nameof(IdNumber));
+        await SearchAsync(cancellationToken);
+        return Page();
+    }
+
+    private async Task SearchAsync(CancellationToken cancellationToken)
+    {
+        var unit = User.FindFirstValue(Policies.UnitClaim)!;
+        Categories = [.. catalog.CategoriesOfUnit(unit)];
+        var query = db.Records.AsNoTracking().Where(r => r.UnitCode == unit);
+        if (!string.IsNullOrEmpty(Category))
+        {
+            query = query.Where(r => r.CategoryCode == Category);
+        }
+
+        if (Enum.TryParse<RecordStatus>(Status, out var status) && Enum.IsDefined(status))
+        {
+            query = query.Where(r => r.Status == status);
+        }
+
+        if (Subject is { } subject)
+        {
+            query = query.Where(r => r.SubjectId == subject);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Key))
+        {
+            var key = Key.Trim();
+            Key = key;
+            // An exact key is one index look-up; otherwise the keys that start with what was typed.
+            query = await query.AnyAsync(r => r.RecordKey == key, cancellationToken)
+                ? query.Where(r => r.RecordKey == key)
+                : query.Where(r => r.RecordKey.StartsWith(key));
+        }
+
+        if (!string.IsNullOrWhiteSpace(Name))
+        {
+            var name = Name.Trim();
+            Name = name;
+            var named = db.Subjects.Where(s => s.Name == name).Select(s => s.Id);
+            query = query.Where(r => named.Contains(r.SubjectId));
+        }
+
+        if (Before is { } before)
+        {
+            query = query.Where(r => r.Id < before);
+        }
+
+        var page = await query.OrderByDescending(r => r.Id).Take(PageSize + 1).ToListAsync(cancellationToken);
+        Next = page.Count > PageSize ? page[PageSize - 1].Id : null;
+        page = [.. page.Take(PageSize)];
+        var actor = await actors.ResolveAsync(User, db, cancellationToken);
+        var allowed = await queries.ReadUnitRecordsAsync(db, actor, page, "本单位记录查询 unit's own records", "web", cancellationToken);
+        var ids = page.Select(r => r.SubjectId).Distinct().ToList();
+        var subjects = await db.Subjects.AsNoTracking().Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => new { s.Name, s.IdMasked }, cancellationToken);
+        Rows = [.. page.Where(r => allowed.Contains(r.Id)).Select(r => new Row(r, subjects.GetValueOrDefault(r.SubjectId)?.Name ?? "—", subjects.GetValueOrDefault(r.SubjectId)?.IdMasked ?? "—"))];
+    }
+
+    public string CategoryName(string code) => catalog.Find(code) is { } c ? Localization.UiText.Pick(c.NameZh, c.NameEn) : code;
+
+    /// <summary>The next page's address when nothing personal was searched (category and status only); otherwise the next page is posted.</summary>
+    public string NextPage() => Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/unit/records",
+        new[] { ("category", Category), ("status", Status), ("before", Next?.ToString(CultureInfo.InvariantCulture)) }
+            .Where(v => !string.IsNullOrEmpty(v.Item2)).Select(v => new KeyValuePair<string, string?>(v.Item1, v.Item2)));
+}

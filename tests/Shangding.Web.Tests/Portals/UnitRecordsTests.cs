@@ -1,0 +1,202 @@
+using System.Net;
+using AngleSharp.Html.Dom;
+using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shangding.Core.Data;
+using Shangding.Testing;
+using Shangding.Web.Tests.Infrastructure;
+
+namespace Shangding.Web.Tests.Portals;
+
+/// <summary>The unit's own records: found by key, name or ID number, corrected, withdrawn with a reason, restored (003 §11).</summary>
+public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixture<ShangdingWebFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<IHtmlDocument> Parse(HttpResponseMessage response) =>
+        new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct));
+
+    private static Dictionary<string, string> WaterRecord(string key, string name, string id) => new()
+    {
+        ["record_key"] = key,
+        ["name"] = name,
+        ["id_type"] = "居民身份证",
+        ["id_number"] = id,
+        ["customer_address"] = "郑州市二七区",
+        ["arrears_from"] = "2025-01-01",
+        ["arrears_counted_to"] = "2025-12-31",
+        ["arrears_quantity"] = "30",
+        ["arrears_amount"] = "88.8",
+        ["determining_body"] = "市自来水公司",
+        ["determined_on"] = "2026-01-05",
+    };
+
+    /// <summary>Stores a water-arrears record through the entry form; returns its record id from the link the success message gives.</summary>
+    private static async Task<long> EnterAsync(PortalClient client, string key, string name, string id)
+    {
+        var page = await Parse(await client.PostFormAsync("/unit/entry/P-ARREARS-WATER", WaterRecord(key, name, id), Ct));
+        var link = page.QuerySelector(".success a[href^='/unit/records/']");
+        link.ShouldNotBeNull(page.QuerySelector(".error")?.TextContent ?? "no success message");
+        return long.Parse(link.GetAttribute("href")!["/unit/records/".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static Task<HttpResponseMessage> PostRecordAsync(PortalClient client, long id, string handler, Dictionary<string, string> fields) =>
+        client.PostFormAsync($"/unit/records/{id}?handler={handler}", fields, Ct, formPage: $"/unit/records/{id}");
+
+    [Fact]
+    public async Task AClerk_FindsARecordByIdNumber_WhichIsNeverInTheAddressOrThePage()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var id = TestPlatform.ResidentId(new DateOnly(1988, 8, 18), 412);
+        await EnterAsync(client, "REC-FIND-1", "钱十一", id);
+        await EnterAsync(client, "REC-FIND-2", "钱十一", id);
+
+        var response = await client.PostFormAsync("/unit/records", new() { ["IdNumber"] = id }, Ct);
+        response.RequestMessage!.RequestUri!.ToString().ShouldNotContain(id);
+        var html = await response.Content.ReadAsStringAsync(Ct);
+        html.ShouldNotContain(id);
+        var page = new HtmlParser().ParseDocument(html);
+        page.QuerySelectorAll("table.unit-records tbody tr code").Select(c => c.TextContent).Where(t => t.StartsWith("REC-FIND-", StringComparison.Ordinal))
+            .ShouldBe(["REC-FIND-2", "REC-FIND-1"]);
+        page.QuerySelectorAll("table.unit-records tbody tr").Length.ShouldBe(2); // only this person's records
+        page.QuerySelector("main")!.TextContent.ShouldContain(Shangding.Core.Subjects.Masking.Mask(id));
+
+        // By key prefix and by name, too.
+        var byKey = await Parse(await client.PostFormAsync("/unit/records", new() { ["Key"] = "REC-FIND-" }, Ct));
+        byKey.QuerySelectorAll("table.unit-records tbody tr").Length.ShouldBe(2);
+        var byName = await Parse(await client.PostFormAsync("/unit/records", new() { ["Name"] = "钱十一" }, Ct));
+        byName.QuerySelectorAll("table.unit-records tbody tr").Length.ShouldBe(2);
+        var nobody = await Parse(await client.PostFormAsync("/unit/records", new() { ["Name"] = "查无此人" }, Ct));
+        nobody.QuerySelector("main")!.TextContent.ShouldContain("没有符合条件的记录");
+    }
+
+    [Fact]
+    public async Task AnotherUnitsRecord_IsNotFound_AndNotListed()
+    {
+        var water = await PortalClient.SignedInAs(factory, "water", Ct);
+        var recordId = await EnterAsync(water, "REC-OTHER-1", "孙十二", TestPlatform.ResidentId(new DateOnly(1990, 1, 9), 523));
+
+        var court = await PortalClient.SignedInAs(factory, "court", Ct);
+        (await court.Http.GetAsync($"/unit/records/{recordId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var list = await Parse(await court.PostFormAsync("/unit/records", new() { ["Key"] = "REC-OTHER-1" }, Ct));
+        list.QuerySelectorAll("table.unit-records tbody tr").Length.ShouldBe(0);
+        var withdraw = await PostRecordAsync(water, recordId, "Withdraw", new() { ["Note"] = "x", ["Confirm"] = "true" });
+        withdraw.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var courtWithdraw = await court.Http.PostAsync($"/unit/records/{recordId}?handler=Withdraw", new FormUrlEncodedContent([]), Ct);
+        courtWithdraw.StatusCode.ShouldNotBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task ACorrection_KeepsThePerson_AddsAVersion_AndABadValueIsShownBesideItsFieldWithNothingStored()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var recordId = await EnterAsync(client, "REC-FIX-1", "李十三", TestPlatform.ResidentId(new DateOnly(1975, 3, 21), 634));
+        var form = new Dictionary<string, string>
+        {
+            ["customer_address"] = "郑州市二七区",
+            ["arrears_from"] = "2025-01-01",
+            ["arrears_counted_to"] = "2025-12-31",
+            ["arrears_quantity"] = "30",
+            ["arrears_amount"] = "88.8",
+            ["determining_body"] = "市自来水公司",
+            ["determined_on"] = "2026-01-05",
+        };
+
+        // Nothing changed: said so, no batch.
+        var same = await Parse(await PostRecordAsync(client, recordId, "Correct", new(form)));
+        same.QuerySelector(".form-errors")!.TextContent.ShouldContain("没有修改任何字段");
+
+        // A negative amount: the reason beside the field and linked from the top; the typed value kept; nothing stored.
+        var bad = new Dictionary<string, string>(form) { ["arrears_amount"] = "-5" };
+        var refused = await Parse(await PostRecordAsync(client, recordId, "Correct", bad));
+        refused.QuerySelector("#f_arrears_amount-error").ShouldNotBeNull();
+        refused.QuerySelector(".form-errors a[href='#f_arrears_amount']").ShouldNotBeNull();
+        refused.QuerySelector("#f_arrears_amount")!.GetAttribute("value").ShouldBe("-5");
+        (await VersionOf(recordId)).ShouldBe(1);
+
+        var good = new Dictionary<string, string>(form) { ["arrears_amount"] = "66.6", ["Note"] = "核对账单后更正金额" };
+        var done = await Parse(await PostRecordAsync(client, recordId, "Correct", good));
+        done.QuerySelector(".success")!.TextContent.ShouldContain("记录已更正");
+        done.QuerySelector("dl.facts")!.TextContent.ShouldContain("第 2 版");
+        var history = done.QuerySelectorAll("h2 ~ .table-scroll tbody tr").Select(r => r.TextContent).ToList();
+        history.Count.ShouldBe(2);
+        history[0].ShouldContain("更正");
+        history[0].ShouldContain("核对账单后更正金额");
+        history[0].ShouldContain("市自来水公司 报送员");
+        history[1].ShouldContain("新增");
+        (await VersionOf(recordId)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task AWithdrawal_NeedsAReasonAndAConfirmation_ThenTheRecordCanBeRestored()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var recordId = await EnterAsync(client, "REC-WD-1", "周十四", TestPlatform.ResidentId(new DateOnly(1969, 11, 2), 745));
+
+        var missing = await Parse(await PostRecordAsync(client, recordId, "Withdraw", []));
+        missing.QuerySelector("#Note-withdraw-error")!.TextContent.ShouldContain("请写明原因");
+        missing.QuerySelector("#Confirm-error")!.TextContent.ShouldContain("请勾选确认");
+        (await StatusOf(recordId)).ShouldBe(RecordStatus.InForce);
+
+        var done = await Parse(await PostRecordAsync(client, recordId, "Withdraw", new() { ["Note"] = "用户已缴清，属误报", ["Confirm"] = "true" }));
+        done.QuerySelector(".success")!.TextContent.ShouldContain("记录已撤回");
+        (await StatusOf(recordId)).ShouldBe(RecordStatus.Withdrawn);
+        done.QuerySelector("#correct-title").ShouldBeNull();
+        done.QuerySelector("#restore-title").ShouldNotBeNull();
+
+        // The batch page says why.
+        var batchLink = done.QuerySelector(".success a[href^='/unit/batches/']")!.GetAttribute("href")!;
+        var batch = await Parse(await client.Http.GetAsync(batchLink, Ct));
+        batch.QuerySelector(".batch-note")!.TextContent.ShouldContain("用户已缴清，属误报");
+
+        var restored = await Parse(await PostRecordAsync(client, recordId, "Restore", new() { ["Note"] = "撤回有误，恢复" }));
+        restored.QuerySelector(".success")!.TextContent.ShouldContain("记录已恢复");
+        (await StatusOf(recordId)).ShouldBe(RecordStatus.InForce);
+        var history = restored.QuerySelectorAll("h2 ~ .table-scroll tbody tr").Select(r => r.TextContent).ToList();
+        history[0].ShouldContain("恢复");
+        history[1].ShouldContain("用户已缴清，属误报");
+    }
+
+    [Fact]
+    public async Task ViewingARecord_GoesIntoTheSubjectsQueryLog()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var recordId = await EnterAsync(client, "REC-LOG-1", "吴十五", TestPlatform.ResidentId(new DateOnly(1992, 6, 30), 856));
+        (await client.Http.GetAsync($"/unit/records/{recordId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        var subjectId = await db.Records.Where(r => r.Id == recordId).Select(r => r.SubjectId).SingleAsync(Ct);
+        var entries = await db.QueryLog.AsNoTracking().Where(q => q.SubjectId == subjectId).ToListAsync(Ct);
+        entries.ShouldContain(q => q.Purpose.Contains("本单位记录核对", StringComparison.Ordinal) && q.Purpose.Contains(recordId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            && q.QuerierRole == "unit-clerk" && q.Outcome == QueryOutcome.Allowed);
+    }
+
+    [Fact]
+    public async Task TheEntryForm_ListsItsErrorsAtTheTop_EachLinkedToItsField()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var fields = WaterRecord("REC-ERR-1", "郑十六", "123");
+        fields["arrears_amount"] = "-1";
+        var page = await Parse(await client.PostFormAsync("/unit/entry/P-ARREARS-WATER", fields, Ct));
+        var links = page.QuerySelectorAll(".form-errors a").Select(a => a.GetAttribute("href")).ToList();
+        links.ShouldContain("#f_id_number");
+        links.ShouldContain("#f_arrears_amount");
+        page.QuerySelector("#f_id_number")!.ShouldNotBeNull();
+    }
+
+    private async Task<int> VersionOf(long recordId)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        return await db.Records.AsNoTracking().Where(r => r.Id == recordId).Select(r => r.Version).SingleAsync(Ct);
+    }
+
+    private async Task<RecordStatus> StatusOf(long recordId)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        return await db.Records.AsNoTracking().Where(r => r.Id == recordId).Select(r => r.Status).SingleAsync(Ct);
+    }
+}

@@ -64,6 +64,9 @@ public sealed class FileUploadTests(ShangdingWebFactory factory) : IClassFixture
         var again = await Upload(client, "P-ARREARS-WATER", file, "三月欠费.xlsx");
         var second = new HtmlParser().ParseDocument(await again.Content.ReadAsStringAsync(Ct));
         second.QuerySelectorAll(".counts .stat strong").Select(s => s.TextContent).ShouldBe(["4", "0", "0", "2", "0", "2"]);
+        // The second batch says it is the same file as the first, and links to it.
+        second.QuerySelector(".same-file a")!.GetAttribute("href").ShouldBe(batchPath);
+        page.QuerySelector(".same-file").ShouldBeNull();
     }
 
     [Fact]

@@ -31,7 +31,10 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db)
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
         Unit = catalog.FindUnit(Batch.UnitCode);
-        View = new BatchView(Batch, await Shangding.Web.Pages.Unit.BatchModel.RejectsAsync(db, id, cancellationToken), Downloads: false);
+        View = new BatchView(Batch, await Shangding.Web.Pages.Unit.BatchModel.RejectsAsync(db, id, cancellationToken), Downloads: false)
+        {
+            SameFileAs = await BatchView.SameFileAsync(db, Batch, cancellationToken),
+        };
         return Page();
     }
 }

@@ -53,6 +53,7 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         }
 
         Rejects = await RejectsAsync(db, id, cancellationToken);
+        SameFileAs = await BatchView.SameFileAsync(db, Batch, cancellationToken);
         return Page();
     }
 
@@ -78,7 +79,9 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         : "batch.status.Nothing";
 
     /// <summary>What the batch's shared parts (_BatchNotes, _BatchOutcome) show; the unit downloads its rejects files.</summary>
-    public BatchView View => new(Batch!, Rejects, Downloads: true);
+    public BatchView View => new(Batch!, Rejects, Downloads: true) { SameFileAs = SameFileAs };
+
+    public IntakeBatch? SameFileAs { get; private set; }
 
     /// <summary>The first rejected rows of a batch, with their reasons (no cells: they hold the ID numbers as uploaded).</summary>
     public static async Task<IReadOnlyList<RejectView>> RejectsAsync(ShangdingDbContext db, long id, CancellationToken cancellationToken) =>
@@ -89,6 +92,22 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
 /// <summary>A batch as its page shows it, to the unit (with the rejects files) or to the operator (without).</summary>
 public sealed record BatchView(IntakeBatch Batch, IReadOnlyList<BatchModel.RejectView> Rejects, bool Downloads)
 {
+    /// <summary>An earlier stored batch of the same unit with the very same file (same SHA-256), when there is one.</summary>
+    public IntakeBatch? SameFileAs { get; init; }
+
+    /// <summary>Where a batch's page is for this reader: the unit's own or the operator's.</summary>
+    public string BatchLink(long id) => (Downloads ? "/unit/batches/" : "/operator/batches/") + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The latest earlier batch of the unit that stored the same file: a clerk who uploads a file again (or the CLI re-runs)
+    /// is told so, which explains a batch of rows all "unchanged".
+    /// </summary>
+    public static Task<IntakeBatch?> SameFileAsync(ShangdingDbContext db, IntakeBatch batch, CancellationToken cancellationToken) =>
+        batch.FileSha256 is not { } sha ? Task.FromResult<IntakeBatch?>(null)
+        : db.IntakeBatches.AsNoTracking()
+            .Where(b => b.UnitCode == batch.UnitCode && b.FileSha256 == sha && b.Id < batch.Id && b.Status == BatchStatus.Committed)
+            .OrderByDescending(b => b.Id).FirstOrDefaultAsync(cancellationToken);
+
     /// <summary>The batch's warnings (a hidden sheet or a column ignored, names that differ from those on file), each "中文 / English".</summary>
     public IReadOnlyList<string> Warnings => Batch.WarningsJson is { } json
         ? System.Text.Json.JsonSerializer.Deserialize<List<string>>(json) ?? []

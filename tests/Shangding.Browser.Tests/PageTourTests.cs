@@ -119,7 +119,7 @@ public sealed class PageTourTests(WebServer server) : IClassFixture<WebServer>
         await Screenshots.ShootFormErrors(clerk, server.BaseUrl, record!, "page-unit-record-errors", p => p.ClickAsync("form[action*='handler=Withdraw'] button[type=submit]"));
         await Screenshots.ShootFormErrors(clerk, server.BaseUrl, "/unit/entry/P-ARREARS-WATER", "page-unit-entry-errors", p => p.ClickAsync("form.entry-form button[type=submit]"));
         await Tour(clerk, ("/unit", "unit"), ("/unit/records", "unit-records"), (record!, "unit-record"), ("/unit/entry/P-ARREARS-WATER", "unit-entry"),
-            ("/unit/upload/P-ARREARS-WATER", "unit-upload"), (batch!, "unit-batch"),
+            ("/unit/upload/P-ARREARS-WATER", "unit-upload"), ("/unit/batches", "unit-batches"), (batch!, "unit-batch"),
             ("/unit/reporting", "unit-reporting"), ("/unit/disputes", "unit-disputes"), ("/unit/repairs", "unit-repairs"));
         await Tour(await StaffPage("operator"), ("/operator/batches", "operator-batches"), (batch!.Replace("/unit/", "/operator/", StringComparison.Ordinal), "operator-batch"));
 

@@ -171,6 +171,34 @@ public sealed class UnitPortalTests(ShangdingWebFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task AClerk_ListsAllTheUnitsBatches_FilteredAndAPageAtATime_AndNoOtherUnits()
+    {
+        var water = await PortalClient.SignedInAs(factory, "water", Ct);
+        var id = TestPlatform.ResidentId(new DateOnly(1986, 4, 14), 579);
+        (await PostEntryAsync(water, WaterRecord("ALL-1", "冯十", id))).QuerySelector(".success").ShouldNotBeNull();
+        (await PostEntryAsync(water, WaterRecord("ALL-2", "冯十", id[..17] + (id[17] == '1' ? "2" : "1")))).QuerySelector(".success").ShouldBeNull();
+
+        static IReadOnlyList<long> Ids(AngleSharp.Html.Dom.IHtmlDocument page) =>
+            [.. page.QuerySelectorAll("table.stack tbody tr td:first-child a").Select(a => long.Parse(a.TextContent.TrimStart('#'), System.Globalization.CultureInfo.InvariantCulture))];
+
+        var all = new HtmlParser().ParseDocument(await water.Http.GetStringAsync("/unit/batches", Ct));
+        var ids = Ids(all);
+        ids.Count.ShouldBeGreaterThanOrEqualTo(2);
+        ids.ShouldBe([.. ids.OrderByDescending(i => i)]);
+        var stored = Ids(new HtmlParser().ParseDocument(await water.Http.GetStringAsync("/unit/batches?outcome=stored&category=P-ARREARS-WATER", Ct)));
+        var nothing = Ids(new HtmlParser().ParseDocument(await water.Http.GetStringAsync("/unit/batches?outcome=nothing", Ct)));
+        stored.ShouldContain(ids[1]);
+        nothing.ShouldContain(ids[0]);
+        stored.ShouldNotContain(ids[0]);
+        nothing.ShouldNotContain(ids[1]);
+        Ids(new HtmlParser().ParseDocument(await water.Http.GetStringAsync($"/unit/batches?before={ids[0]}", Ct))).ShouldAllBe(i => i < ids[0]);
+
+        // Another unit's clerk sees none of them.
+        var civil = await PortalClient.SignedInAs(factory, "civil", Ct);
+        Ids(new HtmlParser().ParseDocument(await civil.Http.GetStringAsync("/unit/batches", Ct))).ShouldNotContain(ids[0]);
+    }
+
+    [Fact]
     public async Task AClerkCannotOpenAnotherUnitsBatch()
     {
         var water = await PortalClient.SignedInAs(factory, "water", Ct);

@@ -23,6 +23,9 @@ public static class WebSetup
         services.AddShangdingCore(builder.Configuration);
         services.AddSingleton(UiText.LoadFolder(Path.Combine(builder.Environment.ContentRootPath, "Resources")));
         services.AddProblemDetails();
+        // A body or parameter the minimal APIs cannot bind throws in every environment (Production's default is a bare 400
+        // with no body), so ApiErrors answers it with the bilingual problem saying where the JSON broke.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         // Chinese text is sent as characters, not as &#x...; entities.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
             options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));

@@ -8,8 +8,10 @@ namespace Shangding.Web.Api;
 /// <c>Authorization: Bearer …</c> token among them — and its stack trace; a body the framework's binding cannot read
 /// (the endpoints other than <c>POST /api/v1/records</c>, which reads its own, <see cref="RecordsBody"/>) is such an
 /// exception in Development. Here such a body gets a bilingual 400 saying where the JSON broke, logged as a warning, and
-/// any other exception in Development a bilingual 500 (its details go to the log only). Production is unchanged for
-/// other exceptions (its error page shows no request data); a busy database is left to <see cref="DatabaseBusy"/>.
+/// any other exception in Development a bilingual 500 (its details go to the log only). Binding failures throw in every
+/// environment (<c>RouteHandlerOptions.ThrowOnBadRequest</c>, set in WebSetup), so Production answers them the same way;
+/// outside <c>/api</c> they become the status's page. Production is unchanged for other exceptions (its error page shows
+/// no request data); a busy database is left to <see cref="DatabaseBusy"/>.
 /// </summary>
 public static partial class ApiErrors
 {
@@ -22,7 +24,22 @@ public static partial class ApiErrors
         {
             if (!context.Request.Path.StartsWithSegments("/api"))
             {
-                await next(context);
+                try
+                {
+                    await next(context);
+                }
+                catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+                {
+                    // A page's endpoint that cannot bind its request (e.g. POST /language without its form): the status's
+                    // page says so, instead of the error page of an exception.
+                    Log.BadRequest(logger, context.Request.Method, context.Request.Path, e.StatusCode, null, null, null);
+                    context.Response.Clear();
+                    context.Response.StatusCode = e.StatusCode;
+                    // The status page is re-executed with this request's method and form; a form refused for its
+                    // antiforgery token would make that page's own binding throw.
+                    context.Features.Set<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>(null);
+                }
+
                 return;
             }
 

@@ -152,6 +152,26 @@ public sealed class RecordsApiBodyTests
         }
     }
 
+    [Fact]
+    public async Task InProduction_AnotherEndpointsUnreadableBody_IsTheSameBilingualProblem_AndAPagesIsThe400Page()
+    {
+        // Production's minimal APIs answered a body they could not bind with a bare 400 and no word of why.
+        using var app = ShangdingWebFactory.In("Production");
+        var client = app.CreateClient();
+        using var content = new StringContent("""{"name":"王小明",""", Encoding.UTF8, "application/json");
+        var response = await client.PostAsync("/api/v1/public/search", content, Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        problem.RootElement.GetProperty("detail").GetString()!.ShouldContain("不是有效的 JSON");
+        problem.RootElement.GetProperty("line").GetInt64().ShouldBe(1);
+
+        // A page's endpoint (the language switch) posted without its form: the 400 page, not the error page of a crash.
+        var page = await client.PostAsync("/language", new FormUrlEncodedContent(new Dictionary<string, string> { ["culture"] = "en" }), Ct);
+        page.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await page.Content.ReadAsStringAsync(Ct)).ShouldContain("<html");
+    }
+
     private static async Task<string> IssueAsync(WebApplicationFactory<Program> app)
     {
         await using var scope = app.Services.CreateAsyncScope();

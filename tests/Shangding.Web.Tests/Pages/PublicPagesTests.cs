@@ -58,7 +58,7 @@ public sealed partial class PublicPagesTests(ShangdingWebFactory factory) : ICla
     {
         var response = await factory.CreateClient().PostAsync("/language",
             new FormUrlEncodedContent(new Dictionary<string, string> { ["culture"] = "en" }), Ct);
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync(Ct));
     }
 
     [Fact]

@@ -44,6 +44,9 @@ public static class IntakeChannels
 
     /// <summary>A unit's declaration that it has nothing new for a category and period (本期无新增信息): a batch of no rows that counts as a report.</summary>
     public const string NilReport = "nil-report";
+
+    /// <summary>A unit's own correction, withdrawal or restoration of one record on the record's page. Not a report for reporting deadlines.</summary>
+    public const string Correction = "correction";
 }
 
 /// <summary>
@@ -238,7 +241,9 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             }
 
             var summary = string.Create(CultureInfo.InvariantCulture,
-                $"batch {batch.BatchId} unit {request.UnitCode} {request.Channel} {request.CategoryCode}: {total} rows, {counts.Created} created, {counts.Updated} updated, {counts.Unchanged} unchanged, {counts.Withdrawn} withdrawn, {counts.Rejected} rejected");
+                $"batch {batch.BatchId} unit {request.UnitCode} {request.Channel} {request.CategoryCode}: {total} rows, {counts.Created} created, {counts.Updated} updated, {counts.Unchanged} unchanged, {counts.Withdrawn} withdrawn, {counts.Rejected} rejected")
+                // The clerk's reason is in the chain too, so it cannot be changed afterwards unnoticed.
+                + (request.Note is { } note ? "; note: " + note : "");
             await AuditChain.AppendAsync(writer.Connection, writer.Transaction, settings.Provider, "intake-batch", batch.BatchId, request.Actor,
                 summary, digest, finished, cancellationToken);
             // The history rows as stored, hashed one by one, so `audit verify` can name a row changed in SQL.

@@ -90,6 +90,8 @@ public sealed class ReportingComplianceTests
         // deadline, the other after the reminder): they are remedies the platform asked for, not reports.
         await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Committed, Local(2, 10), IntakeChannels.Dispute);
         await AddBatchAsync(db, "WATER-SUPPLY", null, BatchStatus.Committed, Local(2, 26), IntakeChannels.SelfReport);
+        // Nor a correction of an old record made on its page: it changes what was reported and reports nothing new.
+        await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Committed, Local(2, 11), IntakeChannels.Correction);
         // Heating reports January on time, with nothing new: a nil report (本期无新增信息), a batch of no rows.
         await AddBatchAsync(db, "HEATING", Monthly, BatchStatus.Committed, Local(2, 5), IntakeChannels.NilReport, created: 0);
         // Gas reports January late, on 02-25.

@@ -81,10 +81,18 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
         (await court.Http.GetAsync($"/unit/records/{recordId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var list = await Parse(await court.PostFormAsync("/unit/records", new() { ["Key"] = "REC-OTHER-1" }, Ct));
         list.QuerySelectorAll("table.unit-records tbody tr").Length.ShouldBe(0);
-        var withdraw = await PostRecordAsync(water, recordId, "Withdraw", new() { ["Note"] = "x", ["Confirm"] = "true" });
-        withdraw.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var courtWithdraw = await court.Http.PostAsync($"/unit/records/{recordId}?handler=Withdraw", new FormUrlEncodedContent([]), Ct);
-        courtWithdraw.StatusCode.ShouldNotBe(HttpStatusCode.OK);
+        // The court's clerk, with a valid form token of their own session, cannot withdraw it either.
+        var courtWithdraw = await court.PostFormAsync($"/unit/records/{recordId}?handler=Withdraw", new() { ["Note"] = "x", ["Confirm"] = "true" }, Ct,
+            formPage: "/unit/records");
+        courtWithdraw.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await StatusOf(recordId)).ShouldBe(RecordStatus.InForce);
+
+        // Paging on with another person's internal number shows nothing about them.
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        var waterSubject = await db.Records.Where(r => r.Id == recordId).Select(r => r.SubjectId).SingleAsync(Ct);
+        var probe = await Parse(await court.PostFormAsync("/unit/records", new() { ["Subject"] = waterSubject.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Ct));
+        probe.QuerySelector("main")!.TextContent.ShouldNotContain("*****");
     }
 
     [Fact]
@@ -103,9 +111,11 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
             ["determined_on"] = "2026-01-05",
         };
 
-        // Nothing changed: said so, no batch.
-        var same = await Parse(await PostRecordAsync(client, recordId, "Correct", new(form)));
+        // Nothing changed (88.80 is the 88.8 on file): said so, no batch.
+        var batches = await BatchCountAsync();
+        var same = await Parse(await PostRecordAsync(client, recordId, "Correct", new(form) { ["arrears_amount"] = "88.80" }));
         same.QuerySelector(".form-errors")!.TextContent.ShouldContain("没有修改任何字段");
+        (await BatchCountAsync()).ShouldBe(batches);
 
         // A negative amount: the reason beside the field and linked from the top; the typed value kept; nothing stored.
         var bad = new Dictionary<string, string>(form) { ["arrears_amount"] = "-5" };
@@ -121,11 +131,66 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
         done.QuerySelector("dl.facts")!.TextContent.ShouldContain("第 2 版");
         var history = done.QuerySelectorAll("h2 ~ .table-scroll tbody tr").Select(r => r.TextContent).ToList();
         history.Count.ShouldBe(2);
-        history[0].ShouldContain("更正");
+        history[0].ShouldContain("更新");
+        history[0].ShouldContain("本单位更正");
         history[0].ShouldContain("核对账单后更正金额");
         history[0].ShouldContain("市自来水公司 报送员");
         history[1].ShouldContain("新增");
         (await VersionOf(recordId)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task ACorrection_MadeOnAPageOpenedBeforeAnotherChange_IsRefused_AndOverwritesNothing()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var id = TestPlatform.ResidentId(new DateOnly(1971, 7, 7), 612);
+        var recordId = await EnterAsync(client, "REC-STALE-1", "陈十七", id);
+        var page = await Parse(await client.Http.GetAsync($"/unit/records/{recordId}", Ct));
+        var opened = page.QuerySelector("form[action*='handler=Correct'] input[name='Version']")!.GetAttribute("value");
+        opened.ShouldBe("1");
+
+        // Meanwhile the same key is sent again with a new amount (another clerk, a file, the API): version 2.
+        var resent = WaterRecord("REC-STALE-1", "陈十七", id);
+        resent["arrears_amount"] = "99";
+        (await Parse(await client.PostFormAsync("/unit/entry/P-ARREARS-WATER", resent, Ct))).QuerySelector(".success").ShouldNotBeNull();
+
+        var form = new Dictionary<string, string>
+        {
+            ["Version"] = opened!, ["customer_address"] = "郑州市二七区", ["arrears_from"] = "2025-01-01", ["arrears_counted_to"] = "2025-12-31",
+            ["arrears_quantity"] = "30", ["arrears_amount"] = "77", ["determining_body"] = "市自来水公司", ["determined_on"] = "2026-01-05",
+        };
+        var refused = await Parse(await PostRecordAsync(client, recordId, "Correct", form));
+        refused.QuerySelector(".form-errors")!.TextContent.ShouldContain("现为第 2 版");
+        (await VersionOf(recordId)).ShouldBe(2);
+        refused.QuerySelector("dl.facts:nth-of-type(2)")!.TextContent.ShouldContain("99");
+    }
+
+    [Fact]
+    public async Task AReasonWithAnIdNumber_IsRefused_AndARecordPastItsPublicationCannotBeRestored()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var id = TestPlatform.ResidentId(new DateOnly(1966, 12, 12), 723);
+        var recordId = await EnterAsync(client, "REC-OLD-1", "林十八", id);
+
+        var withId = await Parse(await PostRecordAsync(client, recordId, "Withdraw", new() { ["Note"] = "户主 " + id + " 已缴清", ["Confirm"] = "true" }));
+        withId.QuerySelector("#Note-withdraw-error")!.TextContent.ShouldContain("不要写证件号码");
+        withId.Body!.InnerHtml.ShouldNotContain(id);
+        (await StatusOf(recordId)).ShouldBe(RecordStatus.InForce);
+
+        (await Parse(await PostRecordAsync(client, recordId, "Withdraw", new() { ["Note"] = "已缴清", ["Confirm"] = "true" }))).QuerySelector(".success").ShouldNotBeNull();
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            var yesterday = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).AddDays(-1);
+            await db.Records.Where(r => r.Id == recordId).ExecuteUpdateAsync(u => u.SetProperty(r => r.PublicationEnd, yesterday), Ct);
+        }
+
+        var page = await Parse(await client.Http.GetAsync($"/unit/records/{recordId}", Ct));
+        page.QuerySelector("#restore-title").ShouldBeNull();
+        page.QuerySelector("main")!.TextContent.ShouldContain("不能恢复");
+        var restore = await Parse(await PostRecordAsync(client, recordId, "Restore", new() { ["Note"] = "恢复" }));
+        restore.QuerySelector(".success").ShouldBeNull();
+        (await StatusOf(recordId)).ShouldBe(RecordStatus.Withdrawn);
     }
 
     [Fact]
@@ -141,6 +206,15 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
 
         var done = await Parse(await PostRecordAsync(client, recordId, "Withdraw", new() { ["Note"] = "用户已缴清，属误报", ["Confirm"] = "true" }));
         done.QuerySelector(".success")!.TextContent.ShouldContain("记录已撤回");
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            // Its batch is the unit's correction, not a report; the reason is in the audit chain's entry for it.
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            var last = await db.IntakeBatches.AsNoTracking().OrderByDescending(b => b.Id).FirstAsync(b => b.UnitCode == "WATER-SUPPLY", Ct);
+            (last.Channel, last.Note).ShouldBe(("correction", "用户已缴清，属误报"));
+            (await db.AuditEntries.AsNoTracking().AnyAsync(a => a.Summary.Contains("note: 用户已缴清，属误报"), Ct)).ShouldBeTrue();
+        }
+
         (await StatusOf(recordId)).ShouldBe(RecordStatus.Withdrawn);
         done.QuerySelector("#correct-title").ShouldBeNull();
         done.QuerySelector("#restore-title").ShouldNotBeNull();
@@ -159,18 +233,34 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
     }
 
     [Fact]
-    public async Task ViewingARecord_GoesIntoTheSubjectsQueryLog()
+    public async Task ViewingARecord_InTheListOnItsPageOrOnARefusedChange_GoesIntoTheSubjectsQueryLog()
     {
         var client = await PortalClient.SignedInAs(factory, "water", Ct);
         var recordId = await EnterAsync(client, "REC-LOG-1", "吴十五", TestPlatform.ResidentId(new DateOnly(1992, 6, 30), 856));
-        (await client.Http.GetAsync($"/unit/records/{recordId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        long subjectId;
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            subjectId = await scope.ServiceProvider.GetRequiredService<ShangdingDbContext>().Records.Where(r => r.Id == recordId).Select(r => r.SubjectId).SingleAsync(Ct);
+        }
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
-        var subjectId = await db.Records.Where(r => r.Id == recordId).Select(r => r.SubjectId).SingleAsync(Ct);
-        var entries = await db.QueryLog.AsNoTracking().Where(q => q.SubjectId == subjectId).ToListAsync(Ct);
-        entries.ShouldContain(q => q.Purpose.Contains("本单位记录核对", StringComparison.Ordinal) && q.Purpose.Contains(recordId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        async Task<List<QueryLogEntry>> EntriesAsync()
+        {
+            await using var scope = factory.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<ShangdingDbContext>().QueryLog.AsNoTracking().Where(q => q.SubjectId == subjectId).ToListAsync(Ct);
+        }
+
+        var number = recordId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (await Parse(await client.PostFormAsync("/unit/records", new() { ["Key"] = "REC-LOG-1" }, Ct))).QuerySelectorAll("table.unit-records tbody tr").Length.ShouldBe(1);
+        (await EntriesAsync()).ShouldContain(q => q.Purpose.StartsWith("本单位记录查询", StringComparison.Ordinal) && q.Purpose.Contains(number, StringComparison.Ordinal));
+
+        (await client.Http.GetAsync($"/unit/records/{recordId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var afterView = await EntriesAsync();
+        afterView.ShouldContain(q => q.Purpose.Contains("本单位记录核对", StringComparison.Ordinal) && q.Purpose.Contains(number, StringComparison.Ordinal)
             && q.QuerierRole == "unit-clerk" && q.Outcome == QueryOutcome.Allowed);
+
+        // A refused withdrawal shows the whole record again: that view is logged too.
+        (await Parse(await PostRecordAsync(client, recordId, "Withdraw", []))).QuerySelector("#Confirm-error").ShouldNotBeNull();
+        (await EntriesAsync()).Count.ShouldBe(afterView.Count + 2); // the GET of the form's page, and the refused post's page
     }
 
     [Fact]
@@ -184,6 +274,12 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
         links.ShouldContain("#f_id_number");
         links.ShouldContain("#f_arrears_amount");
         page.QuerySelector("#f_id_number")!.ShouldNotBeNull();
+    }
+
+    private async Task<int> BatchCountAsync()
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ShangdingDbContext>().IntakeBatches.CountAsync(Ct);
     }
 
     private async Task<int> VersionOf(long recordId)

@@ -21,8 +21,8 @@ namespace Shangding.Web.Pages.Unit;
 /// batch. The subject's identity is not editable: the record stays about the same person (a record key cannot move to
 /// another person), and the ID number is never put on the page.
 /// </summary>
-public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db, IntakeService intake, IdentityProtector protector,
-    CreditQueries queries, ActorResolver actors, UiText text) : PageModel
+public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbContext db, IntakeService intake, IdentityProtector protector,
+    CreditQueries queries, ActorResolver actors, UiText text, TimeProvider clock) : PageModel
 {
     public const int NoteMaxLength = 200;
 
@@ -53,6 +53,13 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
     [BindProperty]
     public bool Confirm { get; set; }
 
+    /// <summary>The version the clerk's form was made from: a change made since (a colleague, an API batch) is not overwritten.</summary>
+    [BindProperty]
+    public int? Version { get; set; }
+
+    /// <summary>Whether the record is past its retention (003 §20) or its publication period: it cannot be restored.</summary>
+    public bool Closed { get; private set; }
+
     /// <summary>What the last change did (after the redirect), and its batch.</summary>
     [TempData]
     public string? Done { get; set; }
@@ -66,7 +73,7 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
 
     public bool MayCorrect => Record is { Status: RecordStatus.InForce, UnderDispute: false } && Category is not null;
 
-    public bool MayRestore => Record is { Status: RecordStatus.Withdrawn, UnderDispute: false } && Category is not null && !WithdrawnByDispute;
+    public bool MayRestore => Record is { Status: RecordStatus.Withdrawn, UnderDispute: false } && Category is not null && !WithdrawnByDispute && !Closed;
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken) =>
         await LoadAsync(id, cancellationToken) ? Page() : NotFound();
@@ -81,10 +88,9 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
         }
 
         FailedForm = "correct";
-        if (!MayCorrect)
+        if (!MayCorrect || Stale())
         {
-            GeneralErrors.Add(text["unitRecord.cannotChange"]);
-            return Page();
+            return await ShowAsync(cancellationToken);
         }
 
         var typed = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -94,15 +100,15 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
         }
 
         Values = new Dictionary<string, string?>(typed, StringComparer.Ordinal);
-        if (Editable.All(f => string.Equals(typed[f.Code] ?? "", Stored.GetValueOrDefault(f.Code) ?? "", StringComparison.Ordinal)))
+        if (Editable.All(f => SameValue(f, typed[f.Code], Stored.GetValueOrDefault(f.Code))))
         {
             GeneralErrors.Add(text["unitRecord.nothingChanged"]);
-            return Page();
+            return await ShowAsync(cancellationToken);
         }
 
         if (!NoteIsValid(required: false))
         {
-            return Page();
+            return await ShowAsync(cancellationToken);
         }
 
         var subject = await db.Subjects.AsNoTracking().FirstAsync(s => s.Id == Record!.SubjectId, cancellationToken);
@@ -119,10 +125,9 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
         }
 
         FailedForm = "withdraw";
-        if (!MayCorrect)
+        if (!MayCorrect || Stale())
         {
-            GeneralErrors.Add(text["unitRecord.cannotChange"]);
-            return Page();
+            return await ShowAsync(cancellationToken);
         }
 
         var valid = NoteIsValid(required: true);
@@ -134,7 +139,7 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
 
         return valid
             ? await RunAsync(RecordRows.Withdrawal(Record!), RecordOutcome.Withdrawn, "unitRecord.done.withdrawn", cancellationToken)
-            : Page();
+            : await ShowAsync(cancellationToken);
     }
 
     /// <summary>Restores a record the unit withdrew: its stored fields sent again under its key.</summary>
@@ -147,15 +152,14 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
         }
 
         FailedForm = "restore";
-        if (!MayRestore)
+        if (!MayRestore || Stale())
         {
-            GeneralErrors.Add(text["unitRecord.cannotChange"]);
-            return Page();
+            return await ShowAsync(cancellationToken);
         }
 
         if (!NoteIsValid(required: true))
         {
-            return Page();
+            return await ShowAsync(cancellationToken);
         }
 
         var subject = await db.Subjects.AsNoTracking().FirstAsync(s => s.Id == Record!.SubjectId, cancellationToken);
@@ -178,13 +182,68 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
             return false;
         }
 
+        if (Note is not null && IdLike().IsMatch(Note))
+        {
+            // The reason is shown to operators and kept for good: an ID number in it would be unmasked wherever it is read.
+            FieldErrors["Note"] = text["unitRecord.noteHasId"];
+            // Shown back masked, so the refusal itself does not put the number on the page.
+            Note = IdLike().Replace(Note, m => Masking.Mask(m.Value));
+            return false;
+        }
+
         return true;
     }
+
+    /// <summary>A run of 15 or more digits (an ID card number, with or without its final X) or an 18-character USCC.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"[0-9]{15,}|[0-9]{17}[Xx]|[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")]
+    private static partial System.Text.RegularExpressions.Regex IdLike();
+
+    /// <summary>Whether the record changed since the clerk's form was made; if so the clerk is told, and nothing is sent.</summary>
+    private bool Stale()
+    {
+        if (Version is { } version && version != Record!.Version)
+        {
+            GeneralErrors.Add(text.Format("unitRecord.stale", Record.Version));
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>A typed value and a stored one are the same: numbers by value (820.50 is 820.5), the rest as text.</summary>
+    private static bool SameValue(FieldDefinition field, string? typed, string? stored)
+    {
+        typed = typed?.Trim() ?? "";
+        stored ??= "";
+        if (field.Type is FieldType.Integer or FieldType.Decimal or FieldType.Money
+            && decimal.TryParse(typed, NumberStyles.Number, CultureInfo.InvariantCulture, out var a)
+            && decimal.TryParse(stored, NumberStyles.Number, CultureInfo.InvariantCulture, out var b))
+        {
+            return a == b;
+        }
+
+        return string.Equals(typed, stored, StringComparison.Ordinal);
+    }
+
+    /// <summary>Shows the page again (a refused change): what it shows goes into the subject's query log, as a GET's does.</summary>
+    private async Task<IActionResult> ShowAsync(CancellationToken cancellationToken)
+    {
+        if (GeneralErrors.Count == 0 && FieldErrors.Count == 0)
+        {
+            GeneralErrors.Add(text["unitRecord.cannotChange"]);
+        }
+
+        var actor = await actors.ResolveAsync(User, db, cancellationToken);
+        await queries.ReadUnitRecordsAsync(db, actor, [Record!], ReadPurpose, "web", cancellationToken);
+        return Page();
+    }
+
+    private const string ReadPurpose = "本单位记录核对 unit's own record";
 
     private async Task<IActionResult> RunAsync(IntakeRow row, RecordOutcome expected, string doneKey, CancellationToken cancellationToken)
     {
         var unit = User.FindFirstValue(Policies.UnitClaim)!;
-        var request = new IntakeRequest(unit, IntakeChannels.Form, $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}", Category!.Code,
+        var request = new IntakeRequest(unit, IntakeChannels.Correction, $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}", Category!.Code,
             ReturnRecordResults: true, Note: Note);
         var result = await intake.RunAsync(request, [row], null, cancellationToken);
         var english = UiText.IsEnglish();
@@ -214,7 +273,8 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
                 GeneralErrors.Add(text["unitRecord.failed"]);
             }
 
-            // Show the record as it now is (nothing of the batch was stored), with the clerk's values kept in the form.
+            // Show the record as it now is (the record is unchanged; the refused row is on its batch's page), with the clerk's
+            // values kept in the form.
             var typed = Values;
             await LoadAsync(Record!.Id, cancellationToken, logRead: false);
             if (FailedForm == "correct")
@@ -222,7 +282,7 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
                 Values = typed;
             }
 
-            return Page();
+            return await ShowAsync(cancellationToken);
         }
 
         Done = text[doneKey];
@@ -243,7 +303,7 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
         if (logRead)
         {
             var actor = await actors.ResolveAsync(User, db, cancellationToken);
-            var allowed = await queries.ReadUnitRecordsAsync(db, actor, [Record], "本单位记录核对 unit's own record", "web", cancellationToken);
+            var allowed = await queries.ReadUnitRecordsAsync(db, actor, [Record], ReadPurpose, "web", cancellationToken);
             if (!allowed.Contains(Record.Id))
             {
                 return false;
@@ -277,6 +337,9 @@ public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db
         var accounts = await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.DisplayName, cancellationToken);
         History = [.. changes.Select(c => new Change(c, Who(c.Actor, accounts), c.BatchId is { } b ? notes.GetValueOrDefault(b) : null))];
         WithdrawnByDispute = Record.Status == RecordStatus.Withdrawn && changes.FirstOrDefault(c => c.Action == RecordAction.Withdrawn)?.Channel == IntakeChannels.Dispute;
+        var today = Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow().UtcDateTime);
+        var recordId = Record.Id;
+        Closed = Record.PublicationEnd is { } end && end < today || await db.RetiredRecords.AnyAsync(r => r.RecordId == recordId, cancellationToken);
         return true;
     }
 

@@ -76,17 +76,21 @@ public sealed class RecordsModel(CatalogDefinition catalog, ShangdingDbContext d
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
+        var unit = User.FindFirstValue(Policies.UnitClaim)!;
         if (!string.IsNullOrWhiteSpace(IdNumber))
         {
+            // The masked form of what the clerk typed; whether the person is on file elsewhere is not said.
             var normalised = IdentifierNormaliser.Normalise(IdNumber);
             var hash = protector.LookupHash(normalised);
-            var found = await db.Subjects.AsNoTracking().Where(s => s.IdHash == hash).Select(s => new { s.Id, s.IdMasked }).FirstOrDefaultAsync(cancellationToken);
-            Subject = found?.Id ?? -1;
-            SearchedMasked = found?.IdMasked ?? Masking.Mask(normalised);
+            Subject = await db.Subjects.AsNoTracking().Where(s => s.IdHash == hash).Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken) ?? -1;
+            SearchedMasked = Masking.Mask(normalised);
         }
         else if (Subject is { } id)
         {
-            SearchedMasked = await db.Subjects.AsNoTracking().Where(s => s.Id == id).Select(s => s.IdMasked).FirstOrDefaultAsync(cancellationToken);
+            // The next page of an ID number search: the subject's masked ID only when the unit holds records about them.
+            SearchedMasked = await db.Records.AsNoTracking().AnyAsync(r => r.UnitCode == unit && r.SubjectId == id, cancellationToken)
+                ? await db.Subjects.AsNoTracking().Where(s => s.Id == id).Select(s => s.IdMasked).FirstOrDefaultAsync(cancellationToken)
+                : null;
         }
 
         IdNumber = null;
@@ -119,10 +123,11 @@ public sealed class RecordsModel(CatalogDefinition catalog, ShangdingDbContext d
         {
             var key = Key.Trim();
             Key = key;
-            // An exact key is one index look-up; otherwise the keys that start with what was typed.
+            // An exact key is one index look-up; otherwise the keys that start with what was typed, case as typed on both
+            // databases (SQLite's LIKE ignores the case of Latin letters; the substring test does not).
             query = await query.AnyAsync(r => r.RecordKey == key, cancellationToken)
                 ? query.Where(r => r.RecordKey == key)
-                : query.Where(r => r.RecordKey.StartsWith(key));
+                : query.Where(r => r.RecordKey.StartsWith(key) && r.RecordKey.Substring(0, key.Length) == key);
         }
 
         if (!string.IsNullOrWhiteSpace(Name))

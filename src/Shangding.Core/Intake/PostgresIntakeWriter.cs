@@ -42,6 +42,10 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
     // can have opted in for them before the batch commits.
     private readonly IdRanges _createdSubjects = new();
 
+    // Subjects this batch created for a row it then refused at store time (its key about another subject or category):
+    // deleted at the end unless a later row gave them a record. Only refused rows add to it.
+    private List<long>? _refusedNewSubjects;
+
     /// <summary>
     /// Per database and unit: whether its last flush found most of its new-looking subjects already on file. A unit
     /// that furnishes the same people month after month then looks them up before inserting the few new ones; a unit
@@ -134,6 +138,21 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         }
 
         var watch = Stopwatch.StartNew();
+        if (_refusedNewSubjects is { } refused)
+        {
+            // A flush inserts its new subjects before it checks its rows' record keys; when a key turned out to be the
+            // unit's record about someone else (or of another category), the subject is left with nothing, unless a
+            // later row of the batch gave it a record. No other transaction has seen it: one inserting the same person
+            // waits for this one, and then inserts it itself.
+            await using var delete = Command("""
+                DELETE FROM subjects s WHERE s.id = ANY(@ids)
+                AND NOT EXISTS (SELECT 1 FROM credit_records r WHERE r.subject_id = s.id)
+                AND NOT EXISTS (SELECT 1 FROM record_changes c WHERE c.subject_id = s.id)
+                """);
+            delete.Parameters.AddWithValue("ids", refused.ToArray());
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         if (NameConflictSubjects.Count > 0)
         {
             // Flag, never overwrite, a subject whose name on file differs from the one furnished.
@@ -256,6 +275,11 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             var storeReasons = Tally(row, decision, nameConflict);
             if (storeReasons is not null)
             {
+                if (newSubject)
+                {
+                    (_refusedNewSubjects ??= []).Add(subjectId);
+                }
+
                 rejects.Add((row, storeReasons));
                 continue;
             }

@@ -39,6 +39,10 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
     private int _newSubjects;
     private int _knownSubjects;
 
+    // Subjects this batch created for a row it then refused at store time (its key about another subject or category):
+    // deleted at the end unless a later row gave them a record. Only refused rows add to it.
+    private List<long>? _refusedNewSubjects;
+
     private byte[] _text = new byte[1024];
     private byte[] _before = new byte[2048];
     private readonly byte[] _unit = Encoding.UTF8.GetBytes(batch.UnitCode);
@@ -251,6 +255,11 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         var storeReasons = Tally(row, decision, nameConflict);
         if (storeReasons is not null)
         {
+            if (row.Action == 'U' && subjectId > _subjectsBefore)
+            {
+                (_refusedNewSubjects ??= []).Add(subjectId);
+            }
+
             InsertReject(row, storeReasons);
             return;
         }
@@ -444,6 +453,24 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
         await BeginAsync(cancellationToken);
         Timings.Add(new("write", _busy.Elapsed.TotalSeconds));
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        if (_refusedNewSubjects is { } refused)
+        {
+            // A subject is created by the first accepted row that names it, before its record key is checked; when the
+            // key turned out to be the unit's record about someone else (or of another category), the subject is left
+            // with nothing, unless a later row of the batch gave it a record. Nobody else can have seen or used it: the
+            // batch holds the write lock.
+            using var delete = PrepareOnce("""
+                DELETE FROM subjects WHERE id = ?1
+                AND NOT EXISTS (SELECT 1 FROM credit_records WHERE subject_id = ?1)
+                AND NOT EXISTS (SELECT 1 FROM record_changes WHERE subject_id = ?1)
+                """);
+            foreach (var id in refused)
+            {
+                Bind(delete, 1, id);
+                Done(delete);
+            }
+        }
+
         // Flag, never overwrite, a subject whose name on file differs from the one furnished.
         using (var flag = PrepareOnce("UPDATE subjects SET name_conflict = 1, updated_at = ?1 WHERE id = ?2"))
         {

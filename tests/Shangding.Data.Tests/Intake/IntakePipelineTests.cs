@@ -143,6 +143,53 @@ public sealed class IntakePipelineTests
     }
 
     [Theory]
+    [InlineData(DatabaseProvider.Sqlite, null)]
+    [InlineData(DatabaseProvider.Postgres, null)]
+    [InlineData(DatabaseProvider.Postgres, 1)]
+    public async Task AKeySentAgainForSomeoneNew_IsRejected_AndLeavesNoSubjectWithoutRecords(DatabaseProvider provider, int? flushRows)
+    {
+        // The writers create a row's subject before they check its record key (PostgreSQL a flush of 4,096 rows at a
+        // time): a refused row used to leave a new person on file with no record at all. One a later row of the batch
+        // gives a record stays, on PostgreSQL across flushes too.
+        PostgresIntakeWriter.FlushRowsOverride.Value = flushRows;
+        try
+        {
+            await using var db = await TestDatabase.CreateAsync(provider);
+            var service = Service(db);
+            await service.RunAsync(Request(), [Row(3, "W-1", Alice), Row(4, "W-2", Bob, "李四")], null, Ct);
+            var carol = TestPlatform.ResidentId(new DateOnly(1970, 1, 1), 111);
+            var dave = TestPlatform.ResidentId(new DateOnly(1971, 2, 2), 222);
+            var erin = TestPlatform.ResidentId(new DateOnly(1972, 3, 3), 333);
+
+            var result = await service.RunAsync(Request(),
+            [
+                Row(3, "W-1", carol, "张三"),   // Alice's key with someone new: refused, Carol is left with nothing
+                Row(4, "W-2", dave, "赵六"),    // Bob's key with someone new: refused, but Dave gets a record below
+                Row(5, "W-3", erin, "钱七"),    // someone new with a key of their own: created
+                Row(6, "W-4", dave, "赵六"),    // created: Dave stays
+            ], null, Ct);
+
+            result.Records.Select(r => r.Outcome).ShouldBe([RecordOutcome.Rejected, RecordOutcome.Rejected, RecordOutcome.Created, RecordOutcome.Created]);
+            result.Records[0].Reasons.ShouldHaveSingleItem().Code.ShouldBe("key_other_subject");
+            await using var context = db.NewContext();
+            var subjects = await context.Subjects.AsNoTracking().Select(x => x.IdHash).ToListAsync(Ct);
+            subjects.Count.ShouldBe(4);
+            subjects.ShouldNotContain(TestPlatform.Protector.LookupHash(carol));
+            subjects.ShouldContain(TestPlatform.Protector.LookupHash(dave));
+            (await context.Subjects.CountAsync(x => !context.Records.Any(r => r.SubjectId == x.Id), Ct)).ShouldBe(0);
+            var verify = await new Shangding.Core.Audit.AuditVerifier(db.Settings, Shangding.Core.Access.QueryLogKey.Generate()).VerifyAsync(Ct);
+            verify.Problems.ShouldBeEmpty();
+
+            // Carol can still be furnished later, under a key of her own.
+            (await service.RunAsync(Request(), [Row(3, "W-5", carol, "张三")], null, Ct)).Created.ShouldBe(1);
+        }
+        finally
+        {
+            PostgresIntakeWriter.FlushRowsOverride.Value = null;
+        }
+    }
+
+    [Theory]
     [AllEngines]
     public async Task Withdraw_WithdrawsOwnRecord_AndRefusesAnUnknownKey(DatabaseProvider provider)
     {

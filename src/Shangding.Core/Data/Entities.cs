@@ -173,6 +173,17 @@ public sealed class IntakeBatch
     public string? Runner { get; set; }
 }
 
+/// <summary>
+/// A category a batch that names none (an API request mixing categories) furnished something in: created, updated,
+/// unchanged or withdrawn. For reporting deadlines such a batch counts only for these (a batch that furnished one
+/// category names it in <see cref="IntakeBatch.CategoryCode"/> instead).
+/// </summary>
+public sealed class IntakeBatchCategory
+{
+    public long BatchId { get; set; }
+    public required string CategoryCode { get; set; }
+}
+
 /// <summary>A rejected row as it was uploaded, with the reasons (JSON) — the content of the rejects file.</summary>
 public sealed class IntakeReject
 {

@@ -16,6 +16,7 @@ public sealed partial class ShangdingDbContext(DbContextOptions<ShangdingDbConte
     public DbSet<RecordChange> RecordChanges => Set<RecordChange>();
     public DbSet<IntakeBatch> IntakeBatches => Set<IntakeBatch>();
     public DbSet<IntakeReject> IntakeRejects => Set<IntakeReject>();
+    public DbSet<IntakeBatchCategory> IntakeBatchCategories => Set<IntakeBatchCategory>();
     public DbSet<UnitCredential> UnitCredentials => Set<UnitCredential>();
     public DbSet<RescoreMark> RescoreQueue => Set<RescoreMark>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
@@ -88,6 +89,12 @@ public sealed partial class ShangdingDbContext(DbContextOptions<ShangdingDbConte
                 e.Property(b => b.HeaderCellsJson).HasColumnType("jsonb");
                 e.Property(b => b.WarningsJson).HasColumnType("jsonb");
             }
+        });
+
+        modelBuilder.Entity<IntakeBatchCategory>(e =>
+        {
+            e.ToTable("intake_batch_categories");
+            e.HasKey(c => new { c.BatchId, c.CategoryCode });
         });
 
         modelBuilder.Entity<IntakeReject>(e =>

@@ -203,6 +203,22 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             }
 
             var counts = await writer.FinishAsync(cancellationToken);
+            // A batch that names no category (an API request) counts as a report only for the categories it furnished
+            // something in (ReportingBatches): it takes the one it furnished as its own, or lists the several.
+            string? furnishedCategory = null;
+            if (request.CategoryCode is null && writer.FurnishedCategories.Count == 1)
+            {
+                furnishedCategory = writer.FurnishedCategories.Min;
+            }
+            else if (request.CategoryCode is null)
+            {
+                foreach (var category in writer.FurnishedCategories)
+                {
+                    await writer.ExecuteAsync("INSERT INTO intake_batch_categories (batch_id, category_code) VALUES (@b, @c)", cancellationToken,
+                        new Dictionary<string, object> { ["@b"] = batch.BatchId, ["@c"] = category });
+                }
+            }
+
             // Hashed before the audit chain's lock (on PostgreSQL every batch's commit waits for it): only the two audit
             // entries and the seal's row are written while it is held.
             var sealWatch = System.Diagnostics.Stopwatch.StartNew();
@@ -211,10 +227,11 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             var finished = Now();
             var marked = await writer.ExecuteAsync("""
                 UPDATE intake_batches SET status = 'Committed', total_rows = @total, created = @cr, updated = @up, unchanged = @un,
-                       withdrawn = @wd, rejected = @rj, finished_at = @fin
+                       withdrawn = @wd, rejected = @rj, finished_at = @fin, category_code = coalesce(category_code, @cat)
                 WHERE id = @b AND status = 'Running'
                 """, cancellationToken, new Dictionary<string, object>
             {
+                ["@cat"] = (object?)furnishedCategory ?? DBNull.Value,
                 ["@total"] = total,
                 ["@cr"] = counts.Created,
                 ["@up"] = counts.Updated,

@@ -82,6 +82,15 @@ internal abstract class IntakeWriter : IAsyncDisposable
     /// <summary>The first record keys of rows whose name differs from the one on file, for the batch's warning.</summary>
     public List<string> NameConflictKeys { get; } = [];
 
+    /// <summary>
+    /// The categories of the rows that furnished something (created, updated, unchanged, withdrawn): what a batch that
+    /// names no category of its own (an API request) counts as a report for (003 §12–13).
+    /// </summary>
+    public SortedSet<string> FurnishedCategories { get; } = new(StringComparer.Ordinal);
+
+    // The category last added: a batch's rows are mostly of one category, so the set is touched only when it changes.
+    private string? _lastFurnished;
+
     /// <summary>How many keys <see cref="NameConflictKeys"/> keeps.</summary>
     public const int NameConflictKeysKept = 10;
 
@@ -286,6 +295,12 @@ internal abstract class IntakeWriter : IAsyncDisposable
                 Rejected++;
                 outcome = RecordOutcome.Rejected;
                 break;
+        }
+
+        if (outcome != RecordOutcome.Rejected && !string.Equals(row.CategoryCode, _lastFurnished, StringComparison.Ordinal) && row.CategoryCode is { } category)
+        {
+            FurnishedCategories.Add(category);
+            _lastFurnished = category;
         }
 
         nameConflict &= outcome != RecordOutcome.Rejected;

@@ -16,7 +16,7 @@ internal sealed class ComplianceSnapshot
     private readonly CatalogDefinition _catalog;
     private readonly ReportingSchedule _schedule;
     private readonly ReportingOptions _options;
-    private readonly Dictionary<(string Unit, string? Category), DateTime> _lastReports;
+    private readonly Dictionary<(string Unit, string Category), DateTime> _lastReports;
     private readonly Dictionary<(string Unit, string Category), ReportingReminder> _openReminders;
     private readonly Dictionary<(string Unit, string Category), int> _lateRecords;
 
@@ -26,7 +26,7 @@ internal sealed class ComplianceSnapshot
         ReportingOptions options,
         DateOnly today,
         IReadOnlyList<Unit> units,
-        Dictionary<(string, string?), DateTime> lastReports,
+        Dictionary<(string, string), DateTime> lastReports,
         Dictionary<(string, string), ReportingReminder> openReminders,
         Dictionary<(string, string), int> lateRecords)
     {
@@ -65,11 +65,7 @@ internal sealed class ComplianceSnapshot
         }
 
         var units = await unitQuery.OrderBy(u => u.Code).ToListAsync(cancellationToken);
-        var lastReports = (await batchQuery
-                .GroupBy(b => new { b.UnitCode, b.CategoryCode })
-                .Select(g => new { g.Key.UnitCode, g.Key.CategoryCode, Last = g.Max(b => b.FinishedAt) })
-                .ToListAsync(cancellationToken))
-            .ToDictionary(x => (x.UnitCode, x.CategoryCode), x => DateTime.SpecifyKind(x.Last!.Value, DateTimeKind.Utc));
+        var lastReports = await batchQuery.LastPerCategoryAsync(context, cancellationToken);
         var openReminders = (await reminderQuery.AsNoTracking().ToListAsync(cancellationToken))
             .GroupBy(r => (r.UnitCode, r.CategoryCode))
             .ToDictionary(g => g.Key, g => g.OrderBy(r => r.PeriodStart).First());
@@ -137,22 +133,12 @@ internal sealed class ComplianceSnapshot
             category.CollectionCycle);
     }
 
-    /// <summary>The latest batch that reports (see <see cref="ReportingBatches.ThatReport"/>) naming the category or naming none (API batches spanning categories).</summary>
-    public DateTime? LastReport(string unitCode, string categoryCode)
-    {
-        DateTime? last = null;
-        if (_lastReports.TryGetValue((unitCode, categoryCode), out var ofCategory))
-        {
-            last = ofCategory;
-        }
-
-        if (_lastReports.TryGetValue((unitCode, null), out var spanning) && (last is null || spanning > last))
-        {
-            last = spanning;
-        }
-
-        return last;
-    }
+    /// <summary>
+    /// The latest batch that reports (see <see cref="ReportingBatches.ThatReport"/>) for the category: naming it, or an API
+    /// batch that mixed categories and furnished something in it (<see cref="ReportingBatches.For"/>).
+    /// </summary>
+    public DateTime? LastReport(string unitCode, string categoryCode) =>
+        _lastReports.TryGetValue((unitCode, categoryCode), out var last) ? last : null;
 
     /// <summary>The first day a report counts for the reminder's period (see <see cref="ReportingPeriod.ReportsFrom"/>).</summary>
     public static DateOnly ReportsFrom(ReportingReminder reminder) =>

@@ -117,9 +117,8 @@ public static class ReminderJob
         {
             var from = ReportingTime.StartOfChinaDayUtc(ComplianceSnapshot.ReportsFrom(reminder));
             var firstReport = await context.IntakeBatches.AsNoTracking().ThatReport(now)
-                .Where(b => b.UnitCode == reminder.UnitCode
-                    && (b.CategoryCode == reminder.CategoryCode || b.CategoryCode == null)
-                    && b.FinishedAt >= from)
+                .For(context, reminder.CategoryCode)
+                .Where(b => b.UnitCode == reminder.UnitCode && b.FinishedAt >= from)
                 .OrderBy(b => b.FinishedAt)
                 .Select(b => b.FinishedAt)
                 .FirstOrDefaultAsync(cancellationToken);

@@ -28,8 +28,8 @@ public sealed class ReportingComplianceTests
     private static DateOnly D(int month, int day) => new(2026, month, day);
 
     /// <summary>A UTC instant given as Zhengzhou (UTC+8) local time in 2026.</summary>
-    private static DateTime Local(int month, int day, int hour = 10) =>
-        new DateTime(2026, month, day, hour, 0, 0, DateTimeKind.Utc).AddHours(-8);
+    private static DateTime Local(int month, int day, int hour = 10, int minute = 0) =>
+        new DateTime(2026, month, day, hour, minute, 0, DateTimeKind.Utc).AddHours(-8);
 
     private static async Task SeedUnitsAsync(TestDatabase db, params (string Code, bool Api)[] units)
     {
@@ -44,11 +44,12 @@ public sealed class ReportingComplianceTests
     }
 
     /// <summary>A batch of the unit; by default one that furnished a record (created 1), as a report must.</summary>
+    /// <remarks>A batch naming no category (an API request that mixed categories) lists those it furnished in <paramref name="furnished"/>.</remarks>
     private static async Task AddBatchAsync(TestDatabase db, string unit, string? category, BatchStatus status, DateTime finishedAt, string channel = "batch",
-        int created = 1, int rejected = 0)
+        int created = 1, int rejected = 0, IReadOnlyList<string>? furnished = null)
     {
         await using var context = db.NewContext();
-        context.IntakeBatches.Add(new IntakeBatch
+        var batch = new IntakeBatch
         {
             UnitCode = unit,
             CategoryCode = category,
@@ -60,7 +61,14 @@ public sealed class ReportingComplianceTests
             TotalRows = created + rejected,
             Created = created,
             Rejected = rejected,
-        });
+        };
+        context.IntakeBatches.Add(batch);
+        await context.SaveChangesAsync(Ct);
+        foreach (var code in furnished ?? [])
+        {
+            context.IntakeBatchCategories.Add(new IntakeBatchCategory { BatchId = batch.Id, CategoryCode = code });
+        }
+
         await context.SaveChangesAsync(Ct);
     }
 
@@ -184,15 +192,15 @@ public sealed class ReportingComplianceTests
 
     [Theory]
     [AllEngines]
-    public async Task ApiConnectedUnit_ReportsDaily_AcrossSpringFestival_ApiBatchCountsForEveryCategory(DatabaseProvider provider)
+    public async Task ApiConnectedUnit_ReportsDaily_AcrossSpringFestival_AMixedApiBatchCountsForTheCategoriesItFurnished(DatabaseProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
         await SeedUnitsAsync(db, ("POWER-SUPPLY", true));
-        var categories = RealCatalog.CategoriesOfUnit("POWER-SUPPLY").Select(c => c.Code).Order().ToList();
+        var categories = RealCatalog.CategoriesOfUnit("POWER-SUPPLY").Select(c => c.Code).Order(StringComparer.Ordinal).ToList();
         categories.Count.ShouldBeGreaterThan(1);
         for (var day = 2; day <= 13; day++)
         {
-            await AddBatchAsync(db, "POWER-SUPPLY", null, BatchStatus.Committed, Local(2, day, 22), "api");
+            await AddBatchAsync(db, "POWER-SUPPLY", null, BatchStatus.Committed, Local(2, day, 22), "api", furnished: categories);
         }
 
         // 02-14 is a make-up working day; the only batch that day was refused.
@@ -215,16 +223,153 @@ public sealed class ReportingComplianceTests
         morning.Written.Select(r => r.CategoryCode).Order().ShouldBe(categories);
         morning.Written.ShouldAllBe(r => r.PeriodStart == D(2, 14) && r.PeriodEnd == D(2, 14) && r.Deadline == D(2, 24));
 
-        // 02-25 10:00: one API batch naming no category resolves them all.
-        await AddBatchAsync(db, "POWER-SUPPLY", null, BatchStatus.Committed, Local(2, 25, 10), "api");
+        // 02-25 10:00: one API batch naming no category, which furnished all but the last category, resolves their
+        // reminders only; the last one's stays open.
+        var furnished = categories[..^1];
+        await AddBatchAsync(db, "POWER-SUPPLY", null, BatchStatus.Committed, Local(2, 25, 10), "api", furnished: furnished);
         var evening = await RunJobAsync(db, RealCatalog, Local(2, 25, 20));
-        evening.Resolved.Count.ShouldBe(categories.Count);
+        evening.Resolved.Select(r => r.CategoryCode).Order(StringComparer.Ordinal).ShouldBe(furnished);
         evening.Written.ShouldBeEmpty();
 
         await using (var context = db.NewContext())
         {
             var rows = await ReportingCompliance.ComputeAsync(context, RealCatalog, Calendar, D(2, 25), Options, "POWER-SUPPLY", Ct);
-            rows.ShouldAllBe(r => r.Status == ComplianceStatus.OnTime && r.LastReportAt == Local(2, 25, 10));
+            rows.Where(r => r.CategoryCode != categories[^1]).ShouldAllBe(r => r.Status == ComplianceStatus.OnTime && r.LastReportAt == Local(2, 25, 10));
+            var left = rows.Single(r => r.CategoryCode == categories[^1]);
+            (left.Status, left.LastReportAt).ShouldBe((ComplianceStatus.Reminded, Local(2, 13, 22)));
+        }
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task AnApiBatch_CountsOnlyForTheCategoriesItFurnished_NotForTheUnitsOthers(DatabaseProvider provider)
+    {
+        const string Water = "P-ARREARS-WATER";
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await SeedUnitsAsync(db, ("WATER-SUPPLY", true));
+        RealCatalog.CategoriesOfUnit("WATER-SUPPLY").Select(c => c.Code).Order(StringComparer.Ordinal).ShouldBe([Monthly, Water]);
+        var clock = MovableClock.At(2026, 2, 25, 10);
+        var intake = new IntakeService(RealCatalog, TestPlatform.Protector, db.Settings, clock);
+        var api = new IntakeRequest("WATER-SUPPLY", IntakeChannels.Api, "api:k1", null, ReturnRecordResults: true);
+        var person = TestPlatform.ResidentId(new DateOnly(1985, 4, 12), 123);
+
+        IntakeRow WaterRow(int n, string amount = "100") => new(n, Water, new Dictionary<string, string?>
+        {
+            ["record_key"] = "W-1", ["name"] = "王小明", ["id_type"] = "居民身份证", ["id_number"] = person,
+            ["customer_address"] = "郑州市金水区花园路 1 号", ["arrears_from"] = "2025-06-01", ["arrears_counted_to"] = "2026-01-31",
+            ["arrears_quantity"] = "12", ["arrears_amount"] = amount, ["determining_body"] = "市自来水公司", ["determined_on"] = "2026-02-20",
+        }, []);
+        IntakeRow FeeRow(int n, string uscc = "91350100M000100Y43") => new(n, Monthly, new Dictionary<string, string?>
+        {
+            ["record_key"] = "F-1", ["name"] = "某公司", ["uscc"] = uscc, ["arrears_kind"] = "公用事业收费", ["item"] = "水费",
+            ["arrears_amount"] = "500", ["arrears_from"] = "2025-10-01", ["arrears_counted_to"] = "2026-01-31",
+            ["determining_body"] = "市自来水公司", ["determined_on"] = "2026-02-20",
+        }, []);
+
+        async Task<IntakeBatch> BatchAsync(long id)
+        {
+            await using var context = db.NewContext();
+            return await context.IntakeBatches.AsNoTracking().SingleAsync(b => b.Id == id, Ct);
+        }
+
+        async Task<List<string>> ListedAsync(long id)
+        {
+            await using var context = db.NewContext();
+            return await context.IntakeBatchCategories.AsNoTracking().Where(c => c.BatchId == id).OrderBy(c => c.CategoryCode)
+                .Select(c => c.CategoryCode).ToListAsync(Ct);
+        }
+
+        async Task<Dictionary<string, ComplianceRow>> RowsAsync(DateOnly today)
+        {
+            await using var context = db.NewContext();
+            return (await ReportingCompliance.ComputeAsync(context, RealCatalog, Calendar, today, Options, "WATER-SUPPLY", Ct))
+                .ToDictionary(r => r.CategoryCode);
+        }
+
+        // 02-25: one water-arrears record through the API. The batch takes the category it furnished as its own.
+        var waterOnly = await intake.RunAsync(api, [WaterRow(0)], null, Ct);
+        waterOnly.Records.SelectMany(r => r.Reasons).Select(r => r.Code + " " + r.Field).ShouldBeEmpty();
+        waterOnly.Created.ShouldBe(1);
+        (await BatchAsync(waterOnly.BatchId)).CategoryCode.ShouldBe(Water);
+        (await ListedAsync(waterOnly.BatchId)).ShouldBeEmpty();
+
+        // 02-26 (a daily cycle: the unit is API-connected): water is on time, the fee arrears are not.
+        var next = await RowsAsync(D(2, 26));
+        (next[Water].Status, next[Water].LastReportAt).ShouldBe((ComplianceStatus.OnTime, Local(2, 25, 10)));
+        next[Monthly].Status.ShouldBe(ComplianceStatus.Overdue);
+        next[Monthly].LastReportAt.ShouldBeNull();
+
+        // The reminder job writes a reminder for the fee arrears only, and another water-only batch does not answer it.
+        var morning = await RunJobAsync(db, RealCatalog, Local(2, 26, 8));
+        morning.Written.ShouldHaveSingleItem().CategoryCode.ShouldBe(Monthly);
+        clock.Set(new DateTimeOffset(2026, 2, 26, 9, 0, 0, TimeSpan.FromHours(8)));
+        (await intake.RunAsync(api, [WaterRow(0, "150")], null, Ct)).Updated.ShouldBe(1);
+        (await RunJobAsync(db, RealCatalog, Local(2, 26, 9, 30))).Resolved.ShouldBeEmpty();
+
+        // 10:00: a request mixing both categories names none, lists both, and answers the reminder.
+        clock.Set(new DateTimeOffset(2026, 2, 26, 10, 0, 0, TimeSpan.FromHours(8)));
+        var mixed = await intake.RunAsync(api, [WaterRow(0, "150"), FeeRow(1)], null, Ct);
+        (mixed.Unchanged, mixed.Created).ShouldBe((1, 1));
+        (await BatchAsync(mixed.BatchId)).CategoryCode.ShouldBeNull();
+        (await ListedAsync(mixed.BatchId)).ShouldBe([Monthly, Water]);
+        (await RunJobAsync(db, RealCatalog, Local(2, 26, 20))).Resolved.ShouldHaveSingleItem().ResolvedAt.ShouldBe(Local(2, 26, 10));
+        (await RowsAsync(D(2, 27))).Values.ShouldAllBe(r => r.Status == ComplianceStatus.OnTime && r.LastReportAt == Local(2, 26, 10));
+
+        // A mixed request whose fee row was rejected furnished water only.
+        clock.Set(new DateTimeOffset(2026, 2, 27, 10, 0, 0, TimeSpan.FromHours(8)));
+        var halfRejected = await intake.RunAsync(api, [WaterRow(0, "150"), FeeRow(1, "91350100M000100Y44")], null, Ct);
+        (halfRejected.Unchanged, halfRejected.Rejected).ShouldBe((1, 1));
+        (await BatchAsync(halfRejected.BatchId)).CategoryCode.ShouldBe(Water);
+        var after = await RowsAsync(D(2, 27));
+        after[Water].LastReportAt.ShouldBe(Local(2, 27, 10));
+        after[Monthly].LastReportAt.ShouldBe(Local(2, 26, 10));
+    }
+
+    [Theory]
+    [AllEngines]
+    public async Task Migration0022_GivesEarlierApiBatchesTheCategoriesTheirHistoryShows(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await SeedUnitsAsync(db, ("WATER-SUPPLY", true));
+        var intake = new IntakeService(RealCatalog, TestPlatform.Protector, db.Settings, MovableClock.At(2026, 2, 25, 10));
+        var api = new IntakeRequest("WATER-SUPPLY", IntakeChannels.Api, "api:k1", null);
+        var values = new Dictionary<string, string?>
+        {
+            ["record_key"] = "F-1", ["name"] = "某公司", ["uscc"] = "91350100M000100Y43", ["arrears_kind"] = "公用事业收费", ["item"] = "水费",
+            ["arrears_amount"] = "500", ["arrears_from"] = "2025-10-01", ["arrears_counted_to"] = "2026-01-31",
+            ["determining_body"] = "市自来水公司", ["determined_on"] = "2026-02-20",
+        };
+        IntakeRow Fee(string key, string amount) => new(0, Monthly, new Dictionary<string, string?>(values) { ["record_key"] = key, ["arrears_amount"] = amount }, []);
+        IntakeRow Withdraw(string key) => new(1, Monthly, new Dictionary<string, string?> { ["record_key"] = key, ["action"] = "withdraw" }, []);
+        var water = new IntakeRow(2, "P-ARREARS-WATER", new Dictionary<string, string?>
+        {
+            ["record_key"] = "W-1", ["name"] = "王小明", ["id_type"] = "居民身份证", ["id_number"] = TestPlatform.ResidentId(new DateOnly(1985, 4, 12), 123),
+            ["customer_address"] = "郑州市金水区花园路 1 号", ["arrears_from"] = "2025-06-01", ["arrears_counted_to"] = "2026-01-31",
+            ["arrears_quantity"] = "12", ["arrears_amount"] = "100", ["determining_body"] = "市自来水公司", ["determined_on"] = "2026-02-20",
+        }, []);
+
+        var created = await intake.RunAsync(api, [Fee("F-1", "500"), Fee("F-2", "600")], null, Ct);
+        var changed = await intake.RunAsync(api, [Fee("F-1", "550"), Withdraw("F-2"), water], null, Ct);
+        var unchanged = await intake.RunAsync(api, [Fee("F-1", "550")], null, Ct);
+        (created.Created, changed.Updated, changed.Withdrawn, changed.Created, unchanged.Unchanged).ShouldBe((2, 1, 1, 1, 1));
+
+        // The database as it was before 0022: API batches name no category, and there is no list of them.
+        await using (var context = db.NewContext())
+        {
+            await context.Database.ExecuteSqlRawAsync("DROP TABLE intake_batch_categories", Ct);
+            await context.Database.ExecuteSqlRawAsync("UPDATE intake_batches SET category_code = NULL", Ct);
+            (await context.Database.ExecuteSqlRawAsync("DELETE FROM schema_migrations WHERE version = '0022'", Ct)).ShouldBe(1);
+        }
+
+        (await new SchemaMigrator(db.Settings).MigrateAsync(Ct)).NewlyApplied.ShouldBe(["0022"]);
+        await using (var context = db.NewContext())
+        {
+            var batches = await context.IntakeBatches.AsNoTracking().OrderBy(b => b.Id).ToListAsync(Ct);
+            // Created: its history names the category. Updated, withdrawn and created in two categories: both listed. Only
+            // re-sent unchanged: no history, so none.
+            batches.Select(b => b.CategoryCode).ShouldBe([Monthly, null, null]);
+            (await context.IntakeBatchCategories.AsNoTracking().OrderBy(c => c.CategoryCode).Select(c => c.BatchId + " " + c.CategoryCode).ToListAsync(Ct))
+                .ShouldBe([$"{changed.BatchId} {Monthly}", $"{changed.BatchId} P-ARREARS-WATER"]);
         }
     }
 

@@ -181,6 +181,7 @@ public static class WebSetup
         app.MapPost("/language", SetLanguage).ExcludeFromDescription();
         app.MapCatalogEndpoints();
         app.MapRecordEndpoints();
+        app.MapNilReportEndpoints();
         app.MapUnitEndpoints();
         app.MapShangdingAccess();
         app.MapRazorPages();

@@ -101,6 +101,22 @@ public static class ApiDocument
                     action.Description = "\"upsert\" (the default, when omitted) creates or updates the record; \"withdraw\" withdraws it.";
                 }
             }
+            else if (type == typeof(NilReportRequest))
+            {
+                schema.Required = new HashSet<string>(StringComparer.Ordinal) { "category" };
+                Describe(schema, "category", "Catalogue category code, e.g. P-ARREARS-WATER; the token must be scoped to it.");
+                if (Property(schema, "period") is { } period)
+                {
+                    period.Format = "date";
+                    period.Description = "Any day of the period declared (yyyy-MM-dd), e.g. its first day; today (Zhengzhou time) when omitted.";
+                }
+            }
+            else if (type == typeof(NilReportResponse))
+            {
+                Describe(schema, "alreadyFiled", "True when a nil report of this category and period was filed before: this is its batch, and nothing new was stored.");
+                Describe(schema, "periodStart", "The first day of the period declared.");
+                Describe(schema, "periodEnd", "The last day of the period declared.");
+            }
             else if (type == typeof(RecordOutcomeDto) && Property(schema, "outcome") is { } outcome)
             {
                 outcome.Enum = [.. Enum.GetNames<RecordOutcome>().Select(o => JsonValue.Create(o))];

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Shangding.Web.Api;
 
 /// <summary>
-/// Reads the body of <c>POST /api/v1/records</c> itself, instead of the framework's binding: a body it cannot read
+/// Reads the body of <c>POST /api/v1/records</c> (and of <c>POST /api/v1/nil-reports</c>) itself, instead of the framework's binding: a body it cannot read
 /// (not JSON, malformed JSON, a value of the wrong JSON type, nothing at all) is refused with the endpoint's own
 /// bilingual problem, which says where the JSON broke — line, byte and path — and never the body's contents or the
 /// caller's token. The framework's answer was a bare 400 (Production) or its exception page with the request's
@@ -25,7 +25,17 @@ internal static partial class RecordsBody
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [name] = [message] }, detail: message, title: title, extensions: extensions);
 
     /// <summary>The request's records, or the problem that answers a body that cannot be read.</summary>
-    public static async Task<(RecordsRequest? Body, IResult? Refusal)> ReadAsync(HttpRequest request, ILogger logger, CancellationToken cancellationToken)
+    public static Task<(RecordsRequest? Body, IResult? Refusal)> ReadAsync(HttpRequest request, ILogger logger, CancellationToken cancellationToken) =>
+        ReadAsync<RecordsRequest>(request, logger, """{"records":[…]}""", Expected, cancellationToken);
+
+    /// <summary>
+    /// Another endpoint's JSON body, read the same way: <paramref name="shape"/> is what an empty body is told to send
+    /// (e.g. <c>{"records":[…]}</c>), and <paramref name="expected"/> says what the JSON must hold at a path (in Chinese
+    /// and English; nulls for a path it does not know).
+    /// </summary>
+    public static async Task<(T? Body, IResult? Refusal)> ReadAsync<T>(HttpRequest request, ILogger logger, string shape,
+        Func<string, (string? Zh, string? En)> expected, CancellationToken cancellationToken)
+        where T : class
     {
         if (!request.HasJsonContentType())
         {
@@ -41,14 +51,13 @@ internal static partial class RecordsBody
         if (request.ContentLength == 0)
         {
             Log.Refused(logger, request.Path, Caller(request.HttpContext.User), "empty");
-            return (null, Refuse("body",
-                """请求体为空：应为 JSON 对象 {"records":[…]}。 The request body is empty: send a JSON object {"records":[…]}.""", UnreadableTitle));
+            return (null, Refuse("body", $"请求体为空：应为 JSON 对象 {shape}。 The request body is empty: send a JSON object {shape}.", UnreadableTitle));
         }
 
         var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         try
         {
-            return (await request.ReadFromJsonAsync<RecordsRequest>(options, cancellationToken), null);
+            return (await request.ReadFromJsonAsync<T>(options, cancellationToken), null);
         }
         catch (JsonException e)
         {
@@ -68,7 +77,7 @@ internal static partial class RecordsBody
                     + $"The request body is not valid JSON: it breaks at line {line}, byte {position} (at {path}).", UnreadableTitle, extensions));
             }
 
-            var (zh, en) = Expected(path);
+            var (zh, en) = expected(path);
             return (null, Refuse(path,
                 $"{path} 的值类型不对{(zh is null ? "" : "：应为" + zh)}（第 {line} 行第 {position} 个字节附近）。 "
                 + $"The value at {path} has the wrong JSON type{(en is null ? "" : ": it must be " + en)} (near line {line}, byte {position}).",

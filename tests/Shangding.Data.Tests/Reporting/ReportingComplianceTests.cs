@@ -497,8 +497,11 @@ public sealed class ReportingComplianceTests
         }
 
         // February has not ended: nothing new cannot be declared for it yet; nor for a category of another unit.
-        (await FileAsync(Monthly, D(2, 1))).Filed.ShouldBeFalse();
-        (await FileAsync("P-ARREARS-WATER", D(1, 1))).RefusalZh.ShouldNotBeNull();
+        var notEnded = await FileAsync(Monthly, D(2, 1));
+        (notEnded.Filed, notEnded.RefusalCode).ShouldBe((false, "period_not_ended"));
+        notEnded.RefusalEn.ShouldBe("This period has not ended yet: a nil report can be filed once it has. A nil report can be filed for: January 2026.");
+        var other = await FileAsync("P-ARREARS-WATER", D(1, 1));
+        (other.RefusalCode, other.RefusalZh).ShouldBe(("not_responsible", "本单位不负责报送该类别。"));
 
         var filed = await FileAsync(Monthly, D(1, 1));
         filed.Filed.ShouldBeTrue();
@@ -513,12 +516,21 @@ public sealed class ReportingComplianceTests
         }
 
         (await ComplianceAsync(db, D(2, 24)))["WATER-SUPPLY"].Status.ShouldBe(ComplianceStatus.OnTime);
-        // Filed again (a second click): the period is no longer open, and nothing more is stored.
-        (await FileAsync(Monthly, D(1, 1))).Filed.ShouldBeFalse();
+        // Filed again (a second click, an API client retrying), by any day of the period: answered with the batch filed
+        // before, and nothing more is stored.
+        var again = await FileAsync(Monthly, D(1, 20));
+        (again.Filed, again.AlreadyFiled, again.BatchId, again.Period!.Start, again.Period.End).ShouldBe((true, true, filed.BatchId, D(1, 1), D(1, 31)));
+        filed.AlreadyFiled.ShouldBeFalse();
         await using (var context = db.NewContext())
         {
             (await context.IntakeBatches.CountAsync(b => b.Status == BatchStatus.Committed, Ct)).ShouldBe(1);
         }
+
+        // A period reported by another batch needs no nil report: it says so.
+        clock.Set(new DateTimeOffset(2026, 3, 3, 10, 0, 0, TimeSpan.FromHours(8)));
+        await AddBatchAsync(db, "WATER-SUPPLY", Monthly, BatchStatus.Committed, Local(3, 2));
+        var reported = await FileAsync(Monthly, D(2, 1));
+        (reported.Filed, reported.RefusalCode).ShouldBe((false, "period_reported"));
     }
 
     [Theory]

@@ -50,6 +50,7 @@ public sealed partial class AccessMatrixTests(ShangdingWebFactory factory) : ICl
         // applicant, the unit concerned and operators, everyone else gets 404 (RemediesPagesTests).
         ("/remedies/files", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen, Roles.Organisation]),
         ("/api/v1/records", []), // units' systems with their API token only
+        ("/api/v1/nil-reports", []), // likewise
         ("/api/v1/queries", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen, Roles.Organisation]),
         ("/api/v1/benefit-checks", [Roles.Operator, Roles.Auditor, Roles.UnitClerk, Roles.GovernmentQuerier, Roles.ThirdParty, Roles.Citizen, Roles.Organisation]),
         ("/api/v1/catalog", null), ("/api/v1/public", null), ("/public", null), ("/account", null), ("/health", null), ("/openapi", null), ("/status", null),

@@ -21,6 +21,9 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db)
 
     public BatchView? View { get; private set; }
 
+    /// <summary>The categories an API request that mixed them furnished (its batch names none).</summary>
+    public IReadOnlyList<Category> MixedCategories { get; private set; } = [];
+
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken)
     {
         Batch = await db.IntakeBatches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
@@ -31,6 +34,7 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db)
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
         Unit = catalog.FindUnit(Batch.UnitCode);
+        MixedCategories = await Shangding.Web.Pages.Unit.BatchModel.MixedCategoriesAsync(db, catalog, Batch, cancellationToken);
         View = new BatchView(Batch, await Shangding.Web.Pages.Unit.BatchModel.RejectsAsync(db, id, cancellationToken), Downloads: false)
         {
             SameFileAs = await BatchView.SameFileAsync(db, Batch, cancellationToken),

@@ -30,7 +30,9 @@ public static class BatchFilter
 
         if (!string.IsNullOrEmpty(category))
         {
-            query = query.Where(b => b.CategoryCode == category);
+            // An API request that mixed categories names none on its batch; it lists those it furnished.
+            query = query.Where(b => b.CategoryCode == category
+                || (b.CategoryCode == null && db.IntakeBatchCategories.Any(c => c.BatchId == b.Id && c.CategoryCode == category)));
         }
 
         query = outcome switch

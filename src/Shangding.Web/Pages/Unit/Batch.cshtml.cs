@@ -40,6 +40,7 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         }
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
+        MixedCategories = await MixedCategoriesAsync(db, catalog, Batch, cancellationToken);
         Job = Batch.Status == BatchStatus.Running ? jobs.Find(id, unit!) : null;
         if (Batch.Status == BatchStatus.Running && Job is null)
         {
@@ -56,6 +57,28 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         SameFileAs = await BatchView.SameFileAsync(db, Batch, cancellationToken);
         return Page();
     }
+
+    /// <summary>The categories an API request that mixed them furnished (its batch names none); empty for other batches.</summary>
+    public IReadOnlyList<Category> MixedCategories { get; private set; } = [];
+
+    public static async Task<IReadOnlyList<Category>> MixedCategoriesAsync(ShangdingDbContext db, CatalogDefinition catalog, IntakeBatch batch,
+        CancellationToken cancellationToken)
+    {
+        if (batch.CategoryCode is not null)
+        {
+            return [];
+        }
+
+        var id = batch.Id;
+        var codes = await db.IntakeBatchCategories.AsNoTracking().Where(c => c.BatchId == id).Select(c => c.CategoryCode).ToListAsync(cancellationToken);
+        return [.. codes.Order(StringComparer.Ordinal).Select(catalog.Find).OfType<Category>()];
+    }
+
+    /// <summary>The category (or categories) a batch page names.</summary>
+    public static string CategoryText(Category? category, IReadOnlyList<Category> mixed) =>
+        category is not null ? UiText.Pick(category.NameZh, category.NameEn)
+        : mixed.Count > 0 ? string.Join(UiText.IsEnglish() ? "; " : "；", mixed.Select(c => UiText.Pick(c.NameZh, c.NameEn)))
+        : "—";
 
     /// <summary>Cancels the import of the unit's Running batch: it rolls back and its batch says it stored nothing.</summary>
     public IActionResult OnPostCancel(long id)

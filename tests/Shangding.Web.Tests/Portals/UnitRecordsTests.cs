@@ -17,20 +17,12 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
     private static async Task<IHtmlDocument> Parse(HttpResponseMessage response) =>
         new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync(Ct));
 
-    private static Dictionary<string, string> WaterRecord(string key, string name, string id) => new()
-    {
-        ["record_key"] = key,
-        ["name"] = name,
-        ["id_type"] = "居民身份证",
-        ["id_number"] = id,
-        ["customer_address"] = "郑州市二七区",
-        ["arrears_from"] = "2025-01-01",
-        ["arrears_counted_to"] = "2025-12-31",
-        ["arrears_quantity"] = "30",
-        ["arrears_amount"] = "88.8",
-        ["determining_body"] = "市自来水公司",
-        ["determined_on"] = "2026-01-05",
-    };
+    private static Dictionary<string, string> WaterRecord(string key, string name, string id) => UnitPortalTests.WaterRecord(key, name, id);
+
+    /// <summary>The correction form of a record entered with <see cref="WaterRecord"/>: its editable fields, unchanged.</summary>
+    private static Dictionary<string, string> CorrectionForm() =>
+        UnitPortalTests.WaterRecord("", "", "").Where(f => f.Key is not ("record_key" or "name" or "id_type" or "id_number"))
+            .ToDictionary(f => f.Key, f => f.Value);
 
     /// <summary>Stores a water-arrears record through the entry form; returns its record id from the link the success message gives.</summary>
     private static async Task<long> EnterAsync(PortalClient client, string key, string name, string id)
@@ -100,16 +92,7 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
     {
         var client = await PortalClient.SignedInAs(factory, "water", Ct);
         var recordId = await EnterAsync(client, "REC-FIX-1", "李十三", TestPlatform.ResidentId(new DateOnly(1975, 3, 21), 634));
-        var form = new Dictionary<string, string>
-        {
-            ["customer_address"] = "郑州市二七区",
-            ["arrears_from"] = "2025-01-01",
-            ["arrears_counted_to"] = "2025-12-31",
-            ["arrears_quantity"] = "30",
-            ["arrears_amount"] = "88.8",
-            ["determining_body"] = "市自来水公司",
-            ["determined_on"] = "2026-01-05",
-        };
+        var form = CorrectionForm();
 
         // Nothing changed (88.80 is the 88.8 on file): said so, no batch.
         var batches = await BatchCountAsync();
@@ -154,11 +137,7 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
         resent["arrears_amount"] = "99";
         (await Parse(await client.PostFormAsync("/unit/entry/P-ARREARS-WATER", resent, Ct))).QuerySelector(".success").ShouldNotBeNull();
 
-        var form = new Dictionary<string, string>
-        {
-            ["Version"] = opened!, ["customer_address"] = "郑州市二七区", ["arrears_from"] = "2025-01-01", ["arrears_counted_to"] = "2025-12-31",
-            ["arrears_quantity"] = "30", ["arrears_amount"] = "77", ["determining_body"] = "市自来水公司", ["determined_on"] = "2026-01-05",
-        };
+        var form = new Dictionary<string, string>(CorrectionForm()) { ["Version"] = opened!, ["arrears_amount"] = "77" };
         var refused = await Parse(await PostRecordAsync(client, recordId, "Correct", form));
         refused.QuerySelector(".form-errors")!.TextContent.ShouldContain("现为第 2 版");
         (await VersionOf(recordId)).ShouldBe(2);

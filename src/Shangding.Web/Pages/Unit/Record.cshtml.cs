@@ -81,16 +81,9 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
     /// <summary>Corrects the record's fields: the stored record with the clerk's values laid over it, under the same key.</summary>
     public async Task<IActionResult> OnPostCorrectAsync(long id, CancellationToken cancellationToken)
     {
-        // The clerk is acting on the page the GET showed (and logged); a change is in the record's history and the audit chain.
-        if (!await LoadAsync(id, cancellationToken, logRead: false))
+        if (await StartAsync(id, "correct", () => MayCorrect, cancellationToken) is { } refused)
         {
-            return NotFound();
-        }
-
-        FailedForm = "correct";
-        if (!MayCorrect || Stale())
-        {
-            return await ShowAsync(cancellationToken);
+            return refused;
         }
 
         var typed = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -118,16 +111,9 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
     /// <summary>Withdraws the record, with the clerk's reason and confirmation.</summary>
     public async Task<IActionResult> OnPostWithdrawAsync(long id, CancellationToken cancellationToken)
     {
-        // The clerk is acting on the page the GET showed (and logged); a change is in the record's history and the audit chain.
-        if (!await LoadAsync(id, cancellationToken, logRead: false))
+        if (await StartAsync(id, "withdraw", () => MayCorrect, cancellationToken) is { } refused)
         {
-            return NotFound();
-        }
-
-        FailedForm = "withdraw";
-        if (!MayCorrect || Stale())
-        {
-            return await ShowAsync(cancellationToken);
+            return refused;
         }
 
         var valid = NoteIsValid(required: true);
@@ -145,16 +131,9 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
     /// <summary>Restores a record the unit withdrew: its stored fields sent again under its key.</summary>
     public async Task<IActionResult> OnPostRestoreAsync(long id, CancellationToken cancellationToken)
     {
-        // The clerk is acting on the page the GET showed (and logged); a change is in the record's history and the audit chain.
-        if (!await LoadAsync(id, cancellationToken, logRead: false))
+        if (await StartAsync(id, "restore", () => MayRestore, cancellationToken) is { } refused)
         {
-            return NotFound();
-        }
-
-        FailedForm = "restore";
-        if (!MayRestore || Stale())
-        {
-            return await ShowAsync(cancellationToken);
+            return refused;
         }
 
         if (!NoteIsValid(required: true))
@@ -165,6 +144,21 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         var subject = await db.Subjects.AsNoTracking().FirstAsync(s => s.Id == Record!.SubjectId, cancellationToken);
         return await RunAsync(RecordRows.Correction(Category!, Record!, subject, protector, new Dictionary<string, string?>()), RecordOutcome.Updated,
             "unitRecord.done.restored", cancellationToken);
+    }
+
+    /// <summary>
+    /// The start of a change: the record as it is now (the clerk acts on the page the GET showed and logged), which form,
+    /// and whether the change may be made to it now — if not, or if the form was made from an older version, the page again.
+    /// </summary>
+    private async Task<IActionResult?> StartAsync(long id, string form, Func<bool> allowed, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(id, cancellationToken, logRead: false))
+        {
+            return NotFound();
+        }
+
+        FailedForm = form;
+        return !allowed() || Stale() ? await ShowAsync(cancellationToken) : null;
     }
 
     private bool NoteIsValid(bool required)

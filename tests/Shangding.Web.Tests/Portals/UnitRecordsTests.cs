@@ -212,6 +212,40 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task AWithdrawal_IsToldToTheCreditCentre_AndToThePersonTheRecordIsAbout()
+    {
+        // 003 §11: a unit that finds what it furnished inaccurate tells the platform's operators. The demo citizen has an
+        // account once signed in; the water company holds a record about them.
+        await PortalClient.SignedInAs(factory, "citizen", Ct);
+        var water = await PortalClient.SignedInAs(factory, "water", Ct);
+        long recordId, citizenAccount;
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            recordId = await db.Records.Where(r => r.UnitCode == "WATER-SUPPLY" && r.RecordKey == "DEMO-CITIZEN-P-ARREARS-WATER").Select(r => r.Id).SingleAsync(Ct);
+            var subjectId = await db.Records.Where(r => r.Id == recordId).Select(r => r.SubjectId).SingleAsync(Ct);
+            citizenAccount = await db.Accounts.Where(a => a.SubjectId == subjectId).Select(a => a.Id).SingleAsync(Ct);
+        }
+
+        (await Parse(await PostRecordAsync(water, recordId, "Withdraw", new() { ["Note"] = "账户已于上月结清", ["Confirm"] = "true" })))
+            .QuerySelector(".success").ShouldNotBeNull();
+
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            var operators = await db.Accounts.Where(a => a.Role == "operator").Select(a => a.Id).ToListAsync(Ct);
+            var told = await db.Notifications.AsNoTracking().Where(n => n.Kind == "unit-record-changed" && n.BodyZh.Contains("DEMO-CITIZEN-P-ARREARS-WATER")).ToListAsync(Ct);
+            told.Select(n => n.AccountId).ShouldBe(operators, ignoreOrder: true);
+            told[0].BodyZh.ShouldContain("市自来水公司撤回了");
+            told[0].BodyZh.ShouldContain("账户已于上月结清");
+            told[0].BodyZh.ShouldNotContain(Shangding.Web.Access.AccessDemo.CitizenId);
+            var mine = await db.Notifications.AsNoTracking().SingleAsync(n => n.AccountId == citizenAccount && n.Kind == "record-changed-by-unit", Ct);
+            mine.TitleZh.ShouldBe("您的一条信用记录已撤回");
+            mine.Link.ShouldBe("/me/records");
+        }
+    }
+
+    [Fact]
     public async Task ViewingARecord_InTheListOnItsPageOrOnARefusedChange_GoesIntoTheSubjectsQueryLog()
     {
         var client = await PortalClient.SignedInAs(factory, "water", Ct);

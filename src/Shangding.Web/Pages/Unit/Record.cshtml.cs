@@ -7,6 +7,7 @@ using Shangding.Core.Access;
 using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Intake;
+using Shangding.Core.Notifications;
 using Shangding.Core.Remedies;
 using Shangding.Core.Subjects;
 using Shangding.Web.Access;
@@ -22,7 +23,7 @@ namespace Shangding.Web.Pages.Unit;
 /// another person), and the ID number is never put on the page.
 /// </summary>
 public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbContext db, IntakeService intake, IdentityProtector protector,
-    CreditQueries queries, ActorResolver actors, UiText text, TimeProvider clock) : PageModel
+    CreditQueries queries, ActorResolver actors, UiText text, TimeProvider clock, NotificationService notifications) : PageModel
 {
     public const int NoteMaxLength = 200;
 
@@ -161,6 +162,39 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         return !allowed() || Stale() ? await ShowAsync(cancellationToken) : null;
     }
 
+    /// <summary>
+    /// A unit that finds what it furnished was wrong tells the platform's operators (003 §11: 应当及时告知…运行维护部门): the
+    /// credit centre's operators are told of each change made here, with the unit's reason; the subject, when they have an
+    /// account, is told that a record about them was corrected, withdrawn or restored. Neither message holds an ID number.
+    /// </summary>
+    private async Task TellAsync(string doneKey, long batchId, CancellationToken cancellationToken)
+    {
+        var r = Record!;
+        var unit = catalog.FindUnit(r.UnitCode);
+        var (whatZh, whatEn) = doneKey switch
+        {
+            "unitRecord.done.withdrawn" => ("撤回", "withdrew"),
+            "unitRecord.done.restored" => ("恢复", "restored"),
+            _ => ("更正", "corrected"),
+        };
+        var reasonZh = Note is null ? "" : $"原因：{Note}";
+        var reasonEn = Note is null ? "" : $" Reason: {Note}";
+        await notifications.SendToRoleAsync(db, Roles.Operator, null, new Message("unit-record-changed",
+            $"{unit?.NameZh ?? r.UnitCode}{whatZh}了一条记录", $"{unit?.NameEn ?? r.UnitCode} {whatEn} a record",
+            $"{unit?.NameZh ?? r.UnitCode}{whatZh}了“{Category!.NameZh}”记录（编号 {r.RecordKey}，第 {batchId} 批）。{reasonZh}",
+            $"{unit?.NameEn ?? r.UnitCode} {whatEn} a '{Category.NameEn}' record (key {r.RecordKey}, batch #{batchId}).{reasonEn}",
+            $"/operator/batches/{batchId}"), cancellationToken);
+        var subjectId = r.SubjectId;
+        var own = await db.Accounts.AsNoTracking().Where(a => a.SubjectId == subjectId && !a.Disabled).Select(a => a.Id).ToListAsync(cancellationToken);
+        if (own.Count > 0)
+        {
+            await notifications.SendAsync(db, own, new Message("record-changed-by-unit",
+                $"您的一条信用记录已{whatZh}", $"A credit record about you was {whatEn}",
+                $"{unit?.NameZh ?? r.UnitCode}{whatZh}了关于您的“{Category.NameZh}”记录。{reasonZh}",
+                $"{unit?.NameEn ?? r.UnitCode} {whatEn} the '{Category.NameEn}' record about you.{reasonEn}", "/me/records"), cancellationToken);
+        }
+    }
+
     private bool NoteIsValid(bool required)
     {
         Note = string.IsNullOrWhiteSpace(Note) ? null : Note.Trim();
@@ -279,6 +313,7 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
             return await ShowAsync(cancellationToken);
         }
 
+        await TellAsync(doneKey, result.BatchId, cancellationToken);
         Done = text[doneKey];
         DoneBatch = result.BatchId.ToString(CultureInfo.InvariantCulture);
         return RedirectToPage(new { id = Record!.Id });

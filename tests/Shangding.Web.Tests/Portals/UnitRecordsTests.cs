@@ -197,6 +197,11 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
         (await StatusOf(recordId)).ShouldBe(RecordStatus.Withdrawn);
         done.QuerySelector("#correct-title").ShouldBeNull();
         done.QuerySelector("#restore-title").ShouldNotBeNull();
+        // Listed under its status (through the partial index of records no longer in force), not under 有效.
+        var withdrawn = await Parse(await client.Http.GetAsync("/unit/records?status=Withdrawn", Ct));
+        withdrawn.QuerySelectorAll("table.unit-records tbody tr code").Select(c => c.TextContent).ShouldContain("REC-WD-1");
+        var inForce = await Parse(await client.Http.GetAsync("/unit/records?status=InForce", Ct));
+        inForce.QuerySelectorAll("table.unit-records tbody tr code").Select(c => c.TextContent).ShouldNotContain("REC-WD-1");
 
         // The batch page says why.
         var batchLink = done.QuerySelector(".success a[href^='/unit/batches/']")!.GetAttribute("href")!;

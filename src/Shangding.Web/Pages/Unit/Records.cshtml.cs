@@ -111,7 +111,10 @@ public sealed class RecordsModel(CatalogDefinition catalog, ShangdingDbContext d
 
         if (Enum.TryParse<RecordStatus>(Status, out var status) && Enum.IsDefined(status))
         {
-            query = query.Where(r => r.Status == status);
+            query = status == RecordStatus.InForce
+                ? query.Where(r => r.Status == status)
+                // The partial index of records no longer in force (migration 0023) is used when the query says so in its terms.
+                : query.Where(r => r.Status == status && r.Status != RecordStatus.InForce);
         }
 
         if (Subject is { } subject)

@@ -181,6 +181,8 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
         var missing = await Parse(await PostRecordAsync(client, recordId, "Withdraw", []));
         missing.QuerySelector("#Note-withdraw-error")!.TextContent.ShouldContain("请写明原因");
         missing.QuerySelector("#Confirm-error")!.TextContent.ShouldContain("请勾选确认");
+        // Listed at the top of the form too (the list takes the focus), each linked to its field.
+        missing.QuerySelectorAll(".form-errors a").Select(a => a.GetAttribute("href")).ShouldBe(["#Note-withdraw", "#Confirm"]);
         (await StatusOf(recordId)).ShouldBe(RecordStatus.InForce);
 
         var done = await Parse(await PostRecordAsync(client, recordId, "Withdraw", new() { ["Note"] = "用户已缴清，属误报", ["Confirm"] = "true" }));

@@ -383,9 +383,26 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         : actor;
 
     /// <summary>The form's errors at its top, for the form that failed (the correction's with a link to each field in error).</summary>
-    public FormErrorsView ErrorsFor(string form) => FailedForm != form ? new FormErrorsView([], [])
-        : form == "correct" ? FormErrorsView.Of(GeneralErrors, Editable, FieldErrors)
-        : new FormErrorsView(GeneralErrors, []);
+    public FormErrorsView ErrorsFor(string form)
+    {
+        if (FailedForm != form)
+        {
+            return new FormErrorsView([], []);
+        }
+
+        var fields = form == "correct" ? FormErrorsView.Of([], Editable, FieldErrors).Fields.ToList() : [];
+        if (FieldErrors.TryGetValue("Note", out var note))
+        {
+            fields.Add(("Note-" + form, text[form == "correct" ? "unitRecord.noteLabel" : "unitRecord.noteRequiredLabel"], note));
+        }
+
+        if (FieldErrors.TryGetValue("Confirm", out var confirm))
+        {
+            fields.Add(("Confirm", text["unitRecord.confirmLabel"], confirm));
+        }
+
+        return new FormErrorsView(GeneralErrors, fields);
+    }
 
     /// <summary>A field of the correction form, with its error when the correction failed.</summary>
     public RecordFieldView FieldFor(FieldDefinition field) =>

@@ -117,6 +117,10 @@ public sealed class PageTourTests(WebServer server) : IClassFixture<WebServer>
         await clerk.GotoAsync(server.BaseUrl + "/unit/records?status=InForce");
         var record = await clerk.Locator("main table.unit-records tbody tr:not(:has(.tag)) a[href^='/unit/records/']").First.GetAttributeAsync("href");
         await Screenshots.ShootFormErrors(clerk, server.BaseUrl, record!, "page-unit-record-errors", p => p.ClickAsync("form[action*='handler=Withdraw'] button[type=submit]"));
+        // The refused form's list of errors has the focus (js/forms.js), far down a long page; its link moves it to the field.
+        (await clerk.EvaluateAsync<bool>("() => document.activeElement !== null && document.activeElement.classList.contains('form-errors')")).ShouldBeTrue();
+        await clerk.ClickAsync(".form-errors a[href='#Note-withdraw']");
+        (await clerk.EvaluateAsync<string>("() => document.activeElement.id")).ShouldBe("Note-withdraw");
         await Screenshots.ShootFormErrors(clerk, server.BaseUrl, "/unit/entry/P-ARREARS-WATER", "page-unit-entry-errors", p => p.ClickAsync("form.entry-form button[type=submit]"));
         await Tour(clerk, ("/unit", "unit"), ("/unit/records", "unit-records"), (record!, "unit-record"), ("/unit/entry/P-ARREARS-WATER", "unit-entry"),
             ("/unit/upload/P-ARREARS-WATER", "unit-upload"), ("/unit/batches", "unit-batches"), (batch!, "unit-batch"),

@@ -149,7 +149,22 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             if (few is not null && batchRow is not null)
             {
                 // On PostgreSQL the row waits for the writer's transaction to hold the batch's live lock.
-                batch.BatchId = await batchRow;
+                try
+                {
+                    batch.BatchId = await batchRow;
+                }
+                catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && request.IdempotencyKey is not null)
+                {
+                    // The same request, sent again at the same moment (a client's retry), wrote its row first: answer as it
+                    // does (Running until it commits), instead of failing on the unique key.
+                    if (await FindEarlierAsync(request, CancellationToken.None) is { } earlier)
+                    {
+                        return Replay(earlier, request);
+                    }
+
+                    throw;
+                }
+
                 prepare = prepareWatch.Elapsed.TotalSeconds;
             }
 

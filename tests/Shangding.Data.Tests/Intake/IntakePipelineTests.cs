@@ -1046,6 +1046,53 @@ public sealed class IntakePipelineTests
         (await context.IntakeBatches.CountAsync(Ct)).ShouldBe(1);
     }
 
+    [Fact]
+    public async Task OnPostgres_TheSameIdempotencyKeyWrittenByAnotherRequestAtTheSameMoment_IsAReplay_NotAFailure()
+    {
+        // On PostgreSQL a request's batch row is written before its rows are staged. Two requests with one key that
+        // both find no earlier batch: the second's row waits on the unique key for the first's transaction, then fails.
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var service = Service(db);
+        await using var first = new Npgsql.NpgsqlConnection(db.Settings.ConnectionString);
+        await first.OpenAsync(Ct);
+        await using var transaction = await first.BeginTransactionAsync(Ct);
+        await using (var insert = first.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO units (code, name_zh, name_en, created_at) VALUES ('WATER-SUPPLY', '市自来水公司', 'Water', now()) ON CONFLICT (code) DO NOTHING;
+                INSERT INTO intake_batches (unit_code, category_code, channel, idempotency_key, status, actor, started_at, finished_at, total_rows, created)
+                VALUES ('WATER-SUPPLY', 'P-ARREARS-WATER', 'api', 'K-PG', 'Committed', 'api:first', now(), now(), 1, 1);
+                """;
+            await insert.ExecuteNonQueryAsync(Ct);
+        }
+
+        var second = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api, key: "K-PG"), [Row(3, "W-1", Alice)], null, Ct), Ct);
+        // Wait until the second request's own batch row waits on the key, then let the first commit.
+        await using (var probe = new Npgsql.NpgsqlConnection(db.Settings.ConnectionString))
+        {
+            await probe.OpenAsync(Ct);
+            await using var waiting = probe.CreateCommand();
+            // (its unit's row first, as this transaction inserted the unit too; then its batch row)
+            waiting.CommandText = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Convert.ToInt64(await waiting.ExecuteScalarAsync(Ct), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                DateTime.UtcNow.ShouldBeLessThan(deadline, "the second request's batch row never waited on the key");
+                await Task.Delay(20, Ct);
+            }
+        }
+
+        await transaction.CommitAsync(Ct);
+        var replayed = await second;
+
+        replayed.Created.ShouldBe(1); // the first one's counts, as a replay
+        replayed.Warnings.ShouldContain(w => w.Contains("K-PG", StringComparison.Ordinal));
+        await using var context = db.NewContext();
+        (await context.Records.CountAsync(Ct)).ShouldBe(0); // the second stored nothing of its own
+        (await context.IntakeBatches.CountAsync(Ct)).ShouldBe(1);
+    }
+
     /// <summary>Rows in memory (so staged on one thread, before the batch row) that stop after the first until released.</summary>
     private sealed class HeldRows(IReadOnlyList<IntakeRow> rows) : IReadOnlyCollection<IntakeRow>
     {

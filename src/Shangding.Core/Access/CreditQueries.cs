@@ -132,13 +132,8 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
         }
 
         var decided = cases.Select(c => (Case: c, Decision: policy.MayReadCase(actor, c))).ToList();
-        var entries = decided
-            .GroupBy(d => (d.Case.SubjectId, Scope: d.Case.Evidence ? CaseKinds.EvidenceScope : d.Case.Kind, d.Decision.Allowed, d.Decision.Reason))
-            .Select(g => new QueryLogInput(actor.AccountId, actor.Role ?? "public", actor.Name ?? actor.Role ?? "public", g.Key.SubjectId, channel,
-                $"{purpose} · No. {string.Join(", ", g.Select(d => d.Case.Id).Distinct().Order())}", g.Key.Scope, null, null,
-                g.Key.Allowed ? QueryOutcome.Allowed : QueryOutcome.Refused, g.Key.Reason))
-            .ToList();
-        await log.AppendAsync(context, entries, cancellationToken);
+        await LogReadsAsync(context, actor, decided.Select(d => (d.Case.SubjectId, d.Case.Id, d.Case.Evidence ? CaseKinds.EvidenceScope : d.Case.Kind, d.Decision)),
+            purpose, channel, cancellationToken);
         return [.. decided.Where(d => d.Decision.Allowed).Select(d => d.Case)];
     }
 
@@ -159,14 +154,24 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
         var decided = records.Select(r => (Record: r, Decision: catalog.Find(r.CategoryCode) is { } category
             ? policy.MayReadRecord(actor, Facts(r, category), now)
             : AccessDecision.Refuse(RefusalReasons.NotInUse))).ToList();
-        var entries = decided
-            .GroupBy(d => (d.Record.SubjectId, d.Decision.Allowed, d.Decision.Reason))
+        await LogReadsAsync(context, actor, decided.Select(d => (d.Record.SubjectId, d.Record.Id, "records", d.Decision)), purpose, channel, cancellationToken);
+        return [.. decided.Where(d => d.Decision.Allowed).Select(d => d.Record.Id)];
+    }
+
+    /// <summary>
+    /// What a staff page shows, decided item by item, into the query log: one entry per subject, scope and outcome, the
+    /// purpose naming the numbers of the items (cases or records).
+    /// </summary>
+    private async Task LogReadsAsync(ShangdingDbContext context, AccessActor actor, IEnumerable<(long SubjectId, long Id, string Scope, AccessDecision Decision)> reads,
+        string purpose, string channel, CancellationToken cancellationToken)
+    {
+        var entries = reads
+            .GroupBy(d => (d.SubjectId, d.Scope, d.Decision.Allowed, d.Decision.Reason))
             .Select(g => new QueryLogInput(actor.AccountId, actor.Role ?? "public", actor.Name ?? actor.Role ?? "public", g.Key.SubjectId, channel,
-                $"{purpose} · No. {string.Join(", ", g.Select(d => d.Record.Id).Distinct().Order())}", "records", null, null,
+                $"{purpose} · No. {string.Join(", ", g.Select(d => d.Id).Distinct().Order())}", g.Key.Scope, null, null,
                 g.Key.Allowed ? QueryOutcome.Allowed : QueryOutcome.Refused, g.Key.Reason))
             .ToList();
         await log.AppendAsync(context, entries, cancellationToken);
-        return [.. decided.Where(d => d.Decision.Allowed).Select(d => d.Record.Id)];
     }
 
     private async Task<(List<RecordView> Visible, string? Refusal)> ReadRecordsAsync(ShangdingDbContext context, AccessActor actor, long subjectId, DateTime now, CancellationToken cancellationToken)

@@ -248,6 +248,8 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
             told[0].BodyZh.ShouldNotContain(Shangding.Web.Access.AccessDemo.CitizenId);
             var mine = await db.Notifications.AsNoTracking().SingleAsync(n => n.AccountId == citizenAccount && n.Kind == "record-changed-by-unit", Ct);
             mine.TitleZh.ShouldBe("您的一条信用记录已撤回");
+            mine.TitleEn.ShouldBe("A credit record about you was withdrawn");
+            told[0].TitleEn.ShouldEndWith(" withdrew a record");
             mine.Link.ShouldBe("/me/records");
         }
     }

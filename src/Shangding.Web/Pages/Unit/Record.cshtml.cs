@@ -27,10 +27,22 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
 {
     public const int NoteMaxLength = 200;
 
-    public sealed record Change(RecordChange Entry, string Who, string? Note);
+    public sealed record HistoryEntry(RecordChange Entry, string Who, string? Note);
+
+    /// <summary>A change the unit makes on this page: the outcome the pipeline gives it, the page's message, and its verb in the messages sent.</summary>
+    private sealed record Change(RecordOutcome Outcome, string DoneKey, string Zh, string EnPast, string EnParticiple)
+    {
+        public static readonly Change Corrected = new(RecordOutcome.Updated, "unitRecord.done.corrected", "更正", "corrected", "corrected");
+        public static readonly Change Withdrawn = new(RecordOutcome.Withdrawn, "unitRecord.done.withdrawn", "撤回", "withdrew", "withdrawn");
+        public static readonly Change Restored = new(RecordOutcome.Updated, "unitRecord.done.restored", "恢复", "restored", "restored");
+    }
 
     public CreditRecord? Record { get; private set; }
+    /// <summary>The record's category in the catalogue (null for a category no longer in it).</summary>
     public Category? Category { get; private set; }
+
+    /// <summary>Whether the unit still furnishes the record's category: only then can it change the record (the pipeline would refuse).</summary>
+    public bool Furnishes { get; private set; }
     public string SubjectName { get; private set; } = "";
     public string SubjectMasked { get; private set; } = "";
 
@@ -41,7 +53,7 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
     public Dictionary<string, string?> Values { get; private set; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, string?> Stored { get; private set; } = new(StringComparer.Ordinal);
-    public IReadOnlyList<Change> History { get; private set; } = [];
+    public IReadOnlyList<HistoryEntry> History { get; private set; } = [];
     public Dictionary<string, string> FieldErrors { get; } = new(StringComparer.Ordinal);
     public List<string> GeneralErrors { get; } = [];
 
@@ -72,9 +84,9 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
     /// <summary>Whether the record was withdrawn through a dispute's verification: the unit cannot restore it here.</summary>
     public bool WithdrawnByDispute { get; private set; }
 
-    public bool MayCorrect => Record is { Status: RecordStatus.InForce, UnderDispute: false } && Category is not null;
+    public bool MayCorrect => Record is { Status: RecordStatus.InForce, UnderDispute: false } && Furnishes;
 
-    public bool MayRestore => Record is { Status: RecordStatus.Withdrawn, UnderDispute: false } && Category is not null && !WithdrawnByDispute && !Closed;
+    public bool MayRestore => Record is { Status: RecordStatus.Withdrawn, UnderDispute: false } && Furnishes && !WithdrawnByDispute && !Closed;
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken) =>
         await LoadAsync(id, cancellationToken) ? Page() : NotFound();
@@ -106,7 +118,7 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         }
 
         var subject = await db.Subjects.AsNoTracking().FirstAsync(s => s.Id == Record!.SubjectId, cancellationToken);
-        return await RunAsync(RecordRows.Correction(Category!, Record!, subject, protector, typed), RecordOutcome.Updated, "unitRecord.done.corrected", cancellationToken);
+        return await RunAsync(RecordRows.Correction(Category!, Record!, subject, protector, typed), Change.Corrected, cancellationToken);
     }
 
     /// <summary>Withdraws the record, with the clerk's reason and confirmation.</summary>
@@ -125,7 +137,7 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         }
 
         return valid
-            ? await RunAsync(RecordRows.Withdrawal(Record!), RecordOutcome.Withdrawn, "unitRecord.done.withdrawn", cancellationToken)
+            ? await RunAsync(RecordRows.Withdrawal(Record!), Change.Withdrawn, cancellationToken)
             : await ShowAsync(cancellationToken);
     }
 
@@ -143,8 +155,7 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         }
 
         var subject = await db.Subjects.AsNoTracking().FirstAsync(s => s.Id == Record!.SubjectId, cancellationToken);
-        return await RunAsync(RecordRows.Correction(Category!, Record!, subject, protector, new Dictionary<string, string?>()), RecordOutcome.Updated,
-            "unitRecord.done.restored", cancellationToken);
+        return await RunAsync(RecordRows.Correction(Category!, Record!, subject, protector, new Dictionary<string, string?>()), Change.Restored, cancellationToken);
     }
 
     /// <summary>
@@ -167,16 +178,11 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
     /// credit centre's operators are told of each change made here, with the unit's reason; the subject, when they have an
     /// account, is told that a record about them was corrected, withdrawn or restored. Neither message holds an ID number.
     /// </summary>
-    private async Task TellAsync(string doneKey, long batchId, CancellationToken cancellationToken)
+    private async Task TellAsync(Change change, long batchId, CancellationToken cancellationToken)
     {
         var r = Record!;
         var unit = catalog.FindUnit(r.UnitCode);
-        var (whatZh, whatEn) = doneKey switch
-        {
-            "unitRecord.done.withdrawn" => ("撤回", "withdrew"),
-            "unitRecord.done.restored" => ("恢复", "restored"),
-            _ => ("更正", "corrected"),
-        };
+        var (whatZh, whatEn) = (change.Zh, change.EnPast);
         var reasonZh = Note is null ? "" : $"原因：{Note}";
         var reasonEn = Note is null ? "" : $" Reason: {Note}";
         await notifications.SendToRoleAsync(db, Roles.Operator, null, new Message("unit-record-changed",
@@ -189,7 +195,7 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         if (own.Count > 0)
         {
             await notifications.SendAsync(db, own, new Message("record-changed-by-unit",
-                $"您的一条信用记录已{whatZh}", $"A credit record about you was {whatEn}",
+                $"您的一条信用记录已{whatZh}", $"A credit record about you was {change.EnParticiple}",
                 $"{unit?.NameZh ?? r.UnitCode}{whatZh}了关于您的“{Category.NameZh}”记录。{reasonZh}",
                 $"{unit?.NameEn ?? r.UnitCode} {whatEn} the '{Category.NameEn}' record about you.{reasonEn}", "/me/records"), cancellationToken);
         }
@@ -268,7 +274,7 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
 
     private const string ReadPurpose = "本单位记录核对 unit's own record";
 
-    private async Task<IActionResult> RunAsync(IntakeRow row, RecordOutcome expected, string doneKey, CancellationToken cancellationToken)
+    private async Task<IActionResult> RunAsync(IntakeRow row, Change change, CancellationToken cancellationToken)
     {
         var unit = User.FindFirstValue(Policies.UnitClaim)!;
         var request = new IntakeRequest(unit, IntakeChannels.Correction, $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}", Category!.Code,
@@ -277,7 +283,7 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         var english = UiText.IsEnglish();
         GeneralErrors.AddRange(result.Refusals.Select(r => r.Message(english)));
         var outcome = result.Records.Count > 0 ? result.Records[0] : null;
-        if (outcome is null || outcome.Outcome != expected)
+        if (outcome is null || outcome.Outcome != change.Outcome)
         {
             foreach (var reason in outcome?.Reasons ?? [])
             {
@@ -313,8 +319,8 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
             return await ShowAsync(cancellationToken);
         }
 
-        await TellAsync(doneKey, result.BatchId, cancellationToken);
-        Done = text[doneKey];
+        await TellAsync(change, result.BatchId, cancellationToken);
+        Done = text[change.DoneKey];
         DoneBatch = result.BatchId.ToString(CultureInfo.InvariantCulture);
         return RedirectToPage(new { id = Record!.Id });
     }
@@ -343,17 +349,11 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         SubjectName = subject?.Name ?? "—";
         SubjectMasked = subject?.IdMasked ?? "—";
         Category = catalog.Find(Record.CategoryCode);
+        Furnishes = Category is not null && Category.ResponsibleUnits.Contains(unit!, StringComparer.Ordinal);
         if (Category is not null)
         {
-            // Only a category the unit still furnishes can be changed by it (the pipeline would refuse the others anyway).
-            Category = Category.ResponsibleUnits.Contains(unit!, StringComparer.Ordinal) ? Category : null;
-        }
-
-        var definition = catalog.Find(Record.CategoryCode);
-        if (definition is not null)
-        {
-            Editable = RecordRows.EditableFields(definition);
-            Stored = RecordRows.CurrentValues(definition, Record);
+            Editable = RecordRows.EditableFields(Category);
+            Stored = RecordRows.CurrentValues(Category, Record);
             Values = new Dictionary<string, string?>(Stored, StringComparer.Ordinal);
         }
 
@@ -364,7 +364,7 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
             .ToDictionaryAsync(b => b.Id, b => b.Note!, cancellationToken);
         var accountIds = changes.Select(c => AccountOf(c.Actor)).OfType<long>().Distinct().ToList();
         var accounts = await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.DisplayName, cancellationToken);
-        History = [.. changes.Select(c => new Change(c, Who(c.Actor, accounts), c.BatchId is { } b ? notes.GetValueOrDefault(b) : null))];
+        History = [.. changes.Select(c => new HistoryEntry(c, Who(c.Actor, accounts), c.BatchId is { } b ? notes.GetValueOrDefault(b) : null))];
         WithdrawnByDispute = Record.Status == RecordStatus.Withdrawn && changes.FirstOrDefault(c => c.Action == RecordAction.Withdrawn)?.Channel == IntakeChannels.Dispute;
         var today = Shangding.Core.Reporting.ReportingTime.ChinaDate(clock.GetUtcNow().UtcDateTime);
         var recordId = Record.Id;

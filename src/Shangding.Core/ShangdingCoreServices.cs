@@ -30,6 +30,8 @@ public static class ShangdingCoreServices
         services.AddSingleton(_ => CatalogLoader.Load(paths.CatalogDirectory));
         services.AddSingleton(_ => CalendarStore.LoadDirectory(paths.CalendarDirectory));
         services.AddSingleton(_ => new IdentityProtector(LoadKeys(configuration, paths, database)));
+        // The migrator asks for the identity keys only when a data step has stored data to change (migration 0024).
+        services.AddSingleton(sp => new SchemaMigrator(database, sp.GetRequiredService<IdentityProtector>));
         services.AddSingleton<DemoDataSeeder>();
         services.AddSingleton<Scoring.ScoreModelRegistry>();
         services.AddSingleton<Scoring.ScoreService>();

@@ -7,8 +7,15 @@ using Npgsql;
 
 namespace Shangding.Core.Data;
 
-/// <summary>One versioned schema migration: an SQL script per provider, applied once, in order.</summary>
-public sealed record SchemaMigration(string Version, string Name, string Sql);
+/// <summary>
+/// One versioned schema migration: an SQL script per provider, applied once, in order; or a step in code (<see cref="Code"/>)
+/// for a change of stored data SQL cannot make (one that needs the identity keys), run in the same kind of transaction.
+/// </summary>
+public sealed record SchemaMigration(string Version, string Name, string Sql)
+{
+    /// <summary>A data step run after <see cref="Sql"/>, in the migration's transaction.</summary>
+    public Func<DbConnection, DbTransaction, CancellationToken, Task>? Code { get; init; }
+}
 
 /// <summary>The outcome of <see cref="SchemaMigrator.MigrateAsync"/>.</summary>
 public sealed record MigrationReport(IReadOnlyList<string> AlreadyApplied, IReadOnlyList<string> NewlyApplied);
@@ -49,7 +56,16 @@ public sealed class SchemaMigrator
     private readonly MigrationRetry _retry;
 
     public SchemaMigrator(DatabaseSettings settings)
-        : this(settings, LoadMigrations(settings.Provider))
+        : this(settings, identityProtector: null)
+    {
+    }
+
+    /// <summary>
+    /// The shipped migrations; <paramref name="identityProtector"/> gives the identity keys to a data step that needs them
+    /// (asked for only if there is data to change, so a new or already migrated database needs no keys).
+    /// </summary>
+    public SchemaMigrator(DatabaseSettings settings, Func<Subjects.IdentityProtector>? identityProtector)
+        : this(settings, LoadMigrations(settings.Provider, identityProtector))
     {
     }
 
@@ -144,7 +160,15 @@ public sealed class SchemaMigrator
 
         try
         {
-            await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
+            if (!string.IsNullOrWhiteSpace(migration.Sql))
+            {
+                await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
+            }
+
+            if (migration.Code is { } code)
+            {
+                await code(connection, transaction, cancellationToken);
+            }
         }
         catch (PostgresException ex) when (ex.SqlState == LockNotAvailable)
         {
@@ -282,7 +306,7 @@ public sealed class SchemaMigrator
         command.Parameters.Add(parameter);
     }
 
-    private static List<SchemaMigration> LoadMigrations(DatabaseProvider provider)
+    private static List<SchemaMigration> LoadMigrations(DatabaseProvider provider, Func<Subjects.IdentityProtector>? identityProtector)
     {
         var assembly = typeof(SchemaMigrator).Assembly;
         var folder = ResourcePrefix + provider + "/";
@@ -304,7 +328,16 @@ public sealed class SchemaMigrator
             migrations.Add(new SchemaMigration(file[..separator], file[(separator + 1)..], ReadResource(assembly, resource)));
         }
 
+        migrations.Add(Intake.CanonicalNumbersMigration.Create(provider, identityProtector));
         migrations.Sort((a, b) => string.CompareOrdinal(a.Version, b.Version));
+        for (var i = 1; i < migrations.Count; i++)
+        {
+            if (migrations[i].Version == migrations[i - 1].Version)
+            {
+                throw new InvalidOperationException($"Two migrations have version {migrations[i].Version}: {migrations[i - 1].Name} and {migrations[i].Name}.");
+            }
+        }
+
         return migrations;
     }
 

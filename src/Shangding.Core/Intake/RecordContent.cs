@@ -39,18 +39,47 @@ public static class RecordContent
     [ThreadStatic]
     private static IncrementalHash? _sha;
 
-    /// <summary>Serialises the values (null values dropped) in a canonical order.</summary>
-    public static string ToJson(IReadOnlyDictionary<string, object?> values) => Encoding.UTF8.GetString(Write(values));
+    /// <summary>Serialises the values (null values dropped) in a canonical order, numbers in their canonical form (<see cref="CanonicalNumber"/>).</summary>
+    public static string ToJson(IReadOnlyDictionary<string, object?> values) => Encoding.UTF8.GetString(Write(values, canonicalNumbers: true));
 
     /// <summary><see cref="ToJson"/> as the UTF-8 bytes it is stored as.</summary>
-    public static byte[] ToJsonUtf8(IReadOnlyDictionary<string, object?> values) => Write(values).ToArray();
+    public static byte[] ToJsonUtf8(IReadOnlyDictionary<string, object?> values) => Write(values, canonicalNumbers: true).ToArray();
+
+    /// <summary>
+    /// The form records were stored in before migration 0024: decimals with the digits they were sent with (820.50 and
+    /// 820.5 apart). Only the migration that brings stored records to the canonical form reads it, to check it reproduces
+    /// a stored record's hash before it rewrites it.
+    /// </summary>
+    internal static byte[] ToJsonUtf8AsSent(IReadOnlyDictionary<string, object?> values) => Write(values, canonicalNumbers: false).ToArray();
+
+    /// <summary>
+    /// A decimal without trailing zeros after its point: 820.50, 820.5 and 820.500 are one value and one stored form (820.5),
+    /// whichever channel sent it — an Excel number cell (820.5), a CSV or form cell as typed (820.50), a JSON number
+    /// (820.50 or 8.205e2). Without it the same record sent through two channels hashed apart and read "updated".
+    /// Pages show money with two decimals (<c>RecordFields.Display</c>).
+    /// </summary>
+    public static decimal CanonicalNumber(decimal value)
+    {
+        while (value.Scale > 0)
+        {
+            var shorter = decimal.Round(value, value.Scale - 1);
+            if (shorter != value)
+            {
+                break;
+            }
+
+            value = shorter;
+        }
+
+        return value;
+    }
 
     /// <remarks>
     /// Written directly with one <see cref="Utf8JsonWriter"/> a thread, reset for each record — the same text the serializer gives for a
     /// <see cref="SortedDictionary{TKey, TValue}"/> with ordinal keys, without its per-row allocations. A validated record's fields
     /// (<see cref="RecordFieldDictionary"/>) come with their order and encoded names worked out once for the category.
     /// </remarks>
-    private static ReadOnlySpan<byte> Write(IReadOnlyDictionary<string, object?> values)
+    private static ReadOnlySpan<byte> Write(IReadOnlyDictionary<string, object?> values, bool canonicalNumbers)
     {
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
@@ -65,7 +94,7 @@ public static class RecordContent
                 if (fields.ValueAt(index) is { } value)
                 {
                     writer.WritePropertyName(layout.JsonNames[index]);
-                    WriteValue(writer, value);
+                    WriteValue(writer, value, canonicalNumbers);
                 }
             }
         }
@@ -85,7 +114,7 @@ public static class RecordContent
             foreach (var (key, value) in sorted)
             {
                 writer.WritePropertyName(key);
-                WriteValue(writer, value);
+                WriteValue(writer, value, canonicalNumbers);
             }
 
             sorted.Clear();
@@ -96,7 +125,7 @@ public static class RecordContent
         return buffer.WrittenSpan;
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, object value)
+    private static void WriteValue(Utf8JsonWriter writer, object value, bool canonicalNumbers)
     {
         switch (value)
         {
@@ -110,7 +139,7 @@ public static class RecordContent
                 writer.WriteNumberValue(integer);
                 break;
             case decimal number:
-                writer.WriteNumberValue(number);
+                writer.WriteNumberValue(canonicalNumbers ? CanonicalNumber(number) : number);
                 break;
             default:
                 JsonSerializer.Serialize(writer, value, value.GetType(), Options);

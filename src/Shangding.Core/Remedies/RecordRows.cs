@@ -25,13 +25,21 @@ public static class RecordRows
             && f.Code != IntakeColumns.EpidemicSme && f.Code != IntakeColumns.SimplifiedRemedied
             && f.Code != category.SubjectNameField && f.Code != category.SubjectIdTypeField && f.Code != category.SubjectIdField)];
 
-    /// <summary>The record's current values by column code, as a unit would type them.</summary>
+    /// <summary>The record's current values by column code, as a unit would type them (amounts of money with two decimals).</summary>
     public static Dictionary<string, string?> CurrentValues(Category category, CreditRecord record)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (code, value) in ScoringRecord.ParseFields(record.FieldsJson))
         {
             values[code] = value;
+        }
+
+        foreach (var field in category.Fields)
+        {
+            if (field.Type == FieldType.Money && values.GetValueOrDefault(field.Code) is { } stored)
+            {
+                values[field.Code] = MoneyText(stored);
+            }
         }
 
         if (category.ActDateField is null && record.ActDate is { } act)
@@ -41,6 +49,15 @@ public static class RecordRows
 
         return values;
     }
+
+    /// <summary>
+    /// An amount of money as people write it: at least two decimals (820.5 is stored, 820.50 shown; 0.125 stays). Text that is
+    /// not a number comes back as it is.
+    /// </summary>
+    public static string MoneyText(string value) =>
+        decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out var amount)
+            ? (amount.Scale >= 2 ? amount : amount + 0.00m).ToString(CultureInfo.InvariantCulture)
+            : value;
 
     /// <summary>The stored record with <paramref name="corrections"/> (editable fields only) laid over it, under the same record key.</summary>
     public static IntakeRow Correction(Category category, CreditRecord record, Subject subject, IdentityProtector protector,

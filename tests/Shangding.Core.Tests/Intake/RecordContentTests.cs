@@ -10,7 +10,8 @@ public sealed class RecordContentTests
 {
     private static readonly JsonSerializerOptions ReferenceOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    // The reference forms: what stored fields and content hashes have always been.
+    // The reference forms: what stored fields and content hashes have always been — the sorted serializer's text — with
+    // decimals without trailing zeros after their point since migration 0024 (820.50 and 820.5 are one value).
     private static string ReferenceJson(IReadOnlyDictionary<string, object?> values)
     {
         var sorted = new SortedDictionary<string, object?>(StringComparer.Ordinal);
@@ -18,11 +19,17 @@ public sealed class RecordContentTests
         {
             if (value is not null)
             {
-                sorted[key] = value;
+                sorted[key] = value is decimal d ? WithoutTrailingZeros(d) : value;
             }
         }
 
         return JsonSerializer.Serialize(sorted, ReferenceOptions);
+    }
+
+    private static decimal WithoutTrailingZeros(decimal d)
+    {
+        var text = d.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return text.Contains('.') ? decimal.Parse(text.TrimEnd('0').TrimEnd('.'), System.Globalization.CultureInfo.InvariantCulture) : d;
     }
 
     private static string ReferenceHash(string category, string subject, DateOnly? actDate, string fields) =>
@@ -37,7 +44,7 @@ public sealed class RecordContentTests
         "unicode" => new() { ["customer_address"] = "河南省郑州市金水区　花园路 1 号", ["remark"] = "“引号” <tag> & 'x' 😀", ["认定部门"] = "供水公司" },
         "escapes" => new() { ["a"] = "line\nbreak\ttab \"quote\" back\\slash \u0001 \u2028", ["b"] = "\ud800 lone" },
         "empty" => new() { ["only_null"] = null },
-        _ => new() { ["qty"] = 12L, ["amount"] = 1234.50m, ["neg"] = -0.001m, ["big"] = 79228162514264337593543950335m, ["int"] = 7, ["date"] = new DateOnly(2026, 3, 1) },
+        _ => new() { ["qty"] = 12L, ["amount"] = 1234.50m, ["zero"] = 0.00m, ["whole"] = 1200.000m, ["neg"] = -0.001m, ["big"] = 79228162514264337593543950335m, ["int"] = 7, ["date"] = new DateOnly(2026, 3, 1) },
     };
 
     [Theory]

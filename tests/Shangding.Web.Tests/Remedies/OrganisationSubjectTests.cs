@@ -154,7 +154,7 @@ public sealed partial class OrganisationSubjectTests(ShangdingWebFactory factory
         await op.PostFormAsync("/operator/disputes?handler=Forward", new() { ["Id"] = disputeId.ToString() }, Ct, "/operator/disputes");
         var amr = await PortalClient.SignedInAs(factory, "amr", Ct);
         var answerPage = new HtmlParser().ParseDocument(await amr.Http.GetStringAsync($"/unit/disputes?id={disputeId}", Ct));
-        answerPage.QuerySelector("#f_fine_amount")!.GetAttribute("value").ShouldBe("2000");
+        answerPage.QuerySelector("#f_fine_amount")!.GetAttribute("value").ShouldBe("2000.00"); // an amount of money is shown with two decimals
         var fields = answerPage.QuerySelectorAll("form.entry-form input[name], form.entry-form select[name]")
             .Where(e => e.GetAttribute("type") != "radio" && e.GetAttribute("name") != "__RequestVerificationToken")
             .ToDictionary(e => e.GetAttribute("name")!, e => e is IHtmlSelectElement s ? s.Value ?? "" : e.GetAttribute("value") ?? "");

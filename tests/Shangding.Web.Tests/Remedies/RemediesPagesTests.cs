@@ -113,7 +113,7 @@ public sealed partial class RemediesPagesTests(ShangdingWebFactory factory) : IC
 
         var clerk = await PortalClient.SignedInAs(factory, "water", Ct);
         var answerPage = new HtmlParser().ParseDocument(await clerk.Http.GetStringAsync($"/unit/disputes?id={disputeId}", Ct));
-        answerPage.QuerySelector("#f_arrears_amount")!.GetAttribute("value").ShouldBe("900");
+        answerPage.QuerySelector("#f_arrears_amount")!.GetAttribute("value").ShouldBe("900.00"); // an amount of money is shown with two decimals
         var fields = answerPage.QuerySelectorAll("form.entry-form input[name], form.entry-form select[name]")
             .Where(e => e.GetAttribute("type") != "radio" && e.GetAttribute("name") != "__RequestVerificationToken")
             .ToDictionary(e => e.GetAttribute("name")!, e => e is AngleSharp.Html.Dom.IHtmlSelectElement s ? s.Value ?? "" : e.GetAttribute("value") ?? "");

@@ -1,0 +1,175 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Shangding.Core.Data;
+using Shangding.Core.Subjects;
+
+namespace Shangding.Core.Intake;
+
+/// <summary>
+/// Migration 0024, in code: stored records whose fields hold a decimal with trailing zeros after its point (820.50, as a
+/// CSV cell, a form or a JSON number sent it) get the canonical form every channel now stores (820.5, see
+/// <see cref="RecordContent.CanonicalNumber"/>) and the content hash of that form. The value, the version and the
+/// history stay as they are (the history keeps what was sent, under its seal); only the form used to tell a re-sent,
+/// unchanged record from a changed one moves, so that after the upgrade the same record sent through another channel,
+/// or the same file again, reads "unchanged" instead of "updated".
+/// </summary>
+/// <remarks>
+/// The content hash covers the subject's full keyed hash, which only the identifier gives: each record to rewrite has its
+/// subject's identifier decrypted (so the migration needs the identity keys, and only when there is such a record). A
+/// record is rewritten only if its fields, written back in the old form, reproduce its stored hash — anything else was
+/// not written by this code and is left alone. It runs in the migration's one transaction: all of it or none.
+/// </remarks>
+internal static class CanonicalNumbersMigration
+{
+    public const string Version = "0024";
+    public const string Name = "canonical_numbers";
+
+    private const int PageSize = 2_000;
+
+    public static SchemaMigration Create(DatabaseProvider provider, Func<IdentityProtector>? protector) =>
+        new(Version, Name, "") { Code = (connection, transaction, ct) => RunAsync(connection, transaction, provider, protector, ct) };
+
+    /// <summary>What the migration found: records rewritten, and records with such a number whose hash it could not reproduce.</summary>
+    internal readonly record struct Outcome(int Rewritten, int LeftAlone);
+
+    internal static async Task<Outcome> RunAsync(DbConnection connection, DbTransaction transaction, DatabaseProvider provider,
+        Func<IdentityProtector>? protectorFactory, CancellationToken cancellationToken)
+    {
+        var postgres = provider == DatabaseProvider.Postgres;
+        // A cheap filter in SQL (a superset: any '.' followed later by a 0 before a comma or the end); each candidate is
+        // then read exactly. In PostgreSQL's jsonb text a number is followed by ", " or "}".
+        var select = postgres
+            ? """
+              SELECT r.id, r.category_code, r.act_date, r.fields::text, r.content_hash, s.id_cipher
+              FROM credit_records r JOIN subjects s ON s.id = r.subject_id
+              WHERE r.id > @after AND r.fields::text ~ '[0-9]\.[0-9]*0[,}]'
+              ORDER BY r.id LIMIT @n
+              """
+            : """
+              SELECT r.id, r.category_code, r.act_date, r.fields, r.content_hash, s.id_cipher
+              FROM credit_records r JOIN subjects s ON s.id = r.subject_id
+              WHERE r.id > @after AND (r.fields LIKE '%.%0,%' OR r.fields LIKE '%.%0}')
+              ORDER BY r.id LIMIT @n
+              """;
+        var update = postgres
+            ? "UPDATE credit_records SET fields = CAST(@f AS jsonb), content_hash = @h WHERE id = @id AND content_hash = @old"
+            : "UPDATE credit_records SET fields = @f, content_hash = @h WHERE id = @id AND content_hash = @old";
+
+        IdentityProtector? protector = null;
+        var rewritten = 0;
+        var leftAlone = 0;
+        long after = 0;
+        var page = new List<(long Id, string Category, DateOnly? ActDate, string Fields, string Hash, string Cipher)>(PageSize);
+        while (true)
+        {
+            page.Clear();
+            await using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = select;
+                Add(command, "@after", after);
+                Add(command, "@n", PageSize);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    DateOnly? act = reader.IsDBNull(2) ? null
+                        : postgres ? reader.GetFieldValue<DateOnly>(2)
+                        : DateOnly.ParseExact(reader.GetString(2)[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture);
+                    page.Add((reader.GetInt64(0), reader.GetString(1), act, reader.GetString(3), reader.GetString(4), reader.GetString(5)));
+                }
+            }
+
+            if (page.Count == 0)
+            {
+                return new Outcome(rewritten, leftAlone);
+            }
+
+            after = page[^1].Id;
+            foreach (var record in page)
+            {
+                if (!TryRead(record.Fields, out var values, out var canonical) || canonical)
+                {
+                    continue;
+                }
+
+                protector ??= protectorFactory?.Invoke() ?? throw new InvalidOperationException(
+                    "Stored records hold numbers to bring to their canonical form, which needs the identity keys (Security:IdentityKeys); " +
+                    "migrate with the application's configuration.");
+                var contentKey = protector.ContentKey(protector.Decrypt(record.Cipher));
+                if (RecordContent.Hash(record.Category, contentKey, record.ActDate, RecordContent.ToJsonUtf8AsSent(values)) != record.Hash)
+                {
+                    leftAlone++;
+                    continue;
+                }
+
+                var fields = RecordContent.ToJsonUtf8(values);
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = update;
+                Add(command, "@f", Encoding.UTF8.GetString(fields));
+                Add(command, "@h", RecordContent.Hash(record.Category, contentKey, record.ActDate, fields));
+                Add(command, "@id", record.Id);
+                Add(command, "@old", record.Hash);
+                rewritten += await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A stored record's fields as the values intake wrote them (text, whole numbers, decimals with their digits), and whether
+    /// every decimal among them is in canonical form. False for anything intake does not write (nested values, booleans).
+    /// </summary>
+    internal static bool TryRead(string json, out Dictionary<string, object?> values, out bool canonical)
+    {
+        values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        canonical = true;
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String:
+                    values[name] = reader.GetString();
+                    break;
+                case JsonTokenType.Number:
+                    var raw = Encoding.UTF8.GetString(reader.ValueSpan);
+                    if (raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0 && long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole))
+                    {
+                        values[name] = whole;
+                    }
+                    else if (decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+                    {
+                        values[name] = number;
+                        canonical &= RecordContent.CanonicalNumber(number).Scale == number.Scale && raw.AsSpan().IndexOfAny('e', 'E') < 0;
+                    }
+                    else
+                    {
+                        return false;
+                    }
+
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return reader.TokenType == JsonTokenType.EndObject;
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}

@@ -46,6 +46,7 @@ public static class Program
             "rejects-write" => RejectsWrite(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]),
             "rejects-export" => await RejectsExportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
             "intake-cpu" => IntakeCpuBench.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3),
+            "numbers-migration" => await NumbersMigrationBench.RunAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
             "import" => await ImportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Contains("--twice")),
             _ when args[0].StartsWith("score-", StringComparison.Ordinal) => await ScoreBench.RunAsync(args),
             "batch-steps" => await BatchStepsBench.RunAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 50_000),

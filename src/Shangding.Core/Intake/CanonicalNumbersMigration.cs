@@ -53,10 +53,6 @@ internal static class CanonicalNumbersMigration
               WHERE r.id > @after AND (r.fields LIKE '%.%0,%' OR r.fields LIKE '%.%0}')
               ORDER BY r.id LIMIT @n
               """;
-        var update = postgres
-            ? "UPDATE credit_records SET fields = CAST(@f AS jsonb), content_hash = @h WHERE id = @id AND content_hash = @old"
-            : "UPDATE credit_records SET fields = @f, content_hash = @h WHERE id = @id AND content_hash = @old";
-
         IdentityProtector? protector = null;
         var rewritten = 0;
         var leftAlone = 0;
@@ -87,6 +83,7 @@ internal static class CanonicalNumbersMigration
             }
 
             after = page[^1].Id;
+            var changes = new List<(long Id, string Fields, string Hash, string Old)>();
             foreach (var record in page)
             {
                 if (!TryRead(record.Fields, out var values, out var canonical) || canonical)
@@ -105,16 +102,56 @@ internal static class CanonicalNumbersMigration
                 }
 
                 var fields = RecordContent.ToJsonUtf8(values);
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = update;
-                Add(command, "@f", Encoding.UTF8.GetString(fields));
-                Add(command, "@h", RecordContent.Hash(record.Category, contentKey, record.ActDate, fields));
-                Add(command, "@id", record.Id);
-                Add(command, "@old", record.Hash);
-                rewritten += await command.ExecuteNonQueryAsync(cancellationToken);
+                changes.Add((record.Id, Encoding.UTF8.GetString(fields), RecordContent.Hash(record.Category, contentKey, record.ActDate, fields), record.Hash));
             }
+
+            rewritten += postgres
+                ? await UpdatePostgresAsync(connection, transaction, changes, cancellationToken)
+                : await UpdateSqliteAsync(connection, transaction, changes, cancellationToken);
         }
+    }
+
+    /// <summary>A page's rewrites in one statement (a round trip a record made a million-record upgrade take minutes).</summary>
+    private static async Task<int> UpdatePostgresAsync(DbConnection connection, DbTransaction transaction,
+        List<(long Id, string Fields, string Hash, string Old)> changes, CancellationToken cancellationToken)
+    {
+        if (changes.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            UPDATE credit_records r SET fields = CAST(u.f AS jsonb), content_hash = u.h
+            FROM unnest(@i, @f, @h, @o) AS u(i, f, h, o)
+            WHERE r.id = u.i AND r.content_hash = u.o
+            """;
+        Add(command, "@i", changes.Select(c => c.Id).ToArray());
+        Add(command, "@f", changes.Select(c => c.Fields).ToArray());
+        Add(command, "@h", changes.Select(c => c.Hash).ToArray());
+        Add(command, "@o", changes.Select(c => c.Old).ToArray());
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<int> UpdateSqliteAsync(DbConnection connection, DbTransaction transaction,
+        List<(long Id, string Fields, string Hash, string Old)> changes, CancellationToken cancellationToken)
+    {
+        var rewritten = 0;
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE credit_records SET fields = @f, content_hash = @h WHERE id = @id AND content_hash = @old";
+        foreach (var change in changes)
+        {
+            command.Parameters.Clear();
+            Add(command, "@f", change.Fields);
+            Add(command, "@h", change.Hash);
+            Add(command, "@id", change.Id);
+            Add(command, "@old", change.Old);
+            rewritten += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return rewritten;
     }
 
     /// <summary>

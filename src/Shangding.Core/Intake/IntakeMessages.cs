@@ -104,6 +104,18 @@ public static class IntakeMessages
             + F("{0} row(s) give a name that differs from the one on file for that ID number (record key(s) {1}{2}): they were stored under the ID number, the name on file was kept, and the subject is flagged for a check. Please check the names and ID numbers.", rows, string.Join(", ", keys), more ? ", …" : "");
     }
 
+    /// <summary>
+    /// A row made from one version of a record (<see cref="IntakeRow.ExpectedVersion"/>) found it at another, or gone
+    /// (<paramref name="current"/> null), when it was written: someone else changed it meanwhile, and nothing was stored.
+    /// </summary>
+    public static IntakeReason VersionChanged(string key, int expected, int? current) => current is { } now
+        ? new("version_changed", null,
+            F("编号为“{0}”的记录已被修改（现为第 {1} 版，您依据的是第 {2} 版），本次修改未保存，以免覆盖他人的修改。请刷新后核对现在的内容再重试。", key, now, expected),
+            F("The record with key '{0}' was changed meanwhile (it is now version {1}; your change was made from version {2}). Your change was not saved, so as not to overwrite the other one: reload the record, check it as it is now and try again.", key, now, expected))
+        : new("version_changed", null,
+            F("编号为“{0}”的记录已不存在（您依据的是第 {1} 版），本次修改未保存。请刷新后重试。", key, expected),
+            F("There is no longer a record with key '{0}' (your change was made from version {1}); your change was not saved. Reload and try again.", key, expected));
+
     public static IntakeReason KeyUsedForOtherSubject(string key) => new("key_other_subject", IntakeColumns.RecordKey,
         F("单位记录编号“{0}”已用于另一当事人（证件号码不同）的记录，本行未入库。编号不能改指他人：如原记录的当事人有误，请先撤回原记录，再以新的编号报送。", key),
         F("Record key '{0}' already belongs to a record about another subject (a different ID number); this row was not stored. A key cannot be moved to someone else: if the original record names the wrong subject, withdraw it and send the record under a new key.", key));

@@ -40,6 +40,14 @@ public sealed record IntakeRow(int RowNumber, string? CategoryCode, IReadOnlyDic
 
     /// <summary>The cells as uploaded or sent, for the rejects file.</summary>
     public string?[] CellsAsSent() => RawCellsFactory?.Invoke() ?? RawCells;
+
+    /// <summary>
+    /// The version of the unit's record with this row's key that the row was made from (a clerk's correction on the record's
+    /// page, a dispute's answer, an API record that names one): the writer stores the row only if the record is still at
+    /// that version when it is written, and otherwise refuses it (<see cref="IntakeMessages.VersionChanged"/>), so a change
+    /// committed meanwhile by someone else is never overwritten. Null (files, most API records): no such check.
+    /// </summary>
+    public int? ExpectedVersion { get; init; }
 }
 
 /// <summary>Who a record is about, as validated: the identifier is normalised and never leaves Core in clear.</summary>

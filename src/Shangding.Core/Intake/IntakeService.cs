@@ -680,7 +680,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         if (record.Action == IntakeAction.Withdraw)
         {
             return new StagedRow(row.RowNumber, record.RecordKey, 'W', null, null, null, null, null, null, null, null, record.CategoryCode,
-                null, null, null, null, RejectsExport.ProtectCells(row.CellsAsSent(), protector), null);
+                null, null, null, null, RejectsExport.ProtectCells(row.CellsAsSent(), protector), null) { ExpectedVersion = row.ExpectedVersion };
         }
 
         var subject = record.Subject!;
@@ -716,7 +716,10 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             // Accepted rows keep no copy of their cells; one refused at merge time (its key already used by
             // another category) comes back in the rejects file with its key and reason.
             null,
-            null);
+            null)
+        {
+            ExpectedVersion = row.ExpectedVersion,
+        };
     }
 
     private static BatchResult Replay(IntakeBatch earlier, IntakeRequest request) => new(

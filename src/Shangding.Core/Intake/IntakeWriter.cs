@@ -39,6 +39,9 @@ internal enum RowDecision
 
     /// <summary>The key is the unit's record about another subject (another ID number): a key is never moved to someone else.</summary>
     OtherSubject,
+
+    /// <summary>The row expects a version of the record (<see cref="StagedRow.ExpectedVersion"/>) it no longer has, or the record is gone.</summary>
+    VersionChanged,
 }
 
 /// <summary>
@@ -231,8 +234,18 @@ internal abstract class IntakeWriter : IAsyncDisposable
     /// Decides what a row does to the unit's record with its key (none: <paramref name="existing"/> is null);
     /// <paramref name="subjectId"/> is the subject the row names (an upsert's; a withdrawal names none).
     /// </summary>
+    /// <remarks>
+    /// A row with an expected version is refused unless the record is at that version: the writers look the record up as
+    /// committed and hold it against other writers until the batch commits (SQLite: the batch's write lock; PostgreSQL: a
+    /// row lock taken by the look-up), so nobody's change can come between this comparison and the write.
+    /// </remarks>
     protected static RowDecision Decide(StagedRow row, in ExistingRecord? existing, long subjectId)
     {
+        if (row.ExpectedVersion is { } expected && (existing is not { } e || e.Version != expected))
+        {
+            return RowDecision.VersionChanged;
+        }
+
         if (row.Action == 'W')
         {
             return existing is not { } w ? RowDecision.NothingToWithdraw
@@ -253,8 +266,11 @@ internal abstract class IntakeWriter : IAsyncDisposable
         ? nameof(RecordAction.Withdrawn)
         : existing.Status == nameof(RecordStatus.Withdrawn) ? nameof(RecordAction.Restored) : nameof(RecordAction.Updated);
 
-    /// <summary>Counts a row's outcome and adds it to the per-record results; returns the reasons JSON of a store-time rejection.</summary>
-    protected string? Tally(StagedRow row, RowDecision decision, bool nameConflict)
+    /// <summary>
+    /// Counts a row's outcome and adds it to the per-record results; returns the reasons JSON of a store-time rejection.
+    /// <paramref name="currentVersion"/> is the version of the record the row found (for a refused expected version).
+    /// </summary>
+    protected string? Tally(StagedRow row, RowDecision decision, bool nameConflict, int? currentVersion = null)
     {
         string? storeReasons = null;
         RecordOutcome outcome;
@@ -283,6 +299,11 @@ internal abstract class IntakeWriter : IAsyncDisposable
                 break;
             case RowDecision.OtherSubject:
                 storeReasons = IntakeReasons.ToJson([IntakeMessages.KeyUsedForOtherSubject(row.RecordKey ?? "")]);
+                Rejected++;
+                outcome = RecordOutcome.Rejected;
+                break;
+            case RowDecision.VersionChanged:
+                storeReasons = IntakeReasons.ToJson([IntakeMessages.VersionChanged(row.RecordKey ?? "", row.ExpectedVersion!.Value, currentVersion)]);
                 Rejected++;
                 outcome = RecordOutcome.Rejected;
                 break;

@@ -272,7 +272,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             var nameConflict = subjectName is not null && !string.Equals(subjectName, row.Name, StringComparison.Ordinal);
             ExistingRecord? old = existing.TryGetValue(row.RecordKey!, out var found) ? found : null;
             var decision = Decide(row, old, subjectId);
-            var storeReasons = Tally(row, decision, nameConflict);
+            var storeReasons = Tally(row, decision, nameConflict, old?.Version);
             if (storeReasons is not null)
             {
                 if (newSubject)
@@ -428,21 +428,61 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
     private async Task<Dictionary<string, ExistingRecord>> LookUpRecordsAsync(List<StagedRow> rows, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, ExistingRecord>(StringComparer.Ordinal);
-        var keys = rows.Where(r => r.ReasonsJson is null).Select(r => r.RecordKey!).ToArray();
-        if (keys.Length == 0)
+        var keys = new List<string>(rows.Count);
+        List<string>? expecting = null;
+        foreach (var row in rows)
+        {
+            if (row.ReasonsJson is null)
+            {
+                keys.Add(row.RecordKey!);
+                if (row.ExpectedVersion is not null)
+                {
+                    (expecting ??= []).Add(row.RecordKey!);
+                }
+            }
+        }
+
+        if (keys.Count == 0)
         {
             return result;
         }
 
-        // One index look-up a key: a lateral join with LIMIT 1 (without it the planner turns it into a hash join over the
-        // unit's records). As "record_key = ANY(@k)" the planner, sure from its statistics that
-        // the unit has few records, read all of them for each flush and filtered by key (a million-row file: 74 s).
-        await using var select = Command("""
-            SELECT r.record_key, r.id, r.subject_id, r.status, r.category_code, r.content_hash, r.version
-            FROM unnest(@k::text[]) AS k(key)
-            CROSS JOIN LATERAL (SELECT record_key, id, subject_id, status, category_code, content_hash, version
-                                FROM credit_records WHERE unit_code = @u AND record_key = k.key LIMIT 1) r
-            """);
+        await ReadRecordsAsync(keys, RecordLookUp, result, cancellationToken);
+        if (expecting is not null)
+        {
+            // Rows with an expected version (a clerk's correction, a dispute's answer) read their record again, locked: the
+            // look-up above reads the records as of its own start, and another transaction may have changed one since, or
+            // still be changing it. FOR UPDATE waits for such a transaction to end and then reads the record as it
+            // committed, and the lock keeps anyone else from changing it until this batch commits: the writes below
+            // (version = version + 1) then apply to the very version the row was compared with. Only these few rows are
+            // locked; the others are classified as before.
+            // A record deleted meanwhile is not found again: the row then finds it gone.
+            foreach (var key in expecting)
+            {
+                result.Remove(key);
+            }
+
+            await ReadRecordsAsync(expecting, LockedRecordLookUp, result, cancellationToken);
+        }
+
+        return result;
+    }
+
+    // One index look-up a key: a lateral join with LIMIT 1 (without it the planner turns it into a hash join over the
+    // unit's records). As "record_key = ANY(@k)" the planner, sure from its statistics that
+    // the unit has few records, read all of them for each flush and filtered by key (a million-row file: 74 s).
+    private const string RecordLookUp = """
+        SELECT r.record_key, r.id, r.subject_id, r.status, r.category_code, r.content_hash, r.version
+        FROM unnest(@k::text[]) AS k(key)
+        CROSS JOIN LATERAL (SELECT record_key, id, subject_id, status, category_code, content_hash, version
+                            FROM credit_records WHERE unit_code = @u AND record_key = k.key LIMIT 1) r
+        """;
+
+    private static readonly string LockedRecordLookUp = RecordLookUp.Replace("LIMIT 1)", "LIMIT 1 FOR UPDATE)", StringComparison.Ordinal);
+
+    private async Task ReadRecordsAsync(List<string> keys, string sql, Dictionary<string, ExistingRecord> result, CancellationToken cancellationToken)
+    {
+        await using var select = Command(sql);
         select.Parameters.AddWithValue("u", Batch.UnitCode);
         select.Parameters.AddWithValue("k", keys);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
@@ -451,8 +491,6 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             result[reader.GetString(0)] = new ExistingRecord(reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
                 reader.GetString(5), reader.GetInt32(6));
         }
-
-        return result;
     }
 
     /// <summary>Updates and withdrawals: history first, from the records as they still are, then the records.</summary>

@@ -251,8 +251,10 @@ internal sealed class SqliteIntakeWriter(DatabaseSettings settings, BatchWrite b
             raw.sqlite3_reset(stmt);
         }
 
+        // Holding the write lock since before the look-up, the batch compares an expected version with the record as
+        // committed, and nobody can change it before the batch commits.
         var decision = Decide(row, existing, subjectId);
-        var storeReasons = Tally(row, decision, nameConflict);
+        var storeReasons = Tally(row, decision, nameConflict, existing?.Version);
         if (storeReasons is not null)
         {
             if (row.Action == 'U' && subjectId > _subjectsBefore)

@@ -27,6 +27,12 @@ public sealed record StagedRow(
     string? CellsJson,
     string? ReasonsJson)
 {
+    /// <summary>
+    /// The version the record with this key must still have when the row is written (<see cref="IntakeRow.ExpectedVersion"/>);
+    /// null for rows without one, which the writers classify as before.
+    /// </summary>
+    public int? ExpectedVersion { get; init; }
+
     /// <summary>The fields' canonical JSON as text (they are kept as the UTF-8 they are stored as).</summary>
     public string? FieldsJson => Fields is null ? null : System.Text.Encoding.UTF8.GetString(Fields);
 }

@@ -1,0 +1,200 @@
+using Microsoft.EntityFrameworkCore;
+using Shangding.Core.Data;
+using Shangding.Core.Intake;
+using Shangding.Testing;
+
+namespace Shangding.Data.Tests.Intake;
+
+/// <summary>
+/// A row that names the version of the record it was made from (a clerk's correction, a dispute's answer, an API record's
+/// <c>expectedVersion</c>) is written only over that version: the writers compare it with the record as committed, and a
+/// change someone else committed meanwhile — even while the row waited for its write — is refused, not overwritten.
+/// </summary>
+public sealed class ExpectedVersionTests
+{
+    private const string Water = "P-ARREARS-WATER";
+    private const string WaterUnit = "WATER-SUPPLY";
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly string Alice = TestPlatform.ResidentId(new DateOnly(1985, 4, 12), 123);
+    private static readonly string Bob = TestPlatform.ResidentId(new DateOnly(1990, 11, 3), 456);
+    private static readonly string Carol = TestPlatform.ResidentId(new DateOnly(1979, 1, 9), 789);
+
+    private static IntakeService Service(TestDatabase db) =>
+        new(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, MovableClock.At(2026, 3, 16));
+
+    private static IntakeRequest Request(string channel = IntakeChannels.Batch) =>
+        new(WaterUnit, channel, "clerk:test", Water, ReturnRecordResults: true);
+
+    private static IntakeRow Row(string key, string id, string name, string amount, int? expected) =>
+        IntakePipelineTests.Row(1, key, id, name, ("arrears_amount", amount)) with { ExpectedVersion = expected };
+
+    private static IntakeRow Withdrawal(string key, int? expected) =>
+        new(1, null, new Dictionary<string, string?> { ["record_key"] = key, ["action"] = "撤回" }, [key]) { ExpectedVersion = expected };
+
+    /// <summary>Rows handed over one at a time, not as a collection: they go through the three-thread pipeline of a file.</summary>
+    private static IEnumerable<IntakeRow> AsFile(params IntakeRow[] rows)
+    {
+        foreach (var row in rows)
+        {
+            yield return row;
+        }
+    }
+
+    private static decimal Amount(string fieldsJson) =>
+        System.Text.Json.JsonDocument.Parse(fieldsJson).RootElement.GetProperty("arrears_amount").GetDecimal();
+
+    [Theory]
+    [AllEngines]
+    public async Task ARowMadeFromAnOlderVersion_IsRefusedWithTheVersionNow_AndChangesNothing_WhileTheRightVersionIsStored(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
+        // Someone else's change (a file sent again): version 2.
+        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "99", null)], null, Ct)).Updated.ShouldBe(1);
+
+        // A correction made from version 1, in a batch with a row that expects nothing (read as a file is: the pipeline).
+        var correction = Request(IntakeChannels.Correction);
+        var stale = await service.RunAsync(correction, AsFile(Row("W-2", Bob, "李华", "10", null), Row("W-1", Alice, "王小明", "77", 1) with { RowNumber = 2 }), null, Ct);
+        (stale.Status, stale.Created, stale.Updated, stale.Rejected).ShouldBe(("Committed", 1, 0, 1));
+        stale.Records[0].Outcome.ShouldBe(RecordOutcome.Created);
+        var reason = stale.Records[1].Reasons.ShouldHaveSingleItem();
+        reason.Code.ShouldBe("version_changed");
+        reason.MessageZh.ShouldContain("编号为“W-1”的记录已被修改（现为第 2 版，您依据的是第 1 版）");
+        reason.MessageZh.ShouldContain("请刷新后");
+        reason.MessageEn.ShouldContain("The record with key 'W-1' was changed meanwhile (it is now version 2; your change was made from version 1)");
+
+        // A withdrawal made from version 1 (a few rows in memory: staged on the caller's thread).
+        var staleWithdrawal = await service.RunAsync(correction, [Withdrawal("W-1", 1)], null, Ct);
+        (staleWithdrawal.Withdrawn, staleWithdrawal.Rejected).ShouldBe((0, 1));
+        staleWithdrawal.Records.Single().Reasons.Single().Code.ShouldBe("version_changed");
+
+        // A record that is not there (any more) is not created by a row expecting it, nor is its new subject left behind.
+        var gone = await service.RunAsync(correction, [Row("W-9", Carol, "赵敏", "5", 1)], null, Ct);
+        (gone.Created, gone.Rejected).ShouldBe((0, 1));
+        gone.Records.Single().Reasons.Single().Code.ShouldBe("version_changed");
+        gone.Records.Single().Reasons.Single().MessageZh.ShouldContain("编号为“W-9”的记录已不存在");
+        gone.Records.Single().Reasons.Single().MessageEn.ShouldContain("There is no longer a record with key 'W-9'");
+
+        await using (var context = db.NewContext())
+        {
+            var record = await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-1", Ct);
+            (record.Version, record.Status).ShouldBe((2, RecordStatus.InForce));
+            Amount(record.FieldsJson).ShouldBe(99m);
+            (await context.Records.AnyAsync(r => r.RecordKey == "W-9", Ct)).ShouldBeFalse();
+            var carol = TestPlatform.Protector.LookupHash(Carol);
+            (await context.Subjects.AnyAsync(s => s.IdHash == carol, Ct)).ShouldBeFalse();
+            // History: W-1 created and updated, W-2 created; nothing from the refused rows.
+            (await context.RecordChanges.CountAsync(Ct)).ShouldBe(3);
+            (await context.RecordChanges.CountAsync(c => c.BatchId == staleWithdrawal.BatchId || c.BatchId == gone.BatchId, Ct)).ShouldBe(0);
+            (await context.RecordChanges.CountAsync(c => c.BatchId == stale.BatchId, Ct)).ShouldBe(1);
+            var rejects = await context.IntakeRejects.AsNoTracking().OrderBy(r => r.BatchId).ThenBy(r => r.RowNumber).ToListAsync(Ct);
+            rejects.Select(r => r.RecordKey).ShouldBe(["W-1", "W-1", "W-9"]);
+            rejects.ShouldAllBe(r => r.ReasonsJson.Contains("version_changed"));
+        }
+
+        // Made from the version the record has: stored, as any correction.
+        var right = await service.RunAsync(correction, [Row("W-1", Alice, "王小明", "77", 2)], null, Ct);
+        (right.Updated, right.Rejected).ShouldBe((1, 0));
+        var withdrawn = await service.RunAsync(correction, [Withdrawal("W-1", 3)], null, Ct);
+        (withdrawn.Withdrawn, withdrawn.Rejected).ShouldBe((1, 0));
+        var restored = await service.RunAsync(correction, AsFile(Row("W-1", Alice, "王小明", "77", 4)), null, Ct);
+        (restored.Updated, restored.Rejected).ShouldBe((1, 0));
+        await using (var context = db.NewContext())
+        {
+            var record = await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-1", Ct);
+            (record.Version, record.Status).ShouldBe((5, RecordStatus.InForce));
+            Amount(record.FieldsJson).ShouldBe(77m);
+            (await context.RecordChanges.Where(c => c.RecordId == record.Id).OrderBy(c => c.Id).Select(c => c.Action).ToListAsync(Ct))
+                .ShouldBe([RecordAction.Created, RecordAction.Updated, RecordAction.Updated, RecordAction.Withdrawn, RecordAction.Restored]);
+        }
+    }
+
+    /// <summary>
+    /// The window the record page's own check leaves: another writer changes the record after the row was made and commits
+    /// while the row's batch is on its way to writing it. SQLite: the other writer holds the write lock the batch waits for.
+    /// PostgreSQL: the other transaction has changed the record, uncommitted, when the batch looks it up — a look-up that
+    /// does not wait for it would read the old version, find it as expected, and write over the change once it commits.
+    /// </summary>
+    [Theory]
+    [AllEngines]
+    public async Task AChangeCommittedWhileTheRowWaitsToBeWritten_IsNotOverwritten(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
+
+        // The other writer: its change made, not yet committed.
+        await using var other = provider == DatabaseProvider.Sqlite
+            ? (System.Data.Common.DbConnection)new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString)
+            : new Npgsql.NpgsqlConnection(db.Settings.ConnectionString);
+        await other.OpenAsync(Ct);
+        await using var transaction = provider == DatabaseProvider.Sqlite
+            ? ((Microsoft.Data.Sqlite.SqliteConnection)other).BeginTransaction(deferred: false)
+            : (System.Data.Common.DbTransaction)await other.BeginTransactionAsync(Ct);
+        await using (var change = other.CreateCommand())
+        {
+            change.Transaction = transaction;
+            change.CommandText = provider == DatabaseProvider.Sqlite
+                ? "UPDATE credit_records SET version = 2, fields = json_set(fields, '$.arrears_amount', 99), content_hash = 'someone-else' WHERE record_key = 'W-1'"
+                : "UPDATE credit_records SET version = 2, fields = jsonb_set(fields, '{arrears_amount}', '99'), content_hash = 'someone-else' WHERE record_key = 'W-1'";
+            (await change.ExecuteNonQueryAsync(Ct)).ShouldBe(1);
+        }
+
+        // On a thread of its own: SQLite's waits for its write lock are synchronous.
+        var correcting = Task.Run(() => service.RunAsync(Request(IntakeChannels.Correction), [Row("W-1", Alice, "王小明", "77", 1)], null, Ct), Ct);
+        await WaitUntilTheBatchWaitsAsync(provider, db, correcting);
+        await transaction.CommitAsync(Ct);
+        var result = await correcting;
+
+        (result.Updated, result.Rejected).ShouldBe((0, 1));
+        var reason = result.Records.Single().Reasons.ShouldHaveSingleItem();
+        reason.Code.ShouldBe("version_changed");
+        reason.MessageEn.ShouldContain("it is now version 2; your change was made from version 1");
+        await using var context = db.NewContext();
+        var record = await context.Records.AsNoTracking().SingleAsync(Ct);
+        (record.Version, record.ContentHash).ShouldBe((2, "someone-else"));
+        Amount(record.FieldsJson).ShouldBe(99m);
+        (await context.RecordChanges.CountAsync(c => c.BatchId == result.BatchId, Ct)).ShouldBe(0);
+    }
+
+    /// <summary>
+    /// Until the batch has begun its write and waits for the other writer: on SQLite it holds this process's write gate (and
+    /// then waits for SQLite's lock); on PostgreSQL one of its statements waits for a lock.
+    /// </summary>
+    private static async Task WaitUntilTheBatchWaitsAsync(DatabaseProvider provider, TestDatabase db, Task batch)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        await using var probe = provider == DatabaseProvider.Sqlite
+            ? (System.Data.Common.DbConnection)new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString)
+            : new Npgsql.NpgsqlConnection(db.Settings.ConnectionString);
+        await probe.OpenAsync(Ct);
+        while (true)
+        {
+            batch.IsCompleted.ShouldBeFalse("the batch did not wait for the other writer");
+            if (provider == DatabaseProvider.Sqlite)
+            {
+                if (SqliteIntakeWriter.WriteGateHeld((Microsoft.Data.Sqlite.SqliteConnection)probe))
+                {
+                    return;
+                }
+            }
+            else
+            {
+                await using var command = probe.CreateCommand();
+                command.CommandText = """
+                    SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND application_name LIKE '%intake' AND wait_event_type = 'Lock'
+                    """;
+                if (Convert.ToInt64(await command.ExecuteScalarAsync(Ct), System.Globalization.CultureInfo.InvariantCulture) > 0)
+                {
+                    return;
+                }
+            }
+
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the batch never came to wait for the other writer");
+            await Task.Delay(20, Ct);
+        }
+    }
+}

@@ -11,13 +11,21 @@ namespace Shangding.Core.Remedies;
 /// Builds the intake rows remedies send through the one pipeline: a withdrawal of a record, a
 /// record as stored with corrections laid over it, or a new record from an approved self-report.
 /// </summary>
+/// <remarks>
+/// A withdrawal and a correction are made from the record as read, so they expect its version
+/// (<see cref="IntakeRow.ExpectedVersion"/>): if someone else changed it before the batch is written,
+/// the row is refused instead of laying the old values back over that change.
+/// </remarks>
 public static class RecordRows
 {
     public static IntakeRow Withdrawal(CreditRecord record) => new(1, null, new Dictionary<string, string?>
     {
         [IntakeColumns.RecordKey] = record.RecordKey,
         [IntakeColumns.Action] = IntakeColumns.WithdrawValue,
-    }, []);
+    }, [])
+    {
+        ExpectedVersion = record.Version,
+    };
 
     /// <summary>The fields a unit may correct: the category's fields without the subject's identity, and the act date where it is separate.</summary>
     public static IReadOnlyList<FieldDefinition> EditableFields(Category category) =>
@@ -59,7 +67,10 @@ public static class RecordRows
             ? (amount.Scale >= 2 ? amount : amount + 0.00m).ToString(CultureInfo.InvariantCulture)
             : value;
 
-    /// <summary>The stored record with <paramref name="corrections"/> (editable fields only) laid over it, under the same record key.</summary>
+    /// <summary>
+    /// The stored record with <paramref name="corrections"/> (editable fields only) laid over it, under the same record key,
+    /// expecting the record's version.
+    /// </summary>
     public static IntakeRow Correction(Category category, CreditRecord record, Subject subject, IdentityProtector protector,
         IReadOnlyDictionary<string, string?> corrections)
     {
@@ -74,7 +85,7 @@ public static class RecordRows
 
         AddIdentity(category, subject, protector, values);
         values[IntakeColumns.RecordKey] = record.RecordKey;
-        return new IntakeRow(1, null, values, []);
+        return new IntakeRow(1, null, values, []) { ExpectedVersion = record.Version };
     }
 
     /// <summary>A new record about <paramref name="subject"/> with the given category fields.</summary>

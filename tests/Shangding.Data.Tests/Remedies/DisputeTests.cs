@@ -155,6 +155,40 @@ public sealed class DisputeTests
         (await world.InboxAsync(s.Citizen)).ShouldContain(n => n.Kind == "dispute-result" && n.BodyEn.Contains("withdrawn"));
     }
 
+    /// <summary>
+    /// The answer's correction is made from the record as read; a change another writer commits before the answer's batch
+    /// writes (a trigger on the batch row stands in for it: it comes after the read and before the writer's look-up) is not
+    /// overwritten: the answer is refused with the version now, and the dispute stays to be answered.
+    /// </summary>
+    [Theory]
+    [AllEngines]
+    public async Task ACorrection_OfARecordChangedMeanwhile_IsRefused_AndOverwritesNothing(DatabaseProvider provider)
+    {
+        var s = await SetUpAsync(provider);
+        await using var world = s.World;
+        await using var context = world.NewContext();
+        var dispute = await world.Disputes.FileAsync(context, s.Citizen, s.RecordId, "金额有误", [Pdf()], Ct);
+        await world.Disputes.ForwardAsync(context, dispute.Id, "account:op", Ct);
+        var change = $"UPDATE credit_records SET version = version + 1, content_hash = 'someone-else' WHERE id = {s.RecordId}";
+        await context.Database.ExecuteSqlRawAsync(provider == DatabaseProvider.Sqlite
+            ? $"CREATE TRIGGER crossing_edit AFTER INSERT ON intake_batches WHEN NEW.channel = 'dispute' BEGIN {change}; END"
+            : $"""
+               CREATE FUNCTION crossing_edit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {change}; RETURN NULL; END $$;
+               CREATE TRIGGER crossing_edit AFTER INSERT ON intake_batches FOR EACH ROW WHEN (NEW.channel = 'dispute') EXECUTE FUNCTION crossing_edit();
+               """, Ct);
+
+        var refused = await Should.ThrowAsync<RemedyException>(() => world.Disputes.AnswerAsync(context, dispute.Id, "WATER-SUPPLY", "account:water",
+            new DisputeAnswer(DisputeOutcome.Corrected, null, new Dictionary<string, string?> { ["arrears_amount"] = "2000" }), Ct));
+
+        refused.MessageZh.ShouldContain("编号为“W-1”的记录已被修改（现为第 2 版，您依据的是第 1 版）");
+        refused.MessageEn.ShouldContain("it is now version 2");
+        (await context.Disputes.AsNoTracking().SingleAsync(Ct)).Status.ShouldBe(DisputeStatus.Forwarded);
+        var record = await context.Records.AsNoTracking().SingleAsync(r => r.Id == s.RecordId, Ct);
+        (record.Version, record.ContentHash).ShouldBe((2, "someone-else"));
+        record.FieldsJson.ShouldNotContain("2000");
+        (await context.RecordChanges.AsNoTracking().Where(c => c.RecordId == s.RecordId).Select(c => c.Action).ToListAsync(Ct)).ShouldBe([RecordAction.Created]);
+    }
+
     [Theory]
     [AllEngines]
     public async Task Upheld_NeedsReasons_LeavesTheRecord_AndTellsNoRecipients(DatabaseProvider provider)

@@ -144,6 +144,76 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
         refused.QuerySelector("dl.facts:nth-of-type(2)")!.TextContent.ShouldContain("99");
     }
 
+    /// <summary>
+    /// The change someone else commits after the page's own check (<c>Stale</c>) and before the batch writes: the page sends
+    /// the form's version with the row, and the writer, comparing it with the record as committed, refuses it. A trigger
+    /// stands in for the other writer: on SQLite a correction's batch row is written at the start of its write
+    /// transaction, after the page's check and before the writer looks the record up.
+    /// </summary>
+    [Fact]
+    public async Task AChangeCommittedBetweenThePagesCheckAndTheWrite_IsNotOverwritten_ByACorrectionAWithdrawalOrARestoration()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var recordId = await EnterAsync(client, "REC-CROSS-1", "孙十八", TestPlatform.ResidentId(new DateOnly(1973, 8, 18), 618));
+        async Task CrossingEditsAsync(bool on)
+        {
+            await using var scope = factory.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            await db.Database.ExecuteSqlRawAsync(on
+                ? """
+                  CREATE TRIGGER crossing_edit AFTER INSERT ON intake_batches WHEN NEW.channel = 'correction'
+                  BEGIN
+                    UPDATE credit_records SET version = version + 1, fields = json_set(fields, '$.arrears_amount', 99), content_hash = 'someone-else'
+                    WHERE record_key = 'REC-CROSS-1';
+                  END
+                  """
+                : "DROP TRIGGER IF EXISTS crossing_edit", Ct);
+        }
+
+        static string VersionOnPage(IHtmlDocument page, string handler) =>
+            page.QuerySelector($"form[action*='handler={handler}'] input[name='Version']")!.GetAttribute("value")!;
+
+        await CrossingEditsAsync(on: true);
+        try
+        {
+            var form = new Dictionary<string, string>(CorrectionForm()) { ["Version"] = "1", ["arrears_amount"] = "77" };
+            var corrected = await Parse(await PostRecordAsync(client, recordId, "Correct", form));
+            corrected.QuerySelector(".success").ShouldBeNull();
+            corrected.QuerySelector("section[aria-labelledby='correct-title'] .form-errors")!.TextContent
+                .ShouldContain("编号为“REC-CROSS-1”的记录已被修改（现为第 2 版，您依据的是第 1 版），本次修改未保存");
+            corrected.QuerySelector("#f_arrears_amount")!.GetAttribute("value").ShouldBe("77"); // the clerk's values kept
+            VersionOnPage(corrected, "Correct").ShouldBe("2"); // the form is now made from the record as it is
+            (await VersionOf(recordId)).ShouldBe(2);
+
+            var withdrawal = await Parse(await PostRecordAsync(client, recordId, "Withdraw",
+                new() { ["Version"] = "2", ["Note"] = "用户已缴清，属误报", ["Confirm"] = "true" }));
+            withdrawal.QuerySelector("section[aria-labelledby='withdraw-title'] .form-errors")!.TextContent.ShouldContain("现为第 3 版，您依据的是第 2 版");
+            (await StatusOf(recordId)).ShouldBe(RecordStatus.InForce);
+            (await VersionOf(recordId)).ShouldBe(3);
+
+            await CrossingEditsAsync(on: false);
+            (await Parse(await PostRecordAsync(client, recordId, "Withdraw",
+                new() { ["Version"] = "3", ["Note"] = "用户已缴清，属误报", ["Confirm"] = "true" }))).QuerySelector(".success").ShouldNotBeNull();
+            await CrossingEditsAsync(on: true);
+            var restoration = await Parse(await PostRecordAsync(client, recordId, "Restore", new() { ["Version"] = "4", ["Note"] = "撤回有误，恢复" }));
+            restoration.QuerySelector("section[aria-labelledby='restore-title'] .form-errors")!.TextContent.ShouldContain("现为第 5 版，您依据的是第 4 版");
+            (await StatusOf(recordId)).ShouldBe(RecordStatus.Withdrawn);
+        }
+        finally
+        {
+            await CrossingEditsAsync(on: false);
+        }
+
+        // None of the refused changes left a history row: the record's own (created, withdrawn) only.
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        (await db.RecordChanges.AsNoTracking().Where(c => c.RecordId == recordId).OrderBy(c => c.Id).Select(c => c.Action).ToListAsync(Ct))
+            .ShouldBe([RecordAction.Created, RecordAction.Withdrawn]);
+        var record = await db.Records.AsNoTracking().SingleAsync(r => r.Id == recordId, Ct);
+        (record.Version, record.ContentHash).ShouldBe((5, "someone-else"));
+        record.FieldsJson.ShouldNotContain("77");
+    }
+
     [Fact]
     public async Task AReasonWithAnIdNumber_IsRefused_AndARecordPastItsPublicationCannotBeRestored()
     {

@@ -66,7 +66,10 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
     [BindProperty]
     public bool Confirm { get; set; }
 
-    /// <summary>The version the clerk's form was made from: a change made since (a colleague, an API batch) is not overwritten.</summary>
+    /// <summary>
+    /// The version the clerk's form was made from: a change made since (a colleague, an API batch) is not overwritten. Compared
+    /// first with the record as loaded (<see cref="Stale"/>), then by the intake writer with the record as committed.
+    /// </summary>
     [BindProperty]
     public int? Version { get; set; }
 
@@ -279,6 +282,10 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         var unit = User.FindFirstValue(Policies.UnitClaim)!;
         var request = new IntakeRequest(unit, IntakeChannels.Correction, $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}", Category!.Code,
             ReturnRecordResults: true, Note: Note);
+        // The row expects the version the clerk's form was made from (Stale() has compared it with the record as loaded just
+        // now): the writer compares it again with the record as committed, under its lock, so a change someone else commits
+        // in between (a file import, the API, a colleague) is refused here, not overwritten.
+        row = row with { ExpectedVersion = Version ?? row.ExpectedVersion };
         var result = await intake.RunAsync(request, [row], null, cancellationToken);
         var english = UiText.IsEnglish();
         GeneralErrors.AddRange(result.Refusals.Select(r => r.Message(english)));

@@ -93,6 +93,15 @@ public static class ApiDocument
                 Describe(schema, "recordKey", "The unit's own unique key (≤ 64 characters); sending it again updates the record.");
                 Describe(schema, "category", "Catalogue category code, e.g. P-ARREARS-WATER (GET /api/v1/catalog).");
                 Describe(schema, "fields", "Field code → value, as listed by GET /api/v1/catalog/{code}; not needed to withdraw.");
+                if (Property(schema, "expectedVersion") is { } expected)
+                {
+                    expected.Minimum = "1";
+                    expected.Examples = [JsonValue.Create(2)];
+                    expected.Description = "Optional. The version of the unit's record with this key that the change was made from: the record is "
+                        + "changed only if it is still at that version, otherwise (or if there is no such record) it is rejected with reason "
+                        + "version_changed and nothing is overwritten. Omitted or null: no check.";
+                }
+
                 if (Property(schema, "action") is { } action)
                 {
                     action.Type = JsonSchemaType.String;

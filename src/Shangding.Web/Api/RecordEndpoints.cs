@@ -11,7 +11,14 @@ namespace Shangding.Web.Api;
 /// <param name="Category">Catalogue category code, e.g. P-ARREARS-WATER.</param>
 /// <param name="Action">"upsert" (default) or "withdraw".</param>
 /// <param name="Fields">Field code → value, as listed by GET /api/v1/catalog/{code}; dates as yyyy-MM-dd.</param>
-public sealed record RecordInput(string? RecordKey, string? Category, string? Action, RecordFields? Fields);
+/// <param name="ExpectedVersion">
+/// Optional: the version of the unit's record with this key that the change was made from. The record is changed only if it
+/// is still at that version; otherwise the record is rejected with reason <c>version_changed</c> and nothing is overwritten.
+/// </param>
+public sealed record RecordInput(string? RecordKey, string? Category, string? Action, RecordFields? Fields,
+    // Kept out of a rejected record's copy for the rejects file when it was not sent.
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    int? ExpectedVersion = null);
 
 public sealed record RecordsRequest(List<RecordInput>? Records);
 
@@ -38,6 +45,10 @@ public static class RecordEndpoints
                 Authenticate with the unit's API token: `Authorization: Bearer sd_<key>_<secret>`.
                 Each record names its category and the unit's own record key; sending a key again updates that record,
                 and `"action": "withdraw"` withdraws it. Re-sending identical records changes nothing (`unchanged`).
+                An optional `expectedVersion` on a record changes it only if the unit's record with that key is still at that
+                version (as it was when the change was made): otherwise, or if there is no such record, the record is rejected
+                with reason `version_changed` (its message names the version now), so a change made meanwhile — on the
+                platform's pages, by another system — is not overwritten.
                 An optional `Idempotency-Key` header makes a retried request a no-op that returns the first result's counts; a request that failed with nothing stored frees its key.
                 Accepted records of one request are stored together; rejected ones come back with reasons in Chinese and English.
                 503 with `Retry-After` means the database stayed busy past its wait (on SQLite, another batch was being stored): nothing was stored; send the request again after that many seconds, with the same `Idempotency-Key`.
@@ -48,7 +59,7 @@ public static class RecordEndpoints
                   "name":"王小明","id_type":"居民身份证","id_number":"410105198504121237","customer_address":"郑州市金水区花园路1号",
                   "arrears_from":"2025-06-01","arrears_counted_to":"2026-02-28","arrears_quantity":120.5,"arrears_amount":1234.5,
                   "determining_body":"市自来水公司","determined_on":"2026-03-02"}},
-                  {"recordKey":"W-2025-000007","category":"P-ARREARS-WATER","action":"withdraw"}]}
+                  {"recordKey":"W-2025-000007","category":"P-ARREARS-WATER","action":"withdraw","expectedVersion":2}]}
                 ```
                 """)
             // The body, for the OpenAPI document: without content types, which would have routing answer a body sent as
@@ -129,6 +140,10 @@ public static class RecordEndpoints
             values[code] = value;
         }
 
-        return new IntakeRow(index, input.Category, values, []) { RawCellsFactory = () => [JsonSerializer.Serialize(input, RecordAsSent)] };
+        return new IntakeRow(index, input.Category, values, [])
+        {
+            RawCellsFactory = () => [JsonSerializer.Serialize(input, RecordAsSent)],
+            ExpectedVersion = input.ExpectedVersion,
+        };
     }
 }

@@ -123,6 +123,7 @@ internal static partial class RecordsBody
         {
             "fields" => ("对象（字段编码 → 值）", "an object (field code → value)"),
             "recordkey" or "category" or "action" => ("字符串或 null", "a string or null"),
+            "expectedversion" => ("整数或 null", "a whole number or null"),
             _ => (null, null),
         };
     }

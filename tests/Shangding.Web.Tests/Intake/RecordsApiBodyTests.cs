@@ -55,6 +55,8 @@ public sealed class RecordsApiBodyTests
             HttpStatusCode.BadRequest, ["$.records", "数组", "an array"]),
         ["a key that is a number"] = ("application/json", """{"records":[{"recordKey":12345,"category":"P-ARREARS-WATER"}]}""",
             HttpStatusCode.BadRequest, ["$.records[0].recordKey", "字符串", "a string"]),
+        ["a version that is not a number"] = ("application/json", """{"records":[{"recordKey":"B-1","category":"P-ARREARS-WATER","expectedVersion":true}]}""",
+            HttpStatusCode.BadRequest, ["$.records[0].expectedVersion", "整数", "a whole number"]),
         ["a record that is a string"] = ("application/json", """{"records":["B-1"]}""",
             HttpStatusCode.BadRequest, ["$.records[0]", "对象", "an object"]),
         ["fields that are an array"] = ("application/json", $$$"""{"records":[{"recordKey":"B-1","category":"P-ARREARS-WATER","fields":["{{{IdNumber}}}"]}]}""",

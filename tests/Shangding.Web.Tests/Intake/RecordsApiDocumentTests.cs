@@ -24,6 +24,10 @@ public sealed class RecordsApiDocumentTests(ShangdingWebFactory factory) : IClas
         var action = input.GetProperty("properties").GetProperty("action");
         Strings(action.GetProperty("enum")).ShouldBe(["upsert", "withdraw"]);
         action.GetProperty("default").GetString().ShouldBe("upsert");
+        var expected = input.GetProperty("properties").GetProperty("expectedVersion");
+        expected.GetProperty("description").GetString()!.ShouldContain("version_changed");
+        expected.GetProperty("minimum").GetDecimal().ShouldBe(1);
+        expected.GetProperty("examples")[0].GetInt32().ShouldBe(2);
 
         var records = Schema(document, "RecordsRequest").GetProperty("properties").GetProperty("records");
         records.GetProperty("type").GetString().ShouldBe("array");
@@ -63,7 +67,9 @@ public sealed class RecordsApiDocumentTests(ShangdingWebFactory factory) : IClas
     public async Task TheRecordsOperation_KeepsItsBodyExampleAndDocumentsItsRefusals()
     {
         var post = (await DocumentAsync()).GetProperty("paths").GetProperty("/api/v1/records").GetProperty("post");
-        post.GetProperty("description").GetString()!.ShouldContain(""""action":"withdraw"""");
+        post.GetProperty("description").GetString()!.ShouldContain(""""
+            "action":"withdraw","expectedVersion":2
+            """");
         post.GetProperty("requestBody").GetProperty("required").GetBoolean().ShouldBeTrue();
         post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString()
             .ShouldBe("#/components/schemas/RecordsRequest");

@@ -159,6 +159,46 @@ public sealed class RecordsApiTests(ShangdingWebFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task ARecordNamingTheVersionItWasMadeFrom_ChangesTheRecordOnlyAtThatVersion()
+    {
+        var token = (await Issue("WATER-SUPPLY")).Token;
+        var id = TestPlatform.ResidentId(new DateOnly(1988, 2, 29), 512);
+        async Task<JsonElement> SendAsync(System.Text.Json.Nodes.JsonObject record, int? expectedVersion)
+        {
+            if (expectedVersion is { } version)
+            {
+                record["expectedVersion"] = version;
+            }
+
+            var response = await Client(token).PostAsJsonAsync("/api/v1/records", new { records = new[] { record } }, Ct);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("records")[0];
+        }
+
+        System.Text.Json.Nodes.JsonObject Upsert(string amount) => JsonSerializer.SerializeToNode(WaterRecord("API-V-1", id, amount))!.AsObject();
+        System.Text.Json.Nodes.JsonObject Withdrawal() => new() { ["recordKey"] = "API-V-1", ["category"] = "P-ARREARS-WATER", ["action"] = "withdraw" };
+
+        (await SendAsync(Upsert("10"), null)).GetProperty("outcome").GetString().ShouldBe("Created");
+        (await SendAsync(Upsert("99"), 1)).GetProperty("outcome").GetString().ShouldBe("Updated");
+
+        // Made from version 1, which another change has replaced since: rejected, saying which version the record is now.
+        var stale = await SendAsync(Upsert("77"), 1);
+        stale.GetProperty("outcome").GetString().ShouldBe("Rejected");
+        var reason = stale.GetProperty("reasons")[0];
+        reason.GetProperty("code").GetString().ShouldBe("version_changed");
+        reason.GetProperty("messageZh").GetString()!.ShouldContain("现为第 2 版");
+        reason.GetProperty("messageEn").GetString()!.ShouldContain("it is now version 2");
+        (await SendAsync(Withdrawal(), 1)).GetProperty("reasons")[0].GetProperty("code").GetString().ShouldBe("version_changed");
+        (await SendAsync(Withdrawal(), 2)).GetProperty("outcome").GetString().ShouldBe("Withdrawn");
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        var record = await db.Records.AsNoTracking().SingleAsync(r => r.UnitCode == "WATER-SUPPLY" && r.RecordKey == "API-V-1", Ct);
+        (record.Version, record.Status).ShouldBe((3, RecordStatus.Withdrawn));
+        JsonDocument.Parse(record.FieldsJson).RootElement.GetProperty("arrears_amount").GetDecimal().ShouldBe(99m);
+    }
+
+    [Fact]
     public async Task FieldsThatAreNotAnObject_AreABadRequest()
     {
         var token = (await Issue("WATER-SUPPLY")).Token;

@@ -434,34 +434,30 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         {
             if (row.ReasonsJson is null)
             {
-                keys.Add(row.RecordKey!);
-                if (row.ExpectedVersion is not null)
+                if (row.ExpectedVersion is null)
+                {
+                    keys.Add(row.RecordKey!);
+                }
+                else
                 {
                     (expecting ??= []).Add(row.RecordKey!);
                 }
             }
         }
 
-        if (keys.Count == 0)
+        if (keys.Count > 0)
         {
-            return result;
+            await ReadRecordsAsync(keys, RecordLookUp, result, cancellationToken);
         }
 
-        await ReadRecordsAsync(keys, RecordLookUp, result, cancellationToken);
         if (expecting is not null)
         {
-            // Rows with an expected version (a clerk's correction, a dispute's answer) read their record again, locked: the
-            // look-up above reads the records as of its own start, and another transaction may have changed one since, or
-            // still be changing it. FOR UPDATE waits for such a transaction to end and then reads the record as it
-            // committed, and the lock keeps anyone else from changing it until this batch commits: the writes below
-            // (version = version + 1) then apply to the very version the row was compared with. Only these few rows are
-            // locked; the others are classified as before.
-            // A record deleted meanwhile is not found again: the row then finds it gone.
-            foreach (var key in expecting)
-            {
-                result.Remove(key);
-            }
-
+            // Rows with an expected version (a clerk's correction, a dispute's answer, an API record naming one) look their
+            // record up locked. A plain look-up reads the record as of its own start: another transaction may be changing it
+            // and commit right after, and this batch's update (version = version + 1) would then be laid over that change.
+            // FOR UPDATE waits for such a transaction to end and reads the record as it committed, and the lock keeps
+            // anyone else from changing it until this batch commits, so the row is compared with the very version it
+            // changes. Only these rows are locked; the others are looked up and classified as before.
             await ReadRecordsAsync(expecting, LockedRecordLookUp, result, cancellationToken);
         }
 

@@ -7,7 +7,7 @@ internal static class Sessions
 {
     public const string DemoPassword = "Shangding-demo-2026";
     public const string CitizenName = "王小明";
-    public const string CitizenId = "410105198504121237"; // AccessDemo.CitizenId
+    public const string CitizenId = Shangding.Core.Subjects.ExampleIdNumber.Value; // AccessDemo.CitizenId
     public const string OrganisationName = "郑州商鼎示范商贸有限公司"; // AccessDemo.OrganisationName
     public static readonly string OrganisationUscc = "91410105MA4DXE6K1" + Shangding.Core.Subjects.UnifiedSocialCreditCode.ComputeCheckCharacter("91410105MA4DXE6K1"); // AccessDemo.OrganisationUscc
 

@@ -16,7 +16,7 @@ public static class Masking
     /// <summary>
     /// Masks an identifier after normalising it, keeping its length and hiding at least half of it:
     /// each end keeps <c>min(4, length / 4)</c> characters. So 16 or more characters keep the first 4
-    /// and last 4 (<c>41010519900307123X</c> → <c>4101**********123X</c>), 12–15 keep 3 and 3, 8–11
+    /// and last 4 (<c>410105190001010010</c> → <c>4101**********0010</c>), 12–15 keep 3 and 3, 8–11
     /// keep 2 and 2 (an 8-digit Taiwan permit is not shown whole), 4–7 keep the first and last,
     /// and 1–3 are masked entirely.
     /// </summary>

@@ -18,7 +18,8 @@ public static class AccessDemo
     /// <summary>The demo citizen (fictitious, valid check digit): sign in at /account/citizen with this name and number.</summary>
     public const string CitizenName = "王小明";
 
-    public static string CitizenId { get; } = "41010519850412123" + ResidentIdNumber.ComputeCheckDigit("41010519850412123");
+    /// <summary>The example number the documentation and the API description print (<see cref="ExampleIdNumber"/>), so their examples work against the demo.</summary>
+    public static string CitizenId => ExampleIdNumber.Value;
 
     /// <summary>The demo organisation (fictitious, valid check character): sign in at /account/organisation with this name and code.</summary>
     public const string OrganisationName = "郑州商鼎示范商贸有限公司";

@@ -59,7 +59,7 @@ public static class AccessEndpoints
                 gets the same 403 answer after the same minimum time, so the API cannot be used to find out who exists.
 
                 ```json
-                {"subject":{"idNumber":"410105198504121237","name":"王小明"},"what":"level","purpose":"租房押金减免","grantCode":"SDG-7K2M-…"}
+                {"subject":{"idNumber":"410105190001010010","name":"王小明"},"what":"level","purpose":"租房押金减免","grantCode":"SDG-7K2M-…"}
                 ```
                 """)
             .Produces<QueryResponse>()
@@ -75,7 +75,7 @@ public static class AccessEndpoints
             .WithSummary("Yes or no: does the subject's level earn this benefit? Under a grant for this benefit; nothing else is revealed.")
             .WithDescription("""
                 ```json
-                {"subject":{"idNumber":"410105198504121237","name":"王小明"},"benefit":"library-card-no-deposit","purpose":"办理读书证","grantCode":"SDG-…"}
+                {"subject":{"idNumber":"410105190001010010","name":"王小明"},"benefit":"library-card-no-deposit","purpose":"办理读书证","grantCode":"SDG-…"}
                 ```
                 The answer is `{"queryId":…,"benefit":"library-card-no-deposit","eligible":true}` — never the score or level.
                 A person who has not opted in to the score is not eligible. Refusals as for `POST /api/v1/queries`.

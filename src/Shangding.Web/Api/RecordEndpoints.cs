@@ -56,7 +56,7 @@ public static class RecordEndpoints
                 Example body:
                 ```json
                 {"records":[{"recordKey":"W-2026-000123","category":"P-ARREARS-WATER","fields":{
-                  "name":"王小明","id_type":"居民身份证","id_number":"410105198504121237","customer_address":"郑州市金水区花园路1号",
+                  "name":"王小明","id_type":"居民身份证","id_number":"410105190001010010","customer_address":"郑州市金水区花园路1号",
                   "arrears_from":"2025-06-01","arrears_counted_to":"2026-02-28","arrears_quantity":120.5,"arrears_amount":1234.5,
                   "determining_body":"市自来水公司","determined_on":"2026-03-02"}},
                   {"recordKey":"W-2025-000007","category":"P-ARREARS-WATER","action":"withdraw","expectedVersion":2}]}

@@ -110,7 +110,7 @@ public sealed class AccountsPageTests(ShangdingWebFactory factory) : IClassFixtu
 
         var api = factory.CreateClient();
         api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        object Body() => new { subject = new { idNumber = "410105198504121237", name = "王小明" }, what = "level", purpose = "贷款审查", grant = "SDG-NOPE-NOPE" };
+        object Body() => new { subject = new { idNumber = "410105190001010010", name = "王小明" }, what = "level", purpose = "贷款审查", grant = "SDG-NOPE-NOPE" };
         // Signed in with the token: refused for want of a grant (403), not unauthenticated (401).
         (await api.PostAsJsonAsync("/api/v1/queries", Body(), Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 

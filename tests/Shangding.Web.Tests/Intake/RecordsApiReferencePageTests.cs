@@ -19,7 +19,7 @@ public sealed class RecordsApiReferencePageTests(ShangdingWebFactory factory) : 
         records.TextContent.ShouldContain("unitApiToken (Bearer sd_<key>_<secret>)");
         var example = records.QuerySelector("pre")!.TextContent;
         example.ShouldContain("\"action\":\"withdraw\""); // the body example
-        example.ShouldContain("\"id_number\":\"410105********1237\""); // its made-up ID number masked, as on every page
+        example.ShouldContain("\"id_number\":\"410105********0010\""); // its made-up ID number masked, as on every page
         records.QuerySelector("a[href='#schema-RecordsRequest']").ShouldNotBeNull();
         page.GetElementById("ListCatalog")!.TextContent.ShouldContain("无需凭证");
         // Only the API: not the language switch the site posts to.

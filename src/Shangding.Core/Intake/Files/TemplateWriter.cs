@@ -3,6 +3,7 @@ using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using Shangding.Core.Catalog;
+using Shangding.Core.Subjects;
 
 namespace Shangding.Core.Intake.Files;
 
@@ -428,7 +429,7 @@ public static class TemplateWriter
         _ => column.AllowedValues.Count > 0 ? column.AllowedValues[0] : column.Type switch
         {
             FieldType.Name => "张三",
-            FieldType.IdNumber => "11010519491231002X",
+            FieldType.IdNumber => ExampleIdNumber.Value,
             FieldType.Uscc => "91350100M000100Y43",
             FieldType.Date => "2026-01-15",
             FieldType.DateTime => "2026-01-15 09:30:00",

@@ -295,6 +295,17 @@ public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationM
     }
 
     /// <summary>
+    /// Whether a record whose category is no longer in the catalogue may be shown to the actor. Its class, its C-class
+    /// bodies and its publication period were the category's, so nothing says any more who else may see it: only a clerk
+    /// of the unit that furnished it, which answers for what it holds (003 §11), may still read it; everyone else is
+    /// refused as for a record no longer in use.
+    /// </summary>
+    public static AccessDecision MayReadUncataloguedRecord(AccessActor actor, string unitCode) =>
+        actor.Role == Roles.UnitClerk && !string.IsNullOrEmpty(actor.UnitCode) && actor.UnitCode == unitCode
+            ? AccessDecision.Allow
+            : AccessDecision.Refuse(RefusalReasons.NotInUse);
+
+    /// <summary>
     /// Whether the actor may read a remedy case about a subject (a dispute, repair application or
     /// self-report, with the record concerned) or one of its evidence files: the subject or the applicant;
     /// a clerk of the unit that handles it (003 §23: the furnishing unit verifies); the credit centre,

@@ -140,7 +140,8 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
     /// <summary>
     /// A clerk's page shows records of the clerk's unit (the unit's records list, a record's own page): the policy decides
     /// each (<see cref="AccessPolicy.MayReadRecord"/>), the query log gets one entry per subject and outcome — the purpose
-    /// naming the record numbers — and the ids of the records the page may show are returned.
+    /// naming the record numbers — and the ids of the records the page may show are returned. A record of a category no longer
+    /// in the catalogue is still shown to its unit (<see cref="AccessPolicy.MayReadUncataloguedRecord"/>), read only.
     /// </summary>
     public async Task<HashSet<long>> ReadUnitRecordsAsync(ShangdingDbContext context, AccessActor actor, IReadOnlyList<CreditRecord> records, string purpose,
         string channel, CancellationToken cancellationToken)
@@ -153,7 +154,7 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
         var now = clock.GetUtcNow().UtcDateTime;
         var decided = records.Select(r => (Record: r, Decision: catalog.Find(r.CategoryCode) is { } category
             ? policy.MayReadRecord(actor, Facts(r, category), now)
-            : AccessDecision.Refuse(RefusalReasons.NotInUse))).ToList();
+            : AccessPolicy.MayReadUncataloguedRecord(actor, r.UnitCode))).ToList();
         await LogReadsAsync(context, actor, decided.Select(d => (d.Record.SubjectId, d.Record.Id, "records", d.Decision)), purpose, channel, cancellationToken);
         return [.. decided.Where(d => d.Decision.Allowed).Select(d => d.Record.Id)];
     }

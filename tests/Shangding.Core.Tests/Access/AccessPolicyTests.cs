@@ -30,6 +30,17 @@ public sealed class AccessPolicyTests
     private static string? Reason(AccessActor actor, AccessRequest request) => Policy.Decide(actor, request, Now).Reason;
 
     [Fact]
+    public void ARecordOfACategoryNoLongerInTheCatalogue_IsShownOnlyToTheUnitThatFurnishedIt()
+    {
+        AccessPolicy.MayReadUncataloguedRecord(WaterClerk, "WATER-SUPPLY").Allowed.ShouldBeTrue();
+        AccessPolicy.MayReadUncataloguedRecord(WaterClerk, "INTERMEDIATE-COURT").Reason.ShouldBe(RefusalReasons.NotInUse);
+        foreach (var actor in new[] { Citizen, Police, Housing, BankActor, Operator, Auditor, AccessActor.Anonymous, new AccessActor(Roles.UnitClerk, 8) })
+        {
+            AccessPolicy.MayReadUncataloguedRecord(actor, "WATER-SUPPLY").Reason.ShouldBe(RefusalReasons.NotInUse, actor.Role);
+        }
+    }
+
+    [Fact]
     public void Public_SeesOnlyPublishedClassARecords_AndNothingElse()
     {
         Policy.Decide(AccessActor.Anonymous, new AccessRequest(Alice, AccessWhat.Records), Now).Allowed.ShouldBeTrue();

@@ -64,6 +64,49 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task ARecordOfACategoryNoLongerInTheCatalogue_IsListedAndShown_ReadOnly_AndCannotBeChanged()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var recordId = await EnterAsync(client, "REC-GONE-1", "韩二十", TestPlatform.ResidentId(new DateOnly(1983, 3, 3), 318));
+        // The catalogue changed since: the record's category is not in it any more.
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            await db.Records.Where(r => r.Id == recordId).ExecuteUpdateAsync(u => u.SetProperty(r => r.CategoryCode, "P-ARREARS-WATER-2019"), Ct);
+        }
+
+        var list = await Parse(await client.PostFormAsync("/unit/records", new() { ["Key"] = "REC-GONE-1" }, Ct));
+        var row = list.QuerySelector("table.unit-records tbody tr").ShouldNotBeNull();
+        row.TextContent.ShouldContain("P-ARREARS-WATER-2019");
+        row.TextContent.ShouldContain("已不在目录中");
+        (await Parse(await client.Http.GetAsync("/unit/records", Ct))).QuerySelectorAll("table.unit-records tbody tr code")
+            .Select(c => c.TextContent).ShouldContain("REC-GONE-1");
+
+        var response = await client.Http.GetAsync($"/unit/records/{recordId}", Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var page = await Parse(response);
+        page.QuerySelector(".notice")!.TextContent.ShouldContain("已不在信用信息目录中");
+        page.QuerySelector("#correct-title").ShouldBeNull();
+        page.QuerySelector("#withdraw-title").ShouldBeNull();
+        page.QuerySelector("#restore-title").ShouldBeNull();
+        // Its fields, by the codes they were stored under; its history.
+        var fields = page.QuerySelectorAll("dl.facts")[1].TextContent;
+        fields.ShouldContain("arrears_amount");
+        fields.ShouldContain("88.8");
+        page.QuerySelectorAll("h2 ~ .table-scroll tbody tr").Length.ShouldBe(1);
+        (await Parse(await client.Http.GetAsync($"/unit/records/{recordId}?culture=en", Ct))).QuerySelector(".notice")!.TextContent
+            .ShouldContain("no longer in the credit information catalogue");
+
+        // Another unit still does not see it, and a withdrawal posted anyway changes nothing (the pipeline has no category to check it against).
+        var court = await PortalClient.SignedInAs(factory, "court", Ct);
+        (await court.Http.GetAsync($"/unit/records/{recordId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var batches = await BatchCountAsync();
+        (await Parse(await PostRecordAsync(client, recordId, "Withdraw", new() { ["Note"] = "类别已取消", ["Confirm"] = "true" }))).QuerySelector(".success").ShouldBeNull();
+        (await StatusOf(recordId)).ShouldBe(RecordStatus.InForce);
+        (await BatchCountAsync()).ShouldBe(batches);
+    }
+
+    [Fact]
     public async Task AnotherUnitsRecord_IsNotFound_AndNotListed()
     {
         var water = await PortalClient.SignedInAs(factory, "water", Ct);

@@ -159,6 +159,9 @@ public sealed class RecordsModel(CatalogDefinition catalog, ShangdingDbContext d
         Rows = [.. page.Where(r => allowed.Contains(r.Id)).Select(r => new Row(r, subjects.GetValueOrDefault(r.SubjectId)?.Name ?? "—", subjects.GetValueOrDefault(r.SubjectId)?.IdMasked ?? "—"))];
     }
 
+    /// <summary>Whether the category is still in the catalogue: a record of one that left it is listed, to be read only.</summary>
+    public bool InCatalogue(string code) => catalog.Find(code) is not null;
+
     public string CategoryName(string code) => catalog.Find(code) is { } c ? Localization.UiText.Pick(c.NameZh, c.NameEn) : code;
 
     /// <summary>The next page's address when nothing personal was searched (category and status only); otherwise the next page is posted.</summary>

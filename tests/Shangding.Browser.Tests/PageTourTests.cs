@@ -122,6 +122,12 @@ public sealed class PageTourTests(WebServer server) : IClassFixture<WebServer>
         await clerk.ClickAsync(".form-errors a[href='#Note-withdraw']");
         (await clerk.EvaluateAsync<string>("() => document.activeElement.id")).ShouldBe("Note-withdraw");
         await Screenshots.ShootFormErrors(clerk, server.BaseUrl, "/unit/entry/P-ARREARS-WATER", "page-unit-entry-errors", p => p.ClickAsync("form.entry-form button[type=submit]"));
+        // A search by an ID number with a digit left out: the clerk is told what is wrong with it, not only that nothing matched.
+        await clerk.GotoAsync(server.BaseUrl + "/unit/records?culture=en");
+        await clerk.FillAsync("form.filters input[name=IdNumber]", CitizenId[..17]);
+        await clerk.ClickAsync("form.filters button[type=submit]");
+        (await clerk.InnerTextAsync("p.id-problem[role=alert]")).ShouldStartWith("Nothing was found for this ID number. The number has the wrong length");
+        (await clerk.ContentAsync()).ShouldNotContain(CitizenId[..17]);
         await Tour(clerk, ("/unit", "unit"), ("/unit/records", "unit-records"), (record!, "unit-record"), ("/unit/entry/P-ARREARS-WATER", "unit-entry"),
             ("/unit/upload/P-ARREARS-WATER", "unit-upload"), ("/unit/batches", "unit-batches"), (batch!, "unit-batch"),
             ("/unit/reporting", "unit-reporting"), ("/unit/disputes", "unit-disputes"), ("/unit/repairs", "unit-repairs"));

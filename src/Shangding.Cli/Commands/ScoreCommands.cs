@@ -213,13 +213,19 @@ internal static class ScoreCommands
         var command = new Command(name, description) { id, json };
         command.SetAction(async (parse, ct) =>
         {
-            var hash = cli.Get<IdentityProtector>().LookupHash(IdentifierNormaliser.Normalise(parse.GetValue(id)));
+            var typed = IdentifierNormaliser.Normalise(parse.GetValue(id));
+            var hash = cli.Get<IdentityProtector>().LookupHash(typed);
             await using var context = DataServiceCollectionExtensions.CreateContext(cli.Get<DatabaseSettings>());
             var subject = await context.Subjects.AsNoTracking().SingleOrDefaultAsync(s => s.IdHash == hash, ct)
-                ?? throw new CliException("No subject with that ID number is on file. / 平台上没有该证件号码的主体。");
+                ?? throw new CliException(NotOnFile(IdentifierSearch.Check(typed, Shangding.Core.Reporting.ReportingTime.ChinaDate(cli.Get<TimeProvider>().GetUtcNow()))));
             await action(context, subject, parse.GetValue(json), parse, ct);
             return 0;
         });
         return command;
     }
+
+    /// <summary>No subject has the number: and when the number looks mistyped, what looks wrong with it (never the number itself).</summary>
+    private static string NotOnFile(IdError problem) => problem == IdError.None
+        ? "No subject with that ID number is on file. / 平台上没有该证件号码的主体。"
+        : $"No subject with that ID number is on file. {IdErrorMessages.Describe(problem, "en")} / 平台上没有该证件号码的主体。{IdErrorMessages.Describe(problem, "zh-CN")}";
 }

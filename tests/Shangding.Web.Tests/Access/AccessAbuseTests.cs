@@ -98,11 +98,20 @@ public sealed partial class AccessAbuseTests(ShangdingWebFactory factory) : ICla
         var op = new FormClient(logged.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true }));
         await op.PostFormAsync("/account/signin", new() { ["UserName"] = "operator", ["Password"] = DemoAccounts.Password }, Ct);
         await op.PostFormAsync("/operator/query-log", new() { ["SubjectId"] = AccessDemo.CitizenId }, Ct);
+        // Staff searches by a mistyped number, told what is wrong with it (IdentifierSearch): the number is not logged either.
+        var typo = stranger[..17] + (stranger[17] == '1' ? "2" : "1");
+        await op.PostFormAsync("/operator/query-log", new() { ["SubjectId"] = typo }, Ct);
+        var clerk = new FormClient(logged.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true }));
+        await clerk.PostFormAsync("/account/signin", new() { ["UserName"] = "water", ["Password"] = DemoAccounts.Password }, Ct);
+        await clerk.PostFormAsync("/unit/records", new() { ["IdNumber"] = typo }, Ct);
+        await clerk.PostFormAsync("/unit/records", new() { ["IdNumber"] = stranger[..17] }, Ct);
 
         lines.Count.ShouldBeGreaterThan(20);
         var all = string.Join("\n", lines);
         all.ShouldNotContain(AccessDemo.CitizenId);
         all.ShouldNotContain(stranger);
+        all.ShouldNotContain(typo);
+        all.ShouldNotContain(stranger[..17]);
         // Nor any other resident ID number (18 characters: 17 digits and a digit or X).
         IdRegex().Matches(all).Select(m => m.Value).ShouldBeEmpty();
     }

@@ -185,6 +185,30 @@ public sealed class AccessJourneyTests(ShangdingWebFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task TheQueryLogSearch_WithAMistypedNumber_SaysWhatIsWrongWithIt_WithoutShowingIt()
+    {
+        await Citizen(factory, Ct);
+        var op = await PortalClient.SignedInAs(factory, "operator", Ct);
+        var typo = AccessDemo.CitizenId[..17] + (AccessDemo.CitizenId[17] == '1' ? "2" : "1");
+        foreach (var (number, culture, expected) in new[]
+        {
+            (typo, "", "校验位错误"), (AccessDemo.CitizenId[..16], "", "位数不对"), (typo, "?culture=en", "The check digit of the ID number is wrong"),
+        })
+        {
+            var html = await (await op.PostFormAsync("/operator/query-log" + culture, new() { ["SubjectId"] = number }, Ct, "/operator/query-log")).Content.ReadAsStringAsync(Ct);
+            html.ShouldNotContain(number);
+            var page = new HtmlParser().ParseDocument(html);
+            page.QuerySelector(".id-problem")!.TextContent.ShouldContain(expected);
+            page.QuerySelectorAll("tbody tr").Length.ShouldBe(0);
+        }
+
+        // The right number finds its entries, and says nothing of a problem.
+        var found = new HtmlParser().ParseDocument(await (await op.PostFormAsync("/operator/query-log", new() { ["SubjectId"] = AccessDemo.CitizenId }, Ct)).Content.ReadAsStringAsync(Ct));
+        found.QuerySelector(".id-problem").ShouldBeNull();
+        found.QuerySelectorAll("tbody tr").Length.ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
     public async Task PublicPages_ShowBenefitsAndOnlyPublishedClassA_AndSearchNeedsNameAndIdentifier()
     {
         var client = new PortalClient(factory);

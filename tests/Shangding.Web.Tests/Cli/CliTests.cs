@@ -108,6 +108,25 @@ public sealed class CliTests
         code.ShouldBe(0);
     }
 
+    [Fact]
+    public async Task ScoreShow_ForAMistypedNumber_SaysWhatIsWrongWithIt_WithoutTheNumber()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var id = TestPlatform.ResidentId(new DateOnly(1977, 7, 17), 717);
+        var typo = id[..17] + (id[17] == '1' ? "2" : "1");
+
+        var (code, output, error) = await Run(Database(db), "score", "show", typo, "--purpose", "核对");
+        code.ShouldNotBe(0);
+        error.ShouldContain("No subject with that ID number is on file. The check digit of the ID number is wrong");
+        error.ShouldContain("证件号码校验位错误");
+        (output + error).ShouldNotContain(typo);
+
+        // A valid number of no one on file: only that.
+        (code, _, error) = await Run(Database(db), "score", "show", id, "--purpose", "核对");
+        code.ShouldNotBe(0);
+        error.Trim().ShouldBe("No subject with that ID number is on file. / 平台上没有该证件号码的主体。");
+    }
+
     [Theory]
     [AllEngines]
     public async Task DbMigrate_ThenStatus_ThenDemoSeed_WorkOnEachEngine(DatabaseProvider provider)

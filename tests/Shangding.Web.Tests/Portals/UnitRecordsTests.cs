@@ -64,6 +64,38 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task AnIdSearch_WithAMistypedNumber_SaysWhatIsWrongWithIt_InEitherLanguage_WithoutShowingIt()
+    {
+        var client = await PortalClient.SignedInAs(factory, "water", Ct);
+        var id = TestPlatform.ResidentId(new DateOnly(1979, 9, 19), 516);
+        await EnterAsync(client, "REC-TYPO-1", "冯十九", id);
+
+        async Task<IHtmlDocument> SearchAsync(string number, string culture = "")
+        {
+            var html = await (await client.PostFormAsync("/unit/records" + culture, new() { ["IdNumber"] = number }, Ct, formPage: "/unit/records")).Content.ReadAsStringAsync(Ct);
+            html.ShouldNotContain(number); // neither the number typed …
+            html.ShouldNotContain(id); // … nor the one it was meant to be
+            return new HtmlParser().ParseDocument(html);
+        }
+
+        var wrongCheckDigit = id[..17] + (id[17] == '1' ? "2" : "1");
+        var page = await SearchAsync(wrongCheckDigit);
+        page.QuerySelectorAll("table.unit-records tbody tr").Length.ShouldBe(0);
+        page.QuerySelector(".id-problem")!.TextContent.ShouldContain("校验位错误");
+        page.QuerySelector("main")!.TextContent.ShouldNotContain("没有符合条件的记录。名称须"); // the reason instead of the generic answer
+        (await SearchAsync(id[..17])).QuerySelector(".id-problem")!.TextContent.ShouldContain("位数不对");
+        (await SearchAsync(id[..6] + "19790231" + id[14..])).QuerySelector(".id-problem")!.TextContent.ShouldContain("出生日期（第 7–14 位）不是有效日期");
+        (await SearchAsync(wrongCheckDigit, "?culture=en")).QuerySelector(".id-problem")!.TextContent
+            .ShouldBe("Nothing was found for this ID number. The check digit of the ID number is wrong: check the last character (0–9 or X) and look for typing errors in the others.");
+
+        // A valid number finds its records, and one of no one the unit furnished is answered as before: nothing is wrong with it.
+        (await SearchAsync(id)).QuerySelector(".id-problem").ShouldBeNull();
+        var nobody = await SearchAsync(TestPlatform.ResidentId(new DateOnly(1979, 9, 19), 518));
+        nobody.QuerySelector(".id-problem").ShouldBeNull();
+        nobody.QuerySelector("main")!.TextContent.ShouldContain("没有符合条件的记录");
+    }
+
+    [Fact]
     public async Task ARecordOfACategoryNoLongerInTheCatalogue_IsListedAndShown_ReadOnly_AndCannotBeChanged()
     {
         var client = await PortalClient.SignedInAs(factory, "water", Ct);

@@ -5,6 +5,8 @@ using Microsoft.EntityFrameworkCore;
 using Shangding.Core.Access;
 using Shangding.Core.Data;
 using Shangding.Core.Subjects;
+using Shangding.Web.Localization;
+using Shangding.Web.Portal;
 
 namespace Shangding.Web.Pages.Audit;
 
@@ -13,7 +15,7 @@ namespace Shangding.Web.Pages.Audit;
 /// searched by full ID number in the POST body and shown masked; no raw identifiers on the page or in URLs.
 /// </summary>
 [Authorize(Policy = Shangding.Web.Access.AccessWeb.AuditPolicy)]
-public sealed class QueryLogModel(ShangdingDbContext db, IdentityProtector protector, BenefitCatalog benefits) : PageModel
+public sealed class QueryLogModel(ShangdingDbContext db, IdentityProtector protector, BenefitCatalog benefits, UiText text, TimeProvider clock) : PageModel
 {
     public BenefitCatalog Benefits => benefits;
 
@@ -37,6 +39,9 @@ public sealed class QueryLogModel(ShangdingDbContext db, IdentityProtector prote
     public string? Outcome { get; set; }
 
     public string? SubjectMasked { get; private set; }
+
+    /// <summary>When a search by ID number found nothing: what looks wrong with the number as typed.</summary>
+    public string? IdProblem { get; private set; }
     public int Total { get; private set; }
     public IReadOnlyList<Row> Rows { get; private set; } = [];
 
@@ -45,17 +50,21 @@ public sealed class QueryLogModel(ShangdingDbContext db, IdentityProtector prote
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         long? subject = null;
+        StaffIdSearch? search = null;
         if (!string.IsNullOrWhiteSpace(SubjectId))
         {
-            var normalised = IdentifierNormaliser.Normalise(SubjectId);
-            var hash = protector.LookupHash(normalised);
-            var found = await db.Subjects.AsNoTracking().Where(s => s.IdHash == hash).Select(s => new { s.Id, s.IdMasked }).FirstOrDefaultAsync(cancellationToken);
-            subject = found?.Id ?? -1;
-            SubjectMasked = found?.IdMasked ?? Masking.Mask(normalised);
+            search = await StaffIdSearch.FindAsync(db, protector, clock, SubjectId, cancellationToken);
+            subject = search.SubjectId ?? -1;
+            SubjectMasked = search.Masked;
         }
 
         SubjectId = null;
         await SearchAsync(subject, cancellationToken);
+        if (Rows.Count == 0)
+        {
+            IdProblem = search?.ProblemText(text);
+        }
+
         return Page();
     }
 

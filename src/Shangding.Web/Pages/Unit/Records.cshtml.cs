@@ -8,6 +8,8 @@ using Shangding.Core.Catalog;
 using Shangding.Core.Data;
 using Shangding.Core.Subjects;
 using Shangding.Web.Access;
+using Shangding.Web.Localization;
+using Shangding.Web.Portal;
 
 namespace Shangding.Web.Pages.Unit;
 
@@ -16,7 +18,8 @@ namespace Shangding.Web.Pages.Unit;
 /// by record key, by the subject's name or by the full ID number. The search is posted, so neither a name nor an ID number
 /// is ever in an address or a log line; each record shown goes through the access policy and into the subject's query log.
 /// </summary>
-public sealed class RecordsModel(CatalogDefinition catalog, ShangdingDbContext db, IdentityProtector protector, CreditQueries queries, ActorResolver actors) : PageModel
+public sealed class RecordsModel(CatalogDefinition catalog, ShangdingDbContext db, IdentityProtector protector, CreditQueries queries, ActorResolver actors,
+    UiText text, TimeProvider clock) : PageModel
 {
     public const int PageSize = 50;
 
@@ -62,7 +65,8 @@ public sealed class RecordsModel(CatalogDefinition catalog, ShangdingDbContext d
     /// <summary>The id to ask the next page for, when there is one.</summary>
     public long? Next { get; private set; }
 
-    public string? Error { get; private set; }
+    /// <summary>When an ID number search found nothing: what looks wrong with the number as typed (a check digit, a length, a birth date).</summary>
+    public string? IdProblem { get; private set; }
 
     public bool Searched => !string.IsNullOrWhiteSpace(Key) || !string.IsNullOrWhiteSpace(Name) || Subject is not null;
 
@@ -77,13 +81,13 @@ public sealed class RecordsModel(CatalogDefinition catalog, ShangdingDbContext d
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         var unit = User.FindFirstValue(Policies.UnitClaim)!;
+        StaffIdSearch? search = null;
         if (!string.IsNullOrWhiteSpace(IdNumber))
         {
             // The masked form of what the clerk typed; whether the person is on file elsewhere is not said.
-            var normalised = IdentifierNormaliser.Normalise(IdNumber);
-            var hash = protector.LookupHash(normalised);
-            Subject = await db.Subjects.AsNoTracking().Where(s => s.IdHash == hash).Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken) ?? -1;
-            SearchedMasked = Masking.Mask(normalised);
+            search = await StaffIdSearch.FindAsync(db, protector, clock, IdNumber, cancellationToken);
+            Subject = search.SubjectId ?? -1;
+            SearchedMasked = search.Masked;
         }
         else if (Subject is { } id)
         {
@@ -96,6 +100,11 @@ public sealed class RecordsModel(CatalogDefinition catalog, ShangdingDbContext d
         IdNumber = null;
         ModelState.Remove(nameof(IdNumber));
         await SearchAsync(cancellationToken);
+        if (Rows.Count == 0)
+        {
+            IdProblem = search?.ProblemText(text);
+        }
+
         return Page();
     }
 

@@ -106,6 +106,10 @@ public static class WebSetup
             var report = await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();
             logger.LogInformation("Database {Database}: {Applied} migration(s) applied, {Already} already in place",
                 settings.Describe(), report.NewlyApplied.Count, report.AlreadyApplied.Count);
+            foreach (var note in report.Notes)
+            {
+                logger.LogInformation("Migration {Note}", note);
+            }
         }
 
         // Batches this machine's previous run of the app (or a killed CLI import) left Running stored nothing: say so now.

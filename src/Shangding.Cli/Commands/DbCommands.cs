@@ -15,13 +15,17 @@ internal static class DbCommands
             var report = await cli.Get<SchemaMigrator>().MigrateAsync(ct);
             if (parse.GetValue(json))
             {
-                cli.WriteJson(new { database = settings.Describe(), provider = settings.Provider, report.NewlyApplied, report.AlreadyApplied });
+                cli.WriteJson(new { database = settings.Describe(), provider = settings.Provider, report.NewlyApplied, report.AlreadyApplied, report.Notes });
             }
             else
             {
                 await cli.Out.WriteLineAsync($"{settings.Describe()}: applied {report.NewlyApplied.Count} migration(s)" +
                     (report.NewlyApplied.Count > 0 ? $" ({string.Join(", ", report.NewlyApplied)})" : "") +
                     $"; {report.AlreadyApplied.Count} already in place.");
+                foreach (var note in report.Notes)
+                {
+                    await cli.Out.WriteLineAsync(note);
+                }
             }
 
             return 0;

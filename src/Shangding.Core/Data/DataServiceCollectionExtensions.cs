@@ -5,11 +5,13 @@ namespace Shangding.Core.Data;
 
 public static class DataServiceCollectionExtensions
 {
-    /// <summary>Registers the DbContext (factory and scoped), the settings and the migrator for the configured provider.</summary>
+    /// <summary>
+    /// Registers the DbContext (factory and scoped) and the settings for the configured provider. The migrator is registered by
+    /// <c>AddShangdingCore</c>, which gives it the identity keys a data step may need (migration 0024).
+    /// </summary>
     public static IServiceCollection AddShangdingData(this IServiceCollection services, DatabaseSettings settings)
     {
         services.AddSingleton(settings);
-        services.AddSingleton<SchemaMigrator>();
         services.AddDbContextFactory<ShangdingDbContext>(options => Configure(options, settings));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ShangdingDbContext>>().CreateDbContext());
         return services;

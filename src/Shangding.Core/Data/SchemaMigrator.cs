@@ -13,12 +13,16 @@ namespace Shangding.Core.Data;
 /// </summary>
 public sealed record SchemaMigration(string Version, string Name, string Sql)
 {
-    /// <summary>A data step run after <see cref="Sql"/>, in the migration's transaction.</summary>
-    public Func<DbConnection, DbTransaction, CancellationToken, Task>? Code { get; init; }
+    /// <summary>A data step run after <see cref="Sql"/>, in the migration's transaction; it returns what it did, for the log.</summary>
+    public Func<DbConnection, DbTransaction, CancellationToken, Task<string?>>? Code { get; init; }
 }
 
 /// <summary>The outcome of <see cref="SchemaMigrator.MigrateAsync"/>.</summary>
-public sealed record MigrationReport(IReadOnlyList<string> AlreadyApplied, IReadOnlyList<string> NewlyApplied);
+public sealed record MigrationReport(IReadOnlyList<string> AlreadyApplied, IReadOnlyList<string> NewlyApplied)
+{
+    /// <summary>What data steps applied now did ("0024 canonical_numbers: 12 record(s) rewritten …"), for the log.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}
 
 /// <summary>
 /// How often a PostgreSQL migration that could not get a table lock within
@@ -97,11 +101,12 @@ public sealed class SchemaMigrator
 
         var already = new List<string>();
         var applied = new List<string>();
+        var notes = new List<string>();
         foreach (var migration in Available)
         {
             for (var attempt = 1; ; attempt++)
             {
-                var outcome = await TryApplyAsync(connection, migration, attempt, cancellationToken);
+                var outcome = await TryApplyAsync(connection, migration, attempt, notes, cancellationToken);
                 if (outcome == Outcome.AlreadyApplied)
                 {
                     already.Add(migration.Version);
@@ -119,7 +124,7 @@ public sealed class SchemaMigrator
             }
         }
 
-        return new MigrationReport(already, applied);
+        return new MigrationReport(already, applied) { Notes = notes };
     }
 
     private enum Outcome
@@ -130,7 +135,7 @@ public sealed class SchemaMigrator
     }
 
     /// <summary>One attempt at one migration, in a transaction of its own: applied and recorded, or nothing of it.</summary>
-    private async Task<Outcome> TryApplyAsync(DbConnection connection, SchemaMigration migration, int attempt, CancellationToken cancellationToken)
+    private async Task<Outcome> TryApplyAsync(DbConnection connection, SchemaMigration migration, int attempt, List<string> notes, CancellationToken cancellationToken)
     {
         // Looked up first outside any transaction: an applied migration stays applied, and on SQLite the transaction
         // below takes the write lock, which a batch import holds for its whole file (an app starting meanwhile would
@@ -158,6 +163,7 @@ public sealed class SchemaMigrator
             return Outcome.AlreadyApplied;
         }
 
+        string? note = null;
         try
         {
             if (!string.IsNullOrWhiteSpace(migration.Sql))
@@ -165,9 +171,9 @@ public sealed class SchemaMigrator
                 await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
             }
 
-            if (migration.Code is { } code)
+            if (migration.Code is { } code && await code(connection, transaction, cancellationToken) is { } did)
             {
-                await code(connection, transaction, cancellationToken);
+                note = $"{migration.Version} {migration.Name}: {did}";
             }
         }
         catch (PostgresException ex) when (ex.SqlState == LockNotAvailable)
@@ -210,6 +216,11 @@ public sealed class SchemaMigrator
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (note is not null)
+        {
+            notes.Add(note);
+        }
+
         return Outcome.Applied;
     }
 

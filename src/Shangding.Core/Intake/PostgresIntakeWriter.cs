@@ -457,7 +457,9 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             // and commit right after, and this batch's update (version = version + 1) would then be laid over that change.
             // FOR UPDATE waits for such a transaction to end and reads the record as it committed, and the lock keeps
             // anyone else from changing it until this batch commits, so the row is compared with the very version it
-            // changes. Only these rows are locked; the others are looked up and classified as before.
+            // changes. Only these rows are locked; the others are looked up and classified as before. Locked in key order, so
+            // two requests naming the same records in other orders queue instead of deadlocking.
+            expecting.Sort(StringComparer.Ordinal);
             await ReadRecordsAsync(expecting, LockedRecordLookUp, result, cancellationToken);
         }
 

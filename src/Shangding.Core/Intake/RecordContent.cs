@@ -56,7 +56,8 @@ public static class RecordContent
     /// A decimal without trailing zeros after its point: 820.50, 820.5 and 820.500 are one value and one stored form (820.5),
     /// whichever channel sent it — an Excel number cell (820.5), a CSV or form cell as typed (820.50), a JSON number
     /// (820.50 or 8.205e2). Without it the same record sent through two channels hashed apart and read "updated".
-    /// Pages show money with two decimals (<c>RecordFields.Display</c>).
+    /// A unit's record and dispute pages show and pre-fill money with two decimals (<c>RecordRows.CurrentValues</c>); the API
+    /// and a subject's export give the stored number (820.5).
     /// </summary>
     public static decimal CanonicalNumber(decimal value)
     {

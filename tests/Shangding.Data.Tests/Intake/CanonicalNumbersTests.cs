@@ -16,6 +16,7 @@ public sealed class CanonicalNumbersTests
 
     private static readonly string Alice = TestPlatform.ResidentId(new DateOnly(1985, 4, 12), 123);
     private static readonly string Bob = TestPlatform.ResidentId(new DateOnly(1990, 11, 3), 456);
+    private static readonly string Carol = TestPlatform.ResidentId(new DateOnly(1970, 1, 1), 789);
 
     private static IntakeService Service(TestDatabase db) =>
         new(TestPlatform.Catalog, TestPlatform.Protector, db.Settings, MovableClock.At(2026, 3, 16));
@@ -73,11 +74,12 @@ public sealed class CanonicalNumbersTests
     {
         await using var db = await TestDatabase.CreateAsync(provider);
         var service = Service(db);
-        IntakeRow[] csv = [Row("W-1", Alice, "1,234.50", "120.50"), Row("W-2", Bob, "88.00", "3")];
-        (await service.RunAsync(Request(), csv, null, Ct)).Created.ShouldBe(2);
+        IntakeRow[] csv = [Row("W-1", Alice, "1,234.50", "120.50"), Row("W-2", Bob, "88.00", "3"), Row("W-3", Carol, "5.10", "1")];
+        (await service.RunAsync(Request(), csv, null, Ct)).Created.ShouldBe(3);
 
-        // Put both records back as intake stored them before 0024 (decimals with the digits they came with, hashed so); make
-        // W-2's hash one this code did not write (it must be left alone).
+        // Put the records back as intake stored them before 0024 (decimals with the digits they came with, hashed so); make
+        // W-2's hash one this code did not write, and W-3's subject's identifier one these keys do not decrypt (a damaged
+        // row): both must be left alone, and neither may stop the upgrade.
         await using (var context = db.NewContext())
         {
             foreach (var record in await context.Records.ToListAsync(Ct))
@@ -86,18 +88,24 @@ public sealed class CanonicalNumbersTests
                 canonical.ShouldBeTrue();
                 values["arrears_amount"] = Convert.ToDecimal(values["arrears_amount"], System.Globalization.CultureInfo.InvariantCulture) + 0.00m; // 1234.50, 88.00
                 var legacy = RecordContent.ToJsonUtf8AsSent(values);
-                var key = TestPlatform.Protector.ContentKey(record.RecordKey == "W-1" ? Alice : Bob);
-                var hash = record.RecordKey == "W-1" ? RecordContent.Hash(Water, key, record.ActDate, legacy) : new string('0', 32);
+                var key = TestPlatform.Protector.ContentKey(record.RecordKey switch { "W-1" => Alice, "W-2" => Bob, _ => Carol });
+                var hash = record.RecordKey == "W-2" ? new string('0', 32) : RecordContent.Hash(Water, key, record.ActDate, legacy);
                 await SetAsync(context, provider, record.Id, System.Text.Encoding.UTF8.GetString(legacy), hash);
             }
 
+            var carol = TestPlatform.Protector.LookupHash(Carol);
+            (await context.Subjects.Where(x => x.IdHash == carol).ExecuteUpdateAsync(x => x.SetProperty(p => p.IdCipher, "v1:not-a-cipher"), Ct)).ShouldBe(1);
             (await context.Database.ExecuteSqlRawAsync("DELETE FROM schema_migrations WHERE version = '0024'", Ct)).ShouldBe(1);
         }
 
-        // Before the migration, the Excel form of W-1 reads as a change: this is what it fixes.
+        // Before the migration, W-1's stored hash is not the one intake now computes for its values (so a re-send would read
+        // "updated"): this is what the migration fixes.
         await using (var context = db.NewContext())
         {
-            (await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-1", Ct)).FieldsJson.ShouldContain("1234.50");
+            var w1 = await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-1", Ct);
+            CanonicalNumbersMigration.TryRead(w1.FieldsJson, out var values, out var canonical).ShouldBeTrue();
+            canonical.ShouldBeFalse();
+            w1.ContentHash.ShouldNotBe(RecordContent.Hash(Water, TestPlatform.Protector.ContentKey(Alice), w1.ActDate, RecordContent.ToJsonUtf8(values)));
         }
 
         // Without the identity keys the step cannot hash, and says so; nothing of it is applied.
@@ -105,7 +113,10 @@ public sealed class CanonicalNumbersTests
         refused.Message.ShouldContain("identity keys");
         (await new SchemaMigrator(db.Settings, () => TestPlatform.Protector).AppliedAsync(Ct)).ShouldNotContain("0024");
 
-        (await new SchemaMigrator(db.Settings, () => TestPlatform.Protector).MigrateAsync(Ct)).NewlyApplied.ShouldBe(["0024"]);
+        var report = await new SchemaMigrator(db.Settings, () => TestPlatform.Protector).MigrateAsync(Ct);
+        report.NewlyApplied.ShouldBe(["0024"]);
+        // W-2's hash was not one intake wrote, W-3's subject does not decrypt: left alone, and the log says so.
+        report.Notes.ShouldHaveSingleItem().ShouldStartWith("0024 canonical_numbers: 1 record(s) brought to the canonical number form; 2 left as they were");
 
         await using (var context = db.NewContext())
         {
@@ -116,7 +127,8 @@ public sealed class CanonicalNumbersTests
             var w2 = await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-2", Ct);
             w2.ContentHash.ShouldBe(new string('0', 32));
             w2.FieldsJson.ShouldContain("88.00");
-            (await context.RecordChanges.CountAsync(Ct)).ShouldBe(2);
+            (await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-3", Ct)).FieldsJson.ShouldContain("5.10");
+            (await context.RecordChanges.CountAsync(Ct)).ShouldBe(3);
         }
 
         // The record stored before 0024 now reads unchanged when sent again as the CSV had it, or as Excel gives it.

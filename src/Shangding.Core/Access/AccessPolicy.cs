@@ -296,12 +296,14 @@ public sealed class AccessPolicy(IReadOnlyDictionary<Severity, int> publicationM
 
     /// <summary>
     /// Whether a record whose category is no longer in the catalogue may be shown to the actor. Its class, its C-class
-    /// bodies and its publication period were the category's, so nothing says any more who else may see it: only a clerk
-    /// of the unit that furnished it, which answers for what it holds (003 §11), may still read it; everyone else is
-    /// refused as for a record no longer in use.
+    /// bodies and its publication period were the category's, so nothing says any more who else may see it: the subject
+    /// it is about (003 §15: a subject may see all of its own credit information) and a clerk of the unit that furnished
+    /// it, which answers for what it holds (003 §11), may still read it; everyone else is refused as for a record no
+    /// longer in use.
     /// </summary>
-    public static AccessDecision MayReadUncataloguedRecord(AccessActor actor, string unitCode) =>
-        actor.Role == Roles.UnitClerk && !string.IsNullOrEmpty(actor.UnitCode) && actor.UnitCode == unitCode
+    public static AccessDecision MayReadUncataloguedRecord(AccessActor actor, string unitCode, long subjectId) =>
+        (actor.Role == Roles.UnitClerk && !string.IsNullOrEmpty(actor.UnitCode) && actor.UnitCode == unitCode)
+        || (actor.Role is Roles.Citizen or Roles.Organisation && actor.SubjectId == subjectId)
             ? AccessDecision.Allow
             : AccessDecision.Refuse(RefusalReasons.NotInUse);
 

@@ -154,7 +154,7 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
         var now = clock.GetUtcNow().UtcDateTime;
         var decided = records.Select(r => (Record: r, Decision: catalog.Find(r.CategoryCode) is { } category
             ? policy.MayReadRecord(actor, Facts(r, category), now)
-            : AccessPolicy.MayReadUncataloguedRecord(actor, r.UnitCode))).ToList();
+            : AccessPolicy.MayReadUncataloguedRecord(actor, r.UnitCode, r.SubjectId))).ToList();
         await LogReadsAsync(context, actor, decided.Select(d => (d.Record.SubjectId, d.Record.Id, "records", d.Decision)), purpose, channel, cancellationToken);
         return [.. decided.Where(d => d.Decision.Allowed).Select(d => d.Record.Id)];
     }
@@ -184,12 +184,9 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
         foreach (var record in stored)
         {
             var category = catalog.Find(record.CategoryCode);
-            if (category is null)
-            {
-                continue;
-            }
-
-            var decision = policy.MayReadRecord(actor, Facts(record, category, retired.Contains(record.Id)), now);
+            var decision = category is null
+                ? AccessPolicy.MayReadUncataloguedRecord(actor, record.UnitCode, record.SubjectId)
+                : policy.MayReadRecord(actor, Facts(record, category, retired.Contains(record.Id)), now);
             if (!decision.Allowed)
             {
                 // A record no longer in use is left out as if it did not exist; it does not turn the query into a refusal.
@@ -202,13 +199,20 @@ public sealed class CreditQueries(AccessPolicy policy, QueryLog log, CatalogDefi
             }
 
             var unit = catalog.FindUnit(record.UnitCode);
-            visible.Add(new RecordView(record.Id, category.Code, category.NameZh, category.NameEn, category.InfoClass.ToString(), category.Polarity.ToString(),
+            // A category no longer in the catalogue (shown to the subject and its unit only): its code, said to be gone; its
+            // class and polarity are no longer known.
+            visible.Add(new RecordView(record.Id, record.CategoryCode,
+                category?.NameZh ?? $"{record.CategoryCode}（已不在目录中）", category?.NameEn ?? $"{record.CategoryCode} (no longer in the catalogue)",
+                category?.InfoClass.ToString() ?? UncataloguedClass, category?.Polarity.ToString() ?? UncataloguedClass,
                 record.Severity, record.UnitCode, unit?.NameZh ?? record.UnitCode, unit?.NameEn ?? record.UnitCode, record.ActDate, record.Status.ToString(),
                 record.UnderDispute, record.PublicationEnd, record.CreatedAt, record.UpdatedAt, record.FieldsJson));
         }
 
         return (visible, refusal);
     }
+
+    /// <summary>The class and polarity of a record whose category is no longer in the catalogue.</summary>
+    public const string UncataloguedClass = "Unknown";
 
     public static RecordFacts Facts(CreditRecord record, Category category, bool retired = false) =>
         Facts(record.SubjectId, record.UnitCode, record.Severity, record.Status, record.ActDate, record.PublicationEnd, category, retired);

@@ -30,13 +30,16 @@ public sealed class AccessPolicyTests
     private static string? Reason(AccessActor actor, AccessRequest request) => Policy.Decide(actor, request, Now).Reason;
 
     [Fact]
-    public void ARecordOfACategoryNoLongerInTheCatalogue_IsShownOnlyToTheUnitThatFurnishedIt()
+    public void ARecordOfACategoryNoLongerInTheCatalogue_IsShownOnlyToItsSubjectAndTheUnitThatFurnishedIt()
     {
-        AccessPolicy.MayReadUncataloguedRecord(WaterClerk, "WATER-SUPPLY").Allowed.ShouldBeTrue();
-        AccessPolicy.MayReadUncataloguedRecord(WaterClerk, "INTERMEDIATE-COURT").Reason.ShouldBe(RefusalReasons.NotInUse);
+        AccessPolicy.MayReadUncataloguedRecord(WaterClerk, "WATER-SUPPLY", Bob).Allowed.ShouldBeTrue();
+        AccessPolicy.MayReadUncataloguedRecord(WaterClerk, "INTERMEDIATE-COURT", Bob).Reason.ShouldBe(RefusalReasons.NotInUse);
+        // 003 §15: the subject sees all of its own credit information.
+        AccessPolicy.MayReadUncataloguedRecord(Citizen, "WATER-SUPPLY", Alice).Allowed.ShouldBeTrue();
+        AccessPolicy.MayReadUncataloguedRecord(new AccessActor(Roles.Organisation, 7, SubjectId: Bob), "WATER-SUPPLY", Bob).Allowed.ShouldBeTrue();
         foreach (var actor in new[] { Citizen, Police, Housing, BankActor, Operator, Auditor, AccessActor.Anonymous, new AccessActor(Roles.UnitClerk, 8) })
         {
-            AccessPolicy.MayReadUncataloguedRecord(actor, "WATER-SUPPLY").Reason.ShouldBe(RefusalReasons.NotInUse, actor.Role);
+            AccessPolicy.MayReadUncataloguedRecord(actor, "WATER-SUPPLY", Bob).Reason.ShouldBe(RefusalReasons.NotInUse, actor.Role);
         }
     }
 

@@ -364,6 +364,38 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task ARecordOfACategoryNoLongerInTheCatalogue_IsStillShownToThePersonItIsAbout()
+    {
+        // 003 §15: a subject may see all of its own credit information, also a record whose category the catalogue dropped.
+        var citizen = await PortalClient.SignedInAs(factory, "citizen", Ct);
+        var water = await PortalClient.SignedInAs(factory, "water", Ct);
+        string name, id;
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            // The citizen account's person (the demo population's first adult): a new water record about them.
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            var subjectId = await db.Records.Where(r => r.RecordKey == "DEMO-CITIZEN-P-ARREARS-WATER").Select(r => r.SubjectId).SingleAsync(Ct);
+            var subject = await db.Subjects.AsNoTracking().SingleAsync(x => x.Id == subjectId, Ct);
+            (name, id) = (subject.Name, scope.ServiceProvider.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>().Decrypt(subject.IdCipher));
+        }
+
+        var recordId = await EnterAsync(water, "REC-GONE-OWN", name, id);
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            await db.Records.Where(r => r.Id == recordId).ExecuteUpdateAsync(u => u.SetProperty(r => r.CategoryCode, "P-ARREARS-WATER-2019"), Ct);
+        }
+
+        var mine = await Parse(await citizen.Http.GetAsync("/me/records", Ct));
+        var rows = mine.QuerySelectorAll("tbody tr").Where(r => r.TextContent.Contains("P-ARREARS-WATER-2019", StringComparison.Ordinal)).ToList();
+        rows.Count.ShouldBe(1, mine.Body!.TextContent);
+        rows[0].TextContent.ShouldContain("已不在目录中");
+        rows[0].TextContent.ShouldContain("类别已取消");
+        (await Parse(await citizen.Http.GetAsync("/me/records?culture=en", Ct))).QuerySelectorAll("tbody tr")
+            .Single(r => r.TextContent.Contains("P-ARREARS-WATER-2019", StringComparison.Ordinal)).TextContent.ShouldContain("no longer in the catalogue");
+    }
+
+    [Fact]
     public async Task AWithdrawal_IsToldToTheCreditCentre_AndToThePersonTheRecordIsAbout()
     {
         // 003 §11: a unit that finds what it furnished inaccurate tells the platform's operators. The demo citizen has an

@@ -133,7 +133,10 @@ public sealed class UnitRecordsTests(ShangdingWebFactory factory) : IClassFixtur
         var court = await PortalClient.SignedInAs(factory, "court", Ct);
         (await court.Http.GetAsync($"/unit/records/{recordId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var batches = await BatchCountAsync();
-        (await Parse(await PostRecordAsync(client, recordId, "Withdraw", new() { ["Note"] = "类别已取消", ["Confirm"] = "true" }))).QuerySelector(".success").ShouldBeNull();
+        var refused = await Parse(await PostRecordAsync(client, recordId, "Withdraw", new() { ["Note"] = "类别已取消", ["Confirm"] = "true" }));
+        refused.QuerySelector(".success").ShouldBeNull();
+        // The refusal is said, though the page offers no form to show it in.
+        refused.QuerySelector(".form-errors")!.TextContent.ShouldContain("不能由本单位更改");
         (await StatusOf(recordId)).ShouldBe(RecordStatus.InForce);
         (await BatchCountAsync()).ShouldBe(batches);
     }

@@ -390,6 +390,9 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         : actor;
 
     /// <summary>The form's errors at its top, for the form that failed (the correction's with a link to each field in error).</summary>
+    /// <summary>Whether the page shows <paramref name="form"/> (correct and withdraw go together; restore only when they are not offered).</summary>
+    public bool Shows(string form) => form == "restore" ? !MayCorrect && MayRestore : MayCorrect;
+
     public FormErrorsView ErrorsFor(string form)
     {
         if (FailedForm != form)

@@ -153,7 +153,11 @@ public static class WebSetup
 
             await DemoAccounts.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), app.Lifetime.ApplicationStopping);
             await DemoCitizen.EnsureAsync(context, scope.ServiceProvider.GetRequiredService<AccountService>(), scope.ServiceProvider.GetRequiredService<Shangding.Core.Subjects.IdentityProtector>(), scope.ServiceProvider.GetRequiredService<TimeProvider>(), app.Lifetime.ApplicationStopping);
-            await AccessDemo.EnsureAsync(scope.ServiceProvider, context, app.Lifetime.ApplicationStopping);
+            if (!await AccessDemo.EnsureAsync(scope.ServiceProvider, context, app.Lifetime.ApplicationStopping))
+            {
+                logger.LogWarning("The demo citizen {Name} of this database was seeded under an earlier demo ID number, so the number the " +
+                    "documentation prints does not sign in to it; delete the database file to seed the demo again", AccessDemo.CitizenName);
+            }
         }
     }
 

@@ -36,7 +36,12 @@ public static class AccessDemo
         ("pboc", "人行郑州中心支行 查询员", Roles.GovernmentQuerier, "PBOC-ZHENGZHOU"),
     ];
 
-    public static async Task EnsureAsync(IServiceProvider services, ShangdingDbContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Seeds the demo accounts, organisation and citizen where missing. False when the database's demo citizen was seeded
+    /// under an earlier demo number (its records are there, under another person than <see cref="CitizenId"/>): seeding again
+    /// would only send the same record keys for another person, refused each start; the caller says so.
+    /// </summary>
+    public static async Task<bool> EnsureAsync(IServiceProvider services, ShangdingDbContext context, CancellationToken cancellationToken)
     {
         var accounts = services.GetRequiredService<AccountService>();
         foreach (var (user, name, role, unit) in Accounts)
@@ -57,7 +62,12 @@ public static class AccessDemo
         var hash = protector.LookupHash(CitizenId);
         if (await context.Subjects.AnyAsync(s => s.IdHash == hash, cancellationToken))
         {
-            return;
+            return true;
+        }
+
+        if (await context.Records.AnyAsync(r => r.UnitCode == "CIVILISATION-OFFICE" && r.RecordKey == "DEMO-V-1", cancellationToken))
+        {
+            return false;
         }
 
         var intake = services.GetRequiredService<IntakeService>();
@@ -86,6 +96,7 @@ public static class AccessDemo
         credit["defaulted_on"] = Day(120);
         credit["default_amount"] = "3200";
         await intake.RunAsync(new IntakeRequest("PBOC-ZHENGZHOU", IntakeChannels.Batch, "demo-seeder", "P-CREDIT-DEFAULT"), [new IntakeRow(1, null, credit, [])], null, cancellationToken);
+        return true;
     }
 
     private static async Task EnsureOrganisationAsync(IServiceProvider services, ShangdingDbContext context, IdentityProtector protector, CancellationToken cancellationToken)

@@ -81,7 +81,15 @@ public enum RecordOutcome
 }
 
 /// <summary>The per-record answer (API) or the first rows of a batch's result.</summary>
-public sealed record RecordResult(int RowNumber, string? RecordKey, RecordOutcome Outcome, IReadOnlyList<IntakeReason> Reasons, bool NameConflict);
+public sealed record RecordResult(int RowNumber, string? RecordKey, RecordOutcome Outcome, IReadOnlyList<IntakeReason> Reasons, bool NameConflict)
+{
+    /// <summary>
+    /// The record's version after this row (1 when created; unchanged, the version it is at), or, for a row refused because the
+    /// record is no longer at its expected version, the version it is at now; null for other refusals. What a client sends as
+    /// its next expected version.
+    /// </summary>
+    public int? Version { get; init; }
+}
 
 /// <summary>The result of a batch through any channel.</summary>
 public sealed record BatchResult(

@@ -335,8 +335,20 @@ internal abstract class IntakeWriter : IAsyncDisposable
         }
 
         Rows++;
+        // The version the row leaves the record at: the writers hold the record from this decision to their commit (SQLite's write
+        // lock; on PostgreSQL the row lock of a row with an expected version, otherwise the version as looked up, as the record's
+        // history row numbers it).
         Results?.Add(new RecordResult(row.RowNumber, row.RecordKey, outcome,
-            outcome == RecordOutcome.Rejected ? IntakeReasons.Parse(storeReasons ?? row.ReasonsJson ?? "[]") : [], nameConflict));
+            outcome == RecordOutcome.Rejected ? IntakeReasons.Parse(storeReasons ?? row.ReasonsJson ?? "[]") : [], nameConflict)
+        {
+            Version = decision switch
+            {
+                RowDecision.Created => 1,
+                RowDecision.Updated or RowDecision.Withdrawn => currentVersion + 1,
+                RowDecision.Unchanged or RowDecision.VersionChanged => currentVersion,
+                _ => null,
+            },
+        });
         return storeReasons;
     }
 }

@@ -129,6 +129,14 @@ public static class ApiDocument
             else if (type == typeof(RecordOutcomeDto) && Property(schema, "outcome") is { } outcome)
             {
                 outcome.Enum = [.. Enum.GetNames<RecordOutcome>().Select(o => JsonValue.Create(o))];
+                if (Property(schema, "version") is { } version)
+                {
+                    version.Minimum = "1";
+                    version.Examples = [JsonValue.Create(3)];
+                    version.Description = "The version of the unit's record after this request (1 when created; when unchanged, the version it "
+                        + "is at); for a record rejected with version_changed, the version it is at now; null for other rejections. Send it "
+                        + "as expectedVersion with a next change of the record.";
+                }
             }
             else if (type == typeof(RecordsResponse) && Property(schema, "status") is { } status)
             {

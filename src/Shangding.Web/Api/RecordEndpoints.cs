@@ -24,7 +24,7 @@ public sealed record RecordsRequest(List<RecordInput>? Records);
 
 public sealed record ReasonDto(string Code, string? Field, string MessageZh, string MessageEn);
 
-public sealed record RecordOutcomeDto(int Index, string? RecordKey, string Outcome, bool NameConflict, IReadOnlyList<ReasonDto> Reasons);
+public sealed record RecordOutcomeDto(int Index, string? RecordKey, string Outcome, bool NameConflict, IReadOnlyList<ReasonDto> Reasons, int? Version = null);
 
 public sealed record RecordsResponse(long BatchId, string Status, int Total, int Created, int Updated, int Unchanged, int Withdrawn, int Rejected,
     IReadOnlyList<string> Warnings, IReadOnlyList<RecordOutcomeDto> Records);
@@ -48,7 +48,8 @@ public static class RecordEndpoints
                 An optional `expectedVersion` on a record changes it only if the unit's record with that key is still at that
                 version (as it was when the change was made): otherwise, or if there is no such record, the record is rejected
                 with reason `version_changed` (its message names the version now), so a change made meanwhile — on the
-                platform's pages, by another system — is not overwritten.
+                platform's pages, by another system — is not overwritten. Each record's answer gives the `version` the record is at
+                afterwards (for a `version_changed` refusal, the version it is at now): the `expectedVersion` of a next change.
                 An optional `Idempotency-Key` header makes a retried request a no-op that returns the first result's counts; a request that failed with nothing stored frees its key.
                 Accepted records of one request are stored together; rejected ones come back with reasons in Chinese and English.
                 503 with `Retry-After` means the database stayed busy past its wait (on SQLite, another batch was being stored): nothing was stored; send the request again after that many seconds, with the same `Idempotency-Key`.
@@ -118,7 +119,7 @@ public static class RecordEndpoints
         return TypedResults.Ok(new RecordsResponse(result.BatchId, result.Status, result.TotalRows, result.Created, result.Updated, result.Unchanged,
             result.Withdrawn, result.Rejected, result.Warnings,
             result.Records.Select(r => new RecordOutcomeDto(r.RowNumber, r.RecordKey, r.Outcome.ToString(), r.NameConflict,
-                r.Reasons.Select(x => new ReasonDto(x.Code, x.Field, x.MessageZh, x.MessageEn)).ToList())).ToList()));
+                r.Reasons.Select(x => new ReasonDto(x.Code, x.Field, x.MessageZh, x.MessageEn)).ToList(), r.Version)).ToList()));
     }
 
     /// <summary>A JSON record becomes an intake row like any file row: values by column code, as text.</summary>

@@ -197,4 +197,26 @@ public sealed class ExpectedVersionTests
             await Task.Delay(20, Ct);
         }
     }
+
+    [Theory]
+    [AllEngines]
+    public async Task EachRecordsResult_GivesTheVersionItLeftTheRecordAt(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        async Task<(RecordOutcome, int?)> SendAsync(IntakeRow row) =>
+            (await service.RunAsync(Request(IntakeChannels.Api), [row], null, Ct)).Records.Single() is var r ? (r.Outcome, r.Version) : default;
+
+        (await SendAsync(Row("V-1", Alice, "王小明", "10", null))).ShouldBe((RecordOutcome.Created, 1));
+        (await SendAsync(Row("V-1", Alice, "王小明", "20", null))).ShouldBe((RecordOutcome.Updated, 2));
+        (await SendAsync(Row("V-1", Alice, "王小明", "20", 2))).ShouldBe((RecordOutcome.Unchanged, 2));
+        (await SendAsync(Row("V-1", Alice, "王小明", "30", 1))).ShouldBe((RecordOutcome.Rejected, 2)); // version_changed: the version now
+        (await SendAsync(Withdrawal("V-1", 2))).ShouldBe((RecordOutcome.Withdrawn, 3));
+        (await SendAsync(Row("V-1", Alice, "王小明", "30", 3))).ShouldBe((RecordOutcome.Updated, 4)); // restored
+        (await SendAsync(Row("V-1", Bob, "李华", "30", null))).ShouldBe((RecordOutcome.Rejected, null)); // another person: no version
+        (await SendAsync(Withdrawal("V-9", null))).ShouldBe((RecordOutcome.Rejected, null));
+
+        await using var context = db.NewContext();
+        (await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "V-1", Ct)).Version.ShouldBe(4);
+    }
 }

@@ -178,8 +178,14 @@ public sealed class RecordsApiTests(ShangdingWebFactory factory) : IClassFixture
         System.Text.Json.Nodes.JsonObject Upsert(string amount) => JsonSerializer.SerializeToNode(WaterRecord("API-V-1", id, amount))!.AsObject();
         System.Text.Json.Nodes.JsonObject Withdrawal() => new() { ["recordKey"] = "API-V-1", ["category"] = "P-ARREARS-WATER", ["action"] = "withdraw" };
 
-        (await SendAsync(Upsert("10"), null)).GetProperty("outcome").GetString().ShouldBe("Created");
-        (await SendAsync(Upsert("99"), 1)).GetProperty("outcome").GetString().ShouldBe("Updated");
+        var created = await SendAsync(Upsert("10"), null);
+        created.GetProperty("outcome").GetString().ShouldBe("Created");
+        created.GetProperty("version").GetInt32().ShouldBe(1); // each answer gives the version to expect next
+        var updated = await SendAsync(Upsert("99"), 1);
+        updated.GetProperty("outcome").GetString().ShouldBe("Updated");
+        updated.GetProperty("version").GetInt32().ShouldBe(2);
+        var unchanged = await SendAsync(Upsert("99"), null);
+        (unchanged.GetProperty("outcome").GetString(), unchanged.GetProperty("version").GetInt32()).ShouldBe(("Unchanged", 2));
 
         // Made from version 1, which another change has replaced since: rejected, saying which version the record is now.
         var stale = await SendAsync(Upsert("77"), 1);
@@ -188,8 +194,13 @@ public sealed class RecordsApiTests(ShangdingWebFactory factory) : IClassFixture
         reason.GetProperty("code").GetString().ShouldBe("version_changed");
         reason.GetProperty("messageZh").GetString()!.ShouldContain("现为第 2 版");
         reason.GetProperty("messageEn").GetString()!.ShouldContain("it is now version 2");
+        stale.GetProperty("version").GetInt32().ShouldBe(2);
         (await SendAsync(Withdrawal(), 1)).GetProperty("reasons")[0].GetProperty("code").GetString().ShouldBe("version_changed");
-        (await SendAsync(Withdrawal(), 2)).GetProperty("outcome").GetString().ShouldBe("Withdrawn");
+        var withdrawn = await SendAsync(Withdrawal(), 2);
+        (withdrawn.GetProperty("outcome").GetString(), withdrawn.GetProperty("version").GetInt32()).ShouldBe(("Withdrawn", 3));
+        // A refusal for another reason has no version.
+        var bad = await SendAsync(Upsert("-5"), null);
+        (bad.GetProperty("outcome").GetString(), bad.GetProperty("version").ValueKind).ShouldBe(("Rejected", JsonValueKind.Null));
 
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();

@@ -96,7 +96,7 @@ internal static class CanonicalNumbersMigration
                     // A date SQLite holds in a form intake does not write is left for the loop to count as left alone.
                     var act = reader.IsDBNull(2) ? (Readable: true, Date: (DateOnly?)null)
                         : postgres ? (true, reader.GetFieldValue<DateOnly>(2))
-                        : DateOnly.TryParseExact(reader.GetString(2).AsSpan(0, Math.Min(10, reader.GetString(2).Length)), "yyyy-MM-dd",
+                        : reader.GetString(2) is var text && DateOnly.TryParseExact(text.AsSpan(0, Math.Min(10, text.Length)), "yyyy-MM-dd",
                             CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? (true, date) : (false, null);
                     page.Add((reader.GetInt64(0), reader.GetString(1), act.Readable, act.Date, reader.GetString(3), reader.GetString(4), reader.GetString(5)));
                 }

@@ -8,8 +8,20 @@ namespace Shangding.Core.Subjects;
 /// (SPEC §2). Organisations' unified social credit codes are public and are shown unmasked:
 /// callers simply do not mask them.
 /// </summary>
-public static class Masking
+public static partial class Masking
 {
+    /// <summary>
+    /// Whether free text (a clerk's reason, a stored field of unknown meaning) holds what looks like an identifier: a run of 15
+    /// or more digits (an ID card number, with or without its final X) or an 18-character unified social credit code.
+    /// </summary>
+    public static bool HasIdLike(string text) => IdLike().IsMatch(text);
+
+    /// <summary>Free text with everything <see cref="HasIdLike"/> finds in it masked (<see cref="Mask"/>).</summary>
+    public static string MaskIdLike(string text) => IdLike().Replace(text, m => Mask(m.Value));
+
+    [System.Text.RegularExpressions.GeneratedRegex("[0-9]{17}[Xx]|[0-9]{15,}|[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")]
+    private static partial System.Text.RegularExpressions.Regex IdLike();
+
     /// <summary>The character that replaces hidden characters.</summary>
     public const char MaskCharacter = '*';
 

@@ -47,4 +47,15 @@ public sealed class MaskingTests
     [InlineData(null, "")]
     public void MaskName_KeepsTheFirstCharacterOnly(string? name, string expected) =>
         Masking.MaskName(name).ShouldBe(expected);
+
+    [Theory]
+    [InlineData("用户证件 11010519491231002X 有误", "用户证件 1101**********002X 有误")]
+    [InlineData("号码410105190001010010。", "号码4101**********0010。")]
+    [InlineData("信用代码 91350100M000100Y43", "信用代码 9135**********0Y43")]
+    [InlineData("户号 12345678901234 欠费 820.50", "户号 12345678901234 欠费 820.50")]
+    public void MaskIdLike_MasksEveryIdentifierInFreeText_AndLeavesOtherNumbers(string text, string expected)
+    {
+        Masking.MaskIdLike(text).ShouldBe(expected);
+        Masking.HasIdLike(text).ShouldBe(text != expected);
+    }
 }

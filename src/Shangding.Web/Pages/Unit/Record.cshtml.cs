@@ -22,7 +22,7 @@ namespace Shangding.Web.Pages.Unit;
 /// batch. The subject's identity is not editable: the record stays about the same person (a record key cannot move to
 /// another person), and the ID number is never put on the page.
 /// </summary>
-public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbContext db, IntakeService intake, IdentityProtector protector,
+public sealed class RecordModel(CatalogDefinition catalog, ShangdingDbContext db, IntakeService intake, IdentityProtector protector,
     CreditQueries queries, ActorResolver actors, UiText text, TimeProvider clock, NotificationService notifications) : PageModel
 {
     public const int NoteMaxLength = 200;
@@ -219,21 +219,17 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
             return false;
         }
 
-        if (Note is not null && IdLike().IsMatch(Note))
+        if (Note is not null && Masking.HasIdLike(Note))
         {
             // The reason is shown to operators and kept for good: an ID number in it would be unmasked wherever it is read.
             FieldErrors["Note"] = text["unitRecord.noteHasId"];
             // Shown back masked, so the refusal itself does not put the number on the page.
-            Note = IdLike().Replace(Note, m => Masking.Mask(m.Value));
+            Note = Masking.MaskIdLike(Note);
             return false;
         }
 
         return true;
     }
-
-    /// <summary>A run of 15 or more digits (an ID card number, with or without its final X) or an 18-character USCC.</summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"[0-9]{15,}|[0-9]{17}[Xx]|[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")]
-    private static partial System.Text.RegularExpressions.Regex IdLike();
 
     /// <summary>Whether the record changed since the clerk's form was made; if so the clerk is told, and nothing is sent.</summary>
     private bool Stale()
@@ -282,10 +278,9 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         var unit = User.FindFirstValue(Policies.UnitClaim)!;
         var request = new IntakeRequest(unit, IntakeChannels.Correction, $"account:{User.FindFirstValue(ClaimTypes.NameIdentifier)}", Category!.Code,
             ReturnRecordResults: true, Note: Note);
-        // The row expects the version the clerk's form was made from (Stale() has compared it with the record as loaded just
-        // now): the writer compares it again with the record as committed, under its lock, so a change someone else commits
-        // in between (a file import, the API, a colleague) is refused here, not overwritten.
-        row = row with { ExpectedVersion = Version ?? row.ExpectedVersion };
+        // The row expects the version of the record as loaded (RecordRows), which Stale() has found to be the form's: the writer
+        // compares it again with the record as committed, under its lock, so a change someone else commits in between (a file
+        // import, the API, a colleague) is refused here, not overwritten.
         var result = await intake.RunAsync(request, [row], null, cancellationToken);
         var english = UiText.IsEnglish();
         GeneralErrors.AddRange(result.Refusals.Select(r => r.Message(english)));
@@ -389,10 +384,10 @@ public sealed partial class RecordModel(CatalogDefinition catalog, ShangdingDbCo
         : actor.StartsWith("system", StringComparison.Ordinal) || actor == "demo-seeder" ? text["unitRecord.who.platform"]
         : actor;
 
-    /// <summary>The form's errors at its top, for the form that failed (the correction's with a link to each field in error).</summary>
     /// <summary>Whether the page shows <paramref name="form"/> (correct and withdraw go together; restore only when they are not offered).</summary>
     public bool Shows(string form) => form == "restore" ? !MayCorrect && MayRestore : MayCorrect;
 
+    /// <summary>The form's errors at its top, for the form that failed (the correction's with a link to each field in error).</summary>
     public FormErrorsView ErrorsFor(string form)
     {
         if (FailedForm != form)

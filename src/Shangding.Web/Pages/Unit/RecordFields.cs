@@ -13,7 +13,7 @@ public sealed record RecordFieldView(FieldDefinition Field, string? Value, strin
 }
 
 /// <summary>How a clerk's forms show the catalogue's fields and values.</summary>
-public static partial class RecordFields
+public static class RecordFields
 {
     /// <summary>
     /// The stored fields of a record whose category is no longer in the catalogue, by the codes they were stored under (the
@@ -21,11 +21,7 @@ public static partial class RecordFields
     /// subject); any other value that looks like an ID number is masked all the same.
     /// </summary>
     public static IReadOnlyList<(string Code, string Value)> Uncatalogued(Shangding.Core.Data.CreditRecord record) =>
-        [.. Shangding.Core.Scoring.ScoringRecord.ParseFields(record.FieldsJson).Select(f => (f.Key, IdLike().Replace(f.Value, m => Masking.Mask(m.Value))))];
-
-    /// <summary>A run of 15 or more digits (an ID card number, with or without its final X).</summary>
-    [System.Text.RegularExpressions.GeneratedRegex("[0-9]{15,}[Xx]?")]
-    private static partial System.Text.RegularExpressions.Regex IdLike();
+        [.. Shangding.Core.Scoring.ScoringRecord.ParseFields(record.FieldsJson).Select(f => (f.Key, Masking.MaskIdLike(f.Value)))];
 
     /// <summary>
     /// An option's label: the catalogue's value, and in English also what it means where the platform knows (certificate

@@ -29,7 +29,7 @@ public static class Program
     {
         if (args.Length == 0)
         {
-            await Console.Error.WriteLineAsync("usage: generate <rows> <file.xlsx|file.csv> | read <file> | calibrate | import <file> <sqlite|postgres> [--twice] | api <records> <sqlite|postgres> | score-generate <sqlite|postgres> <file|database> <persons> <records-per-person> | score-stream|score-recompute [--draft]|score-rescore <n>|score-simulate|score-drop <sqlite|postgres> <file|database>");
+            await Console.Error.WriteLineAsync("usage: generate <rows> <file.xlsx|file.csv> | read <file> | calibrate | import <file> <sqlite|postgres> [--twice] [--then <file2>] | api <records> <sqlite|postgres> | score-generate <sqlite|postgres> <file|database> <persons> <records-per-person> | score-stream|score-recompute [--draft]|score-rescore <n>|score-simulate|score-drop <sqlite|postgres> <file|database>");
             return 2;
         }
 
@@ -47,7 +47,8 @@ public static class Program
             "rejects-export" => await RejectsExportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
             "intake-cpu" => IntakeCpuBench.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3),
             "numbers-migration" => await NumbersMigrationBench.RunAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
-            "import" => await ImportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Contains("--twice")),
+            "import" => await ImportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Contains("--twice"),
+                Array.IndexOf(args, "--then") is var then and > 0 && then + 1 < args.Length ? args[then + 1] : null),
             _ when args[0].StartsWith("score-", StringComparison.Ordinal) => await ScoreBench.RunAsync(args),
             "batch-steps" => await BatchStepsBench.RunAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 50_000),
             "api" => await ApiBench.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true),
@@ -214,14 +215,27 @@ public static class Program
         return 0;
     }
 
-    private static async Task<int> ImportAsync(string path, DatabaseProvider provider, bool twice)
+    /// <summary>Imports the file (twice: again, all unchanged); then: a second file after it (e.g. the same keys with other
+    /// amounts: every row an update).</summary>
+    private static async Task<int> ImportAsync(string first, DatabaseProvider provider, bool twice, string? then)
     {
         await using var database = await BenchDatabase.CreateAsync(provider);
         await new SchemaMigrator(database.Settings).MigrateAsync();
         var protector = new IdentityProtector(IdentityProtectionKeys.Generate());
         var intake = new IntakeService(Catalog, protector, database.Settings, TimeProvider.System);
         var import = new FileImport(intake, IntakeFileLimits.Default);
-        for (var round = 1; round <= (twice ? 2 : 1); round++)
+        var rounds = new List<(string Step, string Path)> { ("import", first) };
+        if (twice)
+        {
+            rounds.Add(("reimport", first));
+        }
+
+        if (then is not null)
+        {
+            rounds.Add(("then", then));
+        }
+
+        foreach (var (step, path) in rounds)
         {
             var watch = Stopwatch.StartNew();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -232,7 +246,7 @@ public static class Program
             var result = await import.RunAsync(stream, Path.GetFileName(path), "WATER-SUPPLY", "P-ARREARS-WATER", "bench", null, CancellationToken.None);
             Report(new
             {
-                step = round == 1 ? "import" : "reimport",
+                step,
                 provider = provider.ToString(),
                 file = Path.GetFileName(path),
                 rows = result.TotalRows,

@@ -237,7 +237,8 @@ internal abstract class IntakeWriter : IAsyncDisposable
     /// <remarks>
     /// A row with an expected version is refused unless the record is at that version: the writers look the record up as
     /// committed and hold it against other writers until the batch commits (SQLite: the batch's write lock; PostgreSQL: a
-    /// row lock taken by the look-up), so nobody's change can come between this comparison and the write.
+    /// row lock taken by the look-up), so nobody's change can come between this comparison and the write. The same holds
+    /// for every row that changes its record: its history row's version and "before" are those of the record it changes.
     /// </remarks>
     protected static RowDecision Decide(StagedRow row, in ExistingRecord? existing, long subjectId)
     {

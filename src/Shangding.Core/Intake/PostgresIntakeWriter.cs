@@ -429,7 +429,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
     {
         var result = new Dictionary<string, ExistingRecord>(StringComparer.Ordinal);
         var keys = new List<string>(rows.Count);
-        List<string>? expecting = null;
+        List<string>? locking = null;
         foreach (var row in rows)
         {
             if (row.ReasonsJson is null)
@@ -440,7 +440,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
                 }
                 else
                 {
-                    (expecting ??= []).Add(row.RecordKey!);
+                    (locking ??= []).Add(row.RecordKey!);
                 }
             }
         }
@@ -448,23 +448,44 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         if (keys.Count > 0)
         {
             await ReadRecordsAsync(keys, RecordLookUp, result, cancellationToken);
+            // A row that would change the record it found is looked up again, locked (below). The plain look-up reads the
+            // record as of its own start, and another batch may be changing it and commit right after: without the lock this
+            // batch's history row took its version and "before" from the record as it had been, while its update
+            // (version = version + 1) landed on the other batch's change — two history rows with one version, and a
+            // "before" that was never the record. A row that changes nothing needs no lock: it writes nothing, as if its
+            // batch had come first.
+            foreach (var row in rows)
+            {
+                if (row.ReasonsJson is null && row.ExpectedVersion is null && result.TryGetValue(row.RecordKey!, out var found) && WouldChange(row, found))
+                {
+                    (locking ??= []).Add(row.RecordKey!);
+                }
+            }
         }
 
-        if (expecting is not null)
+        if (locking is not null)
         {
-            // Rows with an expected version (a clerk's correction, a dispute's answer, an API record naming one) look their
-            // record up locked. A plain look-up reads the record as of its own start: another transaction may be changing it
-            // and commit right after, and this batch's update (version = version + 1) would then be laid over that change.
-            // FOR UPDATE waits for such a transaction to end and reads the record as it committed, and the lock keeps
-            // anyone else from changing it until this batch commits, so the row is compared with the very version it
-            // changes. Only these rows are locked; the others are looked up and classified as before. Locked in key order, so
-            // two requests naming the same records in other orders queue instead of deadlocking.
-            expecting.Sort(StringComparer.Ordinal);
-            await ReadRecordsAsync(expecting, LockedRecordLookUp, result, cancellationToken);
+            // Rows with an expected version (a clerk's correction, a dispute's answer, an API record naming one) and rows
+            // that change their record look it up locked. FOR UPDATE waits for a transaction changing the record to end and
+            // reads the record as it committed, and the lock keeps anyone else from changing it until this batch commits, so
+            // the row is decided on, compared with and written over the very version it changes. Locked in key order, so
+            // two batches naming the same records in other orders queue instead of deadlocking.
+            locking.Sort(StringComparer.Ordinal);
+            foreach (var key in locking)
+            {
+                result.Remove(key);
+            }
+
+            await ReadRecordsAsync(locking, LockedRecordLookUp, result, cancellationToken);
         }
 
         return result;
     }
+
+    /// <summary>Whether a row would change the record it found, were nothing else different (what <c>Decide</c> writes over).</summary>
+    private static bool WouldChange(StagedRow row, in ExistingRecord found) => row.Action == 'W'
+        ? found.Status != nameof(RecordStatus.Withdrawn)
+        : found.ContentHash != row.ContentHash || found.Status == nameof(RecordStatus.Withdrawn);
 
     // One index look-up a key: a lateral join with LIMIT 1 (without it the planner turns it into a hash join over the
     // unit's records). As "record_key = ANY(@k)" the planner, sure from its statistics that

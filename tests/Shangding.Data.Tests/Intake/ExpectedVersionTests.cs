@@ -160,6 +160,55 @@ public sealed class ExpectedVersionTests
     }
 
     /// <summary>
+    /// The same window for rows that expect no version (a file or an API batch sent while another batch changes the same
+    /// records): they are not refused, but they are written over the change as committed. Their history row gives the
+    /// version after that change and the change's fields as "before" — not the version and fields the batch first read,
+    /// which left two history rows with one version and a record a version ahead of its history on PostgreSQL.
+    /// </summary>
+    [Theory]
+    [AllEngines]
+    public async Task RowsWithoutAnExpectedVersion_AreWrittenOverAChangeCommittedMeanwhile_WithTheirHistoryInStep(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        var first = await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null), Row("W-2", Bob, "李华", "10", null) with { RowNumber = 2 }], null, Ct);
+        first.Created.ShouldBe(2);
+
+        await using var other = provider == DatabaseProvider.Sqlite
+            ? (System.Data.Common.DbConnection)new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString)
+            : new Npgsql.NpgsqlConnection(db.Settings.ConnectionString);
+        await other.OpenAsync(Ct);
+        await using var transaction = provider == DatabaseProvider.Sqlite
+            ? ((Microsoft.Data.Sqlite.SqliteConnection)other).BeginTransaction(deferred: false)
+            : (System.Data.Common.DbTransaction)await other.BeginTransactionAsync(Ct);
+        await using (var change = other.CreateCommand())
+        {
+            change.Transaction = transaction;
+            change.CommandText = provider == DatabaseProvider.Sqlite
+                ? "UPDATE credit_records SET version = 2, fields = json_set(fields, '$.arrears_amount', 99), content_hash = 'someone-else'"
+                : "UPDATE credit_records SET version = 2, fields = jsonb_set(fields, '{arrears_amount}', '99'), content_hash = 'someone-else'";
+            (await change.ExecuteNonQueryAsync(Ct)).ShouldBe(2);
+        }
+
+        // W-1 changed again, W-2 withdrawn, neither naming a version.
+        var sending = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api), [Row("W-1", Alice, "王小明", "77", null), Withdrawal("W-2", null) with { RowNumber = 2 }], null, Ct), Ct);
+        await WaitUntilTheBatchWaitsAsync(provider, db, sending);
+        await transaction.CommitAsync(Ct);
+        var result = await sending;
+
+        (result.Status, result.Updated, result.Withdrawn, result.Rejected).ShouldBe(("Committed", 1, 1, 0));
+        result.Records.Select(r => (r.Outcome, r.Version)).ShouldBe([(RecordOutcome.Updated, 3), (RecordOutcome.Withdrawn, 3)]);
+        await using var context = db.NewContext();
+        var records = await context.Records.AsNoTracking().OrderBy(r => r.RecordKey).ToListAsync(Ct);
+        records.Select(r => (r.RecordKey, r.Version, r.Status)).ShouldBe([("W-1", 3, RecordStatus.InForce), ("W-2", 3, RecordStatus.Withdrawn)]);
+        Amount(records[0].FieldsJson).ShouldBe(77m);
+        var history = await context.RecordChanges.AsNoTracking().Where(c => c.BatchId == result.BatchId).OrderBy(c => c.RecordId).ToListAsync(Ct);
+        history.Select(c => (c.RecordId, c.Version, c.Action)).ShouldBe([(records[0].Id, 3, RecordAction.Updated), (records[1].Id, 3, RecordAction.Withdrawn)]);
+        history.ShouldAllBe(c => c.BeforeJson != null && Amount(c.BeforeJson) == 99m);
+        Amount(history[0].AfterJson!).ShouldBe(77m);
+    }
+
+    /// <summary>
     /// Until the batch has begun its write and waits for the other writer: on SQLite it holds this process's write gate (and
     /// then waits for SQLite's lock); on PostgreSQL one of its statements waits for a lock.
     /// </summary>

@@ -20,6 +20,7 @@ public static class DatabaseBusy
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED }
+                || e is Shangding.Core.Intake.RecordCreatedMeanwhileException
                 || e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure })
             {
                 return true;
@@ -27,6 +28,19 @@ public static class DatabaseBusy
         }
 
         return false;
+    }
+
+    private static T? Find<T>(Exception? exception) where T : Exception
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Answers busy-database failures of the requests after it in the pipeline (after request localization, so the page speaks the reader's language).</summary>
@@ -44,6 +58,22 @@ public static class DatabaseBusy
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var text = context.RequestServices.GetRequiredService<UiText>();
+            if (Find<Shangding.Core.Intake.RecordCreatedMeanwhileException>(ex) is not null)
+            {
+                // Not a wait that ran out but a race for one record key: the same answer (nothing stored, send it again),
+                // saying what happened.
+                if (context.Request.Path.StartsWithSegments("/api"))
+                {
+                    await Results.Problem(title: "记录已被同时新建 / A record was created meanwhile", detail: ex.Message,
+                        statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+                    return;
+                }
+
+                await PlainPage.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, UiText.Pick("记录已被同时新建", "A record was created meanwhile"),
+                    UiText.Pick(Shangding.Core.Intake.RecordCreatedMeanwhileException.Zh, Shangding.Core.Intake.RecordCreatedMeanwhileException.En), "/", text["busy.home"]);
+                return;
+            }
+
             if (context.Request.Path.StartsWithSegments("/api"))
             {
                 // The API's messages carry both languages, as its other problems do.

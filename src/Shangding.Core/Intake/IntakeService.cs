@@ -308,6 +308,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             await MarkFailedAsync(request, now, batchInStore ? 0 : await WrittenBatchIdAsync(batch, batchRow), ex switch
             {
                 OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
+                RecordCreatedMeanwhileException created => created.Message,
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
             }, overInterrupted: ex is not BatchNoLongerRunningException);
             throw;
@@ -966,3 +967,15 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
 
 /// <summary>A batch whose commit found its row no longer Running: a sweep marked it interrupted, so it rolled back.</summary>
 internal sealed class BatchNoLongerRunningException(string message) : InvalidOperationException(message);
+
+/// <summary>
+/// PostgreSQL: another batch of the unit created a record with a key this batch was creating, at the same moment (after
+/// this batch looked the key up). The batch is rolled back whole; sent again, it finds the record. The web app answers
+/// it as it answers a busy database (503 with Retry-After), with this message; the batch's row says it in both languages.
+/// </summary>
+public sealed class RecordCreatedMeanwhileException(Exception inner) : InvalidOperationException(Zh + " / " + En, inner)
+{
+    public const string Zh = "另一批次在同一时刻新建了本批次中某个编号的记录，本批次未保存任何记录。请重新提交：该记录将按已有记录更新。";
+    public const string En = "Another batch created a record with one of this batch's keys at the same moment, so nothing of this batch was stored. "
+        + "Send it again: that record will then be updated as an existing one.";
+}

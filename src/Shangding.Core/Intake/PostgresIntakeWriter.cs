@@ -308,7 +308,18 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
 
         await WriteChangesAsync(changes, cancellationToken);
         Step("updates-and-withdrawals");
-        await WriteCreatedAsync(created, cancellationToken);
+        try
+        {
+            await WriteCreatedAsync(created, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "ix_credit_records_unit_key")
+        {
+            // Another batch of the unit created a record with one of these keys after this flush looked it up (its COPY
+            // waited for that batch and found the key taken when it committed). Nothing of this batch is kept; sent again,
+            // the row finds the record and updates it or leaves it unchanged.
+            throw new RecordCreatedMeanwhileException(e);
+        }
+
         Step("created-records-and-history");
         await WriteRejectsAsync(rejects, cancellationToken);
         Step("rejects");

@@ -52,7 +52,7 @@ public static class RecordEndpoints
                 afterwards (for a `version_changed` refusal, the version it is at now): the `expectedVersion` of a next change.
                 An optional `Idempotency-Key` header makes a retried request a no-op that returns the first result's counts; a request that failed with nothing stored frees its key.
                 Accepted records of one request are stored together; rejected ones come back with reasons in Chinese and English.
-                503 with `Retry-After` means the database stayed busy past its wait (on SQLite, another batch was being stored): nothing was stored; send the request again after that many seconds, with the same `Idempotency-Key`.
+                503 with `Retry-After` means the database stayed busy past its wait (on SQLite, another batch was being stored), or another batch of the unit created a record with one of these keys at the same moment (PostgreSQL; the problem's title says so): nothing was stored; send the request again after that many seconds, with the same `Idempotency-Key`.
 
                 Example body:
                 ```json
@@ -73,8 +73,8 @@ public static class RecordEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            // The database stayed busy past its wait (on SQLite, another batch's write lock): nothing was stored; retry
-            // after Retry-After seconds with the same Idempotency-Key (DatabaseBusy).
+            // The database stayed busy past its wait (on SQLite, another batch's write lock), or another batch created one of
+            // the records meanwhile: nothing was stored; retry after Retry-After seconds with the same Idempotency-Key (DatabaseBusy).
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 

@@ -209,6 +209,75 @@ public sealed class ExpectedVersionTests
     }
 
     /// <summary>
+    /// Two batches creating the same record key at once. SQLite: the batch waits for the other writer, then finds the record
+    /// and updates it. PostgreSQL: the batch looked the key up before the other committed, and its insert, having waited
+    /// for the other, finds the key taken — the batch is refused whole with a message that says what happened and to send it
+    /// again (not a bare failure), and sent again it updates the record.
+    /// </summary>
+    [Theory]
+    [AllEngines]
+    public async Task ARecordCreatedByAnotherBatchMeanwhile_IsUpdated_OrTheBatchIsRefusedWhole_SayingToSendItAgain(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
+
+        await using var other = provider == DatabaseProvider.Sqlite
+            ? (System.Data.Common.DbConnection)new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString)
+            : new Npgsql.NpgsqlConnection(db.Settings.ConnectionString);
+        await other.OpenAsync(Ct);
+        await using var transaction = provider == DatabaseProvider.Sqlite
+            ? ((Microsoft.Data.Sqlite.SqliteConnection)other).BeginTransaction(deferred: false)
+            : (System.Data.Common.DbTransaction)await other.BeginTransactionAsync(Ct);
+        await using (var create = other.CreateCommand())
+        {
+            // The other batch's new record W-2, of the same subject, not yet committed.
+            create.Transaction = transaction;
+            create.CommandText = """
+                INSERT INTO credit_records (subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash, version, created_at, updated_at)
+                SELECT subject_id, unit_code, category_code, 'W-2', act_date, severity, status, fields, 'someone-else', 1, created_at, updated_at FROM credit_records WHERE record_key = 'W-1'
+                """;
+            (await create.ExecuteNonQueryAsync(Ct)).ShouldBe(1);
+        }
+
+        // This batch: a new record W-3, and W-2, not on file when it looks.
+        IntakeRow[] rows = [Row("W-3", Bob, "李华", "5", null), Row("W-2", Alice, "王小明", "88", null) with { RowNumber = 2 }];
+        var sending = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api), rows, null, Ct), Ct);
+        await WaitUntilTheBatchWaitsAsync(provider, db, sending);
+        await transaction.CommitAsync(Ct);
+
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            var result = await sending;
+            (result.Created, result.Updated).ShouldBe((1, 1));
+        }
+        else
+        {
+            var refused = await Should.ThrowAsync<RecordCreatedMeanwhileException>(sending);
+            refused.Message.ShouldContain("另一批次在同一时刻新建了本批次中某个编号的记录，本批次未保存任何记录");
+            refused.Message.ShouldContain("nothing of this batch was stored. Send it again");
+            await using (var context = db.NewContext())
+            {
+                var batch = await context.IntakeBatches.AsNoTracking().OrderByDescending(b => b.Id).FirstAsync(Ct);
+                (batch.Status, batch.Message).ShouldBe((BatchStatus.Refused, refused.Message));
+                (await context.Records.AnyAsync(r => r.RecordKey == "W-3", Ct)).ShouldBeFalse();
+                (await context.RecordChanges.AnyAsync(c => c.BatchId == batch.Id, Ct)).ShouldBeFalse();
+                var bob = TestPlatform.Protector.LookupHash(Bob);
+                (await context.Subjects.AnyAsync(s => s.IdHash == bob, Ct)).ShouldBeFalse();
+            }
+
+            var again = await service.RunAsync(Request(IntakeChannels.Api), rows, null, Ct);
+            (again.Created, again.Updated).ShouldBe((1, 1));
+        }
+
+        await using var check = db.NewContext();
+        var w2 = await check.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-2", Ct);
+        w2.Version.ShouldBe(2);
+        Amount(w2.FieldsJson).ShouldBe(88m);
+        (await check.RecordChanges.Where(c => c.RecordId == w2.Id).Select(c => c.Version).ToListAsync(Ct)).ShouldBe([2]);
+    }
+
+    /// <summary>
     /// Until the batch has begun its write and waits for the other writer: on SQLite it holds this process's write gate (and
     /// then waits for SQLite's lock); on PostgreSQL one of its statements waits for a lock.
     /// </summary>

@@ -41,6 +41,10 @@ public sealed class DatabaseBusyTests
         app.UseDatabaseBusyAnswer();
         app.MapPost("/api/v1/records", () => Throw(new SqliteException("database is locked", SQLitePCL.raw.SQLITE_BUSY)));
         app.MapPost("/unit/upload", () => Throw(new InvalidOperationException("wrapped", new PostgresException("canceling statement due to lock timeout", "ERROR", "ERROR", PostgresErrorCodes.LockNotAvailable))));
+        var meanwhile = new Shangding.Core.Intake.RecordCreatedMeanwhileException(
+            new PostgresException("duplicate key value violates unique constraint", "ERROR", "ERROR", PostgresErrorCodes.UniqueViolation));
+        app.MapPost("/api/v1/records/meanwhile", () => Throw(meanwhile));
+        app.MapPost("/unit/entry", () => Throw(meanwhile));
         app.MapGet("/account/signin", () => Throw(new SqliteException("UNIQUE constraint failed", SQLitePCL.raw.SQLITE_CONSTRAINT)));
         await app.StartAsync(Ct);
         return app;
@@ -89,5 +93,29 @@ public sealed class DatabaseBusyTests
         await using var app = await StartAsync();
         DatabaseBusy.Is(new SqliteException("UNIQUE constraint failed", SQLitePCL.raw.SQLITE_CONSTRAINT)).ShouldBeFalse();
         await Should.ThrowAsync<SqliteException>(() => app.GetTestClient().GetAsync("/account/signin", Ct));
+    }
+
+    [Fact]
+    public async Task ARecordCreatedByAnotherBatchMeanwhile_Gets503_RetryAfter_SayingWhatHappened()
+    {
+        await using var app = await StartAsync();
+        var client = app.GetTestClient();
+
+        var api = await client.PostAsync("/api/v1/records/meanwhile", null, Ct);
+        api.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        api.Headers.RetryAfter!.Delta.ShouldBe(TimeSpan.FromSeconds(DatabaseBusy.RetryAfterSeconds));
+        var problem = JsonDocument.Parse(await api.Content.ReadAsStringAsync(Ct)).RootElement;
+        problem.GetProperty("title").GetString().ShouldBe("记录已被同时新建 / A record was created meanwhile");
+        var detail = problem.GetProperty("detail").GetString()!;
+        detail.ShouldContain("另一批次在同一时刻新建了本批次中某个编号的记录");
+        detail.ShouldContain("Send it again");
+
+        var zh = await (await client.PostAsync("/unit/entry", null, Ct)).Content.ReadAsStringAsync(Ct);
+        zh.ShouldContain("记录已被同时新建");
+        zh.ShouldContain("请重新提交");
+        zh.ShouldNotContain("平台正忙");
+        var en = await client.PostAsync("/unit/entry?culture=en", null, Ct);
+        en.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await en.Content.ReadAsStringAsync(Ct)).ShouldContain("Another batch created a record with one of this batch");
     }
 }

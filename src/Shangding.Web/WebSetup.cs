@@ -101,15 +101,29 @@ public static class WebSetup
         var configuration = app.Configuration;
         var logger = app.Logger;
         var settings = app.Services.GetRequiredService<DatabaseSettings>();
-        if (configuration.GetValue<bool>("Database:MigrateOnStart"))
+        var migrator = app.Services.GetRequiredService<SchemaMigrator>();
+        try
         {
-            var report = await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();
-            logger.LogInformation("Database {Database}: {Applied} migration(s) applied, {Already} already in place",
-                settings.Describe(), report.NewlyApplied.Count, report.AlreadyApplied.Count);
-            foreach (var note in report.Notes)
+            if (configuration.GetValue<bool>("Database:MigrateOnStart"))
             {
-                logger.LogInformation("Migration {Note}", note);
+                var report = await migrator.MigrateAsync();
+                logger.LogInformation("Database {Database}: {Applied} migration(s) applied, {Already} already in place",
+                    settings.Describe(), report.NewlyApplied.Count, report.AlreadyApplied.Count);
+                foreach (var note in report.Notes)
+                {
+                    logger.LogInformation("Migration {Note}", note);
+                }
             }
+            else
+            {
+                await migrator.EnsureNotNewerAsync();
+            }
+        }
+        catch (DatabaseNewerThanProgramException e)
+        {
+            // An older release on a database a newer one upgraded (a server left out of a rolling upgrade): it does not start.
+            logger.LogCritical("Database {Database}: {Message}", settings.Describe(), e.Message);
+            throw;
         }
 
         // Batches this machine's previous run of the app (or a killed CLI import) left Running stored nothing: say so now.

@@ -39,18 +39,24 @@ internal static class DbCommands
             var migrator = cli.Get<SchemaMigrator>();
             var applied = await migrator.AppliedAsync(ct);
             var pending = migrator.Available.Select(m => m.Version).Except(applied, StringComparer.Ordinal).ToList();
+            // Applied by a newer release: this program refuses the database (DatabaseNewerThanProgramException).
+            var unknown = applied.Except(migrator.Available.Select(m => m.Version), StringComparer.Ordinal).ToList();
             if (parse.GetValue(statusJson))
             {
-                cli.WriteJson(new { database = settings.Describe(), provider = settings.Provider, applied, pending });
+                cli.WriteJson(new { database = settings.Describe(), provider = settings.Provider, applied, pending, unknown });
             }
             else
             {
                 await cli.Out.WriteLineAsync($"{settings.Describe()}");
                 await cli.Out.WriteLineAsync($"applied: {(applied.Count == 0 ? "none" : string.Join(", ", applied))}");
                 await cli.Out.WriteLineAsync($"pending: {(pending.Count == 0 ? "none" : string.Join(", ", pending))}");
+                if (unknown.Count > 0)
+                {
+                    await cli.Out.WriteLineAsync($"unknown to this program (applied by a newer release; upgrade this program): {string.Join(", ", unknown)}");
+                }
             }
 
-            return pending.Count == 0 ? 0 : 1;
+            return unknown.Count > 0 ? 4 : pending.Count == 0 ? 0 : 1;
         });
 
         return new Command("db", "Database schema") { migrate, status };

@@ -98,6 +98,7 @@ public sealed class SchemaMigrator
     {
         await using var connection = await OpenAsync(cancellationToken);
         await EnsureHistoryTableAsync(connection, cancellationToken);
+        await RefuseNewerDatabaseAsync(connection, cancellationToken);
 
         var already = new List<string>();
         var applied = new List<string>();
@@ -240,6 +241,42 @@ public sealed class SchemaMigrator
             .ToList();
     }
 
+    /// <summary>Refuses a database a newer release has migrated (<see cref="DatabaseNewerThanProgramException"/>), changing nothing else: for a process that does not migrate at start.</summary>
+    public async Task EnsureNotNewerAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await EnsureHistoryTableAsync(connection, cancellationToken);
+        await RefuseNewerDatabaseAsync(connection, cancellationToken);
+    }
+
+    /// <summary>
+    /// A database migrated by a newer release (a migration this program does not have) is not used: this program's code
+    /// would write rows the newer schema or data steps do not expect (0024's numbers, say, in the form before it), and no
+    /// later start would bring them in line. Said before anything is changed, in both languages, naming the migrations.
+    /// </summary>
+    private async Task RefuseNewerDatabaseAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var known = Available.Select(m => m.Version).ToHashSet(StringComparer.Ordinal);
+        var unknown = new List<string>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT version, name FROM schema_migrations ORDER BY version";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (!known.Contains(reader.GetString(0)))
+                {
+                    unknown.Add($"{reader.GetString(0)} {reader.GetString(1)}");
+                }
+            }
+        }
+
+        if (unknown.Count > 0)
+        {
+            throw new DatabaseNewerThanProgramException(unknown, Available.Count > 0 ? Available[^1].Version : "-");
+        }
+    }
+
     /// <summary>Versions recorded as applied, or an empty list for a database never migrated.</summary>
     public async Task<IReadOnlyList<string>> AppliedAsync(CancellationToken cancellationToken = default)
     {
@@ -359,4 +396,13 @@ public sealed class SchemaMigrator
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
+}
+
+/// <summary>The database holds migrations this program does not know: it was upgraded by a newer release.</summary>
+public sealed class DatabaseNewerThanProgramException(IReadOnlyList<string> unknown, string latestKnown) : InvalidOperationException(
+    $"数据库已由较新版本的尚鼎升级（本程序不认识的迁移：{string.Join("、", unknown)}；本程序只认识到 {latestKnown}）。为免写入旧格式的数据，本程序不使用该数据库：请升级本程序。"
+    + $" / The database was upgraded by a newer release of Shangding (migrations this program does not know: {string.Join(", ", unknown)}; it knows up to "
+    + $"{latestKnown}). So as not to write data in an older form, this program does not use it: upgrade this program.")
+{
+    public IReadOnlyList<string> Unknown { get; } = unknown;
 }

@@ -25,6 +25,31 @@ public sealed class StorageTests
         (await migrator.AppliedAsync(Ct)).ShouldBe(migrator.Available.Select(m => m.Version));
     }
 
+    /// <summary>
+    /// An older release (an old CLI, a server not yet upgraded) started on a database a newer one has migrated refuses it,
+    /// saying why, instead of writing rows in its own older form; on a database it knows it works as ever.
+    /// </summary>
+    [Theory]
+    [AllEngines]
+    public async Task AnOlderRelease_RefusesADatabaseANewerOneMigrated_SayingWhy(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, migrate: false);
+        var current = new SchemaMigrator(db.Settings);
+        var older = new SchemaMigrator(db.Settings, current.Available.Take(current.Available.Count - 1).ToList());
+        var latest = current.Available[^1];
+
+        (await older.MigrateAsync(Ct)).NewlyApplied.Count.ShouldBe(current.Available.Count - 1);
+        (await older.MigrateAsync(Ct)).NewlyApplied.ShouldBeEmpty();
+        (await current.MigrateAsync(Ct)).NewlyApplied.ShouldBe([latest.Version]);
+
+        var refused = await Should.ThrowAsync<DatabaseNewerThanProgramException>(() => older.MigrateAsync(Ct));
+        refused.Unknown.ShouldBe([$"{latest.Version} {latest.Name}"]);
+        refused.Message.ShouldContain($"数据库已由较新版本的尚鼎升级（本程序不认识的迁移：{latest.Version} {latest.Name}；本程序只认识到 {current.Available[^2].Version}）");
+        refused.Message.ShouldContain("请升级本程序");
+        refused.Message.ShouldContain("upgrade this program");
+        (await current.AppliedAsync(Ct)).ShouldBe(current.Available.Select(m => m.Version));
+    }
+
     [Fact]
     public void SqliteTookTheProcessWideSettings_BeforeAnyConnectionOpened() =>
         // Without them SQLite only runs slower (a mutex on every call); this says whether a connection opened first.

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Text.Json;
 using Shangding.Cli;
 using Shangding.Core.Data;
@@ -125,6 +126,38 @@ public sealed class CliTests
         (code, _, error) = await Run(Database(db), "score", "show", id, "--purpose", "核对");
         code.ShouldNotBe(0);
         error.Trim().ShouldBe("No subject with that ID number is on file. / 平台上没有该证件号码的主体。");
+    }
+
+    [Fact]
+    public async Task OnADatabaseANewerReleaseMigrated_StatusSaysSo_AndImportRefusesIt()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        await using (var context = db.NewContext())
+        {
+            await context.Database.ExecuteSqlRawAsync(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ('9001', 'from_the_future', '2027-01-01T00:00:00Z')", TestContext.Current.CancellationToken);
+        }
+
+        var (code, output, _) = await Run(Database(db), "db", "status");
+        code.ShouldBe(4);
+        output.ShouldContain("unknown to this program (applied by a newer release; upgrade this program): 9001");
+
+        var file = Path.Combine(Path.GetTempPath(), $"shangding-cli-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(file, "record_key\n", TestContext.Current.CancellationToken);
+        try
+        {
+            (code, _, var error) = await Run(Database(db), "import", file, "--unit", "WATER-SUPPLY", "--category", "P-ARREARS-WATER");
+            code.ShouldBe(3);
+            error.ShouldContain("数据库已由较新版本的尚鼎升级（本程序不认识的迁移：9001 from_the_future");
+            error.ShouldContain("upgrade this program");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        await using var check = db.NewContext();
+        (await check.IntakeBatches.CountAsync(TestContext.Current.CancellationToken)).ShouldBe(0);
     }
 
     [Theory]

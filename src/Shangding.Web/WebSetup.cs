@@ -125,6 +125,11 @@ public static class WebSetup
             logger.LogCritical("Database {Database}: {Message}", settings.Describe(), e.Message);
             throw;
         }
+        catch (System.Data.Common.DbException e) when (!configuration.GetValue<bool>("Database:MigrateOnStart"))
+        {
+            // Only the check could not be made (the database unreachable for now): the app starts, as it did before the check.
+            logger.LogWarning(e, "Database {Database}: could not check the schema's version at start", settings.Describe());
+        }
 
         // Batches this machine's previous run of the app (or a killed CLI import) left Running stored nothing: say so now.
         // Not a reason to stay down: on SQLite a CLI import may hold the write lock past the wait. The batch's page and

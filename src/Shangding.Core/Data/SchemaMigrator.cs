@@ -245,7 +245,18 @@ public sealed class SchemaMigrator
     public async Task EnsureNotNewerAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await EnsureHistoryTableAsync(connection, cancellationToken);
+        await using (var exists = connection.CreateCommand())
+        {
+            // A database never migrated is not created or changed here.
+            exists.CommandText = _settings.Provider == DatabaseProvider.Sqlite
+                ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+                : "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'";
+            if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+            {
+                return;
+            }
+        }
+
         await RefuseNewerDatabaseAsync(connection, cancellationToken);
     }
 

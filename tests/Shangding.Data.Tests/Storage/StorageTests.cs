@@ -37,6 +37,13 @@ public sealed class StorageTests
         var current = new SchemaMigrator(db.Settings);
         var older = new SchemaMigrator(db.Settings, current.Available.Take(current.Available.Count - 1).ToList());
         var latest = current.Available[^1];
+        await older.EnsureNotNewerAsync(Ct); // never migrated: nothing to refuse, nothing created
+        await using (var context = db.NewContext())
+        {
+            (await context.Database.SqlQueryRaw<long>(provider == DatabaseProvider.Sqlite
+                ? "SELECT count(*) AS \"Value\" FROM sqlite_master WHERE name = 'schema_migrations'"
+                : "SELECT count(*) AS \"Value\" FROM pg_tables WHERE tablename = 'schema_migrations'").SingleAsync(Ct)).ShouldBe(0);
+        }
 
         (await older.MigrateAsync(Ct)).NewlyApplied.Count.ShouldBe(current.Available.Count - 1);
         (await older.MigrateAsync(Ct)).NewlyApplied.ShouldBeEmpty();
@@ -47,6 +54,9 @@ public sealed class StorageTests
         refused.Message.ShouldContain($"数据库已由较新版本的尚鼎升级（本程序不认识的迁移：{latest.Version} {latest.Name}；本程序只认识到 {current.Available[^2].Version}）");
         refused.Message.ShouldContain("请升级本程序");
         refused.Message.ShouldContain("upgrade this program");
+        // A process that does not migrate at start (a web app with Database:MigrateOnStart off) checks the same.
+        (await Should.ThrowAsync<DatabaseNewerThanProgramException>(() => older.EnsureNotNewerAsync(Ct))).Message.ShouldBe(refused.Message);
+        await current.EnsureNotNewerAsync(Ct);
         (await current.AppliedAsync(Ct)).ShouldBe(current.Available.Select(m => m.Version));
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -75,7 +76,13 @@ public static class CliApp
 
         try
         {
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count == 0 && parsed.Action is not System.CommandLine.Help.HelpAction && UsesTheDatabaseUnmigrated(parsed, root))
+            {
+                await RefuseANewerDatabaseAsync(provider);
+            }
+
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (CliException ex)
         {
@@ -87,6 +94,38 @@ public static class CliApp
             // Configuration and data-file problems: the message says what to fix.
             await error.WriteLineAsync(ex.Message);
             return 3;
+        }
+    }
+
+    // Top-level commands that do not read the database (catalog, calendar, template), that migrate it first, which
+    // refuses a database a newer release migrated (import, demo, generate), or that report on it themselves (db).
+    private static readonly HashSet<string> SchemaCheckedElsewhere = new(StringComparer.Ordinal) { "catalog", "calendar", "template", "db", "import", "demo", "generate" };
+
+    private static bool UsesTheDatabaseUnmigrated(ParseResult parsed, RootCommand root)
+    {
+        SymbolResult? result = parsed.CommandResult;
+        while (result?.Parent is CommandResult parent && parent.Command != root)
+        {
+            result = parent;
+        }
+
+        return result is CommandResult top && top.Command != root && !SchemaCheckedElsewhere.Contains(top.Command.Name);
+    }
+
+    /// <summary>
+    /// Every other command reads or writes the database without migrating it: on a database a newer release migrated
+    /// it would write rows the newer schema does not expect, so it stops first (exit 3, the reason in both languages).
+    /// A database that cannot be opened is left to the command, which says so as before.
+    /// </summary>
+    private static async Task RefuseANewerDatabaseAsync(IServiceProvider provider)
+    {
+        try
+        {
+            await provider.GetRequiredService<Core.Data.SchemaMigrator>().EnsureNotNewerAsync();
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // Unreachable or unreadable: the command's own first query reports it.
         }
     }
 }

@@ -156,8 +156,20 @@ public sealed class CliTests
             File.Delete(file);
         }
 
+        // Commands that do not migrate stop before they read or write anything, too.
+        foreach (var command in new[] { new[] { "accounts", "create", "--user", "clerk9", "--name", "Clerk", "--role", "operator" }, ["reporting", "remind"], ["score", "models"] })
+        {
+            (code, _, var error) = await Run(Database(db), command);
+            code.ShouldBe(3, string.Join(' ', command));
+            error.ShouldContain("9001 from_the_future");
+        }
+
+        (code, _, _) = await Run(Database(db), "catalog", "list");
+        code.ShouldBe(0);
+
         await using var check = db.NewContext();
         (await check.IntakeBatches.CountAsync(TestContext.Current.CancellationToken)).ShouldBe(0);
+        (await check.Accounts.CountAsync(a => a.UserName == "clerk9", TestContext.Current.CancellationToken)).ShouldBe(0);
     }
 
     [Theory]

@@ -126,26 +126,15 @@ public sealed class ExpectedVersionTests
         (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
 
         // The other writer: its change made, not yet committed.
-        await using var other = provider == DatabaseProvider.Sqlite
-            ? (System.Data.Common.DbConnection)new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString)
-            : new Npgsql.NpgsqlConnection(db.Settings.ConnectionString);
-        await other.OpenAsync(Ct);
-        await using var transaction = provider == DatabaseProvider.Sqlite
-            ? ((Microsoft.Data.Sqlite.SqliteConnection)other).BeginTransaction(deferred: false)
-            : (System.Data.Common.DbTransaction)await other.BeginTransactionAsync(Ct);
-        await using (var change = other.CreateCommand())
-        {
-            change.Transaction = transaction;
-            change.CommandText = provider == DatabaseProvider.Sqlite
-                ? "UPDATE credit_records SET version = 2, fields = json_set(fields, '$.arrears_amount', 99), content_hash = 'someone-else' WHERE record_key = 'W-1'"
-                : "UPDATE credit_records SET version = 2, fields = jsonb_set(fields, '{arrears_amount}', '99'), content_hash = 'someone-else' WHERE record_key = 'W-1'";
-            (await change.ExecuteNonQueryAsync(Ct)).ShouldBe(1);
-        }
+        await using var other = await OtherWriter.BeginAsync(provider, db);
+        (await other.ExecuteAsync(provider == DatabaseProvider.Sqlite
+            ? "UPDATE credit_records SET version = 2, fields = json_set(fields, '$.arrears_amount', 99), content_hash = 'someone-else' WHERE record_key = 'W-1'"
+            : "UPDATE credit_records SET version = 2, fields = jsonb_set(fields, '{arrears_amount}', '99'), content_hash = 'someone-else' WHERE record_key = 'W-1'")).ShouldBe(1);
 
         // On a thread of its own: SQLite's waits for its write lock are synchronous.
         var correcting = Task.Run(() => service.RunAsync(Request(IntakeChannels.Correction), [Row("W-1", Alice, "王小明", "77", 1)], null, Ct), Ct);
         await WaitUntilTheBatchWaitsAsync(provider, db, correcting);
-        await transaction.CommitAsync(Ct);
+        await other.CommitAsync();
         var result = await correcting;
 
         (result.Updated, result.Rejected).ShouldBe((0, 1));
@@ -174,26 +163,15 @@ public sealed class ExpectedVersionTests
         var first = await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null), Row("W-2", Bob, "李华", "10", null) with { RowNumber = 2 }], null, Ct);
         first.Created.ShouldBe(2);
 
-        await using var other = provider == DatabaseProvider.Sqlite
-            ? (System.Data.Common.DbConnection)new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString)
-            : new Npgsql.NpgsqlConnection(db.Settings.ConnectionString);
-        await other.OpenAsync(Ct);
-        await using var transaction = provider == DatabaseProvider.Sqlite
-            ? ((Microsoft.Data.Sqlite.SqliteConnection)other).BeginTransaction(deferred: false)
-            : (System.Data.Common.DbTransaction)await other.BeginTransactionAsync(Ct);
-        await using (var change = other.CreateCommand())
-        {
-            change.Transaction = transaction;
-            change.CommandText = provider == DatabaseProvider.Sqlite
-                ? "UPDATE credit_records SET version = 2, fields = json_set(fields, '$.arrears_amount', 99), content_hash = 'someone-else'"
-                : "UPDATE credit_records SET version = 2, fields = jsonb_set(fields, '{arrears_amount}', '99'), content_hash = 'someone-else'";
-            (await change.ExecuteNonQueryAsync(Ct)).ShouldBe(2);
-        }
+        await using var other = await OtherWriter.BeginAsync(provider, db);
+        (await other.ExecuteAsync(provider == DatabaseProvider.Sqlite
+            ? "UPDATE credit_records SET version = 2, fields = json_set(fields, '$.arrears_amount', 99), content_hash = 'someone-else'"
+            : "UPDATE credit_records SET version = 2, fields = jsonb_set(fields, '{arrears_amount}', '99'), content_hash = 'someone-else'")).ShouldBe(2);
 
         // W-1 changed again, W-2 withdrawn, neither naming a version.
         var sending = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api), [Row("W-1", Alice, "王小明", "77", null), Withdrawal("W-2", null) with { RowNumber = 2 }], null, Ct), Ct);
         await WaitUntilTheBatchWaitsAsync(provider, db, sending);
-        await transaction.CommitAsync(Ct);
+        await other.CommitAsync();
         var result = await sending;
 
         (result.Status, result.Updated, result.Withdrawn, result.Rejected).ShouldBe(("Committed", 1, 1, 0));
@@ -222,29 +200,18 @@ public sealed class ExpectedVersionTests
         var service = Service(db);
         (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
 
-        await using var other = provider == DatabaseProvider.Sqlite
-            ? (System.Data.Common.DbConnection)new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString)
-            : new Npgsql.NpgsqlConnection(db.Settings.ConnectionString);
-        await other.OpenAsync(Ct);
-        await using var transaction = provider == DatabaseProvider.Sqlite
-            ? ((Microsoft.Data.Sqlite.SqliteConnection)other).BeginTransaction(deferred: false)
-            : (System.Data.Common.DbTransaction)await other.BeginTransactionAsync(Ct);
-        await using (var create = other.CreateCommand())
-        {
-            // The other batch's new record W-2, of the same subject, not yet committed.
-            create.Transaction = transaction;
-            create.CommandText = """
-                INSERT INTO credit_records (subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash, version, created_at, updated_at)
-                SELECT subject_id, unit_code, category_code, 'W-2', act_date, severity, status, fields, 'someone-else', 1, created_at, updated_at FROM credit_records WHERE record_key = 'W-1'
-                """;
-            (await create.ExecuteNonQueryAsync(Ct)).ShouldBe(1);
-        }
+        // The other batch's new record W-2, of the same subject, not yet committed.
+        await using var other = await OtherWriter.BeginAsync(provider, db);
+        (await other.ExecuteAsync("""
+            INSERT INTO credit_records (subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash, version, created_at, updated_at)
+            SELECT subject_id, unit_code, category_code, 'W-2', act_date, severity, status, fields, 'someone-else', 1, created_at, updated_at FROM credit_records WHERE record_key = 'W-1'
+            """)).ShouldBe(1);
 
         // This batch: a new record W-3, and W-2, not on file when it looks.
         IntakeRow[] rows = [Row("W-3", Bob, "李华", "5", null), Row("W-2", Alice, "王小明", "88", null) with { RowNumber = 2 }];
         var sending = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api), rows, null, Ct), Ct);
         await WaitUntilTheBatchWaitsAsync(provider, db, sending);
-        await transaction.CommitAsync(Ct);
+        await other.CommitAsync();
 
         if (provider == DatabaseProvider.Sqlite)
         {
@@ -275,6 +242,42 @@ public sealed class ExpectedVersionTests
         w2.Version.ShouldBe(2);
         Amount(w2.FieldsJson).ShouldBe(88m);
         (await check.RecordChanges.Where(c => c.RecordId == w2.Id).Select(c => c.Version).ToListAsync(Ct)).ShouldBe([2]);
+    }
+
+    /// <summary>Another writer's transaction on a connection of its own: its changes made, uncommitted until <see cref="CommitAsync"/>.</summary>
+    private sealed class OtherWriter : IAsyncDisposable
+    {
+        private System.Data.Common.DbConnection _connection = null!;
+        private System.Data.Common.DbTransaction _transaction = null!;
+
+        public static async Task<OtherWriter> BeginAsync(DatabaseProvider provider, TestDatabase db)
+        {
+            var writer = new OtherWriter();
+            writer._connection = provider == DatabaseProvider.Sqlite
+                ? new Microsoft.Data.Sqlite.SqliteConnection(db.Settings.ConnectionString)
+                : new Npgsql.NpgsqlConnection(db.Settings.ConnectionString);
+            await writer._connection.OpenAsync(Ct);
+            writer._transaction = provider == DatabaseProvider.Sqlite
+                ? ((Microsoft.Data.Sqlite.SqliteConnection)writer._connection).BeginTransaction(deferred: false)
+                : await writer._connection.BeginTransactionAsync(Ct);
+            return writer;
+        }
+
+        public async Task<int> ExecuteAsync(string sql)
+        {
+            await using var command = _connection.CreateCommand();
+            command.Transaction = _transaction;
+            command.CommandText = sql;
+            return await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        public Task CommitAsync() => _transaction.CommitAsync(Ct);
+
+        public async ValueTask DisposeAsync()
+        {
+            await _transaction.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
     }
 
     /// <summary>

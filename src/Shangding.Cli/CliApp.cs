@@ -89,6 +89,18 @@ public static class CliApp
             await error.WriteLineAsync(ex.Message);
             return ex.ExitCode;
         }
+        catch (Core.Data.DatabaseNewerThanProgramException ex)
+        {
+            // A code of its own: an old release left in a cron job is told apart from audit verify's tampering (3).
+            await error.WriteLineAsync(ex.Message);
+            return 5;
+        }
+        catch (Exception ex) when (ex is Core.Intake.BatchContendedException or Core.Intake.RecordCreatedMeanwhileException)
+        {
+            // The batch was refused whole (another writer in the way): like a refused file, send it again.
+            await error.WriteLineAsync(ex.Message);
+            return 4;
+        }
         catch (Exception ex) when (ex is Core.Catalog.CatalogLoadException or Core.Calendar.CalendarDataException or InvalidOperationException)
         {
             // Configuration and data-file problems: the message says what to fix.
@@ -114,7 +126,7 @@ public static class CliApp
 
     /// <summary>
     /// Every other command reads or writes the database without migrating it: on a database a newer release migrated
-    /// it would write rows the newer schema does not expect, so it stops first (exit 3, the reason in both languages).
+    /// it would write rows the newer schema does not expect, so it stops first (exit 5, the reason in both languages).
     /// A database that cannot be opened is left to the command, which says so as before.
     /// </summary>
     private static async Task RefuseANewerDatabaseAsync(IServiceProvider provider)

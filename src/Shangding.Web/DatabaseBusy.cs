@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-using Npgsql;
 using Shangding.Web.Localization;
 
 namespace Shangding.Web;
@@ -15,20 +13,8 @@ public static class DatabaseBusy
 {
     public const int RetryAfterSeconds = 30;
 
-    public static bool Is(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED }
-                || e is Shangding.Core.Intake.RecordCreatedMeanwhileException
-                || e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool Is(Exception? exception) =>
+        Shangding.Core.Intake.BatchContendedException.Is(exception) || Find<Shangding.Core.Intake.RecordCreatedMeanwhileException>(exception) is not null;
 
     private static T? Find<T>(Exception? exception) where T : Exception
     {
@@ -58,13 +44,13 @@ public static class DatabaseBusy
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var text = context.RequestServices.GetRequiredService<UiText>();
-            if (Find<Shangding.Core.Intake.RecordCreatedMeanwhileException>(ex) is not null)
+            if (Find<Shangding.Core.Intake.RecordCreatedMeanwhileException>(ex) is { } created)
             {
                 // Not a wait that ran out but a race for one record key: the same answer (nothing stored, send it again),
                 // saying what happened.
                 if (context.Request.Path.StartsWithSegments("/api"))
                 {
-                    await Results.Problem(title: "记录已被同时新建 / A record was created meanwhile", detail: ex.Message,
+                    await Results.Problem(title: "记录已被同时新建 / A record was created meanwhile", detail: created.Message,
                         statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
                     return;
                 }

@@ -98,7 +98,7 @@ public sealed class SchemaMigrator
     {
         await using var connection = await OpenAsync(cancellationToken);
         await EnsureHistoryTableAsync(connection, cancellationToken);
-        await RefuseNewerDatabaseAsync(connection, cancellationToken);
+        await RefuseNewerDatabaseAsync(connection, null, cancellationToken);
 
         var already = new List<string>();
         var applied = new List<string>();
@@ -125,6 +125,9 @@ public sealed class SchemaMigrator
             }
         }
 
+        // A newer release that migrated while this one looked (both started at once): refused now rather than not at all.
+        // One still migrating, uncommitted, is not seen — hence the upgrade note: stop the old release's processes first.
+        await RefuseNewerDatabaseAsync(connection, null, cancellationToken);
         return new MigrationReport(already, applied) { Notes = notes };
     }
 
@@ -163,6 +166,10 @@ public sealed class SchemaMigrator
             await transaction.RollbackAsync(cancellationToken);
             return Outcome.AlreadyApplied;
         }
+
+        // Under the lock migrations take (PostgreSQL's advisory lock, SQLite's write lock): a newer release that migrated
+        // since this one began is not followed by this one's older step.
+        await RefuseNewerDatabaseAsync(connection, transaction, cancellationToken);
 
         string? note = null;
         try
@@ -244,7 +251,34 @@ public sealed class SchemaMigrator
     /// <summary>Refuses a database a newer release has migrated (<see cref="DatabaseNewerThanProgramException"/>), changing nothing else: for a process that does not migrate at start.</summary>
     public async Task EnsureNotNewerAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        DbConnection connection;
+        if (_settings.Provider == DatabaseProvider.Sqlite)
+        {
+            // Opened as it is: no page size or journal mode set (OpenAsync's), and a file that does not exist is not made.
+            var builder = new SqliteConnectionStringBuilder(_settings.ConnectionString);
+            if (builder.Mode == SqliteOpenMode.ReadWriteCreate)
+            {
+                builder.Mode = SqliteOpenMode.ReadWrite;
+            }
+
+            connection = new SqliteConnection(builder.ToString());
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_CANTOPEN)
+            {
+                // No database yet: nothing a newer release could have migrated.
+                await connection.DisposeAsync();
+                return;
+            }
+        }
+        else
+        {
+            connection = await OpenAsync(cancellationToken);
+        }
+
+        await using var _ = connection;
         await using (var exists = connection.CreateCommand())
         {
             // A database never migrated is not created or changed here.
@@ -257,7 +291,7 @@ public sealed class SchemaMigrator
             }
         }
 
-        await RefuseNewerDatabaseAsync(connection, cancellationToken);
+        await RefuseNewerDatabaseAsync(connection, null, cancellationToken);
     }
 
     /// <summary>
@@ -265,12 +299,13 @@ public sealed class SchemaMigrator
     /// would write rows the newer schema or data steps do not expect (0024's numbers, say, in the form before it), and no
     /// later start would bring them in line. Said before anything is changed, in both languages, naming the migrations.
     /// </summary>
-    private async Task RefuseNewerDatabaseAsync(DbConnection connection, CancellationToken cancellationToken)
+    private async Task RefuseNewerDatabaseAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
     {
         var known = Available.Select(m => m.Version).ToHashSet(StringComparer.Ordinal);
         var unknown = new List<string>();
         await using (var command = connection.CreateCommand())
         {
+            command.Transaction = transaction;
             command.CommandText = "SELECT version, name FROM schema_migrations ORDER BY version";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))

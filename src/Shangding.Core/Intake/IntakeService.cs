@@ -309,8 +309,16 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             {
                 OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
                 RecordCreatedMeanwhileException created => created.Message,
+                _ when BatchContendedException.Is(ex) => BatchContendedException.Zh + " / " + BatchContendedException.En,
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
             }, overInterrupted: ex is not BatchNoLongerRunningException);
+            if (ex is not RecordCreatedMeanwhileException && BatchContendedException.Is(ex))
+            {
+                // Said as the batch's row says it (a CLI import prints it instead of a stack trace); the database's own
+                // exception stays inside, so the web app still answers 503 with Retry-After.
+                throw new BatchContendedException(ex);
+            }
+
             throw;
         }
     }
@@ -975,7 +983,36 @@ internal sealed class BatchNoLongerRunningException(string message) : InvalidOpe
 /// </summary>
 public sealed class RecordCreatedMeanwhileException(Exception inner) : InvalidOperationException(Zh + " / " + En, inner)
 {
-    public const string Zh = "另一批次在同一时刻新建了本批次中某个编号的记录，本批次未保存任何记录。请重新提交：该记录将按已有记录更新。";
+    public const string Zh = "另一批次在同一时刻新建了本批次中某个编号的记录，本批次未保存任何记录。请重新提交：该行将与已有记录比对后更新或不变。";
     public const string En = "Another batch created a record with one of this batch's keys at the same moment, so nothing of this batch was stored. "
-        + "Send it again: that record will then be updated as an existing one.";
+        + "Send it again: the row will then be checked against that record, and update it or leave it unchanged.";
+}
+
+/// <summary>
+/// A batch that waited for other writers past its limit or was chosen to give way: on SQLite the write lock stayed taken
+/// past the busy timeout (another import holds it to its commit); on PostgreSQL a lock timeout, a serialization failure or
+/// a deadlock with another batch changing the same records in another order (each holds the records of its earlier
+/// rows until it commits). Its transaction was rolled back whole, so sending it again is safe. The database's exception
+/// is the inner one.
+/// </summary>
+public sealed class BatchContendedException(Exception inner) : InvalidOperationException(Zh + " / " + En, inner)
+{
+    public const string Zh = "数据库正忙，或另一批次同时在修改相同的记录，本批次未保存任何记录。请稍后重新提交。";
+    public const string En = "The database was busy, or another batch was changing the same records at the same moment, so nothing of this batch was stored. "
+        + "Send it again in a moment.";
+
+    /// <summary>Whether an exception (or one inside it) is such a wait or a deadlock.</summary>
+    public static bool Is(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED }
+                || e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.LockNotAvailable or Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -480,7 +480,9 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             // that change their record look it up locked. FOR UPDATE waits for a transaction changing the record to end and
             // reads the record as it committed, and the lock keeps anyone else from changing it until this batch commits, so
             // the row is decided on, compared with and written over the very version it changes. Locked in key order, so
-            // two batches naming the same records in other orders queue instead of deadlocking.
+            // two batches naming the same records in other orders within one flush queue instead of deadlocking; across
+            // flushes (each batch holds its earlier flushes' locks and new subjects) they still can, and the one PostgreSQL
+            // chooses gives way whole (BatchContendedException: send it again).
             locking.Sort(StringComparer.Ordinal);
             foreach (var key in locking)
             {

@@ -244,6 +244,57 @@ public sealed class ExpectedVersionTests
         (await check.RecordChanges.Where(c => c.RecordId == w2.Id).Select(c => c.Version).ToListAsync(Ct)).ShouldBe([2]);
     }
 
+    /// <summary>
+    /// PostgreSQL: a batch that deadlocks with another writer — it holds a new subject the other is inserting, the other
+    /// holds a record it is changing — is the one chosen to give way. It is refused whole with a message that says what
+    /// happened and to send it again (a CLI import prints it instead of a stack trace; the web app answers 503), not a bare
+    /// "Failed: PostgresException"; sent again it is stored.
+    /// </summary>
+    [Fact]
+    public async Task ABatchDeadlockedWithAnotherWriter_IsRefusedWhole_SayingToSendItAgain()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var service = Service(db);
+        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
+        var carol = TestPlatform.ResidentId(new DateOnly(1979, 2, 8), 789);
+
+        await using var other = await OtherWriter.BeginAsync(DatabaseProvider.Postgres, db);
+        // This session waits long before it looks for a deadlock, so the batch (which waits first) is the one that gives way.
+        await other.ExecuteAsync("SET deadlock_timeout = '20s'");
+        (await other.ExecuteAsync("UPDATE credit_records SET version = 2, content_hash = 'someone-else' WHERE record_key = 'W-1'")).ShouldBe(1);
+
+        // The batch inserts Carol as a new subject, then waits for W-1.
+        IntakeRow[] rows = [Row("W-9", carol, "张三", "5", null), Row("W-1", Alice, "王小明", "77", null) with { RowNumber = 2 }];
+        var sending = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api), rows, null, Ct), Ct);
+        await WaitUntilTheBatchWaitsAsync(DatabaseProvider.Postgres, db, sending);
+        // The other writer inserts Carol too, and waits for the batch's uncommitted row: a deadlock.
+        var inserting = other.ExecuteAsync($"""
+            INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, created_at, updated_at)
+            VALUES ('Person', 'ResidentId', '{TestPlatform.Protector.LookupHash(carol)}', 'x', 'x', '张三', now(), now())
+            ON CONFLICT (id_hash) DO NOTHING
+            """);
+
+        var refused = await Should.ThrowAsync<BatchContendedException>(sending);
+        refused.InnerException.ShouldBeOfType<Npgsql.PostgresException>().SqlState.ShouldBe(Npgsql.PostgresErrorCodes.DeadlockDetected);
+        refused.Message.ShouldBe(BatchContendedException.Zh + " / " + BatchContendedException.En);
+        refused.Message.ShouldContain("本批次未保存任何记录。请稍后重新提交");
+        (await inserting).ShouldBe(1);
+        await other.RollbackAsync();
+
+        await using (var context = db.NewContext())
+        {
+            var batch = await context.IntakeBatches.AsNoTracking().OrderByDescending(b => b.Id).FirstAsync(Ct);
+            (batch.Status, batch.Message).ShouldBe((BatchStatus.Refused, refused.Message));
+            (await context.Records.AnyAsync(r => r.RecordKey == "W-9", Ct)).ShouldBeFalse();
+            (await context.Records.SingleAsync(r => r.RecordKey == "W-1", Ct)).Version.ShouldBe(1);
+            var carolHash = TestPlatform.Protector.LookupHash(carol);
+            (await context.Subjects.AnyAsync(s => s.IdHash == carolHash, Ct)).ShouldBeFalse();
+        }
+
+        var again = await service.RunAsync(Request(IntakeChannels.Api), rows, null, Ct);
+        (again.Created, again.Updated).ShouldBe((1, 1));
+    }
+
     /// <summary>Another writer's transaction on a connection of its own: its changes made, uncommitted until <see cref="CommitAsync"/>.</summary>
     private sealed class OtherWriter : IAsyncDisposable
     {
@@ -272,6 +323,8 @@ public sealed class ExpectedVersionTests
         }
 
         public Task CommitAsync() => _transaction.CommitAsync(Ct);
+
+        public Task RollbackAsync() => _transaction.RollbackAsync(Ct);
 
         public async ValueTask DisposeAsync()
         {

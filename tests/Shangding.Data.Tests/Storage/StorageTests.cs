@@ -38,6 +38,14 @@ public sealed class StorageTests
         var older = new SchemaMigrator(db.Settings, current.Available.Take(current.Available.Count - 1).ToList());
         var latest = current.Available[^1];
         await older.EnsureNotNewerAsync(Ct); // never migrated: nothing to refuse, nothing created
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            // A file that is not there is not made (a mistyped path would otherwise become an empty database).
+            var missing = Path.Combine(Path.GetTempPath(), $"shangding-missing-{Guid.NewGuid():N}.db");
+            await new SchemaMigrator(db.Settings with { ConnectionString = $"Data Source={missing}" }).EnsureNotNewerAsync(Ct);
+            File.Exists(missing).ShouldBeFalse();
+        }
+
         await using (var context = db.NewContext())
         {
             (await context.Database.SqlQueryRaw<long>(provider == DatabaseProvider.Sqlite

@@ -37,15 +37,12 @@ public sealed class WebServer : IAsyncLifetime
             return;
         }
 
-        var web = Path.Combine(RepoPaths.Root, "src", "Shangding.Web");
-        var dll = Directory.GetFiles(Path.Combine(web, "bin"), "Shangding.Web.dll", SearchOption.AllDirectories)
-            .OrderByDescending(File.GetLastWriteTimeUtc).First();
         // Several servers start at once beside the other test projects on a shared machine: give each
         // time, try another port if one was taken between choosing and binding it, and say why if it never answers.
         for (var attempt = 1; ; attempt++)
         {
             BaseUrl = $"http://127.0.0.1:{FreePort()}";
-            _server = Start(dll, web);
+            _server = Start();
             if (await HealthyAsync(TimeSpan.FromMinutes(3)))
             {
                 break;
@@ -133,18 +130,9 @@ public sealed class WebServer : IAsyncLifetime
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
-    private Process Start(string dll, string web)
+    private Process Start()
     {
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", BaseUrl, "--contentRoot", web])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = web,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["Shangding__Home"] = RepoPaths.Root;
-        start.Environment["Database__Provider"] = "Sqlite";
-        start.Environment["ConnectionStrings__Shangding"] = $"Data Source={_database}";
+        var start = WebProgram.StartInfo(BaseUrl, $"Data Source={_database}", _idEncryptionKey, _idHashKey);
         start.Environment["Database__MigrateOnStart"] = "true";
         start.Environment["Demo__Seed"] = "true";
         start.Environment["Demo__Persons"] = "60";
@@ -153,8 +141,6 @@ public sealed class WebServer : IAsyncLifetime
         start.Environment["Intake__UploadWaitSeconds"] = "0";
         // Spooled uploads apart from other servers' (a server takes back the files a stopped one left waiting in line).
         start.Environment["Intake__SpoolDirectory"] = _database + "-spool";
-        start.Environment["Security__IdEncryptionKey"] = _idEncryptionKey;
-        start.Environment["Security__IdHashKey"] = _idHashKey;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Keep(e.Data);
         process.ErrorDataReceived += (_, e) => Keep(e.Data);

@@ -26,24 +26,11 @@ public sealed class StartupTests
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ('9001', 'from_the_future', '2027-01-01T00:00:00Z')", Ct);
         }
 
-        var web = Path.Combine(RepoPaths.Root, "src", "Shangding.Web");
-        var dll = Directory.GetFiles(Path.Combine(web, "bin"), "Shangding.Web.dll", SearchOption.AllDirectories)
-            .OrderByDescending(File.GetLastWriteTimeUtc).First();
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0", "--contentRoot", web])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = web,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["Shangding__Home"] = RepoPaths.Root;
-        start.Environment["Database__Provider"] = "Sqlite";
-        start.Environment["ConnectionStrings__Shangding"] = db.Settings.ConnectionString;
+        var start = WebProgram.StartInfo("http://127.0.0.1:0", db.Settings.ConnectionString,
+            Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         start.Environment["Database__MigrateOnStart"] = migrateOnStart ? "true" : "false";
         start.Environment["Demo__Seed"] = "false";
         start.Environment["Jobs__Enabled"] = "false";
-        start.Environment["Security__IdEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        start.Environment["Security__IdHashKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
         using var app = Process.Start(start)!;
         var output = app.StandardOutput.ReadToEndAsync(Ct);

@@ -98,8 +98,9 @@ public sealed class SchemaMigrator
     {
         await using var connection = await OpenAsync(cancellationToken);
         await EnsureHistoryTableAsync(connection, cancellationToken);
-        await RefuseNewerDatabaseAsync(connection, null, cancellationToken);
 
+        // A database a newer release migrated is refused before anything of this release is applied: inside each pending
+        // migration's transaction (TryApplyAsync) and, when nothing was pending, after the loop.
         var already = new List<string>();
         var applied = new List<string>();
         var notes = new List<string>();
@@ -125,8 +126,8 @@ public sealed class SchemaMigrator
             }
         }
 
-        // A newer release that migrated while this one looked (both started at once): refused now rather than not at all.
-        // One still migrating, uncommitted, is not seen — hence the upgrade note: stop the old release's processes first.
+        // Also a newer release that migrated while this one looked (both started at once). One still migrating, uncommitted,
+        // is not seen — hence the upgrade note: stop the old release's processes first.
         await RefuseNewerDatabaseAsync(connection, null, cancellationToken);
         return new MigrationReport(already, applied) { Notes = notes };
     }

@@ -304,19 +304,20 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         }
         catch (Exception ex)
         {
-            // The batch transaction was rolled back: nothing of the batch is stored. Say so on the batch.
+            // The batch transaction was rolled back: nothing of the batch is stored. Say so on the batch. A batch that gave
+            // way to another writer is said so as its row says it (a CLI import prints it instead of a stack trace); the
+            // database's own exception stays inside, so the web app still answers 503 with Retry-After.
+            var contended = BatchContendedException.Is(ex) ? new BatchContendedException(ex) : null;
             await MarkFailedAsync(request, now, batchInStore ? 0 : await WrittenBatchIdAsync(batch, batchRow), ex switch
             {
                 OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
                 RecordCreatedMeanwhileException created => created.Message,
-                _ when BatchContendedException.Is(ex) => BatchContendedException.Zh + " / " + BatchContendedException.En,
+                _ when contended is not null => contended.Message,
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
             }, overInterrupted: ex is not BatchNoLongerRunningException);
-            if (ex is not RecordCreatedMeanwhileException && BatchContendedException.Is(ex))
+            if (contended is not null)
             {
-                // Said as the batch's row says it (a CLI import prints it instead of a stack trace); the database's own
-                // exception stays inside, so the web app still answers 503 with Retry-After.
-                throw new BatchContendedException(ex);
+                throw contended;
             }
 
             throw;

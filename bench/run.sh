@@ -29,6 +29,20 @@ if [ "${1:-}" = "score" ]; then
   done
   exit 0
 fi
+if [ "${1:-}" = "floor" ]; then
+  # The storage floor under a file's import on each engine (see README.md). Usage: bench/run.sh floor [rows]
+  ROWS=${2:-1000000}
+  OUT=${BENCH_DIR:-/tmp/shangding-bench}
+  mkdir -p "$OUT"
+  dotnet build -c Release bench/Shangding.Bench -v q --nologo >/dev/null
+  BIN="dotnet bench/Shangding.Bench/bin/Release/net10.0/Shangding.Bench.dll"
+  [ -f "$OUT/water-$ROWS.csv" ] || $BIN generate "$ROWS" "$OUT/water-$ROWS.csv"
+  for provider in sqlite postgres; do
+    $BIN calibrate
+    $BIN storage-floor "$OUT/water-$ROWS.csv" $provider
+  done
+  exit 0
+fi
 ROWS=${1:-1000000}
 OUT=${BENCH_DIR:-/tmp/shangding-bench}
 mkdir -p "$OUT"

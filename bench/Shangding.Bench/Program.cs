@@ -46,6 +46,7 @@ public static class Program
             "rejects-write" => RejectsWrite(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]),
             "rejects-export" => await RejectsExportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
             "intake-cpu" => IntakeCpuBench.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3),
+            "storage-floor" => await StorageFloorBench.RunAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
             "numbers-migration" => await NumbersMigrationBench.RunAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true)),
             "import" => await ImportAsync(args[1], Enum.Parse<DatabaseProvider>(args[2], ignoreCase: true), args.Contains("--twice"),
                 Array.IndexOf(args, "--then") is var then and > 0 && then + 1 < args.Length ? args[then + 1] : null),

@@ -245,6 +245,47 @@ public sealed class ExpectedVersionTests
     }
 
     /// <summary>
+    /// Another writer creates a subject that a batch is creating too. SQLite: the batch waits for the other writer, then finds
+    /// the subject on file. PostgreSQL: the batch's COPY of its new subjects waits for the other's uncommitted row, fails on
+    /// the key when the other commits, is rolled back to its savepoint, and the flush inserts them against the index instead
+    /// — the batch is stored, its record under the subject the other writer created, with no second subject.
+    /// </summary>
+    [Theory]
+    [AllEngines]
+    public async Task ASubjectCreatedByAnotherWriterMeanwhile_IsTheOneTheBatchUses(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var service = Service(db);
+        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
+        var carol = TestPlatform.ResidentId(new DateOnly(1979, 2, 8), 789);
+        var carolHash = TestPlatform.Protector.LookupHash(carol);
+
+        await using var other = await OtherWriter.BeginAsync(provider, db);
+        (await other.ExecuteAsync($"""
+            INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, created_at, updated_at)
+            VALUES ('Person', 'ResidentId', '{carolHash}', '{TestPlatform.Protector.Encrypt(carol)}', 'x', '张三', '2026-01-01', '2026-01-01')
+            """)).ShouldBe(1);
+
+        // Dave is new to both; Carol is new to the batch when it looks.
+        var dave = TestPlatform.ResidentId(new DateOnly(1980, 3, 9), 456);
+        IntakeRow[] rows = [Row("W-8", dave, "赵六", "6", null), Row("W-9", carol, "张三", "5", null) with { RowNumber = 2 }];
+        var sending = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api), rows, null, Ct), Ct);
+        await WaitUntilTheBatchWaitsAsync(provider, db, sending);
+        await other.CommitAsync();
+        var result = await sending;
+
+        (result.Status, result.Created, result.NameConflicts).ShouldBe(("Committed", 2, 0));
+        await using var context = db.NewContext();
+        var carols = await context.Subjects.AsNoTracking().Where(s => s.IdHash == carolHash).ToListAsync(Ct);
+        carols.Count.ShouldBe(1);
+        (await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-9", Ct)).SubjectId.ShouldBe(carols[0].Id);
+        var daveHash = TestPlatform.Protector.LookupHash(dave);
+        var daveId = (await context.Subjects.AsNoTracking().SingleAsync(s => s.IdHash == daveHash, Ct)).Id;
+        (await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-8", Ct)).SubjectId.ShouldBe(daveId);
+        (await context.Subjects.CountAsync(Ct)).ShouldBe(3);
+    }
+
+    /// <summary>
     /// PostgreSQL: a batch that deadlocks with another writer — it holds a new subject the other is inserting, the other
     /// holds a record it is changing — is the one chosen to give way. It is refused whole with a message that says what
     /// happened and to send it again (a CLI import prints it instead of a stack trace; the web app answers 503), not a bare

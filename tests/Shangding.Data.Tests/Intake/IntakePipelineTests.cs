@@ -318,6 +318,56 @@ public sealed class IntakePipelineTests
     }
 
     [Theory]
+    [InlineData(DatabaseProvider.Sqlite, null)]
+    [InlineData(DatabaseProvider.Postgres, null)]
+    [InlineData(DatabaseProvider.Postgres, 1)]
+    public async Task NewSubjectsMixedWithOnesOnFile_AreCreatedOnce_AndThoseOnFileKeepTheirIds(DatabaseProvider provider, int? flushRows)
+    {
+        // PostgreSQL copies a flush's new subjects in one COPY; a subject on file among them fails it, and the flush falls
+        // back to inserting them one by one against the index (flushes of one row: a COPY that takes its subject, then one
+        // that fails, then the inserts for the rest of the batch).
+        PostgresIntakeWriter.FlushRowsOverride.Value = flushRows;
+        try
+        {
+            await using var db = await TestDatabase.CreateAsync(provider);
+            var service = Service(db);
+            await service.RunAsync(Request(), [Row(3, "W-1", Alice, "王小明")], null, Ct);
+            await using var before = db.NewContext();
+            var aliceId = (await before.Subjects.AsNoTracking().SingleAsync(Ct)).Id;
+            var carol = TestPlatform.ResidentId(new DateOnly(1970, 1, 1), 111);
+            var dave = TestPlatform.ResidentId(new DateOnly(1971, 2, 2), 222);
+
+            var result = await service.RunAsync(Request(),
+            [
+                Row(3, "W-2", carol, "张三"),
+                Row(4, "W-3", Alice, "王小明"),
+                Row(5, "W-4", dave, "赵六"),
+                Row(6, "W-5", carol, "张三"),
+            ], null, Ct);
+
+            result.Status.ShouldBe("Committed");
+            result.Created.ShouldBe(4);
+            await using var context = db.NewContext();
+            var subjects = await context.Subjects.AsNoTracking().ToDictionaryAsync(x => x.IdHash, Ct);
+            subjects.Count.ShouldBe(3);
+            subjects[TestPlatform.Protector.LookupHash(Alice)].Id.ShouldBe(aliceId);
+            TestPlatform.Protector.Decrypt(subjects[TestPlatform.Protector.LookupHash(dave)].IdCipher).ShouldBe(dave);
+            var owners = await context.Records.AsNoTracking().ToDictionaryAsync(r => r.RecordKey, r => r.SubjectId, Ct);
+            owners["W-1"].ShouldBe(aliceId);
+            owners["W-3"].ShouldBe(aliceId);
+            owners["W-2"].ShouldBe(subjects[TestPlatform.Protector.LookupHash(carol)].Id);
+            owners["W-5"].ShouldBe(owners["W-2"]);
+            owners["W-4"].ShouldBe(subjects[TestPlatform.Protector.LookupHash(dave)].Id);
+            var verify = await new Shangding.Core.Audit.AuditVerifier(db.Settings, Shangding.Core.Access.QueryLogKey.Generate()).VerifyAsync(Ct);
+            verify.Problems.ShouldBeEmpty();
+        }
+        finally
+        {
+            PostgresIntakeWriter.FlushRowsOverride.Value = null;
+        }
+    }
+
+    [Theory]
     [AllEngines]
     public async Task AUnitOutsideItsCategories_IsRefusedAsAWhole(DatabaseProvider provider)
     {

@@ -47,16 +47,19 @@ internal static class DbCommands
             }
             else
             {
+                // Labels in both languages, as the refusals are: an operator's terminal may be either.
                 await cli.Out.WriteLineAsync($"{settings.Describe()}");
-                await cli.Out.WriteLineAsync($"applied: {(applied.Count == 0 ? "none" : string.Join(", ", applied))}");
-                await cli.Out.WriteLineAsync($"pending: {(pending.Count == 0 ? "none" : string.Join(", ", pending))}");
+                await cli.Out.WriteLineAsync($"已应用 / applied: {(applied.Count == 0 ? "无 / none" : string.Join(", ", applied))}");
+                await cli.Out.WriteLineAsync($"待应用 / pending: {(pending.Count == 0 ? "无 / none" : string.Join(", ", pending))}");
                 if (unknown.Count > 0)
                 {
-                    await cli.Out.WriteLineAsync($"unknown to this program (applied by a newer release; upgrade this program): {string.Join(", ", unknown)}");
+                    await cli.Out.WriteLineAsync("本程序不认识（由较新版本应用，请升级本程序） / unknown to this program (applied by a newer release; upgrade this program): " +
+                        string.Join(", ", unknown));
                 }
             }
 
-            return unknown.Count > 0 ? 4 : pending.Count == 0 ? 0 : 1;
+            // 5 as every other command answers a database a newer release migrated (CliApp); 1 when migrations are pending.
+            return unknown.Count > 0 ? 5 : pending.Count == 0 ? 0 : 1;
         });
 
         return new Command("db", "Database schema") { migrate, status };

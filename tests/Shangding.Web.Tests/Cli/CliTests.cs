@@ -139,8 +139,8 @@ public sealed class CliTests
         }
 
         var (code, output, _) = await Run(Database(db), "db", "status");
-        code.ShouldBe(4);
-        output.ShouldContain("unknown to this program (applied by a newer release; upgrade this program): 9001");
+        code.ShouldBe(5);
+        output.ShouldContain("本程序不认识（由较新版本应用，请升级本程序） / unknown to this program (applied by a newer release; upgrade this program): 9001");
 
         var file = Path.Combine(Path.GetTempPath(), $"shangding-cli-{Guid.NewGuid():N}.csv");
         await File.WriteAllTextAsync(file, "record_key\n", TestContext.Current.CancellationToken);
@@ -185,7 +185,7 @@ public sealed class CliTests
 
         (code, output, _) = await Run(settings, "db", "status");
         code.ShouldBe(0);
-        output.ShouldContain("pending: none");
+        output.ShouldContain("待应用 / pending: 无 / none");
 
         (code, output, _) = await Run(settings, "demo", "seed", "--persons", "25", "--json");
         code.ShouldBe(0);

@@ -29,8 +29,6 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
     private readonly int _flushRows = FlushRowsOverride.Value ?? FlushRows;
     private string _recordSequence = "";
     private string _historySequence = "";
-    private string _subjectSequence = "";
-    private bool _copySubjects = true;
 
     // The seal's row hashes: created records' history rows are hashed here, from the values written (jsonb's text
     // reproduced by JsonbText), on pool threads while the batch goes on; history rows written by SQL (updates and
@@ -103,23 +101,27 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
 
         Batch.LiveLockTaken.TrySetResult();
 
-        await using var command = Command("SELECT pg_get_serial_sequence('credit_records', 'id'), pg_get_serial_sequence('record_changes', 'id'), pg_get_serial_sequence('subjects', 'id')");
+        await using var command = Command("SELECT pg_get_serial_sequence('credit_records', 'id'), pg_get_serial_sequence('record_changes', 'id')");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         _recordSequence = reader.GetString(0);
         _historySequence = reader.GetString(1);
-        _subjectSequence = reader.GetString(2);
     }
 
     /// <summary>
     /// Batches run on sessions of their own (a pool of their own, by application name) with memory for a big batch's
     /// sorts and hashes. The server takes the memory only as a batch uses it; a small API batch uses little.
+    /// No command timeout: a batch's statements wait for other writers as long as the server lets them (it finds
+    /// deadlocks), like <see cref="Command"/>'s. A COPY stream has no command of its own and took its read and write
+    /// timeouts from the connection string (Npgsql's default 30 s): a COPY waiting on another batch's uncommitted key
+    /// timed out and broke the connection, and the batch failed with a bare error instead of its own message.
     /// </summary>
     internal static string BulkConnectionString(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         builder.ApplicationName = (builder.ApplicationName is { Length: > 0 } name ? name + " " : "") + "intake";
         builder.Options = ((builder.Options ?? "") + " -c work_mem=64MB").Trim();
+        builder.CommandTimeout = 0;
         return builder.ToString();
     }
 
@@ -355,13 +357,6 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         }
 
         var onFile = firstRows - toCreate.Count;
-        // After a COPY of this batch found subjects on file, only flushes that looked theirs up first try it again.
-        if (toCreate.Count > 0 && (_copySubjects || _lookUpFirst) && await CopySubjectsAsync(toCreate, result, cancellationToken))
-        {
-            toCreate.Clear();
-            Step("subjects-copy");
-        }
-
         if (toCreate.Count > 0)
         {
             await using var insert = Command("""
@@ -427,70 +422,6 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// Writes new subjects by binary COPY with ids from the subjects' sequence, inside a savepoint: when one of them is on
-    /// file after all (or another batch has just created it), the COPY fails whole, is rolled back to the savepoint, and
-    /// the flush inserts them with <c>ON CONFLICT</c> instead. The server's work is about half the insert's (1M subjects:
-    /// the step 13.9 → 10.1 s, bench/RESULTS.md). Returns whether the COPY took them all.
-    /// </summary>
-    private async Task<bool> CopySubjectsAsync(List<StagedRow> toCreate, Dictionary<string, (long, string?, bool)> result, CancellationToken cancellationToken)
-    {
-        var ids = new long[toCreate.Count];
-        await using (var reserve = Command("SELECT nextval(@seq::regclass) FROM generate_series(1, @n)"))
-        {
-            reserve.Parameters.AddWithValue("seq", _subjectSequence);
-            reserve.Parameters.AddWithValue("n", toCreate.Count);
-            await using var reader = await reserve.ExecuteReaderAsync(cancellationToken);
-            for (var i = 0; await reader.ReadAsync(cancellationToken); i++)
-            {
-                ids[i] = reader.GetInt64(0);
-            }
-        }
-
-        await _transaction!.SaveAsync("subjects_copy", cancellationToken);
-        try
-        {
-            await using var copy = await PgBinaryCopy.BeginAsync(_connection!, """
-                COPY subjects (id, kind, cert_type, id_hash, id_cipher, id_masked, name, birth_date, sex, name_conflict, created_at, updated_at)
-                FROM STDIN (FORMAT BINARY)
-                """, cancellationToken);
-            for (var i = 0; i < toCreate.Count; i++)
-            {
-                var row = toCreate[i];
-                await copy.StartRowAsync(12, cancellationToken);
-                copy.Int64(ids[i]);
-                copy.Text(row.Kind);
-                copy.Text(row.CertType);
-                copy.Text(row.IdHash);
-                copy.Text(row.IdCipher);
-                copy.Text(row.IdMasked);
-                copy.Text(row.Name);
-                copy.Date(row.BirthDate);
-                copy.Text(row.Sex);
-                copy.Boolean(false);
-                copy.TimestampTz(Batch.Now);
-                copy.TimestampTz(Batch.Now);
-            }
-
-            await copy.CompleteAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "ix_subjects_id_hash")
-        {
-            await _transaction.RollbackAsync("subjects_copy", cancellationToken);
-            _copySubjects = false;
-            return false;
-        }
-
-        await _transaction.ReleaseAsync("subjects_copy", cancellationToken);
-        for (var i = 0; i < toCreate.Count; i++)
-        {
-            result[toCreate[i].IdHash!] = (ids[i], toCreate[i].Name, true);
-            _createdSubjects.Add(ids[i]);
-        }
-
-        return true;
     }
 
     private async Task FindSubjectsAsync(string[] keys, Dictionary<string, (long, string?, bool)> result, CancellationToken cancellationToken)

@@ -245,10 +245,44 @@ public sealed class ExpectedVersionTests
     }
 
     /// <summary>
+    /// PostgreSQL: a batch's COPY that waits on another writer longer than the connection string's Command Timeout (Npgsql's
+    /// default is 30 s; here 1 s) still waits, as its other statements do (they run without a timeout): a COPY stream took
+    /// its timeouts from the connection string, and a timed-out COPY broke the connection — the batch "Failed" with a bare
+    /// NpgsqlException instead of being told that another batch created the record meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task ACopyThatWaitsOnAnotherWriter_OutlastsTheConnectionsCommandTimeout()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var settings = db.Settings with
+        {
+            ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(db.Settings.ConnectionString) { CommandTimeout = 1 }.ToString(),
+        };
+        var service = new IntakeService(TestPlatform.Catalog, TestPlatform.Protector, settings, MovableClock.At(2026, 3, 16));
+        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
+
+        await using var other = await OtherWriter.BeginAsync(DatabaseProvider.Postgres, db);
+        (await other.ExecuteAsync("""
+            INSERT INTO credit_records (subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash, version, created_at, updated_at)
+            SELECT subject_id, unit_code, category_code, 'W-2', act_date, severity, status, fields, 'someone-else', 1, created_at, updated_at FROM credit_records WHERE record_key = 'W-1'
+            """)).ShouldBe(1);
+
+        var sending = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api), [Row("W-2", Alice, "王小明", "88", null)], null, Ct), Ct);
+        await WaitUntilTheBatchWaitsAsync(DatabaseProvider.Postgres, db, sending);
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Ct);
+        sending.IsCompleted.ShouldBeFalse("the batch stopped waiting for the other writer");
+        await other.CommitAsync();
+
+        var refused = await Should.ThrowAsync<RecordCreatedMeanwhileException>(sending);
+        refused.Message.ShouldContain("nothing of this batch was stored. Send it again");
+        (await service.RunAsync(Request(IntakeChannels.Api), [Row("W-2", Alice, "王小明", "88", null)], null, Ct)).Updated.ShouldBe(1);
+    }
+
+    /// <summary>
     /// Another writer creates a subject that a batch is creating too. SQLite: the batch waits for the other writer, then finds
-    /// the subject on file. PostgreSQL: the batch's COPY of its new subjects waits for the other's uncommitted row, fails on
-    /// the key when the other commits, is rolled back to its savepoint, and the flush inserts them against the index instead
-    /// — the batch is stored, its record under the subject the other writer created, with no second subject.
+    /// the subject on file. PostgreSQL: the batch's insert of its new subjects waits for the other's uncommitted row, and when
+    /// the other commits it leaves that subject to it and finds it — the batch is stored, its record under the subject the
+    /// other writer created, with no second subject.
     /// </summary>
     [Theory]
     [AllEngines]

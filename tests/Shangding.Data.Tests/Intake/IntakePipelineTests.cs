@@ -323,9 +323,8 @@ public sealed class IntakePipelineTests
     [InlineData(DatabaseProvider.Postgres, 1)]
     public async Task NewSubjectsMixedWithOnesOnFile_AreCreatedOnce_AndThoseOnFileKeepTheirIds(DatabaseProvider provider, int? flushRows)
     {
-        // PostgreSQL copies a flush's new subjects in one COPY; a subject on file among them fails it, and the flush falls
-        // back to inserting them one by one against the index (flushes of one row: a COPY that takes its subject, then one
-        // that fails, then the inserts for the rest of the batch).
+        // A subject on file among the batch's new ones is found, not created again, whichever flush it falls in (PostgreSQL
+        // with flushes of one row too); the new ones are created once, their later rows finding them.
         PostgresIntakeWriter.FlushRowsOverride.Value = flushRows;
         try
         {

@@ -209,6 +209,11 @@ public sealed class JourneyTests(WebServer server) : IClassFixture<WebServer>
         reasons.ShouldContain("校验位");
         reasons.ShouldNotContain("BROWSER-1");
         await Shot(page, "unit-batch-zh-desktop");
+        // The six count tiles stand in one row on a desktop, level (a margin above every tile but the first once pushed
+        // five of them a line down).
+        var tops = await page.EvaluateAsync<double[]>("() => [...document.querySelectorAll('.grid.counts > .stat')].map(e => e.getBoundingClientRect().top)");
+        tops.Length.ShouldBe(6);
+        tops.ShouldAllBe(top => Math.Abs(top - tops[0]) < 0.5);
         await page.SetViewportSizeAsync(390, 844);
         await page.GotoAsync(page.Url + "?culture=en");
         (await page.InnerTextAsync("main table")).ShouldContain("check");

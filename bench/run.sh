@@ -29,13 +29,18 @@ if [ "${1:-}" = "score" ]; then
   done
   exit 0
 fi
+# bench/run.sh floor [rows]: the storage floor under a file's import on each engine (see README.md).
+FLOOR=false
 if [ "${1:-}" = "floor" ]; then
-  # The storage floor under a file's import on each engine (see README.md). Usage: bench/run.sh floor [rows]
-  ROWS=${2:-1000000}
-  OUT=${BENCH_DIR:-/tmp/shangding-bench}
-  mkdir -p "$OUT"
-  dotnet build -c Release bench/Shangding.Bench -v q --nologo >/dev/null
-  BIN="dotnet bench/Shangding.Bench/bin/Release/net10.0/Shangding.Bench.dll"
+  FLOOR=true
+  shift
+fi
+ROWS=${1:-1000000}
+OUT=${BENCH_DIR:-/tmp/shangding-bench}
+mkdir -p "$OUT"
+dotnet build -c Release bench/Shangding.Bench -v q --nologo >/dev/null
+BIN="dotnet bench/Shangding.Bench/bin/Release/net10.0/Shangding.Bench.dll"
+if [ "$FLOOR" = true ]; then
   [ -f "$OUT/water-$ROWS.csv" ] || $BIN generate "$ROWS" "$OUT/water-$ROWS.csv"
   for provider in sqlite postgres; do
     $BIN calibrate
@@ -43,11 +48,6 @@ if [ "${1:-}" = "floor" ]; then
   done
   exit 0
 fi
-ROWS=${1:-1000000}
-OUT=${BENCH_DIR:-/tmp/shangding-bench}
-mkdir -p "$OUT"
-dotnet build -c Release bench/Shangding.Bench -v q --nologo >/dev/null
-BIN="dotnet bench/Shangding.Bench/bin/Release/net10.0/Shangding.Bench.dll"
 [ -f "$OUT/water-$ROWS.xlsx" ] || $BIN generate "$ROWS" "$OUT/water-$ROWS.xlsx"
 [ -f "$OUT/water-$ROWS.csv" ] || $BIN generate "$ROWS" "$OUT/water-$ROWS.csv"
 $BIN read "$OUT/water-$ROWS.xlsx"

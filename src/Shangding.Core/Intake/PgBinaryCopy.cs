@@ -22,21 +22,31 @@ internal sealed class PgBinaryCopy : IAsyncDisposable
     private static readonly int EpochDay = new DateOnly(2000, 1, 1).DayNumber;
 
     private readonly NpgsqlRawCopyStream _stream;
+    private readonly string _cancelThrough;
+    private readonly int _backend;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(FlushAt + 4096);
     private int _used;
     private bool _done;
 
-    private PgBinaryCopy(NpgsqlRawCopyStream stream)
+    private PgBinaryCopy(NpgsqlRawCopyStream stream, string cancelThrough, int backend)
     {
         _stream = stream;
+        _cancelThrough = cancelThrough;
+        _backend = backend;
         ReadOnlySpan<byte> header = [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
         header.CopyTo(_buffer);
         _used = header.Length;
     }
 
-    /// <summary>Starts <paramref name="copyFromStdinBinary"/>, a <c>COPY … FROM STDIN (FORMAT BINARY)</c>.</summary>
-    public static async Task<PgBinaryCopy> BeginAsync(NpgsqlConnection connection, string copyFromStdinBinary, CancellationToken cancellationToken) =>
-        new(await connection.BeginRawBinaryCopyAsync(copyFromStdinBinary, cancellationToken));
+    /// <summary>
+    /// Starts <paramref name="copyFromStdinBinary"/>, a <c>COPY … FROM STDIN (FORMAT BINARY)</c>, on
+    /// <paramref name="connection"/>; <paramref name="cancelThrough"/> is a connection string (with its password) for a
+    /// session of its own that asks the server to cancel the COPY if the caller cancels while it waits (see
+    /// <see cref="CompleteAsync"/>).
+    /// </summary>
+    public static async Task<PgBinaryCopy> BeginAsync(NpgsqlConnection connection, string cancelThrough, string copyFromStdinBinary,
+        CancellationToken cancellationToken) =>
+        new(await connection.BeginRawBinaryCopyAsync(copyFromStdinBinary, cancellationToken), cancelThrough, connection.ProcessID);
 
     /// <summary>Starts a row of <paramref name="columns"/> values, first sending what the buffer holds once it is large.</summary>
     public async ValueTask StartRowAsync(short columns, CancellationToken cancellationToken)
@@ -150,9 +160,40 @@ internal sealed class PgBinaryCopy : IAsyncDisposable
         BinaryPrimitives.WriteInt16BigEndian(Room(2), -1);
         _used += 2;
         await SendAsync(cancellationToken);
-        // Ending the COPY waits for the server to take the last rows it was sent (the stream takes no token for that).
         _done = true;
-        await _stream.DisposeAsync();
+
+        // Ending the COPY waits for the server to take the last rows it was sent, and a row waits there as long as another
+        // writer holds a key it needs (a record of the unit that batch is creating, say). The stream takes no token for
+        // that wait, so a cancel asks the server, from a session of its own, to cancel this backend's statement: the COPY
+        // fails with query_canceled, reported as the cancellation it is.
+        await using (cancellationToken.Register(() => _ = CancelBackendAsync()))
+        {
+            try
+            {
+                await _stream.DisposeAsync();
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(e.Message, e, cancellationToken);
+            }
+        }
+    }
+
+    private async Task CancelBackendAsync()
+    {
+        try
+        {
+            await using var session = new NpgsqlConnection(_cancelThrough);
+            await session.OpenAsync(CancellationToken.None);
+            await using var cancel = new NpgsqlCommand("SELECT pg_cancel_backend(@pid)", session);
+            cancel.Parameters.AddWithValue("pid", _backend);
+            await cancel.ExecuteScalarAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)
+        {
+            // The batch is being cancelled either way; when the server cannot be asked, the COPY ends when the other writer
+            // does, and the batch is cancelled then.
+        }
     }
 
     /// <summary>

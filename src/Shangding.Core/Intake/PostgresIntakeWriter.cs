@@ -619,7 +619,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             }
         }
 
-        await using (var copy = await PgBinaryCopy.BeginAsync(_connection!, """
+        await using (var copy = await PgBinaryCopy.BeginAsync(_connection!, settings.ConnectionString, """
             COPY credit_records (id, subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash,
                                  under_dispute, version, batch_id, created_at, updated_at) FROM STDIN (FORMAT BINARY)
             """, cancellationToken))
@@ -648,7 +648,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             await copy.CompleteAsync(cancellationToken);
         }
 
-        await using (var copy = await PgBinaryCopy.BeginAsync(_connection!, """
+        await using (var copy = await PgBinaryCopy.BeginAsync(_connection!, settings.ConnectionString, """
             COPY record_changes (id, subject_id, record_id, version, action, channel, batch_id, actor, at, before, after) FROM STDIN (FORMAT BINARY)
             """, cancellationToken))
         {
@@ -707,7 +707,7 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             return;
         }
 
-        await using var copy = await PgBinaryCopy.BeginAsync(_connection!,
+        await using var copy = await PgBinaryCopy.BeginAsync(_connection!, settings.ConnectionString,
             "COPY intake_rejects (batch_id, row_number, record_key, cells, reasons) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var (row, reasons) in rejects)
         {

@@ -54,7 +54,7 @@ public sealed class PgBinaryCopyTests
         await using var connection = await OpenWith(db, $"CREATE TABLE ours {Columns}; CREATE TABLE theirs {Columns}");
 
         var cases = Cases();
-        await using (var ours = await PgBinaryCopy.BeginAsync(connection, "COPY ours (i8, i4, b, t, d, ts, j) FROM STDIN (FORMAT BINARY)", Ct))
+        await using (var ours = await PgBinaryCopy.BeginAsync(connection, db.Settings.ConnectionString, "COPY ours (i8, i4, b, t, d, ts, j) FROM STDIN (FORMAT BINARY)", Ct))
         {
             foreach (var v in cases)
             {
@@ -133,7 +133,7 @@ public sealed class PgBinaryCopyTests
         await using var connection = await OpenWith(db, $"CREATE TABLE ours {Columns}");
 
         // Far more than one piece is sent before the copy is abandoned (as when a batch is cancelled or fails mid-flush).
-        await using (var copy = await PgBinaryCopy.BeginAsync(connection, "COPY ours (i8, t) FROM STDIN (FORMAT BINARY)", Ct))
+        await using (var copy = await PgBinaryCopy.BeginAsync(connection, db.Settings.ConnectionString, "COPY ours (i8, t) FROM STDIN (FORMAT BINARY)", Ct))
         {
             for (var i = 0; i < 20_000; i++)
             {
@@ -164,7 +164,7 @@ public sealed class PgBinaryCopyTests
         Exception? thrown = null;
         try
         {
-            await using var copy = await PgBinaryCopy.BeginAsync(connection, "COPY slow (i8, t) FROM STDIN (FORMAT BINARY)", cancel.Token);
+            await using var copy = await PgBinaryCopy.BeginAsync(connection, db.Settings.ConnectionString, "COPY slow (i8, t) FROM STDIN (FORMAT BINARY)", cancel.Token);
             for (var i = 0; i < 20_000; i++)
             {
                 await copy.StartRowAsync(2, cancel.Token);
@@ -188,13 +188,87 @@ public sealed class PgBinaryCopyTests
         ((long)(await count.ExecuteScalarAsync(Ct))!).ShouldBe(0);
     }
 
+    /// <summary>
+    /// The end of a COPY waits for the server to take its last rows, and a row waits as long as another session holds a key
+    /// it needs. The stream takes no token for that wait: a cancel then asks the server to cancel the COPY, and the caller
+    /// hears of a cancellation at once, not when the other session ends.
+    /// </summary>
+    [Fact]
+    public async Task OnPostgres_ACancelThatLandsWhileTheLastRowsWaitOnAnotherSession_EndsTheCopyAtOnce()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var connection = await OpenWith(db, $"CREATE TABLE ours {Columns}; CREATE UNIQUE INDEX ours_t ON ours (t);");
+        await using var other = new NpgsqlConnection(db.Settings.ConnectionString);
+        await other.OpenAsync(Ct);
+        await using var holding = await other.BeginTransactionAsync(Ct);
+        await using (var insert = new NpgsqlCommand("INSERT INTO ours (t) VALUES ('taken')", other, holding))
+        {
+            await insert.ExecuteNonQueryAsync(Ct);
+        }
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        async Task Copy()
+        {
+            await using var copy = await PgBinaryCopy.BeginAsync(connection, db.Settings.ConnectionString, "COPY ours (t) FROM STDIN (FORMAT BINARY)", cancel.Token);
+            await copy.StartRowAsync(1, cancel.Token);
+            copy.Text("taken");
+            await copy.CompleteAsync(cancel.Token);
+        }
+
+        var copying = Copy();
+        await WaitForLockWaitAsync(db);
+        await cancel.CancelAsync();
+        try
+        {
+            (await Task.WhenAny(copying, Task.Delay(TimeSpan.FromSeconds(10), Ct))).ShouldBe(copying, "the COPY went on waiting after the cancel");
+            Exception? thrown = null;
+            try
+            {
+                await copying;
+            }
+            catch (Exception e)
+            {
+                thrown = e;
+            }
+
+            thrown.ShouldBeAssignableTo<OperationCanceledException>(thrown?.ToString());
+            thrown!.InnerException.ShouldBeOfType<PostgresException>(thrown.ToString()).SqlState.ShouldBe(PostgresErrorCodes.QueryCanceled);
+        }
+        finally
+        {
+            await holding.RollbackAsync(Ct);
+        }
+
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM ours", other);
+        ((long)(await count.ExecuteScalarAsync(Ct))!).ShouldBe(0);
+    }
+
+    private static async Task WaitForLockWaitAsync(TestDatabase db)
+    {
+        await using var probe = new NpgsqlConnection(db.Settings.ConnectionString);
+        await probe.OpenAsync(Ct);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using var waiting = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'COPY ours%'", probe);
+            if ((long)(await waiting.ExecuteScalarAsync(Ct))! > 0)
+            {
+                return;
+            }
+
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the COPY did not wait for the other session");
+            await Task.Delay(50, Ct);
+        }
+    }
+
     [Fact]
     public async Task OnPostgres_TextThatIsNotUnicode_IsRefusedBeforeItIsSent()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
         await using var connection = await OpenWith(db, $"CREATE TABLE ours {Columns}");
 
-        await using (var copy = await PgBinaryCopy.BeginAsync(connection, "COPY ours (t) FROM STDIN (FORMAT BINARY)", Ct))
+        await using (var copy = await PgBinaryCopy.BeginAsync(connection, db.Settings.ConnectionString, "COPY ours (t) FROM STDIN (FORMAT BINARY)", Ct))
         {
             await copy.StartRowAsync(1, Ct);
             Should.Throw<System.Text.EncoderFallbackException>(() => copy.Text("lone \ud800 surrogate"));

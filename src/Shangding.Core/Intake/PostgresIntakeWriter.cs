@@ -538,50 +538,51 @@ internal sealed class PostgresIntakeWriter(DatabaseSettings settings, BatchWrite
             return;
         }
 
-        await using (var history = Command("""
-            INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after)
-            SELECT u.subject_id, r.id, r.version + 1, u.action, @c, @b, @a, @now, r.fields, u.after
-            FROM unnest(@rid::bigint[], @sid::bigint[], @act::text[], @after::jsonb[]) WITH ORDINALITY AS u(record_id, subject_id, action, after, n)
-            JOIN credit_records r ON r.id = u.record_id
-            ORDER BY u.n
-            RETURNING id
+        // One statement for the history rows and the updates: both read the records as they were before it (the statement's
+        // parts share one snapshot), so a history row's "before" and version are the record's before its update, and the
+        // fields are sent and parsed once, not once for the history and again for the record. An update restores a withdrawn
+        // record; a repaired or expired one stays so (a corrected detail does not undo an approved repair or a publication
+        // period that has run out).
+        await using (var write = Command("""
+            WITH u AS MATERIALIZED (
+                SELECT * FROM unnest(@rid::bigint[], @sid::bigint[], @act::text[], @after::jsonb[], @upd::boolean[], @ad::text[], @sev::text[], @h::text[])
+                    WITH ORDINALITY AS u(record_id, subject_id, action, after, updates, act_date, severity, hash, n)
+            ),
+            history AS (
+                INSERT INTO record_changes (subject_id, record_id, version, action, channel, batch_id, actor, at, before, after)
+                SELECT u.subject_id, r.id, r.version + 1, u.action, @c, @b, @a, @now, r.fields, u.after
+                FROM u JOIN credit_records r ON r.id = u.record_id
+                ORDER BY u.n
+                RETURNING id
+            ),
+            updated AS (
+                UPDATE credit_records r SET subject_id = u.subject_id, act_date = u.act_date::date, severity = u.severity, fields = u.after,
+                       content_hash = u.hash, status = CASE WHEN r.status IN ('Repaired', 'Expired') THEN r.status ELSE 'InForce' END,
+                       version = r.version + 1, batch_id = @b, updated_at = @now
+                FROM u
+                WHERE r.id = u.record_id AND u.updates
+            )
+            SELECT id FROM history ORDER BY id
             """))
         {
-            AddBatchParameters(history);
-            history.Parameters.AddWithValue("rid", changes.Select(c => c.Old.Id).ToArray());
-            history.Parameters.AddWithValue("sid", changes.Select(c => c.SubjectId).ToArray());
-            history.Parameters.AddWithValue("act", changes.Select(c => ChangeAction(c.Decision, c.Old)).ToArray());
-            history.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Array | NpgsqlDbType.Jsonb)
+            AddBatchParameters(write);
+            write.Parameters.AddWithValue("rid", changes.Select(c => c.Old.Id).ToArray());
+            write.Parameters.AddWithValue("sid", changes.Select(c => c.SubjectId).ToArray());
+            write.Parameters.AddWithValue("act", changes.Select(c => ChangeAction(c.Decision, c.Old)).ToArray());
+            write.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Array | NpgsqlDbType.Jsonb)
             {
                 Value = changes.Select(c => c.Decision == RowDecision.Withdrawn ? null : c.Row.FieldsJson).ToArray(),
             });
-            await using var ids = await history.ExecuteReaderAsync(cancellationToken);
+            write.Parameters.AddWithValue("upd", changes.Select(c => c.Decision == RowDecision.Updated).ToArray());
+            write.Parameters.AddWithValue("ad", changes.Select(c => c.Decision == RowDecision.Updated
+                ? c.Row.ActDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : null).ToArray());
+            write.Parameters.AddWithValue("sev", changes.Select(c => c.Decision == RowDecision.Updated ? c.Row.Severity : null).ToArray());
+            write.Parameters.AddWithValue("h", changes.Select(c => c.Decision == RowDecision.Updated ? c.Row.ContentHash : null).ToArray());
+            await using var ids = await write.ExecuteReaderAsync(cancellationToken);
             while (await ids.ReadAsync(cancellationToken))
             {
                 _serverHashed.Add(ids.GetInt64(0));
             }
-        }
-
-        var updates = changes.Where(c => c.Decision == RowDecision.Updated).ToList();
-        if (updates.Count > 0)
-        {
-            // An update restores a withdrawn record; a repaired or expired one stays so (a corrected detail does not undo
-            // an approved repair or a publication period that has run out).
-            await using var update = Command("""
-                UPDATE credit_records r SET subject_id = u.subject_id, act_date = u.act_date::date, severity = u.severity, fields = u.fields,
-                       content_hash = u.hash, status = CASE WHEN r.status IN ('Repaired', 'Expired') THEN r.status ELSE 'InForce' END,
-                       version = r.version + 1, batch_id = @b, updated_at = @now
-                FROM unnest(@rid::bigint[], @sid::bigint[], @ad::text[], @sev::text[], @f::jsonb[], @h::text[]) AS u(id, subject_id, act_date, severity, fields, hash)
-                WHERE r.id = u.id
-                """);
-            AddBatchParameters(update);
-            update.Parameters.AddWithValue("rid", updates.Select(c => c.Old.Id).ToArray());
-            update.Parameters.AddWithValue("sid", updates.Select(c => c.SubjectId).ToArray());
-            update.Parameters.AddWithValue("ad", updates.Select(c => c.Row.ActDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
-            update.Parameters.AddWithValue("sev", updates.Select(c => c.Row.Severity).ToArray());
-            update.Parameters.Add(new NpgsqlParameter("f", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = updates.Select(c => c.Row.FieldsJson).ToArray() });
-            update.Parameters.AddWithValue("h", updates.Select(c => c.Row.ContentHash).ToArray());
-            await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
         var withdrawals = changes.Where(c => c.Decision == RowDecision.Withdrawn).Select(c => c.Old.Id).ToArray();

@@ -166,30 +166,55 @@ internal sealed class PgBinaryCopy : IAsyncDisposable
         // writer holds a key it needs (a record of the unit that batch is creating, say). The stream takes no token for
         // that wait, so a cancel asks the server, from a session of its own, to cancel this backend's statement: the COPY
         // fails with query_canceled, reported as the cancellation it is.
-        await using (cancellationToken.Register(() => _ = CancelBackendAsync()))
+        Task? cancelling = null;
+        try
         {
-            try
+            await using (cancellationToken.Register(() => cancelling = Task.Run(CancelBackendAsync, CancellationToken.None)))
             {
                 await _stream.DisposeAsync();
             }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled && cancellationToken.IsCancellationRequested)
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(e.Message, e, cancellationToken);
+        }
+        finally
+        {
+            // The cancel may reach the server after the COPY has ended. Waiting for it before anything else is sent on this
+            // session makes it find the session idle (and be ignored), not cancel the batch's rollback, or the next
+            // statement of whichever batch takes this pooled connection.
+            if (cancelling is not null)
             {
-                throw new OperationCanceledException(e.Message, e, cancellationToken);
+                await cancelling.WaitAsync(CancelWait, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
+
+    private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(10);
 
     private async Task CancelBackendAsync()
     {
         try
         {
-            await using var session = new NpgsqlConnection(_cancelThrough);
+            // Not the application's pool (which may be full, and whose slot it would take): a session of its own that
+            // gives up soon.
+            var builder = new NpgsqlConnectionStringBuilder(_cancelThrough)
+            {
+                Pooling = false,
+                Timeout = 5,
+                CommandTimeout = 5,
+                ApplicationName = "shangding intake cancel",
+            };
+            await using var session = new NpgsqlConnection(builder.ToString());
             await session.OpenAsync(CancellationToken.None);
             await using var cancel = new NpgsqlCommand("SELECT pg_cancel_backend(@pid)", session);
             cancel.Parameters.AddWithValue("pid", _backend);
             await cancel.ExecuteScalarAsync(CancellationToken.None);
         }
-        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or ArgumentException or ObjectDisposedException
+                                      or OperationCanceledException or TimeoutException)
         {
             // The batch is being cancelled either way; when the server cannot be asked, the COPY ends when the other writer
             // does, and the batch is cancelled then.

@@ -24,12 +24,8 @@ internal static class NumbersMigrationBench
         await using var database = await BenchDatabase.CreateAsync(provider);
         await new SchemaMigrator(database.Settings).MigrateAsync();
         var protector = new IdentityProtector(IdentityProtectionKeys.Generate());
-        var intake = new IntakeService(Program.Catalog, protector, database.Settings, TimeProvider.System);
-        await using (var stream = File.OpenRead(path))
-        {
-            var imported = await new FileImport(intake, IntakeFileLimits.Default).RunAsync(stream, Path.GetFileName(path), "WATER-SUPPLY", "P-ARREARS-WATER", "bench", null, CancellationToken.None);
-            Program.Report(new { step = "numbers-import", provider = provider.ToString(), rows = imported.TotalRows, imported.Created });
-        }
+        var imported = await database.ImportWaterFileAsync(path, protector);
+        Program.Report(new { step = "numbers-import", provider = provider.ToString(), rows = imported.TotalRows, imported.Created });
 
         // A scan that finds nothing to rewrite (the filter in SQL lets through only records with a '.' and a later 0).
         await ForgetAsync(database.Settings);

@@ -99,12 +99,7 @@ public static class Program
         await using var database = await BenchDatabase.CreateAsync(provider);
         await new SchemaMigrator(database.Settings).MigrateAsync();
         var protector = new IdentityProtector(IdentityProtectionKeys.Generate());
-        var intake = new IntakeService(Catalog, protector, database.Settings, TimeProvider.System);
-        BatchResult result;
-        await using (var stream = File.OpenRead(path))
-        {
-            result = await new FileImport(intake, IntakeFileLimits.Default).RunAsync(stream, Path.GetFileName(path), "WATER-SUPPLY", "P-ARREARS-WATER", "bench", null, CancellationToken.None);
-        }
+        var result = await database.ImportWaterFileAsync(path, protector);
 
         Report(new { step = "rejects-import", provider = provider.ToString(), rows = result.TotalRows, result.Rejected });
         for (var round = 0; round < 2; round++)
@@ -307,6 +302,15 @@ internal sealed class BenchDatabase : IAsyncDisposable
     }
 
     public DatabaseSettings Settings { get; }
+
+    /// <summary>Imports <paramref name="path"/> as the water company's arrears file, as the web page and the CLI do.</summary>
+    public async Task<BatchResult> ImportWaterFileAsync(string path, IdentityProtector protector)
+    {
+        var intake = new IntakeService(Program.Catalog, protector, Settings, TimeProvider.System);
+        await using var stream = File.OpenRead(path);
+        return await new FileImport(intake, IntakeFileLimits.Default).RunAsync(stream, Path.GetFileName(path), "WATER-SUPPLY", "P-ARREARS-WATER", "bench", null,
+            CancellationToken.None);
+    }
 
     public static async Task<BenchDatabase> CreateAsync(DatabaseProvider provider)
     {

@@ -36,14 +36,8 @@ internal static class StorageFloorBench
     {
         await using var source = await BenchDatabase.CreateAsync(provider);
         await new SchemaMigrator(source.Settings).MigrateAsync();
-        var protector = new IdentityProtector(IdentityProtectionKeys.Generate());
-        var intake = new IntakeService(Program.Catalog, protector, source.Settings, TimeProvider.System);
         var watch = Stopwatch.StartNew();
-        BatchResult imported;
-        await using (var stream = File.OpenRead(path))
-        {
-            imported = await new FileImport(intake, IntakeFileLimits.Default).RunAsync(stream, Path.GetFileName(path), "WATER-SUPPLY", "P-ARREARS-WATER", "bench", null, CancellationToken.None);
-        }
+        var imported = await source.ImportWaterFileAsync(path, new IdentityProtector(IdentityProtectionKeys.Generate()));
 
         Program.Report(new
         {

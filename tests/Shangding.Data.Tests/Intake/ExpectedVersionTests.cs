@@ -202,10 +202,7 @@ public sealed class ExpectedVersionTests
 
         // The other batch's new record W-2, of the same subject, not yet committed.
         await using var other = await OtherWriter.BeginAsync(provider, db);
-        (await other.ExecuteAsync("""
-            INSERT INTO credit_records (subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash, version, created_at, updated_at)
-            SELECT subject_id, unit_code, category_code, 'W-2', act_date, severity, status, fields, 'someone-else', 1, created_at, updated_at FROM credit_records WHERE record_key = 'W-1'
-            """)).ShouldBe(1);
+        await other.CreateRecordLikeAsync("W-1", "W-2");
 
         // This batch: a new record W-3, and W-2, not on file when it looks.
         IntakeRow[] rows = [Row("W-3", Bob, "李华", "5", null), Row("W-2", Alice, "王小明", "88", null) with { RowNumber = 2 }];
@@ -262,10 +259,7 @@ public sealed class ExpectedVersionTests
         (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
 
         await using var other = await OtherWriter.BeginAsync(DatabaseProvider.Postgres, db);
-        (await other.ExecuteAsync("""
-            INSERT INTO credit_records (subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash, version, created_at, updated_at)
-            SELECT subject_id, unit_code, category_code, 'W-2', act_date, severity, status, fields, 'someone-else', 1, created_at, updated_at FROM credit_records WHERE record_key = 'W-1'
-            """)).ShouldBe(1);
+        await other.CreateRecordLikeAsync("W-1", "W-2");
 
         var sending = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api), [Row("W-2", Alice, "王小明", "88", null)], null, Ct), Ct);
         await WaitUntilTheBatchWaitsAsync(DatabaseProvider.Postgres, db, sending);
@@ -396,6 +390,13 @@ public sealed class ExpectedVersionTests
             command.CommandText = sql;
             return await command.ExecuteNonQueryAsync(Ct);
         }
+
+        /// <summary>Creates the record <paramref name="key"/>, uncommitted: a copy of <paramref name="like"/> under another key, as another batch would.</summary>
+        public async Task CreateRecordLikeAsync(string like, string key) =>
+            (await ExecuteAsync($"""
+                INSERT INTO credit_records (subject_id, unit_code, category_code, record_key, act_date, severity, status, fields, content_hash, version, created_at, updated_at)
+                SELECT subject_id, unit_code, category_code, '{key}', act_date, severity, status, fields, 'someone-else', 1, created_at, updated_at FROM credit_records WHERE record_key = '{like}'
+                """)).ShouldBe(1);
 
         public Task CommitAsync() => _transaction.CommitAsync(Ct);
 

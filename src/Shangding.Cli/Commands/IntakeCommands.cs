@@ -18,14 +18,16 @@ internal static class IntakeCommands
         template.SetAction(async parse =>
         {
             var catalog = cli.Get<CatalogDefinition>();
-            var category = catalog.Find(parse.GetValue(code)!) ?? throw new CliException($"No category with code '{parse.GetValue(code)}'. `catalog list` shows them all.");
+            var category = catalog.Find(parse.GetValue(code)!) ?? throw new CliException(
+                $"没有代码为“{parse.GetValue(code)}”的信息类别，`catalog list` 列出全部类别。 / No category with code '{parse.GetValue(code)}'. `catalog list` shows them all.");
             var target = parse.GetValue(output)!;
             await using (var file = target.Create())
             {
                 TemplateWriter.Write(category, catalog, file);
             }
 
-            await cli.Out.WriteLineAsync($"Template of {category.Code} {category.NameZh} written to {target.FullName}");
+            // In both languages, as the refusals are: an operator's terminal may be either.
+            await cli.Out.WriteLineAsync($"已写出 {category.Code} {category.NameZh} 的模板 / Template of {category.Code} {category.NameEn} written to: {target.FullName}");
             return 0;
         });
 
@@ -40,7 +42,7 @@ internal static class IntakeCommands
             var input = parse.GetValue(file)!;
             if (!input.Exists)
             {
-                throw new CliException($"File not found: {input.FullName}");
+                throw new CliException($"找不到文件 / File not found: {input.FullName}");
             }
 
             await cli.Get<SchemaMigrator>().MigrateAsync(ct);
@@ -62,7 +64,7 @@ internal static class IntakeCommands
                             return await importer.RunAsync(stream, input.Name, parse.GetValue(unit)!, parse.GetValue(category), "cli",
                                 (rows, share) =>
                                 {
-                                    task.Description = $"{input.Name}: {rows:N0} rows";
+                                    task.Description = $"{input.Name}: {rows:N0} 行 / rows";
                                     task.Value = 100 * share;
                                 },
                                 ct);
@@ -104,17 +106,32 @@ internal static class IntakeCommands
 
                 foreach (var warning in result.Warnings)
                 {
-                    await cli.Error.WriteLineAsync("warning: " + warning);
+                    await cli.Error.WriteLineAsync("注意 / warning: " + warning);
                 }
 
-                await cli.Out.WriteLineAsync($"Batch {result.BatchId} {result.Status}: {result.TotalRows:N0} rows — {result.Created:N0} created, {result.Updated:N0} updated, " +
-                    $"{result.Unchanged:N0} unchanged, {result.Withdrawn:N0} withdrawn, {result.Rejected:N0} rejected" +
-                    (result.NameConflicts > 0 ? $", {result.NameConflicts:N0} name conflicts flagged" : "") + ".");
+                await cli.Out.WriteLineAsync(Summary(result));
             }
 
             return result.Status == nameof(BatchStatus.Committed) ? 0 : 4;
         });
 
         return [template, import];
+    }
+
+    /// <summary>A batch's result as the import prints it: one line in Chinese, one in English, with the batch page's words.</summary>
+    internal static string Summary(BatchResult result)
+    {
+        var (statusZh, statusEn) = result.Status switch
+        {
+            nameof(BatchStatus.Committed) => ("已入库", "Stored"),
+            nameof(BatchStatus.Refused) => ("未处理", "Refused"),
+            var other => (other, other),
+        };
+        var conflictsZh = result.NameConflicts > 0 ? $"，{result.NameConflicts:N0} 行姓名与在库不一致（已标记）" : "";
+        var conflictsEn = result.NameConflicts > 0 ? $", {result.NameConflicts:N0} name conflicts flagged" : "";
+        return $"批次 {result.BatchId} {statusZh}：共 {result.TotalRows:N0} 行，新增 {result.Created:N0}，更新 {result.Updated:N0}，未变化 {result.Unchanged:N0}，" +
+            $"撤回 {result.Withdrawn:N0}，未通过 {result.Rejected:N0}{conflictsZh}。" + Environment.NewLine +
+            $"Batch {result.BatchId} {statusEn}: {result.TotalRows:N0} rows — {result.Created:N0} created, {result.Updated:N0} updated, " +
+            $"{result.Unchanged:N0} unchanged, {result.Withdrawn:N0} withdrawn, {result.Rejected:N0} rejected{conflictsEn}.";
     }
 }

@@ -208,8 +208,9 @@ public sealed class FileUploadTests(ShangdingWebFactory factory) : IClassFixture
         try
         {
             var templatePath = Path.Combine(dir.FullName, "t.xlsx");
-            var (code, _, _) = await Run(settings, "template", "P-ARREARS-WATER", "-o", templatePath);
+            var (code, said, _) = await Run(settings, "template", "P-ARREARS-WATER", "-o", templatePath);
             code.ShouldBe(0);
+            said.ShouldContain("已写出 P-ARREARS-WATER 拖欠公用事业费用信息（水费） 的模板 / Template of P-ARREARS-WATER");
             var (file, goodId) = FilledWaterTemplate(await File.ReadAllBytesAsync(templatePath, Ct), 2);
             var filled = Path.Combine(dir.FullName, "filled.xlsx");
             await File.WriteAllBytesAsync(filled, file, Ct);
@@ -224,6 +225,16 @@ public sealed class FileUploadTests(ShangdingWebFactory factory) : IClassFixture
             (exit, output, _) = await Run(settings, "import", filled, "--unit", "WATER-SUPPLY", "--json");
             var second = JsonDocument.Parse(output).RootElement;
             (second.GetProperty("created").GetInt32(), second.GetProperty("unchanged").GetInt32()).ShouldBe((0, 2));
+
+            // Without --json: the counts in Chinese, then in English, with the batch page's words.
+            (exit, output, _) = await Run(settings, "import", filled, "--unit", "WATER-SUPPLY");
+            exit.ShouldBe(0);
+            var lines = output.Trim().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+            var batchId = second.GetProperty("batchId").GetInt64() + 1;
+            lines.ShouldBe([
+                $"批次 {batchId} 已入库：共 4 行，新增 0，更新 0，未变化 2，撤回 0，未通过 2。",
+                $"Batch {batchId} Stored: 4 rows — 0 created, 0 updated, 2 unchanged, 0 withdrawn, 2 rejected.",
+            ]);
 
             (exit, _, var error) = await Run(settings, "import", filled, "--unit", "POWER-SUPPLY");
             exit.ShouldBe(4);

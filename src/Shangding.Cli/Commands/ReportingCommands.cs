@@ -32,6 +32,7 @@ internal static class ReportingCommands
                 return 0;
             }
 
+            await cli.Out.WriteLineAsync($"{result.Today:yyyy-MM-dd}：新发催报 {result.Written.Count} 条，已解除 {result.Resolved.Count} 条，列入通报批评 {result.ListedForCriticism.Count} 项（单位×类别）。");
             await cli.Out.WriteLineAsync($"{result.Today:yyyy-MM-dd}: {result.Written.Count} reminder(s) written, {result.Resolved.Count} resolved, {result.ListedForCriticism.Count} unit×category listed for criticism.");
             foreach (var r in result.Written)
             {

@@ -34,8 +34,8 @@ internal static class UnitCommands
             }
             else
             {
-                await cli.Out.WriteLineAsync($"Key {issued.KeyId} for {issued.UnitCode} ({string.Join(", ", issued.Categories)})");
-                await cli.Out.WriteLineAsync($"Token (shown only now; store it in the unit's system): {issued.Token}");
+                await cli.Out.WriteLineAsync($"密钥 / Key {issued.KeyId}：{issued.UnitCode} ({string.Join(", ", issued.Categories)})");
+                await cli.Out.WriteLineAsync($"令牌仅此一次显示，请保存到本单位系统中 / Token (shown only now; store it in the unit's system): {issued.Token}");
             }
 
             return 0;
@@ -76,10 +76,10 @@ internal static class UnitCommands
             var id = parse.GetValue(keyId)!;
             if (!await cli.Get<UnitCredentials>().RevokeAsync(context, id, ct))
             {
-                throw new CliException($"No active credential with key id '{id}'.");
+                throw new CliException($"没有密钥编号为“{id}”的有效凭据。 / No active credential with key id '{id}'.");
             }
 
-            await cli.Out.WriteLineAsync($"Revoked {id}.");
+            await cli.Out.WriteLineAsync($"已吊销 {id}。 / Revoked {id}.");
             return 0;
         });
 

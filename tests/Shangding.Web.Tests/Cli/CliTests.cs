@@ -208,9 +208,16 @@ public sealed class CliTests
         (_, output, _) = await Run(settings, "unit", "credentials", "list");
         output.ShouldContain(keyId);
         output.ShouldNotContain(issued.GetProperty("token").GetString()!);
-        (code, _, _) = await Run(settings, "unit", "credentials", "revoke", keyId);
+        (code, output, _) = await Run(settings, "unit", "credentials", "revoke", keyId);
         code.ShouldBe(0);
-        (code, _, var error) = await Run(settings, "unit", "credentials", "create", "--unit", "WATER-SUPPLY", "--category", "P-VOLUNTEER");
+        output.Trim().ShouldBe($"已吊销 {keyId}。 / Revoked {keyId}.");
+        (code, _, var error) = await Run(settings, "unit", "credentials", "revoke", keyId);
+        code.ShouldBe(2);
+        error.Trim().ShouldBe($"没有密钥编号为“{keyId}”的有效凭据。 / No active credential with key id '{keyId}'.");
+        (code, output, _) = await Run(settings, "unit", "credentials", "create", "--unit", "WATER-SUPPLY", "--label", "billing 2");
+        code.ShouldBe(0);
+        output.ShouldContain("令牌仅此一次显示，请保存到本单位系统中 / Token (shown only now; store it in the unit's system): sd_");
+        (code, _, error) = await Run(settings, "unit", "credentials", "create", "--unit", "WATER-SUPPLY", "--category", "P-VOLUNTEER");
         code.ShouldBe(2);
         error.ShouldContain("not responsible");
 
@@ -220,5 +227,10 @@ public sealed class CliTests
         (code, output, _) = await Run(settings, "reporting", "remind", "--json");
         code.ShouldBe(0);
         JsonDocument.Parse(output).RootElement.TryGetProperty("written", out _).ShouldBeTrue();
+        // The same job again, as an operator reads it: nothing new to write the same day, said in both languages.
+        (code, output, _) = await Run(settings, "reporting", "remind");
+        code.ShouldBe(0);
+        output.ShouldContain("：新发催报 0 条，已解除 0 条，列入通报批评 ");
+        output.ShouldContain(": 0 reminder(s) written, 0 resolved, ");
     }
 }

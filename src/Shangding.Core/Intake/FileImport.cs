@@ -21,13 +21,65 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
     /// <summary>The fewest bytes a row of a generated or Excel-saved sheet takes, compressed or not: to estimate a file's rows.</summary>
     private const int BytesPerRow = 120;
 
+    /// <summary>How many times a file is imported at most when its batch gives way to another (the first time included).</summary>
+    internal const int MaxAttempts = 3;
+
+    /// <summary>For tests: the pause before a file is sent again (default: 1–3 s, longer each time).</summary>
+    internal static readonly AsyncLocal<TimeSpan?> RetryPauseOverride = new();
+
     /// <summary>
     /// Imports the file as one batch. <paramref name="progress"/> gets the rows read so far and how far through the
     /// file's rows that is (0 to 1; see <see cref="ITabularSource.Progress"/>), every 10,000 rows and at the end;
     /// <paramref name="batchStarted"/> the id of the batch's Running row once it is committed.
     /// </summary>
+    /// <remarks>
+    /// A batch that gave way to another writer — chosen by PostgreSQL to end a deadlock (two units' files creating the
+    /// same new people in other orders: each holds the ones it created until it commits), beaten to a record key, or
+    /// past SQLite's busy wait — stored nothing, and sending it again is safe. A file is still at hand here (a spooled
+    /// upload, the CLI's file), so it is sent again after a pause, up to <see cref="MaxAttempts"/> times in all, as a new
+    /// batch (<paramref name="batchStarted"/> hears of each), instead of asking the clerk to upload it again. The batch
+    /// that gave way says so. Its second attempt waits for the batch it gave way to, as queued batches would.
+    /// </remarks>
     public async Task<BatchResult> RunAsync(Stream file, string fileName, string unitCode, string? categoryCode, string actor,
         Action<int, double>? progress, CancellationToken cancellationToken, Action<long>? batchStarted = null)
+    {
+        var start = file.CanSeek ? file.Position : 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            long batchId = 0;
+            try
+            {
+                return await RunOnceAsync(file, fileName, unitCode, categoryCode, actor, progress, id =>
+                {
+                    batchId = id;
+                    batchStarted?.Invoke(id);
+                }, cancellationToken);
+            }
+            catch (Exception ex) when (GaveWay(ex) && file.CanSeek && attempt < MaxAttempts && batchId != 0 && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(RetryPauseOverride.Value ?? TimeSpan.FromMilliseconds(attempt * 1_000 + Random.Shared.Next(1_000)), cancellationToken);
+                await intake.NoteSentAgainAsync(batchId, CancellationToken.None);
+                file.Position = start;
+            }
+        }
+    }
+
+    /// <summary>Whether a batch ended because it gave way to another writer (nothing of it stored; safe to send again).</summary>
+    internal static bool GaveWay(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BatchContendedException or RecordCreatedMeanwhileException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<BatchResult> RunOnceAsync(Stream file, string fileName, string unitCode, string? categoryCode, string actor,
+        Action<int, double>? progress, Action<long> batchStarted, CancellationToken cancellationToken)
     {
         var sha256 = await HashAsync(file, cancellationToken);
         // The rows the file may hold, to size the batch's in-memory indexes (a generated or Excel-saved sheet: 120-160

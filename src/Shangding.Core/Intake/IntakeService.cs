@@ -889,6 +889,20 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         return batchId;
     }
 
+    /// <summary>What a file's batch that gave way to another says once the platform sends the file again (<see cref="FileImport.RunAsync"/>).</summary>
+    public const string SentAgainMessage =
+        "本批次与同时处理的另一批次冲突，未保存任何记录；平台已自动重新提交该文件，结果见随后的新批次。 / " +
+        "This batch clashed with another batch processed at the same moment, so nothing of it was stored; the platform sent the file again " +
+        "by itself: see the new batch that follows.";
+
+    /// <summary>Says on a refused batch that its file is being sent again as a new batch.</summary>
+    public async Task NoteSentAgainAsync(long batchId, CancellationToken cancellationToken)
+    {
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+        await context.IntakeBatches.Where(b => b.Id == batchId && b.Status == BatchStatus.Refused)
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.Message, SentAgainMessage), cancellationToken);
+    }
+
     /// <summary>The unit's batch with the request's idempotency key, if there is one.</summary>
     private async Task<IntakeBatch?> FindEarlierAsync(IntakeRequest request, CancellationToken cancellationToken)
     {

@@ -275,6 +275,13 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
                     ProgressHook?.Invoke(job);
                 }, job.Token, batchId =>
                 {
+                    // A file sent again after its batch gave way to another (FileImport.RunAsync) starts a new batch: the
+                    // earlier batch's page finds the job too, and sends the clerk on to the new one.
+                    if (job.BatchId != 0)
+                    {
+                        job.EarlierBatchIds.Add(job.BatchId);
+                    }
+
                     job.BatchId = batchId;
                     _byBatch[batchId] = job;
                     job.SetStarted(batchId);
@@ -299,6 +306,11 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
             // A job that ended before its batch row was written (a refused file, a cancel in line) has no batch to send the clerk to.
             job.SetStarted(0);
             _byBatch.TryRemove(job.BatchId, out _);
+            foreach (var earlier in job.EarlierBatchIds)
+            {
+                _byBatch.TryRemove(earlier, out _);
+            }
+
             job.DisposeToken();
             if (job.HoldsSlot)
             {
@@ -743,6 +755,9 @@ public sealed class UploadJob
     public string FileName { get; }
 
     public long BatchId { get; internal set; }
+
+    /// <summary>Batches of this upload that gave way to another batch before <see cref="BatchId"/>, whose file was sent again.</summary>
+    internal List<long> EarlierBatchIds { get; } = [];
 
     /// <summary>The import's result; faulted if the import failed, cancelled if it was cancelled.</summary>
     public Task<BatchResult> Completion { get; internal set; } = null!;

@@ -364,6 +364,69 @@ public sealed class ExpectedVersionTests
         (again.Created, again.Updated).ShouldBe((1, 1));
     }
 
+    /// <summary>
+    /// PostgreSQL: an uploaded file whose batch deadlocks with another writer and gives way is not handed back to the clerk:
+    /// the file is sent again as a new batch, which waits for the other writer instead and is stored; the batch that gave
+    /// way says so, and says nothing was stored of it.
+    /// </summary>
+    [Fact]
+    public async Task AFileWhoseBatchGaveWayInADeadlock_IsSentAgain_AndStored()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var service = Service(db);
+        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
+        var carol = TestPlatform.ResidentId(new DateOnly(1979, 2, 8), 789);
+        var csv = "record_key,name,id_type,id_number,customer_address,arrears_from,arrears_counted_to,arrears_quantity,arrears_amount,determining_body,determined_on\n"
+            + $"W-9,张三,居民身份证,{carol},郑州市金水区花园路 1 号,2025-06-01,2026-02-28,120.5,5,市自来水公司,2026-03-02\n"
+            + $"W-1,王小明,居民身份证,{Alice},郑州市金水区花园路 1 号,2025-06-01,2026-02-28,120.5,77,市自来水公司,2026-03-02\n";
+
+        await using var other = await OtherWriter.BeginAsync(DatabaseProvider.Postgres, db);
+        // This session waits long before it looks for a deadlock, so the batch (which waits first) is the one that gives way.
+        await other.ExecuteAsync("SET deadlock_timeout = '20s'");
+        (await other.ExecuteAsync("UPDATE credit_records SET version = 2, content_hash = 'someone-else' WHERE record_key = 'W-1'")).ShouldBe(1);
+
+        var started = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        FileImport.RetryPauseOverride.Value = TimeSpan.FromMilliseconds(100);
+        var import = new FileImport(service, Shangding.Core.Intake.Files.IntakeFileLimits.Default);
+        var sending = Task.Run(() => import.RunAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), "arrears.csv", WaterUnit, Water, "clerk:test",
+            null, Ct, started.Enqueue), Ct);
+        // The batch inserts Carol as a new subject, then waits for W-1; the other writer inserts Carol too, and waits for
+        // the batch's uncommitted row: a deadlock, which the batch gives way in.
+        await WaitUntilTheBatchWaitsAsync(DatabaseProvider.Postgres, db, sending);
+        var inserting = other.ExecuteAsync($"""
+            INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, created_at, updated_at)
+            VALUES ('Person', 'ResidentId', '{TestPlatform.Protector.LookupHash(carol)}', 'x', 'x', '张三', now(), now())
+            ON CONFLICT (id_hash) DO NOTHING
+            """);
+        (await inserting).ShouldBe(1);
+
+        // Sent again, the file's new batch waits for the other writer's Carol; the other writer then gives up its changes.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (started.Count < 2)
+        {
+            sending.IsCompleted.ShouldBeFalse("the file was not sent again");
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the file was not sent again");
+            await Task.Delay(20, Ct);
+        }
+
+        await WaitUntilTheBatchWaitsAsync(DatabaseProvider.Postgres, db, sending);
+        await other.RollbackAsync();
+        var result = await sending;
+
+        (result.Status, result.Created, result.Updated, result.Rejected).ShouldBe(("Committed", 1, 1, 0));
+        started.ToArray().ShouldBe([started.First(), result.BatchId]);
+        await using var context = db.NewContext();
+        var batches = await context.IntakeBatches.AsNoTracking().Where(b => b.FileName == "arrears.csv").OrderBy(b => b.Id).ToListAsync(Ct);
+        batches.Select(b => (b.Id, b.Status, b.Message)).ShouldBe([
+            (started.First(), BatchStatus.Refused, IntakeService.SentAgainMessage),
+            (result.BatchId, BatchStatus.Committed, (string?)null),
+        ]);
+        var carolHash = TestPlatform.Protector.LookupHash(carol);
+        (await context.Subjects.CountAsync(s => s.IdHash == carolHash, Ct)).ShouldBe(1);
+        var w1 = await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-1", Ct);
+        (w1.Version, Amount(w1.FieldsJson)).ShouldBe((2, 77m));
+    }
+
     /// <summary>Another writer's transaction on a connection of its own: its changes made, uncommitted until <see cref="CommitAsync"/>.</summary>
     private sealed class OtherWriter : IAsyncDisposable
     {

@@ -229,6 +229,57 @@ public sealed class BackgroundUploadTests : IDisposable
         (await RecordsWithKeysStarting("SMALL-")).ShouldBe(1);
     }
 
+    /// <summary>
+    /// A batch that gives way to another writer (here: SQLite's write lock still taken past the busy wait, as the writer
+    /// would meet it, thrown from the reading thread) stores nothing, and the platform sends the spooled file again as a
+    /// new batch: the first batch's page sends the clerk on to it while it runs, and says afterwards what happened.
+    /// (PostgreSQL's deadlock is the other way a batch gives way: ExpectedVersionTests.AFileWhoseBatchGaveWayInADeadlock….)
+    /// </summary>
+    [Fact]
+    public async Task AnUploadWhoseBatchGaveWay_IsSentAgain_AndItsFirstPageLeadsToTheNewBatch()
+    {
+        long first = 0;
+        UploadJob? held = null;
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        _factory.Services.GetRequiredService<UploadJobs>().ProgressHook = job =>
+        {
+            if (job.Rows < 10_000 || release.IsSet)
+            {
+                return;
+            }
+
+            SpinWait.SpinUntil(() => job.BatchId != 0, TimeSpan.FromSeconds(20)).ShouldBeTrue();
+            if (Interlocked.CompareExchange(ref first, job.BatchId, 0) == 0)
+            {
+                throw new BatchContendedException(new Microsoft.Data.Sqlite.SqliteException("database is locked", SQLitePCL.raw.SQLITE_BUSY));
+            }
+
+            // The file sent again: held once its new batch row is written.
+            SpinWait.SpinUntil(() => job.BatchId != Interlocked.Read(ref first), TimeSpan.FromSeconds(20)).ShouldBeTrue();
+            held = job;
+            reached.TrySetResult();
+            release.Wait(TimeSpan.FromMinutes(2));
+        };
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var path = (await Upload(client, BigCsv("AGAIN-", 30_000), "再次.csv")).RequestMessage!.RequestUri!.AbsolutePath;
+        await reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+        path.ShouldBe($"/unit/batches/{first}");
+
+        var onward = await client.Http.GetAsync(path, Ct);
+        var newPath = onward.RequestMessage!.RequestUri!.AbsolutePath;
+        newPath.ShouldBe($"/unit/batches/{held!.BatchId}");
+        Status(new HtmlParser().ParseDocument(await onward.Content.ReadAsStringAsync(Ct))).ShouldBe("处理中");
+
+        release.Set();
+        Status(await WhenDone(client, newPath)).ShouldBe("已入库");
+        await held.Completion;
+        (await RecordsWithKeysStarting("AGAIN-")).ShouldBe(30_000);
+        var page = await Page(client, path);
+        Status(page).ShouldBe("未处理");
+        page.QuerySelector(".error")!.TextContent.ShouldContain("未保存任何记录；平台已自动重新提交该文件，结果见随后的新批次");
+    }
+
     [Fact]
     public async Task AStartingUpload_CanBeCancelled_AndItsBatchSaysSo_KeepingNothing()
     {

@@ -39,6 +39,12 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
             return NotFound();
         }
 
+        if (Batch.Status == BatchStatus.Refused && jobs.Find(id, unit!) is { } sentAgain && sentAgain.BatchId != id)
+        {
+            // The batch gave way to another and the platform sent its file again: the clerk follows the new batch.
+            return LocalRedirect($"/unit/batches/{sentAgain.BatchId}");
+        }
+
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
         MixedCategories = await MixedCategoriesAsync(db, catalog, Batch, cancellationToken);
         Job = Batch.Status == BatchStatus.Running ? jobs.Find(id, unit!) : null;

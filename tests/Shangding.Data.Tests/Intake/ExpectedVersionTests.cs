@@ -327,21 +327,14 @@ public sealed class ExpectedVersionTests
         (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
         var carol = TestPlatform.ResidentId(new DateOnly(1979, 2, 8), 789);
 
-        await using var other = await OtherWriter.BeginAsync(DatabaseProvider.Postgres, db);
-        // This session waits long before it looks for a deadlock, so the batch (which waits first) is the one that gives way.
-        await other.ExecuteAsync("SET deadlock_timeout = '20s'");
-        (await other.ExecuteAsync("UPDATE credit_records SET version = 2, content_hash = 'someone-else' WHERE record_key = 'W-1'")).ShouldBe(1);
+        await using var other = await OtherWriterChangingW1Async(db);
 
         // The batch inserts Carol as a new subject, then waits for W-1.
         IntakeRow[] rows = [Row("W-9", carol, "张三", "5", null), Row("W-1", Alice, "王小明", "77", null) with { RowNumber = 2 }];
         var sending = Task.Run(() => service.RunAsync(Request(IntakeChannels.Api), rows, null, Ct), Ct);
         await WaitUntilTheBatchWaitsAsync(DatabaseProvider.Postgres, db, sending);
         // The other writer inserts Carol too, and waits for the batch's uncommitted row: a deadlock.
-        var inserting = other.ExecuteAsync($"""
-            INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, created_at, updated_at)
-            VALUES ('Person', 'ResidentId', '{TestPlatform.Protector.LookupHash(carol)}', 'x', 'x', '张三', now(), now())
-            ON CONFLICT (id_hash) DO NOTHING
-            """);
+        var inserting = InsertSubjectAsync(other, carol);
 
         var refused = await Should.ThrowAsync<BatchContendedException>(sending);
         refused.InnerException.ShouldBeOfType<Npgsql.PostgresException>().SqlState.ShouldBe(Npgsql.PostgresErrorCodes.DeadlockDetected);
@@ -380,10 +373,7 @@ public sealed class ExpectedVersionTests
             + $"W-9,张三,居民身份证,{carol},郑州市金水区花园路 1 号,2025-06-01,2026-02-28,120.5,5,市自来水公司,2026-03-02\n"
             + $"W-1,王小明,居民身份证,{Alice},郑州市金水区花园路 1 号,2025-06-01,2026-02-28,120.5,77,市自来水公司,2026-03-02\n";
 
-        await using var other = await OtherWriter.BeginAsync(DatabaseProvider.Postgres, db);
-        // This session waits long before it looks for a deadlock, so the batch (which waits first) is the one that gives way.
-        await other.ExecuteAsync("SET deadlock_timeout = '20s'");
-        (await other.ExecuteAsync("UPDATE credit_records SET version = 2, content_hash = 'someone-else' WHERE record_key = 'W-1'")).ShouldBe(1);
+        await using var other = await OtherWriterChangingW1Async(db);
 
         var started = new System.Collections.Concurrent.ConcurrentQueue<long>();
         FileImport.RetryPauseOverride.Value = TimeSpan.FromMilliseconds(100);
@@ -393,11 +383,7 @@ public sealed class ExpectedVersionTests
         // The batch inserts Carol as a new subject, then waits for W-1; the other writer inserts Carol too, and waits for
         // the batch's uncommitted row: a deadlock, which the batch gives way in.
         await WaitUntilTheBatchWaitsAsync(DatabaseProvider.Postgres, db, sending);
-        var inserting = other.ExecuteAsync($"""
-            INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, created_at, updated_at)
-            VALUES ('Person', 'ResidentId', '{TestPlatform.Protector.LookupHash(carol)}', 'x', 'x', '张三', now(), now())
-            ON CONFLICT (id_hash) DO NOTHING
-            """);
+        var inserting = InsertSubjectAsync(other, carol);
         (await inserting).ShouldBe(1);
 
         // Sent again, the file's new batch waits for the other writer's Carol; the other writer then gives up its changes.
@@ -426,6 +412,25 @@ public sealed class ExpectedVersionTests
         var w1 = await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-1", Ct);
         (w1.Version, Amount(w1.FieldsJson)).ShouldBe((2, 77m));
     }
+
+    /// <summary>
+    /// PostgreSQL: another writer changing W-1, uncommitted. It waits long before it looks for a deadlock, so a batch that
+    /// then waits for it first is the one that gives way in one.
+    /// </summary>
+    private static async Task<OtherWriter> OtherWriterChangingW1Async(TestDatabase db)
+    {
+        var other = await OtherWriter.BeginAsync(DatabaseProvider.Postgres, db);
+        await other.ExecuteAsync("SET deadlock_timeout = '20s'");
+        (await other.ExecuteAsync("UPDATE credit_records SET version = 2, content_hash = 'someone-else' WHERE record_key = 'W-1'")).ShouldBe(1);
+        return other;
+    }
+
+    /// <summary>The other writer inserts a subject as a batch does (waiting for a batch's uncommitted one with the same ID number).</summary>
+    private static Task<int> InsertSubjectAsync(OtherWriter other, string id) => other.ExecuteAsync($"""
+        INSERT INTO subjects (kind, cert_type, id_hash, id_cipher, id_masked, name, created_at, updated_at)
+        VALUES ('Person', 'ResidentId', '{TestPlatform.Protector.LookupHash(id)}', 'x', 'x', '张三', now(), now())
+        ON CONFLICT (id_hash) DO NOTHING
+        """);
 
     /// <summary>Another writer's transaction on a connection of its own: its changes made, uncommitted until <see cref="CommitAsync"/>.</summary>
     private sealed class OtherWriter : IAsyncDisposable

@@ -24,8 +24,8 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
     /// <summary>How many times a file is imported at most when its batch gives way to another (the first time included).</summary>
     internal const int MaxAttempts = 3;
 
-    /// <summary>For tests: the pause before a file is sent again (default: 1–3 s, longer each time).</summary>
-    internal static readonly AsyncLocal<TimeSpan?> RetryPauseOverride = new();
+    /// <summary>The longest a file whose batch gave way waits for the batches running at that moment before it is sent again.</summary>
+    internal static readonly TimeSpan LongestWaitForOthers = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Imports the file as one batch. <paramref name="progress"/> gets the rows read so far and how far through the
@@ -38,7 +38,9 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
     /// past SQLite's busy wait — stored nothing, and sending it again is safe. A file is still at hand here (a spooled
     /// upload, the CLI's file), so it is sent again after a pause, up to <see cref="MaxAttempts"/> times in all, as a new
     /// batch (<paramref name="batchStarted"/> hears of each), instead of asking the clerk to upload it again. The batch
-    /// that gave way says so. Its second attempt waits for the batch it gave way to, as queued batches would.
+    /// that gave way says so. The file waits for the batches running at that moment to end first (the one it gave way
+    /// to among them), as if it had waited in line behind them: sent again at once, it would take the same new people
+    /// again, and a batch still running could meet it in the same deadlock.
     /// </remarks>
     public async Task<BatchResult> RunAsync(Stream file, string fileName, string unitCode, string? categoryCode, string actor,
         Action<int, double>? progress, CancellationToken cancellationToken, Action<long>? batchStarted = null)
@@ -55,27 +57,38 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
                     batchStarted?.Invoke(id);
                 }, cancellationToken);
             }
-            catch (Exception ex) when (GaveWay(ex) && file.CanSeek && attempt < MaxAttempts && batchId != 0 && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (GaveWay(ex) is { } gaveWay && file.CanSeek && attempt < MaxAttempts && batchId != 0
+                && !cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(RetryPauseOverride.Value ?? TimeSpan.FromMilliseconds(attempt * 1_000 + Random.Shared.Next(1_000)), cancellationToken);
-                await intake.NoteSentAgainAsync(batchId, CancellationToken.None);
+                await intake.SetRefusedMessageAsync(batchId, IntakeService.SentAgainMessage, CancellationToken.None);
+                try
+                {
+                    await intake.WaitForRunningBatchesAsync(batchId, LongestWaitForOthers, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Not sent again after all (a cancel, the app stopping): the batch says what it said.
+                    await intake.SetRefusedMessageAsync(batchId, gaveWay.Message, CancellationToken.None);
+                    throw;
+                }
+
                 file.Position = start;
             }
         }
     }
 
-    /// <summary>Whether a batch ended because it gave way to another writer (nothing of it stored; safe to send again).</summary>
-    internal static bool GaveWay(Exception exception)
+    /// <summary>Why a batch ended, if it gave way to another writer (nothing of it stored; safe to send again): its batch row's message.</summary>
+    internal static Exception? GaveWay(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is BatchContendedException or RecordCreatedMeanwhileException)
             {
-                return true;
+                return e;
             }
         }
 
-        return false;
+        return null;
     }
 
     private async Task<BatchResult> RunOnceAsync(Stream file, string fileName, string unitCode, string? categoryCode, string actor,

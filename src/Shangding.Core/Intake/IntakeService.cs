@@ -889,19 +889,53 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         return batchId;
     }
 
-    /// <summary>What a file's batch that gave way to another says once the platform sends the file again (<see cref="FileImport.RunAsync"/>).</summary>
+    /// <summary>What a file's batch that gave way to another says while and once the platform sends the file again (<see cref="FileImport.RunAsync"/>).</summary>
     public const string SentAgainMessage =
-        "本批次与同时处理的另一批次冲突，未保存任何记录；平台已自动重新提交该文件，结果见随后的新批次。 / " +
-        "This batch clashed with another batch processed at the same moment, so nothing of it was stored; the platform sent the file again " +
-        "by itself: see the new batch that follows.";
+        "本批次与同时处理的另一批次冲突，未保存任何记录；平台在其他批次处理完后自动重新提交该文件，结果见随后的新批次。 / " +
+        "This batch clashed with another batch processed at the same moment, so nothing of it was stored; the platform sends the file again " +
+        "by itself once the other batches are done: see the new batch that follows.";
 
-    /// <summary>Says on a refused batch that its file is being sent again as a new batch.</summary>
-    public async Task NoteSentAgainAsync(long batchId, CancellationToken cancellationToken)
+    /// <summary>Says on a refused batch why it was refused (<see cref="SentAgainMessage"/>, or what it said before).</summary>
+    public async Task SetRefusedMessageAsync(long batchId, string message, CancellationToken cancellationToken)
     {
         await using var context = DataServiceCollectionExtensions.CreateContext(settings);
         await context.IntakeBatches.Where(b => b.Id == batchId && b.Status == BatchStatus.Refused)
-            .ExecuteUpdateAsync(s => s.SetProperty(b => b.Message, SentAgainMessage), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.Message, message), cancellationToken);
     }
+
+    /// <summary>
+    /// Waits until every other batch running now (of any unit) has ended, at most <paramref name="longest"/>: what a file
+    /// whose batch gave way to another waits for before it is sent again, so it does not meet the same batch in the same
+    /// deadlock. Every few seconds it sweeps, as a batch's page does, so a batch whose process died (on PostgreSQL: its
+    /// live lock free) ends the wait too.
+    /// </summary>
+    public async Task WaitForRunningBatchesAsync(long exceptBatchId, TimeSpan longest, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var swept = TimeSpan.Zero;
+        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+        var running = await context.IntakeBatches.AsNoTracking().Where(b => b.Status == BatchStatus.Running && b.Id != exceptBatchId)
+            .Select(b => b.Id).ToListAsync(cancellationToken);
+        while (running.Count > 0 && watch.Elapsed < longest)
+        {
+            await Task.Delay(RunningBatchPoll, cancellationToken);
+            if (watch.Elapsed - swept > RunningBatchSweep)
+            {
+                swept = watch.Elapsed;
+                foreach (var id in running)
+                {
+                    await TrySweepBatchAsync(id, cancellationToken);
+                }
+            }
+
+            running = await context.IntakeBatches.AsNoTracking().Where(b => running.Contains(b.Id) && b.Status == BatchStatus.Running)
+                .Select(b => b.Id).ToListAsync(cancellationToken);
+        }
+    }
+
+    private static readonly TimeSpan RunningBatchPoll = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan RunningBatchSweep = TimeSpan.FromSeconds(5);
 
     /// <summary>The unit's batch with the request's idempotency key, if there is one.</summary>
     private async Task<IntakeBatch?> FindEarlierAsync(IntakeRequest request, CancellationToken cancellationToken)

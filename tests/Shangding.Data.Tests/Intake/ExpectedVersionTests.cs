@@ -375,8 +375,21 @@ public sealed class ExpectedVersionTests
 
         await using var other = await OtherWriterChangingW1Async(db);
 
+        // Another unit's big file importing meanwhile (its batch row Running; its process holds no lock this test takes).
+        long running;
+        await using (var context = db.NewContext())
+        {
+            var batch = new IntakeBatch
+            {
+                UnitCode = WaterUnit, Channel = IntakeChannels.Batch, Actor = "clerk:other", Status = BatchStatus.Running, StartedAt = DateTime.UtcNow,
+                FileName = "another.xlsx",
+            };
+            context.IntakeBatches.Add(batch);
+            await context.SaveChangesAsync(Ct);
+            running = batch.Id;
+        }
+
         var started = new System.Collections.Concurrent.ConcurrentQueue<long>();
-        FileImport.RetryPauseOverride.Value = TimeSpan.FromMilliseconds(100);
         var import = new FileImport(service, Shangding.Core.Intake.Files.IntakeFileLimits.Default);
         var sending = Task.Run(() => import.RunAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), "arrears.csv", WaterUnit, Water, "clerk:test",
             null, Ct, started.Enqueue), Ct);
@@ -386,8 +399,23 @@ public sealed class ExpectedVersionTests
         var inserting = InsertSubjectAsync(other, carol);
         (await inserting).ShouldBe(1);
 
-        // Sent again, the file's new batch waits for the other writer's Carol; the other writer then gives up its changes.
+        // The file waits for the batches running when it gave way to end before it is sent again; its first batch says so.
         var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await FirstBatchMessageAsync() != IntakeService.SentAgainMessage)
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the batch that gave way does not say its file is sent again");
+            await Task.Delay(20, Ct);
+        }
+
+        await Task.Delay(1_000, Ct);
+        started.Count.ShouldBe(1);
+        await using (var context = db.NewContext())
+        {
+            await context.IntakeBatches.Where(b => b.Id == running).ExecuteUpdateAsync(u => u.SetProperty(b => b.Status, BatchStatus.Committed), Ct);
+        }
+
+        // Sent again, the file's new batch waits for the other writer's Carol; the other writer then gives up its changes.
+        deadline = DateTime.UtcNow.AddSeconds(20);
         while (started.Count < 2)
         {
             sending.IsCompleted.ShouldBeFalse("the file was not sent again");
@@ -401,16 +429,22 @@ public sealed class ExpectedVersionTests
 
         (result.Status, result.Created, result.Updated, result.Rejected).ShouldBe(("Committed", 1, 1, 0));
         started.ToArray().ShouldBe([started.First(), result.BatchId]);
-        await using var context = db.NewContext();
-        var batches = await context.IntakeBatches.AsNoTracking().Where(b => b.FileName == "arrears.csv").OrderBy(b => b.Id).ToListAsync(Ct);
+        await using var check = db.NewContext();
+        var batches = await check.IntakeBatches.AsNoTracking().Where(b => b.FileName == "arrears.csv").OrderBy(b => b.Id).ToListAsync(Ct);
         batches.Select(b => (b.Id, b.Status, b.Message)).ShouldBe([
             (started.First(), BatchStatus.Refused, IntakeService.SentAgainMessage),
             (result.BatchId, BatchStatus.Committed, (string?)null),
         ]);
         var carolHash = TestPlatform.Protector.LookupHash(carol);
-        (await context.Subjects.CountAsync(s => s.IdHash == carolHash, Ct)).ShouldBe(1);
-        var w1 = await context.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-1", Ct);
+        (await check.Subjects.CountAsync(s => s.IdHash == carolHash, Ct)).ShouldBe(1);
+        var w1 = await check.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-1", Ct);
         (w1.Version, Amount(w1.FieldsJson)).ShouldBe((2, 77m));
+
+        async Task<string?> FirstBatchMessageAsync()
+        {
+            await using var context = db.NewContext();
+            return await context.IntakeBatches.AsNoTracking().Where(b => b.FileName == "arrears.csv").OrderBy(b => b.Id).Select(b => b.Message).FirstOrDefaultAsync(Ct);
+        }
     }
 
     /// <summary>

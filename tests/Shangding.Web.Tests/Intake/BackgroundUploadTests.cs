@@ -261,8 +261,38 @@ public sealed class BackgroundUploadTests : IDisposable
             reached.TrySetResult();
             release.Wait(TimeSpan.FromMinutes(2));
         };
+        // Another batch running meanwhile (its row Running; run by no process this test knows): the file waits for it.
+        var other = new IntakeBatch
+        {
+            UnitCode = "WATER-SUPPLY", Channel = IntakeChannels.Api, Actor = "api:other", Status = BatchStatus.Running, StartedAt = DateTime.UtcNow,
+        };
+        await using (var scope = _factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            db.IntakeBatches.Add(other);
+            await db.SaveChangesAsync(Ct);
+        }
+
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         var path = (await Upload(client, BigCsv("AGAIN-", 30_000), "再次.csv")).RequestMessage!.RequestUri!.AbsolutePath;
+
+        // Its first batch gave way: while the file waits its page says so and reloads itself, to follow it.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        IHtmlDocument waiting;
+        while ((waiting = await Page(client, path)).QuerySelector(".error")?.TextContent.Contains("平台在其他批次处理完后自动重新提交该文件", StringComparison.Ordinal) != true)
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the batch that gave way does not say its file is sent again");
+            await Task.Delay(50, Ct);
+        }
+
+        Status(waiting).ShouldBe("未处理");
+        waiting.QuerySelector("meta[http-equiv=refresh]").ShouldNotBeNull();
+        await using (var scope = _factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            await db.IntakeBatches.Where(b => b.Id == other.Id).ExecuteUpdateAsync(u => u.SetProperty(b => b.Status, BatchStatus.Committed), Ct);
+        }
+
         await reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
         path.ShouldBe($"/unit/batches/{first}");
 
@@ -277,7 +307,8 @@ public sealed class BackgroundUploadTests : IDisposable
         (await RecordsWithKeysStarting("AGAIN-")).ShouldBe(30_000);
         var page = await Page(client, path);
         Status(page).ShouldBe("未处理");
-        page.QuerySelector(".error")!.TextContent.ShouldContain("未保存任何记录；平台已自动重新提交该文件，结果见随后的新批次");
+        page.QuerySelector(".error")!.TextContent.ShouldContain("未保存任何记录；平台在其他批次处理完后自动重新提交该文件，结果见随后的新批次");
+        page.QuerySelector("meta[http-equiv=refresh]").ShouldBeNull();
     }
 
     [Fact]

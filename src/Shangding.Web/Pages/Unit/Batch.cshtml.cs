@@ -39,10 +39,16 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
             return NotFound();
         }
 
-        if (Batch.Status == BatchStatus.Refused && jobs.Find(id, unit!) is { } sentAgain && sentAgain.BatchId != id)
+        if (Batch.Status == BatchStatus.Refused && jobs.Find(id, unit!) is { } sentAgain)
         {
-            // The batch gave way to another and the platform sent its file again: the clerk follows the new batch.
-            return LocalRedirect($"/unit/batches/{sentAgain.BatchId}");
+            // The batch gave way to another and the platform sends its file again: the clerk follows the new batch, and
+            // until it starts (the file waits for the batches running now) the page reloads itself.
+            if (sentAgain.BatchId != id)
+            {
+                return LocalRedirect($"/unit/batches/{sentAgain.BatchId}");
+            }
+
+            SendingAgain = true;
         }
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
@@ -63,6 +69,9 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         SameFileAs = await BatchView.SameFileAsync(db, Batch, cancellationToken);
         return Page();
     }
+
+    /// <summary>The batch gave way to another and its upload's file is about to be sent again as a new batch.</summary>
+    public bool SendingAgain { get; private set; }
 
     /// <summary>The categories an API request that mixed them furnished (its batch names none); empty for other batches.</summary>
     public IReadOnlyList<Category> MixedCategories { get; private set; } = [];

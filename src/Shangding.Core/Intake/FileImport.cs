@@ -46,6 +46,9 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
         Action<int, double>? progress, CancellationToken cancellationToken, Action<long>? batchStarted = null)
     {
         var start = file.CanSeek ? file.Position : 0;
+        // The batch that gave way while its file is sent again, until the next batch's row is written, and what it said
+        // before: should the file not get that far (a cancel, the app stopping), the batch says so instead of "sent again".
+        (long Id, string Message)? waiting = null;
         for (var attempt = 1; ; attempt++)
         {
             long batchId = 0;
@@ -54,25 +57,44 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
                 return await RunOnceAsync(file, fileName, unitCode, categoryCode, actor, progress, id =>
                 {
                     batchId = id;
+                    waiting = null;
                     batchStarted?.Invoke(id);
                 }, cancellationToken);
             }
             catch (Exception ex) when (GaveWay(ex) is { } gaveWay && file.CanSeek && attempt < MaxAttempts && batchId != 0
                 && !cancellationToken.IsCancellationRequested)
             {
-                await intake.SetRefusedMessageAsync(batchId, IntakeService.SentAgainMessage, CancellationToken.None);
+                waiting = (batchId, gaveWay.Message);
+                // Best effort (on SQLite the writer it gave way to may still hold the lock): tried again after the wait.
+                var said = await intake.TryMarkRefusedAsync(batchId, IntakeService.SentAgainMessage);
                 try
                 {
                     await intake.WaitForRunningBatchesAsync(batchId, LongestWaitForOthers, cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
-                    // Not sent again after all (a cancel, the app stopping): the batch says what it said.
-                    await intake.SetRefusedMessageAsync(batchId, gaveWay.Message, CancellationToken.None);
+                    await intake.TryMarkRefusedAsync(batchId, IntakeService.CancelledMessage);
                     throw;
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or TimeoutException)
+                {
+                    // The others' end cannot be told (the database unreachable): not sent again, and said as before.
+                    await intake.TryMarkRefusedAsync(batchId, gaveWay.Message);
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
+                }
+
+                if (!said)
+                {
+                    await intake.TryMarkRefusedAsync(batchId, IntakeService.SentAgainMessage);
                 }
 
                 file.Position = start;
+            }
+            catch (Exception ex) when (waiting is { } earlier)
+            {
+                // Sent again, the file ended before its new batch's row was written.
+                await intake.TryMarkRefusedAsync(earlier.Id, ex is OperationCanceledException ? IntakeService.CancelledMessage : earlier.Message);
+                throw;
             }
         }
     }

@@ -310,7 +310,7 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
             var contended = BatchContendedException.Is(ex) ? new BatchContendedException(ex) : null;
             await MarkFailedAsync(request, now, batchInStore ? 0 : await WrittenBatchIdAsync(batch, batchRow), ex switch
             {
-                OperationCanceledException => "已取消，未保存任何记录。 / Cancelled; nothing was stored.",
+                OperationCanceledException => CancelledMessage,
                 RecordCreatedMeanwhileException created => created.Message,
                 _ when contended is not null => contended.Message,
                 _ => $"处理失败，未保存任何记录。 / Failed; nothing was stored: {ex.GetType().Name}",
@@ -895,12 +895,30 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
         "This batch clashed with another batch processed at the same moment, so nothing of it was stored; the platform sends the file again " +
         "by itself once the other batches are done: see the new batch that follows.";
 
-    /// <summary>Says on a refused batch why it was refused (<see cref="SentAgainMessage"/>, or what it said before).</summary>
-    public async Task SetRefusedMessageAsync(long batchId, string message, CancellationToken cancellationToken)
+    /// <summary>What a batch cancelled by its clerk or by the app stopping says.</summary>
+    public const string CancelledMessage = "已取消，未保存任何记录。 / Cancelled; nothing was stored.";
+
+    /// <summary>
+    /// Says on a batch that ended without storing anything (a file's that gave way to another) why: marks it Refused if
+    /// it is still Running (its failure could not be written: on SQLite another writer may hold the lock). Best effort,
+    /// waiting on SQLite only briefly for the write lock; false when it could not.
+    /// </summary>
+    public async Task<bool> TryMarkRefusedAsync(long batchId, string message)
     {
-        await using var context = DataServiceCollectionExtensions.CreateContext(settings);
-        await context.IntakeBatches.Where(b => b.Id == batchId && b.Status == BatchStatus.Refused)
-            .ExecuteUpdateAsync(s => s.SetProperty(b => b.Message, message), cancellationToken);
+        try
+        {
+            await using var context = DataServiceCollectionExtensions.CreateContext(settings);
+            await using var brief = settings.Provider == DatabaseProvider.Sqlite ? await SqliteBusyTimeout.WaitBrieflyAsync(context, CancellationToken.None) : null;
+            var now = Now();
+            await context.IntakeBatches.Where(b => b.Id == batchId && (b.Status == BatchStatus.Running || b.Status == BatchStatus.Refused))
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Refused).SetProperty(b => b.Message, message)
+                    .SetProperty(b => b.FinishedAt, b => b.FinishedAt ?? now), CancellationToken.None);
+            return true;
+        }
+        catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

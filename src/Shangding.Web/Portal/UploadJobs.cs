@@ -277,13 +277,15 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
                 {
                     // A file sent again after its batch gave way to another (FileImport.RunAsync) starts a new batch: the
                     // earlier batch's page finds the job too, and sends the clerk on to the new one.
+                    _byBatch[batchId] = job;
                     if (job.BatchId != 0)
                     {
+                        logger.LogInformation("Batch {BatchId} of unit {Unit} gave way to another batch; its upload was sent again as batch {NewBatchId}",
+                            job.BatchId, job.UnitCode, batchId);
                         job.EarlierBatchIds.Add(job.BatchId);
                     }
 
                     job.BatchId = batchId;
-                    _byBatch[batchId] = job;
                     job.SetStarted(batchId);
                 });
         }
@@ -305,12 +307,8 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         {
             // A job that ended before its batch row was written (a refused file, a cancel in line) has no batch to send the clerk to.
             job.SetStarted(0);
+            // The batches that gave way before it still lead the clerk on to the last one, as long as the upload is kept.
             _byBatch.TryRemove(job.BatchId, out _);
-            foreach (var earlier in job.EarlierBatchIds)
-            {
-                _byBatch.TryRemove(earlier, out _);
-            }
-
             job.DisposeToken();
             if (job.HoldsSlot)
             {
@@ -351,6 +349,10 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         }
 
         _byId.TryRemove(job.Id, out _);
+        foreach (var earlier in job.EarlierBatchIds)
+        {
+            _byBatch.TryRemove(earlier, out _);
+        }
     }
 
     /// <summary>The name pattern of spooled uploads in the spool folder (<see cref="CreateSpoolFile"/>).</summary>

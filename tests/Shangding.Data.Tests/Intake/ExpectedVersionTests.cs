@@ -369,25 +369,11 @@ public sealed class ExpectedVersionTests
         var service = Service(db);
         (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
         var carol = TestPlatform.ResidentId(new DateOnly(1979, 2, 8), 789);
-        var csv = "record_key,name,id_type,id_number,customer_address,arrears_from,arrears_counted_to,arrears_quantity,arrears_amount,determining_body,determined_on\n"
-            + $"W-9,张三,居民身份证,{carol},郑州市金水区花园路 1 号,2025-06-01,2026-02-28,120.5,5,市自来水公司,2026-03-02\n"
-            + $"W-1,王小明,居民身份证,{Alice},郑州市金水区花园路 1 号,2025-06-01,2026-02-28,120.5,77,市自来水公司,2026-03-02\n";
+        var csv = DeadlockCsv(carol);
 
         await using var other = await OtherWriterChangingW1Async(db);
 
-        // Another unit's big file importing meanwhile (its batch row Running; its process holds no lock this test takes).
-        long running;
-        await using (var context = db.NewContext())
-        {
-            var batch = new IntakeBatch
-            {
-                UnitCode = WaterUnit, Channel = IntakeChannels.Batch, Actor = "clerk:other", Status = BatchStatus.Running, StartedAt = DateTime.UtcNow,
-                FileName = "another.xlsx",
-            };
-            context.IntakeBatches.Add(batch);
-            await context.SaveChangesAsync(Ct);
-            running = batch.Id;
-        }
+        var running = await RunningBatchAsync(db);
 
         var started = new System.Collections.Concurrent.ConcurrentQueue<long>();
         var import = new FileImport(service, Shangding.Core.Intake.Files.IntakeFileLimits.Default);
@@ -400,22 +386,13 @@ public sealed class ExpectedVersionTests
         (await inserting).ShouldBe(1);
 
         // The file waits for the batches running when it gave way to end before it is sent again; its first batch says so.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await FirstBatchMessageAsync() != IntakeService.SentAgainMessage)
-        {
-            DateTime.UtcNow.ShouldBeLessThan(deadline, "the batch that gave way does not say its file is sent again");
-            await Task.Delay(20, Ct);
-        }
-
+        await WaitForTheFirstBatchToSayAsync(db, IntakeService.SentAgainMessage);
         await Task.Delay(1_000, Ct);
         started.Count.ShouldBe(1);
-        await using (var context = db.NewContext())
-        {
-            await context.IntakeBatches.Where(b => b.Id == running).ExecuteUpdateAsync(u => u.SetProperty(b => b.Status, BatchStatus.Committed), Ct);
-        }
+        await EndAsync(db, running);
 
         // Sent again, the file's new batch waits for the other writer's Carol; the other writer then gives up its changes.
-        deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
         while (started.Count < 2)
         {
             sending.IsCompleted.ShouldBeFalse("the file was not sent again");
@@ -440,10 +417,134 @@ public sealed class ExpectedVersionTests
         var w1 = await check.Records.AsNoTracking().SingleAsync(r => r.RecordKey == "W-1", Ct);
         (w1.Version, Amount(w1.FieldsJson)).ShouldBe((2, 77m));
 
-        async Task<string?> FirstBatchMessageAsync()
+    }
+
+    /// <summary>
+    /// PostgreSQL: a file whose batch gave way and that is cancelled before it is sent again — here when its wait for the
+    /// other batches is over and it is read again, before its new batch's row — leaves its batch saying it was cancelled,
+    /// not that its file was sent again.
+    /// </summary>
+    [Fact]
+    public async Task AFileCancelledBeforeItIsSentAgain_LeavesItsBatchSayingSo()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var service = Service(db);
+        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
+        var carol = TestPlatform.ResidentId(new DateOnly(1979, 2, 8), 789);
+        await using var other = await OtherWriterChangingW1Async(db);
+        var running = await RunningBatchAsync(db);
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var file = new CancelledWhenReadOnceArmed(System.Text.Encoding.UTF8.GetBytes(DeadlockCsv(carol)), cancel);
+        var import = new FileImport(service, Shangding.Core.Intake.Files.IntakeFileLimits.Default);
+        var sending = Task.Run(() => import.RunAsync(file, "arrears.csv", WaterUnit, Water, "clerk:test", null, cancel.Token), Ct);
+        await WaitUntilTheBatchWaitsAsync(DatabaseProvider.Postgres, db, sending);
+        (await InsertSubjectAsync(other, carol)).ShouldBe(1);
+        await WaitForTheFirstBatchToSayAsync(db, IntakeService.SentAgainMessage);
+        file.Armed = true;
+        await EndAsync(db, running);
+        try
         {
-            await using var context = db.NewContext();
-            return await context.IntakeBatches.AsNoTracking().Where(b => b.FileName == "arrears.csv").OrderBy(b => b.Id).Select(b => b.Message).FirstOrDefaultAsync(Ct);
+            await sending;
+            throw new ShouldAssertException("the import was not cancelled");
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        file.Cancelled.ShouldBeTrue();
+        await other.RollbackAsync();
+        await using var check = db.NewContext();
+        var batch = await check.IntakeBatches.AsNoTracking().SingleAsync(b => b.FileName == "arrears.csv", Ct);
+        (batch.Status, batch.Message).ShouldBe((BatchStatus.Refused, IntakeService.CancelledMessage));
+        (await check.Records.CountAsync(Ct)).ShouldBe(1);
+    }
+
+    /// <summary>Another unit's big file importing meanwhile: its batch row Running (its process holds no lock a sweep would miss).</summary>
+    private static async Task<long> RunningBatchAsync(TestDatabase db)
+    {
+        await using var context = db.NewContext();
+        var batch = new IntakeBatch
+        {
+            UnitCode = WaterUnit, Channel = IntakeChannels.Batch, Actor = "clerk:other", Status = BatchStatus.Running, StartedAt = DateTime.UtcNow,
+            FileName = "another.xlsx",
+        };
+        context.IntakeBatches.Add(batch);
+        await context.SaveChangesAsync(Ct);
+        return batch.Id;
+    }
+
+    private static async Task EndAsync(TestDatabase db, long batchId)
+    {
+        await using var context = db.NewContext();
+        await context.IntakeBatches.Where(b => b.Id == batchId).ExecuteUpdateAsync(u => u.SetProperty(b => b.Status, BatchStatus.Committed), Ct);
+    }
+
+    /// <summary>Until the first batch of arrears.csv says <paramref name="message"/>.</summary>
+    private static async Task WaitForTheFirstBatchToSayAsync(TestDatabase db, string message)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using (var context = db.NewContext())
+            {
+                if (await context.IntakeBatches.AsNoTracking().Where(b => b.FileName == "arrears.csv").OrderBy(b => b.Id).Select(b => b.Message)
+                        .FirstOrDefaultAsync(Ct) == message)
+                {
+                    return;
+                }
+            }
+
+            DateTime.UtcNow.ShouldBeLessThan(deadline, $"the first batch does not say: {message}");
+            await Task.Delay(20, Ct);
+        }
+    }
+
+    /// <summary>The file of the deadlock tests: a new subject (W-9), then W-1, which the other writer is changing.</summary>
+    private static string DeadlockCsv(string carol) =>
+        "record_key,name,id_type,id_number,customer_address,arrears_from,arrears_counted_to,arrears_quantity,arrears_amount,determining_body,determined_on\n"
+        + $"W-9,张三,居民身份证,{carol},郑州市金水区花园路 1 号,2025-06-01,2026-02-28,120.5,5,市自来水公司,2026-03-02\n"
+        + $"W-1,王小明,居民身份证,{Alice},郑州市金水区花园路 1 号,2025-06-01,2026-02-28,120.5,77,市自来水公司,2026-03-02\n";
+
+    /// <summary>A file whose next reading, once armed, cancels the import (as a clerk's cancel would land then).</summary>
+    private sealed class CancelledWhenReadOnceArmed(byte[] bytes, CancellationTokenSource cancel) : MemoryStream(bytes)
+    {
+        public volatile bool Armed;
+
+        public bool Cancelled { get; private set; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            CancelIfArmed();
+            return base.Read(buffer, offset, count);
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            CancelIfArmed();
+            return base.Read(buffer);
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            CancelIfArmed();
+            return base.ReadAsync(buffer, cancellationToken);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            CancelIfArmed();
+            return base.ReadAsync(buffer, offset, count, cancellationToken);
+        }
+
+        private void CancelIfArmed()
+        {
+            if (Armed)
+            {
+                Cancelled = true;
+                cancel.Cancel();
+                throw new OperationCanceledException(cancel.Token);
+            }
         }
     }
 

@@ -261,17 +261,8 @@ public sealed class BackgroundUploadTests : IDisposable
             reached.TrySetResult();
             release.Wait(TimeSpan.FromMinutes(2));
         };
-        // Another batch running meanwhile (its row Running; run by no process this test knows): the file waits for it.
-        var other = new IntakeBatch
-        {
-            UnitCode = "WATER-SUPPLY", Channel = IntakeChannels.Api, Actor = "api:other", Status = BatchStatus.Running, StartedAt = DateTime.UtcNow,
-        };
-        await using (var scope = _factory.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
-            db.IntakeBatches.Add(other);
-            await db.SaveChangesAsync(Ct);
-        }
+        // Another batch running meanwhile: the file waits for it.
+        var other = await RunningBatchAsync();
 
         var client = await PortalClient.SignedInAs(_factory, "water", Ct);
         var path = (await Upload(client, BigCsv("AGAIN-", 30_000), "再次.csv")).RequestMessage!.RequestUri!.AbsolutePath;
@@ -287,10 +278,12 @@ public sealed class BackgroundUploadTests : IDisposable
 
         Status(waiting).ShouldBe("未处理");
         waiting.QuerySelector("meta[http-equiv=refresh]").ShouldNotBeNull();
+        waiting.QuerySelector(".batch-progress p")!.TextContent.ShouldContain("平台正在等待其他批次处理完，之后自动重新提交您的文件");
+        waiting.QuerySelector(".batch-progress form button")!.TextContent.ShouldBe("不再重新提交");
         await using (var scope = _factory.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
-            await db.IntakeBatches.Where(b => b.Id == other.Id).ExecuteUpdateAsync(u => u.SetProperty(b => b.Status, BatchStatus.Committed), Ct);
+            await db.IntakeBatches.Where(b => b.Id == other).ExecuteUpdateAsync(u => u.SetProperty(b => b.Status, BatchStatus.Committed), Ct);
         }
 
         await reached.Task.WaitAsync(TimeSpan.FromMinutes(1), Ct);
@@ -305,10 +298,69 @@ public sealed class BackgroundUploadTests : IDisposable
         Status(await WhenDone(client, newPath)).ShouldBe("已入库");
         await held.Completion;
         (await RecordsWithKeysStarting("AGAIN-")).ShouldBe(30_000);
-        var page = await Page(client, path);
+        // Once it is done, too, the first batch's page (where the upload's page also leads) leads on to the new one.
+        var after = await client.Http.GetAsync(path, Ct);
+        after.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe(newPath);
+        Status(new HtmlParser().ParseDocument(await after.Content.ReadAsStringAsync(Ct))).ShouldBe("已入库");
+        await using var scope2 = _factory.Services.CreateAsyncScope();
+        var firstBatch = await scope2.ServiceProvider.GetRequiredService<ShangdingDbContext>().IntakeBatches.AsNoTracking().SingleAsync(b => b.Id == first, Ct);
+        (firstBatch.Status, firstBatch.Message).ShouldBe((BatchStatus.Refused, IntakeService.SentAgainMessage));
+    }
+
+    /// <summary>A file waiting to be sent again after its batch gave way can be called off from that batch's page: nothing is stored.</summary>
+    [Fact]
+    public async Task AFileWaitingToBeSentAgain_CanBeCalledOff_AndItsBatchSaysItWasCancelled()
+    {
+        var gaveWay = 0;
+        _factory.Services.GetRequiredService<UploadJobs>().ProgressHook = job =>
+        {
+            if (job.Rows >= 10_000 && Interlocked.Exchange(ref gaveWay, 1) == 0)
+            {
+                SpinWait.SpinUntil(() => job.BatchId != 0, TimeSpan.FromSeconds(20)).ShouldBeTrue();
+                throw new BatchContendedException(new Microsoft.Data.Sqlite.SqliteException("database is locked", SQLitePCL.raw.SQLITE_BUSY));
+            }
+        };
+        var other = await RunningBatchAsync();
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var path = (await Upload(client, BigCsv("OFF-", 30_000), "作罢.csv")).RequestMessage!.RequestUri!.AbsolutePath;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await Page(client, path)).QuerySelector(".batch-progress form button")?.TextContent != "不再重新提交")
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the batch that gave way does not offer to call its file off");
+            await Task.Delay(50, Ct);
+        }
+
+        var calledOff = await client.PostFormAsync(path + "?handler=Cancel", [], Ct, formPage: path);
+        calledOff.RequestMessage!.RequestUri!.AbsolutePath.ShouldBe(path);
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        IHtmlDocument page;
+        while ((page = await Page(client, path)).QuerySelector("meta[http-equiv=refresh]") is not null)
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the file was not called off");
+            await Task.Delay(50, Ct);
+        }
+
         Status(page).ShouldBe("未处理");
-        page.QuerySelector(".error")!.TextContent.ShouldContain("未保存任何记录；平台在其他批次处理完后自动重新提交该文件，结果见随后的新批次");
-        page.QuerySelector("meta[http-equiv=refresh]").ShouldBeNull();
+        page.QuerySelector(".error")!.TextContent.ShouldContain("已取消，未保存任何记录");
+        await using var scope = _factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        (await db.IntakeBatches.CountAsync(b => b.FileName == "作罢.csv", Ct)).ShouldBe(1);
+        (await RecordsWithKeysStarting("OFF-")).ShouldBe(0);
+        (await db.IntakeBatches.AsNoTracking().SingleAsync(b => b.Id == other, Ct)).Status.ShouldBe(BatchStatus.Running);
+    }
+
+    /// <summary>Another batch running meanwhile: its row Running, run by no process this test knows (a sweep leaves it be).</summary>
+    private async Task<long> RunningBatchAsync()
+    {
+        var other = new IntakeBatch
+        {
+            UnitCode = "WATER-SUPPLY", Channel = IntakeChannels.Api, Actor = "api:other", Status = BatchStatus.Running, StartedAt = DateTime.UtcNow,
+        };
+        await using var scope = _factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+        db.IntakeBatches.Add(other);
+        await db.SaveChangesAsync(Ct);
+        return other.Id;
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
                 return LocalRedirect($"/unit/batches/{sentAgain.BatchId}");
             }
 
-            SendingAgain = true;
+            SendingAgain = sentAgain;
         }
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
@@ -70,8 +70,8 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         return Page();
     }
 
-    /// <summary>The batch gave way to another and its upload's file is about to be sent again as a new batch.</summary>
-    public bool SendingAgain { get; private set; }
+    /// <summary>The upload whose batch this was: it gave way to another, and the file is about to be sent again as a new batch.</summary>
+    public UploadJob? SendingAgain { get; private set; }
 
     /// <summary>The categories an API request that mixed them furnished (its batch names none); empty for other batches.</summary>
     public IReadOnlyList<Category> MixedCategories { get; private set; } = [];

@@ -48,11 +48,24 @@ internal static class IntakeCommands
             await cli.Get<SchemaMigrator>().MigrateAsync(ct);
             var importer = cli.Get<FileImport>();
             BatchResult result;
+            // A batch that gave way to another is sent again by the import (FileImport.RunAsync): said as its new batch starts.
+            long lastBatch = 0;
+            void Started(long batchId)
+            {
+                if (lastBatch != 0)
+                {
+                    cli.Error.WriteLine($"批次 {lastBatch} 与同时处理的另一批次冲突，未保存任何记录；已在其他批次处理完后重新提交为批次 {batchId}。 / " +
+                        $"Batch {lastBatch} clashed with another batch and stored nothing; sent again, once the other batches were done, as batch {batchId}.");
+                }
+
+                lastBatch = batchId;
+            }
+
             await using (var stream = input.OpenRead())
             {
                 if (parse.GetValue(json) || Console.IsOutputRedirected || cli.Out != Console.Out)
                 {
-                    result = await importer.RunAsync(stream, input.Name, parse.GetValue(unit)!, parse.GetValue(category), "cli", null, ct);
+                    result = await importer.RunAsync(stream, input.Name, parse.GetValue(unit)!, parse.GetValue(category), "cli", null, ct, Started);
                 }
                 else
                 {
@@ -67,7 +80,7 @@ internal static class IntakeCommands
                                     task.Description = $"{input.Name}: {rows:N0} 行 / rows";
                                     task.Value = 100 * share;
                                 },
-                                ct);
+                                ct, Started);
                         });
                 }
             }

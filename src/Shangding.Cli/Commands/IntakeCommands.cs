@@ -48,14 +48,25 @@ internal static class IntakeCommands
             await cli.Get<SchemaMigrator>().MigrateAsync(ct);
             var importer = cli.Get<FileImport>();
             BatchResult result;
-            // A batch that gave way to another is sent again by the import (FileImport.RunAsync): said as its new batch starts.
+            // A batch that gave way to another is sent again by the import (FileImport.RunAsync): said as its new batch starts,
+            // above the progress display when there is one (Spectre.Console prints its own lines there; a line written past it
+            // is overwritten by its next refresh).
+            var live = !(parse.GetValue(json) || Console.IsOutputRedirected || cli.Out != Console.Out);
             long lastBatch = 0;
             void Started(long batchId)
             {
                 if (lastBatch != 0)
                 {
-                    cli.Error.WriteLine($"批次 {lastBatch} 与同时处理的另一批次冲突，未保存任何记录；已在其他批次处理完后重新提交为批次 {batchId}。 / " +
-                        $"Batch {lastBatch} clashed with another batch and stored nothing; sent again, once the other batches were done, as batch {batchId}.");
+                    var line = $"批次 {lastBatch} 与同时处理的另一批次冲突，未保存任何记录；已在其他批次处理完后重新提交为批次 {batchId}。 / " +
+                        $"Batch {lastBatch} clashed with another batch and stored nothing; sent again, once the other batches were done, as batch {batchId}.";
+                    if (live)
+                    {
+                        AnsiConsole.WriteLine(line);
+                    }
+                    else
+                    {
+                        cli.Error.WriteLine(line);
+                    }
                 }
 
                 lastBatch = batchId;
@@ -63,7 +74,7 @@ internal static class IntakeCommands
 
             await using (var stream = input.OpenRead())
             {
-                if (parse.GetValue(json) || Console.IsOutputRedirected || cli.Out != Console.Out)
+                if (!live)
                 {
                     result = await importer.RunAsync(stream, input.Name, parse.GetValue(unit)!, parse.GetValue(category), "cli", null, ct, Started);
                 }

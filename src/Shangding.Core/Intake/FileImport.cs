@@ -49,6 +49,8 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
         // The batch that gave way while its file is sent again, until the next batch's row is written, and what it said
         // before: should the file not get that far (a cancel, the app stopping), the batch says so instead of "sent again".
         (long Id, string Message)? waiting = null;
+        // The file's batches so far: none of them is waited for.
+        var own = new List<long>();
         for (var attempt = 1; ; attempt++)
         {
             long batchId = 0;
@@ -65,27 +67,30 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
                 && !cancellationToken.IsCancellationRequested)
             {
                 waiting = (batchId, gaveWay.Message);
-                // Best effort (on SQLite the writer it gave way to may still hold the lock): tried again after the wait.
-                var said = await intake.TryMarkRefusedAsync(batchId, IntakeService.SentAgainMessage);
+                own.Add(batchId);
+                // Said at once if it can be (on SQLite the writer it gave way to may still hold the lock: tried again after the wait).
+                var said = await intake.TryMarkRefusedAsync(batchId, IntakeService.SentAgainMessage, briefly: true);
                 try
                 {
-                    await intake.WaitForRunningBatchesAsync(batchId, LongestWaitForOthers, cancellationToken);
+                    await intake.WaitForRunningBatchesAsync(own, LongestWaitForOthers, cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
-                    await intake.TryMarkRefusedAsync(batchId, IntakeService.CancelledMessage);
+                    await intake.TryMarkRefusedAsync(batchId, IntakeService.CancelledMessage, briefly: true);
                     throw;
                 }
                 catch (Exception e) when (e is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or TimeoutException)
                 {
                     // The others' end cannot be told (the database unreachable): not sent again, and said as before.
-                    await intake.TryMarkRefusedAsync(batchId, gaveWay.Message);
+                    await intake.TryMarkRefusedAsync(batchId, gaveWay.Message, briefly: true);
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
                 }
 
-                if (!said)
+                if (!said && !await intake.TryMarkRefusedAsync(batchId, IntakeService.SentAgainMessage))
                 {
-                    await intake.TryMarkRefusedAsync(batchId, IntakeService.SentAgainMessage);
+                    // The batch row cannot be written (the lock still taken after the busy wait): not sent again, so that
+                    // no batch is left saying Running, or saying something that did not happen.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
                 }
 
                 file.Position = start;
@@ -93,7 +98,7 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
             catch (Exception ex) when (waiting is { } earlier)
             {
                 // Sent again, the file ended before its new batch's row was written.
-                await intake.TryMarkRefusedAsync(earlier.Id, ex is OperationCanceledException ? IntakeService.CancelledMessage : earlier.Message);
+                await intake.TryMarkRefusedAsync(earlier.Id, ex is OperationCanceledException ? IntakeService.CancelledMessage : earlier.Message, briefly: true);
                 throw;
             }
         }

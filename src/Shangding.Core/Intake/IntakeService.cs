@@ -900,39 +900,41 @@ public sealed class IntakeService(CatalogDefinition catalog, IdentityProtector p
 
     /// <summary>
     /// Says on a batch that ended without storing anything (a file's that gave way to another) why: marks it Refused if
-    /// it is still Running (its failure could not be written: on SQLite another writer may hold the lock). Best effort,
-    /// waiting on SQLite only briefly for the write lock; false when it could not.
+    /// it is still Running (its failure could not be written: on SQLite another writer may hold the lock). Best effort:
+    /// false when it could not; on SQLite it waits for the write lock as every write does, or only briefly with
+    /// <paramref name="briefly"/>.
     /// </summary>
-    public async Task<bool> TryMarkRefusedAsync(long batchId, string message)
+    public async Task<bool> TryMarkRefusedAsync(long batchId, string message, bool briefly = false)
     {
         try
         {
             await using var context = DataServiceCollectionExtensions.CreateContext(settings);
-            await using var brief = settings.Provider == DatabaseProvider.Sqlite ? await SqliteBusyTimeout.WaitBrieflyAsync(context, CancellationToken.None) : null;
+            await using var brief = briefly && settings.Provider == DatabaseProvider.Sqlite
+                ? await SqliteBusyTimeout.WaitBrieflyAsync(context, CancellationToken.None) : null;
             var now = Now();
             await context.IntakeBatches.Where(b => b.Id == batchId && (b.Status == BatchStatus.Running || b.Status == BatchStatus.Refused))
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Refused).SetProperty(b => b.Message, message)
                     .SetProperty(b => b.FinishedAt, b => b.FinishedAt ?? now), CancellationToken.None);
             return true;
         }
-        catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException)
         {
             return false;
         }
     }
 
     /// <summary>
-    /// Waits until every other batch running now (of any unit) has ended, at most <paramref name="longest"/>: what a file
+    /// Waits until every batch running now but those <paramref name="except"/> (of any unit) has ended, at most <paramref name="longest"/>: what a file
     /// whose batch gave way to another waits for before it is sent again, so it does not meet the same batch in the same
     /// deadlock. Every few seconds it sweeps, as a batch's page does, so a batch whose process died (on PostgreSQL: its
     /// live lock free) ends the wait too.
     /// </summary>
-    public async Task WaitForRunningBatchesAsync(long exceptBatchId, TimeSpan longest, CancellationToken cancellationToken)
+    public async Task WaitForRunningBatchesAsync(IReadOnlyCollection<long> except, TimeSpan longest, CancellationToken cancellationToken)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var swept = TimeSpan.Zero;
         await using var context = DataServiceCollectionExtensions.CreateContext(settings);
-        var running = await context.IntakeBatches.AsNoTracking().Where(b => b.Status == BatchStatus.Running && b.Id != exceptBatchId)
+        var running = await context.IntakeBatches.AsNoTracking().Where(b => b.Status == BatchStatus.Running && !except.Contains(b.Id))
             .Select(b => b.Id).ToListAsync(cancellationToken);
         while (running.Count > 0 && watch.Elapsed < longest)
         {

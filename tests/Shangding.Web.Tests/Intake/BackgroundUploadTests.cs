@@ -307,6 +307,41 @@ public sealed class BackgroundUploadTests : IDisposable
         (firstBatch.Status, firstBatch.Message).ShouldBe((BatchStatus.Refused, IntakeService.SentAgainMessage));
     }
 
+    /// <summary>
+    /// Once its upload is no longer kept (half an hour on, a restart, another server), a batch whose file was sent again
+    /// links to the unit's next batch of the same file.
+    /// </summary>
+    [Fact]
+    public async Task ABatchWhoseFileWasSentAgain_LinksToTheNextBatchOfThatFile_LongAfter()
+    {
+        IntakeBatch Batch(string unit, string sha, BatchStatus status, string? message) => new()
+        {
+            UnitCode = unit, Channel = IntakeChannels.Batch, Actor = "clerk:test", Status = status, Message = message, StartedAt = DateTime.UtcNow,
+            FinishedAt = DateTime.UtcNow, FileName = "早前.csv", FileSha256 = sha,
+        };
+        var gaveWay = Batch("WATER-SUPPLY", "aa11", BatchStatus.Refused, IntakeService.SentAgainMessage);
+        var otherFile = Batch("WATER-SUPPLY", "bb22", BatchStatus.Committed, null);
+        var otherUnit = Batch("POWER-SUPPLY", "aa11", BatchStatus.Committed, null);
+        var sentAgain = Batch("WATER-SUPPLY", "aa11", BatchStatus.Committed, null);
+        await using (var scope = _factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShangdingDbContext>();
+            foreach (var batch in new[] { gaveWay, otherFile, otherUnit, sentAgain })
+            {
+                db.IntakeBatches.Add(batch);
+                await db.SaveChangesAsync(Ct);
+            }
+        }
+
+        var client = await PortalClient.SignedInAs(_factory, "water", Ct);
+        var page = await Page(client, $"/unit/batches/{gaveWay.Id}");
+        Status(page).ShouldBe("未处理");
+        var link = page.QuerySelector(".sent-again a")!;
+        link.GetAttribute("href").ShouldBe($"/unit/batches/{sentAgain.Id}");
+        link.TextContent.ShouldBe($"重新提交后的批次：#{sentAgain.Id} →");
+        (await Page(client, $"/unit/batches/{sentAgain.Id}")).QuerySelector(".sent-again").ShouldBeNull();
+    }
+
     /// <summary>A file waiting to be sent again after its batch gave way can be called off from that batch's page: nothing is stored.</summary>
     [Fact]
     public async Task AFileWaitingToBeSentAgain_CanBeCalledOff_AndItsBatchSaysItWasCancelled()

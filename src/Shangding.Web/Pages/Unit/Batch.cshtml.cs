@@ -50,6 +50,12 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
 
             SendingAgain = sentAgain;
         }
+        else if (Batch.Status == BatchStatus.Refused && Batch.Message == IntakeService.SentAgainMessage && Batch.FileSha256 is { } sha)
+        {
+            // Long after (another server, a restart): the unit's next batch of the same file is the one it was sent again as.
+            SentAgainAs = await db.IntakeBatches.AsNoTracking().Where(b => b.UnitCode == unit && b.FileSha256 == sha && b.Id > id)
+                .OrderBy(b => b.Id).Select(b => (long?)b.Id).FirstOrDefaultAsync(cancellationToken);
+        }
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
         MixedCategories = await MixedCategoriesAsync(db, catalog, Batch, cancellationToken);
@@ -69,6 +75,9 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         SameFileAs = await BatchView.SameFileAsync(db, Batch, cancellationToken);
         return Page();
     }
+
+    /// <summary>The batch this one's file was sent again as, after it gave way to another (once its upload is no longer kept).</summary>
+    public long? SentAgainAs { get; private set; }
 
     /// <summary>The upload whose batch this was: it gave way to another, and the file is about to be sent again as a new batch.</summary>
     public UploadJob? SendingAgain { get; private set; }

@@ -322,10 +322,9 @@ public sealed class ExpectedVersionTests
     [Fact]
     public async Task ABatchDeadlockedWithAnotherWriter_IsRefusedWhole_SayingToSendItAgain()
     {
-        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var db = await DatabaseWithW1Async();
         var service = Service(db);
-        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
-        var carol = TestPlatform.ResidentId(new DateOnly(1979, 2, 8), 789);
+        var carol = NewPerson;
 
         await using var other = await OtherWriterChangingW1Async(db);
 
@@ -365,10 +364,9 @@ public sealed class ExpectedVersionTests
     [Fact]
     public async Task AFileWhoseBatchGaveWayInADeadlock_IsSentAgain_AndStored()
     {
-        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var db = await DatabaseWithW1Async();
         var service = Service(db);
-        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
-        var carol = TestPlatform.ResidentId(new DateOnly(1979, 2, 8), 789);
+        var carol = NewPerson;
         var csv = DeadlockCsv(carol);
 
         await using var other = await OtherWriterChangingW1Async(db);
@@ -427,10 +425,9 @@ public sealed class ExpectedVersionTests
     [Fact]
     public async Task AFileCancelledBeforeItIsSentAgain_LeavesItsBatchSayingSo()
     {
-        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var db = await DatabaseWithW1Async();
         var service = Service(db);
-        (await service.RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
-        var carol = TestPlatform.ResidentId(new DateOnly(1979, 2, 8), 789);
+        var carol = NewPerson;
         await using var other = await OtherWriterChangingW1Async(db);
         var running = await RunningBatchAsync(db);
 
@@ -547,6 +544,17 @@ public sealed class ExpectedVersionTests
             }
         }
     }
+
+    /// <summary>PostgreSQL, for the deadlock tests: a fresh database with Alice's W-1 on file.</summary>
+    private static async Task<TestDatabase> DatabaseWithW1Async()
+    {
+        var db = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        (await Service(db).RunAsync(Request(), [Row("W-1", Alice, "王小明", "1234.50", null)], null, Ct)).Created.ShouldBe(1);
+        return db;
+    }
+
+    /// <summary>Someone not on file, whom a deadlock test's batch and its other writer both create.</summary>
+    private static readonly string NewPerson = TestPlatform.ResidentId(new DateOnly(1979, 2, 8), 789);
 
     /// <summary>
     /// PostgreSQL: another writer changing W-1, uncommitted. It waits long before it looks for a deadlock, so a batch that

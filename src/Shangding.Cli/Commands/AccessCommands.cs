@@ -31,7 +31,7 @@ internal static class AccessCommands
                 }
                 else
                 {
-                    await cli.Out.WriteLineAsync($"Key {keyId} for {account.DisplayName} ({account.Role}). Token (shown once): {token}");
+                    await cli.Out.WriteLineAsync($"密钥 / Key {keyId}：{account.DisplayName} ({account.Role})。令牌仅此一次显示 / Token (shown once): {token}");
                 }
             }
             catch (AccessException ex)
@@ -52,7 +52,7 @@ internal static class AccessCommands
                 throw new CliException("No active key with that id. / 没有该有效凭证。");
             }
 
-            await cli.Out.WriteLineAsync("Revoked.");
+            await cli.Out.WriteLineAsync("已吊销。 / Revoked.");
             return 0;
         });
 

@@ -33,7 +33,7 @@ internal static class AccountCommands
                 }
                 else
                 {
-                    await cli.Out.WriteLineAsync($"Account {account.UserName} ({account.Role}) created. Password (shown once): {password}");
+                    await cli.Out.WriteLineAsync($"已创建账户 / Account {account.UserName} ({account.Role}) created. 密码仅此一次显示 / Password (shown once): {password}");
                 }
             }
             catch (AccountFieldException ex)

@@ -23,12 +23,12 @@ internal static class AuditCommands
             }
             else
             {
-                await cli.Out.WriteLineAsync($"audit chain: {report.AuditEntries:N0} entries");
-                await cli.Out.WriteLineAsync($"query log: {report.QueryLogEntries:N0} entries{(report.QueryLogStartsAfter is { } after ? $" (after the purge up to entry {after})" : "")}, {report.Checkpoints:N0} signed checkpoints");
-                await cli.Out.WriteLineAsync($"record history: {report.RecordChanges:N0} changes under {report.Seals:N0} seals");
+                await cli.Out.WriteLineAsync($"审计链 / audit chain: {report.AuditEntries:N0} 条 / entries");
+                await cli.Out.WriteLineAsync($"查询日志 / query log: {report.QueryLogEntries:N0} 条 / entries{(report.QueryLogStartsAfter is { } after ? $" (after the purge up to entry {after})" : "")}, {report.Checkpoints:N0} signed checkpoints");
+                await cli.Out.WriteLineAsync($"记录历史 / record history: {report.RecordChanges:N0} 条变更，{report.Seals:N0} 个封印 / changes under {report.Seals:N0} seals");
                 foreach (var problem in report.Problems)
                 {
-                    await cli.Out.WriteLineAsync($"TAMPERED {problem}");
+                    await cli.Out.WriteLineAsync($"被篡改 / TAMPERED {problem}");
                 }
 
                 await cli.Out.WriteLineAsync(report.Ok ? "OK: nothing altered, removed or inserted. / 校验通过。" : "FAILED: see above. / 校验未通过。");
@@ -42,7 +42,7 @@ internal static class AuditCommands
         {
             await using var context = DataServiceCollectionExtensions.CreateContext(cli.Get<DatabaseSettings>());
             var signed = await cli.Get<QueryLog>().CheckpointAsync(context, ct);
-            await cli.Out.WriteLineAsync(signed is null ? "Nothing new to sign." : $"Signed checkpoint at query log entry {signed.LastEntryId} and audit entry {signed.AuditEntryId?.ToString(CultureInfo.InvariantCulture) ?? "-"} (key {signed.KeyId}).");
+            await cli.Out.WriteLineAsync(signed is null ? "没有需要签名的新内容。 / Nothing new to sign." : $"已签名检查点 / Signed checkpoint at query log entry {signed.LastEntryId} and audit entry {signed.AuditEntryId?.ToString(CultureInfo.InvariantCulture) ?? "-"} (key {signed.KeyId}).");
             return 0;
         });
 
@@ -51,7 +51,7 @@ internal static class AuditCommands
         baseline.SetAction(async (parse, ct) =>
         {
             var seal = await RecordHistory.SealBaselineAsync(cli.Get<DatabaseSettings>(), parse.GetValue(actor)!, cli.Get<TimeProvider>().GetUtcNow().UtcDateTime, ct);
-            await cli.Out.WriteLineAsync(seal is null ? "Every record history row is already sealed." : $"Sealed {seal.RowCount:N0} record history row(s) as baseline seal {seal.Id}.");
+            await cli.Out.WriteLineAsync(seal is null ? "所有记录历史均已封印。 / Every record history row is already sealed." : $"已将 {seal.RowCount:N0} 条记录历史封印为基线封印 {seal.Id}。 / Sealed {seal.RowCount:N0} record history row(s) as baseline seal {seal.Id}.");
             return 0;
         });
 

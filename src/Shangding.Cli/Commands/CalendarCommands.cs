@@ -67,10 +67,10 @@ internal static class CalendarCommands
             }
             else
             {
-                await cli.Out.WriteLineAsync($"Wrote {string.Join(", ", result.WrittenYears.Select(y => $"{y}.json"))} to {directory}");
+                await cli.Out.WriteLineAsync($"已写出 / Wrote {string.Join(", ", result.WrittenYears.Select(y => $"{y}.json"))}：{directory}");
                 foreach (var warning in result.Warnings)
                 {
-                    await cli.Error.WriteLineAsync("warning: " + warning);
+                    await cli.Error.WriteLineAsync("注意 / warning: " + warning);
                 }
             }
 

@@ -23,8 +23,8 @@ internal static class DemoCommands
             else
             {
                 await cli.Out.WriteLineAsync(report.Seeded
-                    ? $"Seeded {report.Persons} persons and {report.Records} records."
-                    : "The database already holds subjects; nothing was seeded.");
+                    ? $"已写入演示数据：{report.Persons} 人，{report.Records} 条记录。 / Seeded {report.Persons} persons and {report.Records} records."
+                    : "数据库中已有主体，未写入演示数据。 / The database already holds subjects; nothing was seeded.");
             }
 
             return 0;

@@ -63,7 +63,7 @@ internal static class GenerateCommands
             }
             else
             {
-                await cli.Out.WriteLineAsync($"Generated {report.Persons:N0} persons ({report.OptedIn:N0} opted in) and {report.Records:N0} records " +
+                await cli.Out.WriteLineAsync($"已生成 {report.Persons:N0} 人、{report.Records:N0} 条记录。 / Generated {report.Persons:N0} persons ({report.OptedIn:N0} opted in) and {report.Records:N0} records " +
                     $"({report.SameActReports:N0} second reports of the same act) in {report.Seconds:N1} s into {settings.Describe()}. Run `recompute --full` to score them.");
             }
 

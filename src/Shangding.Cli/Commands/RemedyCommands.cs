@@ -74,11 +74,14 @@ internal static class RemedyCommands
             }
 
             var verb = report.DryRun ? "would be" : "were";
+            var will = report.DryRun ? "将" : "已";
             await cli.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{(report.DryRun ? "试运行：" : "")}关于个人的不良记录（行为日期不晚于 {report.RecordCutoff:yyyy-MM-dd}）{will}移出 {report.RecordsRetired:N0} 条；" +
+                $"查询日志（{report.QueryLogCutoff:yyyy-MM-dd HH:mm} UTC 之前）{will}清除 {report.QueryLogPurged:N0} 条。 / " +
                 $"{(report.DryRun ? "Dry run: " : "")}{report.RecordsRetired:N0} bad record(s) about persons (act on or before {report.RecordCutoff:yyyy-MM-dd}) {verb} retired; {report.QueryLogPurged:N0} query log entries (before {report.QueryLogCutoff:yyyy-MM-dd HH:mm} UTC) {verb} purged."));
             if (!report.DryRun)
             {
-                await cli.Out.WriteLineAsync("The run is recorded in the audit chain (retention-run" + (report.QueryLogPurged > 0 ? ", query-log-purge" : "") + ").");
+                await cli.Out.WriteLineAsync("本次运行已记入审计链 / The run is recorded in the audit chain (retention-run" + (report.QueryLogPurged > 0 ? ", query-log-purge" : "") + ").");
             }
 
             return 0;

@@ -40,20 +40,20 @@ internal static class ScoreCommands
                 return;
             }
 
-            await cli.Out.WriteLineAsync($"{subject.IdMasked}: {result.Score} {result.LevelZh} ({result.LevelEn}), model {result.ModelVersion}, as of {result.AsOf:yyyy-MM-dd}");
+            await cli.Out.WriteLineAsync($"{subject.IdMasked}: {result.Score} {result.LevelZh} ({result.LevelEn}), 模型 / model {result.ModelVersion}, 截至 / as of {result.AsOf:yyyy-MM-dd}");
             foreach (var d in result.Dimensions)
             {
-                await cli.Out.WriteLineAsync($"  {Shangding.Core.Catalog.ScoreDimensionLabels.NameZh(d.Dimension)}: {d.Points:+#;-#;0} (+{d.Gained} / -{d.Lost}{(d.Cap is { } cap ? $", cap {cap}" : "")})");
+                await cli.Out.WriteLineAsync($"  {Shangding.Core.Catalog.ScoreDimensionLabels.NameZh(d.Dimension)}: {d.Points:+#;-#;0} (+{d.Gained} / -{d.Lost}{(d.Cap is { } cap ? $", 上限 / cap {cap}" : "")})");
             }
 
             foreach (var c in result.Contributions)
             {
-                await cli.Out.WriteLineAsync($"  {c.Points,4:+#;-#;0}  {c.CategoryZh}  {c.RuleZh}  (until {c.StopsOn:yyyy-MM-dd})");
+                await cli.Out.WriteLineAsync($"  {c.Points,4:+#;-#;0}  {c.CategoryZh}  {c.RuleZh}  (计至 / until {c.StopsOn:yyyy-MM-dd})");
             }
 
             foreach (var r in result.Reasons)
             {
-                await cli.Out.WriteLineAsync($"  why not higher: {r.TextZh}");
+                await cli.Out.WriteLineAsync($"  未更高的原因 / why not higher: {r.TextZh}");
             }
         });
 
@@ -62,7 +62,7 @@ internal static class ScoreCommands
             try
             {
                 var result = await cli.Get<ScoreService>().OptInAsync(context, subject.Id, "cli", ct);
-                await cli.Out.WriteLineAsync(json ? System.Text.Json.JsonSerializer.Serialize(new { result.Score, result.Level }) : $"{subject.IdMasked} opted in: {result.Score} {result.LevelZh}");
+                await cli.Out.WriteLineAsync(json ? System.Text.Json.JsonSerializer.Serialize(new { result.Score, result.Level }) : $"{subject.IdMasked} 已开通 / opted in: {result.Score} {result.LevelZh}");
             }
             catch (ScoreOptInException ex)
             {
@@ -73,7 +73,7 @@ internal static class ScoreCommands
         var optOut = WithId(cli, "opt-out", "Opt out: the score and its history are deleted", async (context, subject, json, parse, ct) =>
         {
             await cli.Get<ScoreService>().OptOutAsync(context, subject.Id, ct);
-            await cli.Out.WriteLineAsync($"{subject.IdMasked} opted out; score and history deleted.");
+            await cli.Out.WriteLineAsync($"{subject.IdMasked} 已退出，分值及历史已删除。 / opted out; score and history deleted.");
         });
 
         var full = new Option<bool>("--full") { Description = "Rescore every opted-in person (required)" };
@@ -83,7 +83,7 @@ internal static class ScoreCommands
         {
             if (!parse.GetValue(full))
             {
-                throw new CliException("Say --full to rescore everyone who opted in.");
+                throw new CliException("请加 --full 以重算全部已开通者。 / Say --full to rescore everyone who opted in.");
             }
 
             var service = cli.Get<ScoreService>();
@@ -116,7 +116,8 @@ internal static class ScoreCommands
                 return 0;
             }
 
-            await cli.Out.WriteLineAsync($"Rescored {report.Scored:N0} opted-in persons with model {service.Model.Version}" +
+            await cli.Out.WriteLineAsync($"已按模型 {service.Model.Version} 重算 {report.Scored:N0} 名已开通者" + (report.ResumedAfter > 0 ? "（续跑中断的重算）" : "") +
+                $"，{report.Changed:N0} 个分值变化，用时 {report.Seconds:N1} 秒。 / Rescored {report.Scored:N0} opted-in persons with model {service.Model.Version}" +
                 (report.ResumedAfter > 0 ? " (resuming an interrupted run)" : "") + $"; {report.Changed:N0} scores moved; {report.Seconds:N1} s.");
             return 0;
         });
@@ -146,14 +147,14 @@ internal static class ScoreCommands
                 return 0;
             }
 
-            await cli.Out.WriteLineAsync($"Model {report.DraftVersion} against active {report.ActiveVersion}, {report.Persons:N0} opted-in persons, as of {report.AsOf:yyyy-MM-dd}");
+            await cli.Out.WriteLineAsync($"模型 {report.DraftVersion} 对比现行 {report.ActiveVersion}，{report.Persons:N0} 名已开通者，截至 {report.AsOf:yyyy-MM-dd} / Model {report.DraftVersion} against active {report.ActiveVersion}, {report.Persons:N0} opted-in persons, as of {report.AsOf:yyyy-MM-dd}");
             await cli.Out.WriteLineAsync($"{"level",-18}{"before",10}{"after",10}");
             foreach (var level in Enum.GetValues<ScoreLevel>().Reverse())
             {
                 await cli.Out.WriteLineAsync($"{active.Level(level).NameZh,-16}{report.LevelsBefore[level],10:N0}{report.LevelsAfter[level],10:N0}");
             }
 
-            await cli.Out.WriteLineAsync($"moved up {report.MovedUp:N0}, down {report.MovedDown:N0}, unchanged {report.Unchanged:N0}; level changed for {report.LevelChanged:N0}; mean change {report.MeanChange:+0.00;-0.00;0}");
+            await cli.Out.WriteLineAsync($"上升 {report.MovedUp:N0}，下降 {report.MovedDown:N0}，不变 {report.Unchanged:N0}；等级变化 {report.LevelChanged:N0}；平均变化 {report.MeanChange:+0.00;-0.00;0} / moved up {report.MovedUp:N0}, down {report.MovedDown:N0}, unchanged {report.Unchanged:N0}; level changed for {report.LevelChanged:N0}; mean change {report.MeanChange:+0.00;-0.00;0}");
             foreach (var move in report.LargestMoves)
             {
                 await cli.Out.WriteLineAsync($"  {move.SubjectMasked}  {move.Before} → {move.After} ({move.Change:+#;-#})");
@@ -177,7 +178,7 @@ internal static class ScoreCommands
 
             foreach (var m in list)
             {
-                await cli.Out.WriteLineAsync($"{(m.active ? "*" : " ")} {m.Version}  effective {m.EffectiveFrom:yyyy-MM-dd}");
+                await cli.Out.WriteLineAsync($"{(m.active ? "*" : " ")} {m.Version}  生效 / effective {m.EffectiveFrom:yyyy-MM-dd}");
             }
 
             return 0;
@@ -198,7 +199,7 @@ internal static class ScoreCommands
                 throw new CliException(ex.Message);
             }
 
-            await cli.Out.WriteLineAsync($"Model {parse.GetValue(version)} is active; opted-in persons are queued for rescoring (run `recompute --full` to do it now).");
+            await cli.Out.WriteLineAsync($"模型 {parse.GetValue(version)} 已启用，已开通者已排队重算（立即重算请运行 `recompute --full`）。 / Model {parse.GetValue(version)} is active; opted-in persons are queued for rescoring (run `recompute --full` to do it now).");
             return 0;
         });
 

@@ -35,6 +35,7 @@ public sealed class AuditCliTests
         var (code, output, _) = await Run(db, "audit", "verify");
         code.ShouldBe(0, output);
         output.ShouldContain("OK");
+        output.ShouldContain("审计链 / audit chain: ");
 
         long target;
         await using (var context = db.NewContext())

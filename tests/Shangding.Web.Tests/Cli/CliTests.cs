@@ -198,7 +198,7 @@ public sealed class CliTests
         context.Subjects.ShouldAllBe(s => s.IdMasked.Contains("**********"));
 
         (_, output, _) = await Run(settings, "demo", "seed");
-        output.ShouldContain("nothing was seeded");
+        output.ShouldContain("数据库中已有主体，未写入演示数据。 / The database already holds subjects; nothing was seeded.");
 
         (code, output, _) = await Run(settings, "unit", "credentials", "create", "--unit", "WATER-SUPPLY", "--label", "billing", "--json");
         code.ShouldBe(0);

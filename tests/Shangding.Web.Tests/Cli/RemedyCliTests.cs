@@ -80,6 +80,8 @@ public sealed class RemedyCliTests
         dryCode.ShouldBe(0);
         dry.ShouldContain("Dry run");
         dry.ShouldContain("1 query log entries");
+        dry.ShouldStartWith("试运行：");
+        dry.ShouldContain("UTC 之前）将清除 1 条。");
         await using (var context = db.NewContext())
         {
             (await context.QueryLog.CountAsync(Ct)).ShouldBe(2);

@@ -255,6 +255,7 @@ public sealed class FileUploadTests(ShangdingWebFactory factory) : IClassFixture
             (exit, output, _) = await Run(settings, "recompute", "--full");
             exit.ShouldBe(0);
             output.ShouldContain("Rescored 1");
+            output.ShouldContain(" 重算 1 名已开通者");
         }
         finally
         {

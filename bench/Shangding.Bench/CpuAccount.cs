@@ -90,8 +90,7 @@ internal sealed class CpuAccount
     }
 
     private static bool IsLocal(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString).Host is "127.0.0.1" or "localhost" or "::1" or null or ""
-        || new NpgsqlConnectionStringBuilder(connectionString).Host!.StartsWith('/');
+        new NpgsqlConnectionStringBuilder(connectionString).Host is null or "" or "127.0.0.1" or "localhost" or "::1" or ['/', ..];
 
     /// <summary>User and system seconds of a process on this host, or null when it is not there (a server elsewhere).</summary>
     private static double? ProcessSeconds(int pid)

@@ -36,7 +36,7 @@ public sealed class FileImport(IntakeService intake, IntakeFileLimits limits)
     /// A batch that gave way to another writer — chosen by PostgreSQL to end a deadlock (two units' files creating the
     /// same new people in other orders: each holds the ones it created until it commits), beaten to a record key, or
     /// past SQLite's busy wait — stored nothing, and sending it again is safe. A file is still at hand here (a spooled
-    /// upload, the CLI's file), so it is sent again after a pause, up to <see cref="MaxAttempts"/> times in all, as a new
+    /// upload, the CLI's file), so it is sent again, up to <see cref="MaxAttempts"/> times in all, as a new
     /// batch (<paramref name="batchStarted"/> hears of each), instead of asking the clerk to upload it again. The batch
     /// that gave way says so. The file waits for the batches running at that moment to end first (the one it gave way
     /// to among them), as if it had waited in line behind them: sent again at once, it would take the same new people

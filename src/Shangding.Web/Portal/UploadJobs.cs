@@ -275,14 +275,14 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
                     ProgressHook?.Invoke(job);
                 }, job.Token, batchId =>
                 {
-                    // A file sent again after its batch gave way to another (FileImport.RunAsync) starts a new batch: the
-                    // earlier batch's page finds the job too, and sends the clerk on to the new one.
+                    // A file sent again after its batch gave way to another (FileImport.RunAsync) starts a new batch; the
+                    // earlier batch's page finds it as the unit's next batch of the same file (BatchModel).
                     _byBatch[batchId] = job;
                     if (job.BatchId != 0)
                     {
                         logger.LogInformation("Batch {BatchId} of unit {Unit} gave way to another batch; its upload was sent again as batch {NewBatchId}",
                             job.BatchId, job.UnitCode, batchId);
-                        job.EarlierBatchIds.Add(job.BatchId);
+                        _byBatch.TryRemove(job.BatchId, out _);
                     }
 
                     job.BatchId = batchId;
@@ -307,7 +307,6 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         {
             // A job that ended before its batch row was written (a refused file, a cancel in line) has no batch to send the clerk to.
             job.SetStarted(0);
-            // The batches that gave way before it still lead the clerk on to the last one, as long as the upload is kept.
             _byBatch.TryRemove(job.BatchId, out _);
             job.DisposeToken();
             if (job.HoldsSlot)
@@ -349,10 +348,6 @@ public sealed class UploadJobs(FileImport import, IConfiguration configuration, 
         }
 
         _byId.TryRemove(job.Id, out _);
-        foreach (var earlier in job.EarlierBatchIds)
-        {
-            _byBatch.TryRemove(earlier, out _);
-        }
     }
 
     /// <summary>The name pattern of spooled uploads in the spool folder (<see cref="CreateSpoolFile"/>).</summary>
@@ -757,9 +752,6 @@ public sealed class UploadJob
     public string FileName { get; }
 
     public long BatchId { get; internal set; }
-
-    /// <summary>Batches of this upload that gave way to another batch before <see cref="BatchId"/>, whose file was sent again.</summary>
-    internal List<long> EarlierBatchIds { get; } = [];
 
     /// <summary>The import's result; faulted if the import failed, cancelled if it was cancelled.</summary>
     public Task<BatchResult> Completion { get; internal set; } = null!;

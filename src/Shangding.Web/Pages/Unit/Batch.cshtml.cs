@@ -39,22 +39,22 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
             return NotFound();
         }
 
-        if (Batch.Status == BatchStatus.Refused && jobs.Find(id, unit!) is { } sentAgain)
+        if (Batch.Status == BatchStatus.Refused)
         {
-            // The batch gave way to another and the platform sends its file again: the clerk follows the new batch, and
-            // until it starts (the file waits for the batches running now) the page reloads itself.
-            if (sentAgain.BatchId != id)
+            // A batch that gave way to another, whose file the platform sends again (FileImport.RunAsync): the unit's next
+            // batch of the same file is the one it was sent as. While this process imports it the clerk follows its
+            // progress there; until it starts (the file waits for the batches running now) the page reloads itself.
+            if (Batch.Message == IntakeService.SentAgainMessage && Batch.FileSha256 is { } sha)
             {
-                return LocalRedirect($"/unit/batches/{sentAgain.BatchId}");
+                SentAgainAs = await db.IntakeBatches.AsNoTracking().Where(b => b.UnitCode == unit && b.FileSha256 == sha && b.Id > id)
+                    .OrderBy(b => b.Id).Select(b => (long?)b.Id).FirstOrDefaultAsync(cancellationToken);
+                if (SentAgainAs is { } next && jobs.Find(next, unit!) is not null)
+                {
+                    return LocalRedirect($"/unit/batches/{next}");
+                }
             }
 
-            SendingAgain = sentAgain;
-        }
-        else if (Batch.Status == BatchStatus.Refused && Batch.Message == IntakeService.SentAgainMessage && Batch.FileSha256 is { } sha)
-        {
-            // Long after (another server, a restart): the unit's next batch of the same file is the one it was sent again as.
-            SentAgainAs = await db.IntakeBatches.AsNoTracking().Where(b => b.UnitCode == unit && b.FileSha256 == sha && b.Id > id)
-                .OrderBy(b => b.Id).Select(b => (long?)b.Id).FirstOrDefaultAsync(cancellationToken);
+            SendingAgain = SentAgainAs is null ? jobs.Find(id, unit!) : null;
         }
 
         Category = Batch.CategoryCode is null ? null : catalog.Find(Batch.CategoryCode);
@@ -76,7 +76,7 @@ public sealed class BatchModel(CatalogDefinition catalog, ShangdingDbContext db,
         return Page();
     }
 
-    /// <summary>The batch this one's file was sent again as, after it gave way to another (once its upload is no longer kept).</summary>
+    /// <summary>The batch this one's file was sent again as, after it gave way to another.</summary>
     public long? SentAgainAs { get; private set; }
 
     /// <summary>The upload whose batch this was: it gave way to another, and the file is about to be sent again as a new batch.</summary>
